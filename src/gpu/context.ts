@@ -1,0 +1,229 @@
+import { BufferPool } from './bufferPool';
+import { DeviceLostError, WebGPUUnavailableError } from './errors';
+import { engineLimits, missingLimits } from './limits';
+import { PipelineCache, type KernelSource } from './pipelineCache';
+
+// The WebGPU spec's flag values, spelled out because Node only defines the
+// GPUBufferUsage global after the Dawn host is created.
+const MAP_READ = 0x1, COPY_SRC = 0x4, COPY_DST = 0x8, UNIFORM = 0x40, STORAGE = 0x80;
+const MAP_MODE_READ = 0x1;
+export const STORAGE_USAGE = STORAGE | COPY_SRC | COPY_DST;
+const UNIFORM_USAGE = UNIFORM | COPY_DST;
+const READ_USAGE = MAP_READ | COPY_DST;
+
+export const WORKGROUPS_PER_DIM = 65535;
+
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter: boolean;
+  limits: Record<string, number>;
+}
+
+/** A uniform block: numbers tagged u32, i32 or f32, each 4 bytes, padded to 16. */
+export type Uniform = ['u32' | 'i32' | 'f32', number];
+
+export function packUniforms(values: Uniform[]): ArrayBuffer {
+  const bytes = Math.max(16, Math.ceil((values.length * 4) / 16) * 16);
+  const buf = new ArrayBuffer(bytes);
+  const view = new DataView(buf);
+  values.forEach(([type, v], i) => {
+    if (type === 'u32') view.setUint32(i * 4, v, true);
+    else if (type === 'i32') view.setInt32(i * 4, v, true);
+    else view.setFloat32(i * 4, v, true);
+  });
+  return buf;
+}
+
+/**
+ * One GPU device plus the machinery every kernel launch needs: a buffer pool, a pipeline
+ * cache and a single open command encoder into which all dispatches of a step are recorded.
+ * Nothing reaches the GPU until submit(), so a training step is one command buffer.
+ */
+export class GpuContext {
+  readonly pool: BufferPool;
+  readonly pipelines: PipelineCache;
+  /** Resolves if the device is lost; the UI listens to it. */
+  readonly lost: Promise<DeviceLostError>;
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private placeholders: Record<'read' | 'write', GPUBuffer>;
+  private isLost = false;
+  private errors: string[] = [];
+  dispatchCount = 0;
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly adapter: AdapterSummary,
+  ) {
+    this.pool = new BufferPool(device);
+    this.pipelines = new PipelineCache(device);
+    this.placeholders = {
+      read: device.createBuffer({ size: 16, usage: STORAGE_USAGE, label: 'placeholder-read' }),
+      write: device.createBuffer({ size: 16, usage: STORAGE_USAGE, label: 'placeholder-write' }),
+    };
+    device.addEventListener('uncapturederror', (ev) => {
+      this.errors.push((ev as GPUUncapturedErrorEvent).error.message);
+    });
+    this.lost = device.lost.then((info) => {
+      this.isLost = true;
+      return new DeviceLostError(info.reason ?? 'unknown', info.message || 'no detail');
+    });
+  }
+
+  get deviceLost(): boolean {
+    return this.isLost;
+  }
+
+  /**
+   * A stand-in for an optional binding (a kernel's layout needs every binding it names).
+   * Read and write roles get different buffers: one buffer may not be both in a dispatch.
+   */
+  placeholder(role: 'read' | 'write'): GPUBuffer {
+    return this.placeholders[role];
+  }
+
+  /** Validation errors the device reported since the last call (tests assert none). */
+  takeErrors(): string[] {
+    return this.errors.splice(0);
+  }
+
+  private ensurePass(): GPUComputePassEncoder {
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    if (!this.pass) this.pass = this.encoder.beginComputePass();
+    return this.pass;
+  }
+
+  private ensureEncoder(): GPUCommandEncoder {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    return this.encoder;
+  }
+
+  /**
+   * Records one dispatch. `buffers[i]` is bound at @binding(i + 1) of group 0; binding 0 is
+   * the uniform block when `uniforms` is given. `workgroups` beyond 65535 in x are folded
+   * into y, so kernels recover a linear index as gid.x + gid.y * nx.
+   */
+  dispatch(
+    kernel: KernelSource,
+    entryPoint: string,
+    buffers: GPUBuffer[],
+    workgroups: [number, number?, number?],
+    uniforms?: Uniform[],
+  ): void {
+    const pipeline = this.pipelines.get(kernel, entryPoint);
+    const entries: GPUBindGroupEntry[] = [];
+    if (uniforms) {
+      const data = packUniforms(uniforms);
+      const ub = this.pool.acquire(data.byteLength, UNIFORM_USAGE, 'uniforms');
+      this.device.queue.writeBuffer(ub, 0, data);
+      entries.push({ binding: 0, resource: { buffer: ub, size: data.byteLength } });
+      this.pool.release(ub);
+    }
+    buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+    const bindGroup = this.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries,
+    });
+    const pass = this.ensurePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    const [x, y = 1, z = 1] = workgroups;
+    if (x === 0 || y === 0 || z === 0) return;
+    pass.dispatchWorkgroups(x, y, z);
+    this.dispatchCount++;
+  }
+
+  /** Storage buffer of at least `bytes` from the pool. */
+  alloc(bytes: number, label?: string): GPUBuffer {
+    return this.pool.acquire(bytes, STORAGE_USAGE, label);
+  }
+
+  release(buffer: GPUBuffer): void {
+    this.pool.release(buffer);
+  }
+
+  /** Uploads happen on the queue timeline, before the pending encoder runs. */
+  write(buffer: GPUBuffer, data: ArrayBufferView, offset = 0): void {
+    this.device.queue.writeBuffer(buffer, offset, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    this.ensureEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+  }
+
+  /** Sends everything recorded so far to the GPU as one command buffer. */
+  submit(): void {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+    if (this.encoder) {
+      this.device.queue.submit([this.encoder.finish()]);
+      this.encoder = null;
+    }
+    this.pool.recycle();
+  }
+
+  /**
+   * Copies `bytes` of `src` into a staging buffer, submits, and resolves with the bytes.
+   * Callers that poll metrics should call this every k steps, not every step.
+   */
+  async read(src: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
+    const size = Math.ceil(bytes / 4) * 4;
+    const staging = this.pool.acquire(size, READ_USAGE, 'readback');
+    this.copy(src, offset, staging, 0, size);
+    this.submit();
+    await staging.mapAsync(MAP_MODE_READ, 0, size);
+    const out = staging.getMappedRange(0, size).slice(0, bytes);
+    staging.unmap();
+    this.pool.release(staging);
+    return out;
+  }
+
+  /** Waits until the GPU has finished all submitted work (for timing and tests). */
+  async finish(): Promise<void> {
+    this.submit();
+    await this.device.queue.onSubmittedWorkDone();
+  }
+
+  destroy(): void {
+    this.submit();
+    this.pool.trim();
+    this.device.destroy();
+  }
+}
+
+export function summarizeAdapter(adapter: GPUAdapter, limits: Record<string, number>): AdapterSummary {
+  const info = adapter.info ?? ({} as GPUAdapterInfo);
+  return {
+    vendor: info.vendor ?? '',
+    architecture: info.architecture ?? '',
+    device: info.device ?? '',
+    description: info.description ?? '',
+    isFallbackAdapter: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter),
+    limits,
+  };
+}
+
+/** Asks `gpu` for an adapter and a device with the engine's limits. */
+export async function createGpuContext(
+  gpu: GPU | undefined,
+  options: GPURequestAdapterOptions = { powerPreference: 'high-performance' },
+): Promise<GpuContext> {
+  if (!gpu) throw new WebGPUUnavailableError('this browser has no navigator.gpu');
+  const adapter = await gpu.requestAdapter(options);
+  if (!adapter) throw new WebGPUUnavailableError('no GPU adapter was found');
+  const missing = missingLimits(adapter);
+  if (missing.length) throw new WebGPUUnavailableError(`the GPU is too small (${missing.join('; ')})`);
+  const limits = engineLimits(adapter);
+  const features: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+  const device = await adapter.requestDevice({ requiredLimits: limits, requiredFeatures: features });
+  return new GpuContext(device, summarizeAdapter(adapter, limits));
+}

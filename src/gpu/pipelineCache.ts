@@ -1,0 +1,56 @@
+import { GpuValidationError } from './errors';
+
+export interface KernelSource {
+  /** Shader file name, for messages and cache keys. */
+  name: string;
+  code: string;
+}
+
+/** Compiles each (shader, entry point) once; pipelines use the shader's own ('auto') layout. */
+export class PipelineCache {
+  private modules = new Map<string, GPUShaderModule>();
+  private pipelines = new Map<string, GPUComputePipeline>();
+
+  constructor(private device: GPUDevice) {}
+
+  get(src: KernelSource, entryPoint: string): GPUComputePipeline {
+    const key = `${src.name}#${entryPoint}`;
+    let pipe = this.pipelines.get(key);
+    if (pipe) return pipe;
+    let module = this.modules.get(src.name);
+    if (!module) {
+      module = this.device.createShaderModule({ code: src.code, label: src.name });
+      this.modules.set(src.name, module);
+    }
+    pipe = this.device.createComputePipeline({
+      layout: 'auto',
+      compute: { module, entryPoint },
+      label: key,
+    });
+    this.pipelines.set(key, pipe);
+    return pipe;
+  }
+
+  /** Surfaces WGSL compile errors with file and line instead of a silent invalid pipeline. */
+  async check(src: KernelSource): Promise<void> {
+    this.get(src, firstEntryPoint(src.code));
+    const info = await this.modules.get(src.name)!.getCompilationInfo();
+    const errors = info.messages.filter((m) => m.type === 'error');
+    if (errors.length) {
+      throw new GpuValidationError(
+        src.name,
+        errors.map((e) => `line ${e.lineNum}:${e.linePos} ${e.message}`).join('\n'),
+      );
+    }
+  }
+
+  get size(): number {
+    return this.pipelines.size;
+  }
+}
+
+function firstEntryPoint(code: string): string {
+  const m = /@compute[^f]*fn\s+(\w+)/.exec(code);
+  if (!m) throw new Error('shader has no @compute entry point');
+  return m[1];
+}

@@ -1,0 +1,20 @@
+// Every WGSL file of the engine, imported as text (Vite `?raw`; the Node CLI gets the same
+// through scripts/raw-loader.mjs).
+import type { KernelSource } from './pipelineCache';
+import elementwise from '../../shaders/elementwise.wgsl?raw';
+import matmul from '../../shaders/matmul.wgsl?raw';
+import reduce from '../../shaders/reduce.wgsl?raw';
+import mse from '../../shaders/mse.wgsl?raw';
+import softmaxXent from '../../shaders/softmax_xent.wgsl?raw';
+import adam from '../../shaders/adam.wgsl?raw';
+
+const k = (name: string, code: string): KernelSource => ({ name, code });
+
+export const SHADERS = {
+  elementwise: k('elementwise.wgsl', elementwise),
+  matmul: k('matmul.wgsl', matmul),
+  reduce: k('reduce.wgsl', reduce),
+  mse: k('mse.wgsl', mse),
+  softmaxXent: k('softmax_xent.wgsl', softmaxXent),
+  adam: k('adam.wgsl', adam),
+} satisfies Record<string, KernelSource>;

@@ -1,0 +1,9 @@
+// Public surface of the tensor runtime.
+export { Engine } from './engine';
+export { Tensor, type DType } from './tensor';
+export { Tape } from './tape';
+export { registeredOps, getOp, type OpDef, type RefTensor } from './registry';
+export * from './ops/elementwise';
+export * from './ops/matmul';
+export * from './ops/reduce';
+export * from './ops/losses';

@@ -1,0 +1,72 @@
+import { beforeAll, describe, it } from 'vitest';
+import { matmulOp, type MatmulAttrs } from '../../src/tensor/ops/matmul';
+import type { Engine } from '../../src/tensor/engine';
+import { testEngine } from '../helpers/engine';
+import { checkForward, checkGradient, ref } from '../helpers/opcheck';
+import { uniform } from '../helpers/random';
+
+// A dot product of length K in f32 with fma accumulates relative error ~K·2^-24 in the
+// worst case; for K ≤ 300 and inputs in [-1, 1] that is < 2e-5 of the largest |C|.
+const RTOL = 1e-4;
+const ATOL_REL = 2e-5;
+
+let e: Engine;
+beforeAll(async () => {
+  e = await testEngine();
+});
+
+function operands(M: number, N: number, K: number, at: MatmulAttrs, batch = 0, seed = 1) {
+  const a = at.transA ? [K, M] : [M, K];
+  const b = at.transB ? [N, K] : [K, N];
+  const lead = batch ? [batch] : [];
+  const size = (s: number[]) => s.reduce((x, y) => x * y, 1) * (batch || 1);
+  return [
+    ref(uniform(size(a), seed), [...lead, ...a]),
+    ref(uniform(size(b), seed + 1), [...lead, ...b]),
+  ];
+}
+
+describe('matmul forward', () => {
+  const shapes: [number, number, number][] = [[1, 1, 1], [7, 7, 7], [1, 257, 3], [65, 1, 129], [257, 63, 70], [64, 64, 64]];
+  for (const [M, N, K] of shapes) {
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        it(`M${M} N${N} K${K} tA=${transA} tB=${transB}`, async () => {
+          const at = { transA, transB };
+          await checkForward(e, matmulOp, operands(M, N, K, at), at, RTOL, ATOL_REL);
+        });
+      }
+    }
+  }
+  for (const activation of ['relu', 'gelu', 'sigmoid', 'tanh'] as const) {
+    it(`fused bias + ${activation}, M130 N67 K33`, async () => {
+      const at = { activation };
+      await checkForward(e, matmulOp, [...operands(130, 67, 33, at), ref(uniform(67, 7), [67])], at, RTOL, ATOL_REL);
+    });
+  }
+  it('batched [3, 17, 9]·[3, 9, 70]ᵀ', async () => {
+    const at = { transB: true };
+    await checkForward(e, matmulOp, operands(17, 70, 9, at, 3), at, RTOL, ATOL_REL);
+  });
+});
+
+describe('matmul backward vs finite differences', () => {
+  for (const transA of [false, true]) {
+    for (const transB of [false, true]) {
+      it(`tA=${transA} tB=${transB} M7 N5 K9`, async () => {
+        const at = { transA, transB };
+        await checkGradient(e, matmulOp, operands(7, 5, 9, at), at, 1e-3, 1e-4);
+      });
+    }
+  }
+  for (const activation of ['relu', 'gelu', 'sigmoid', 'tanh'] as const) {
+    it(`bias + ${activation}`, async () => {
+      const at = { activation, transB: true };
+      await checkGradient(e, matmulOp, [...operands(9, 6, 5, at, 0, 3), ref(uniform(6, 4), [6])], at, 1e-3, 1e-4);
+    });
+  }
+  it('batched', async () => {
+    const at = { transA: true };
+    await checkGradient(e, matmulOp, operands(5, 4, 3, at, 2, 8), at, 1e-3, 1e-4);
+  });
+});
