@@ -1,0 +1,161 @@
+import { create } from 'zustand';
+import type { AdapterSummary } from '../gpu/context';
+import { findTask, TASKS } from '../tasks';
+import type { EvalResult, TaskConfig, TaskData } from '../tasks/types';
+import type { FromWorker, RunState, TrainSettings } from '../train/protocol';
+import type { MetricPoint } from '../train/trainer';
+import { TrainClient } from '../train/worker/client';
+
+export interface EvalPoint {
+  step: number;
+  scalars: Record<string, number>;
+}
+
+export interface Progress {
+  what: string;
+  fraction: number;
+}
+
+interface TrainState {
+  gpu: 'unknown' | 'ready' | 'unavailable';
+  adapter: AdapterSummary | null;
+  taskId: string;
+  config: TaskConfig;
+  settings: TrainSettings;
+  state: RunState;
+  step: number;
+  description: string;
+  parameterCount: number;
+  points: MetricPoint[];
+  evals: EvalPoint[];
+  lastEval: EvalResult | null;
+  stepsPerSecond: number;
+  progress: Progress | null;
+  errors: string[];
+  exported: { name: string; url: string; bytes: number; format: string } | null;
+  /** Data attached from a loaded file, for tasks that train on files. */
+  data: { label: string; payload: TaskData } | null;
+
+  connect(): void;
+  selectTask(id: string): void;
+  setConfig(key: string, value: number | string | boolean): void;
+  setSettings(patch: Partial<TrainSettings>): void;
+  setData(data: { label: string; payload: TaskData } | null): void;
+  create(): void;
+  start(): void;
+  pause(): void;
+  stepOnce(n?: number): void;
+  exportModel(format: 'safetensors' | 'onnx'): void;
+  dismissError(i: number): void;
+}
+
+export const DEFAULT_SETTINGS: TrainSettings = { lr: 3e-3, weightDecay: 0, readEvery: 10, evalEvery: 100, maxSteps: 0 };
+
+let client: TrainClient | null = null;
+
+export const useTrainStore = create<TrainState>((set, get) => {
+  const onMessage = (msg: FromWorker) => {
+    switch (msg.type) {
+      case 'ready':
+        set({ gpu: 'ready', adapter: msg.adapter });
+        return;
+      case 'created':
+        set({ description: msg.description, parameterCount: msg.parameterCount, points: [], evals: [], lastEval: null, step: 0 });
+        return;
+      case 'state':
+        set({ state: msg.state, step: msg.step });
+        return;
+      case 'metrics': {
+        const points = get().points.concat(msg.points);
+        const last = msg.points[msg.points.length - 1];
+        // Rate over the last ~50 recorded steps.
+        const ref = points[Math.max(0, points.length - 50)];
+        const dt = (last.wallMs - ref.wallMs) / 1000;
+        const stepsPerSecond = dt > 0 ? (last.step - ref.step) / dt : get().stepsPerSecond;
+        set({ points, step: last.step, stepsPerSecond });
+        return;
+      }
+      case 'eval':
+        set({ evals: [...get().evals.filter((e) => e.step !== msg.step), { step: msg.step, scalars: msg.result.scalars }], lastEval: msg.result });
+        return;
+      case 'progress':
+        set({ progress: msg.fraction >= 1 ? null : { what: msg.what, fraction: msg.fraction } });
+        return;
+      case 'exported': {
+        const prev = get().exported;
+        if (prev) URL.revokeObjectURL(prev.url);
+        const url = URL.createObjectURL(new Blob([msg.bytes as BlobPart], { type: 'application/octet-stream' }));
+        set({ exported: { name: msg.name, url, bytes: msg.bytes.byteLength, format: msg.format }, progress: null });
+        return;
+      }
+      case 'error':
+        set({ errors: [...get().errors, msg.message], progress: null, ...(msg.fatal ? { state: 'error' as RunState } : {}) });
+        return;
+    }
+  };
+
+  const send = (msg: Parameters<TrainClient['send']>[0]) => {
+    if (!client) return;
+    client.send(msg);
+  };
+
+  const first = TASKS[0];
+  return {
+    gpu: 'unknown',
+    adapter: null,
+    taskId: first.id,
+    config: { ...first.defaults },
+    settings: { ...DEFAULT_SETTINGS, lr: first.optimizer?.lr ?? DEFAULT_SETTINGS.lr },
+    state: 'idle',
+    step: 0,
+    description: '',
+    parameterCount: 0,
+    points: [],
+    evals: [],
+    lastEval: null,
+    stepsPerSecond: 0,
+    progress: null,
+    errors: [],
+    exported: null,
+    data: null,
+
+    connect() {
+      if (client) return;
+      if (!('gpu' in navigator)) {
+        set({ gpu: 'unavailable' });
+        return;
+      }
+      client = new TrainClient();
+      client.on(onMessage);
+      client.on((msg) => {
+        if (msg.type === 'error' && get().gpu === 'unknown') set({ gpu: 'unavailable' });
+      });
+      client.send({ type: 'init' });
+    },
+    selectTask(id) {
+      const def = findTask(id);
+      set({ taskId: id, config: { ...def.defaults }, settings: { ...get().settings, lr: def.optimizer?.lr ?? DEFAULT_SETTINGS.lr, weightDecay: def.optimizer?.weightDecay ?? 0 } });
+    },
+    setConfig(key, value) {
+      set({ config: { ...get().config, [key]: value } });
+    },
+    setSettings(patch) {
+      set({ settings: { ...get().settings, ...patch } });
+    },
+    setData(data) {
+      set({ data });
+    },
+    create() {
+      const { taskId, config, settings, data } = get();
+      set({ progress: { what: 'building model', fraction: 0 } });
+      send({ type: 'create', taskId, config, settings, data: data?.payload });
+    },
+    start: () => send({ type: 'start' }),
+    pause: () => send({ type: 'pause' }),
+    stepOnce: (n = 1) => send({ type: 'step', n }),
+    exportModel: (format) => send({ type: 'export', format }),
+    dismissError(i) {
+      set({ errors: get().errors.filter((_, k) => k !== i) });
+    },
+  };
+});

@@ -1,0 +1,67 @@
+import type { Engine } from '../tensor/engine';
+import type { Tensor } from '../tensor/tensor';
+
+/** One setting a task exposes in the UI; the form is generated from these. */
+export type ConfigField =
+  | { key: string; label: string; kind: 'number' | 'int'; min?: number; max?: number; step?: number; help?: string }
+  | { key: string; label: string; kind: 'select'; options: string[]; help?: string }
+  | { key: string; label: string; kind: 'bool'; help?: string };
+
+export type TaskConfig = Record<string, number | string | boolean>;
+
+/** What one training step computes; the trainer wraps it in a tape, backward and Adam. */
+export interface StepOutputs {
+  /** Scalar loss to minimise. */
+  loss: Tensor<'f32'>;
+  /** Other scalars worth plotting (per-term losses, batch accuracy); read back every k steps. */
+  metrics?: Record<string, Tensor<'f32'>>;
+}
+
+/** A small chart a task can show after evaluation (prediction vs truth, an event display). */
+export interface EvalFigure {
+  id: string;
+  title: string;
+  kind: 'scatter' | 'image' | 'heatmap';
+  x?: number[];
+  y?: number[];
+  z?: number[][];
+  color?: number[];
+  xLabel?: string;
+  yLabel?: string;
+}
+
+export interface EvalResult {
+  /** Held-out metrics, plotted next to the training series as "test <name>". */
+  scalars: Record<string, number>;
+  figures?: EvalFigure[];
+}
+
+/** A model, its data and its loss, alive on one engine. */
+export interface TaskRun {
+  parameters(): Tensor<'f32'>[];
+  /** Records the forward pass and loss of the next training batch (inside a tape). */
+  trainStep(step: number): StepOutputs;
+  /** Evaluates on held-out data; may read back from the GPU. */
+  evaluate(): Promise<EvalResult>;
+  /** Named weights for export (safetensors / ONNX). */
+  namedWeights?(): Promise<Record<string, { shape: number[]; data: Float32Array }>>;
+  /** Serialised ONNX model of the trained network, when the task supports it. */
+  exportOnnx?(): Promise<Uint8Array>;
+  /** A one-line description of the data in use, e.g. "100 train / 100 test sets, 5.2% padding". */
+  describe(): string;
+  dispose(): void;
+}
+
+/** Data handed to a task from a loaded file (flat arrays, CSR offsets); tasks define the shape. */
+export type TaskData = Record<string, unknown>;
+
+export interface TaskDefinition<C extends TaskConfig = TaskConfig> {
+  id: string;
+  label: string;
+  description: string;
+  defaults: C;
+  fields: ConfigField[];
+  /** Adam settings that suit the task. */
+  optimizer?: { lr?: number; weightDecay?: number };
+  create(engine: Engine, config: C, data?: TaskData): Promise<TaskRun> | TaskRun;
+}

@@ -1,0 +1,37 @@
+// Messages between the page and the training worker.
+import type { AdapterSummary } from '../gpu/context';
+import type { EvalResult, TaskConfig, TaskData } from '../tasks/types';
+import type { MetricPoint } from './trainer';
+
+export interface TrainSettings {
+  lr: number;
+  weightDecay: number;
+  /** Steps between metric readbacks. */
+  readEvery: number;
+  /** Steps between test-set evaluations. */
+  evalEvery: number;
+  /** Stop after this many steps (0 = run until paused). */
+  maxSteps: number;
+}
+
+export type ToWorker =
+  | { type: 'init' }
+  | { type: 'create'; taskId: string; config: TaskConfig; settings: TrainSettings; data?: TaskData }
+  | { type: 'start' }
+  | { type: 'pause' }
+  | { type: 'step'; n: number }
+  | { type: 'evaluate' }
+  | { type: 'export'; format: 'safetensors' | 'onnx' }
+  | { type: 'dispose' };
+
+export type RunState = 'idle' | 'creating' | 'ready' | 'running' | 'paused' | 'error';
+
+export type FromWorker =
+  | { type: 'ready'; adapter: AdapterSummary }
+  | { type: 'created'; description: string; parameterCount: number }
+  | { type: 'state'; state: RunState; step: number }
+  | { type: 'metrics'; points: MetricPoint[] }
+  | { type: 'eval'; step: number; result: EvalResult }
+  | { type: 'exported'; format: 'safetensors' | 'onnx'; bytes: Uint8Array; name: string }
+  | { type: 'progress'; what: string; fraction: number }
+  | { type: 'error'; message: string; fatal: boolean };

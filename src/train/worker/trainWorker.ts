@@ -1,0 +1,154 @@
+/// <reference lib="webworker" />
+// The training worker: owns the GPU device, the task and the trainer, so the page never
+// blocks on training. The page talks to it through train/protocol.ts messages.
+import { createGpuContext } from '../../gpu/context';
+import { encodeSafetensors } from '../../export/safetensors';
+import { findTask } from '../../tasks';
+import { Engine } from '../../tensor/engine';
+import type { FromWorker, RunState, ToWorker, TrainSettings } from '../protocol';
+import { Trainer } from '../trainer';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+let engine: Engine | null = null;
+let trainer: Trainer | null = null;
+let settings: TrainSettings | null = null;
+let taskId = '';
+let state: RunState = 'idle';
+let lastEvalStep = 0;
+
+function post(msg: FromWorker, transfer: Transferable[] = []): void {
+  scope.postMessage(msg, transfer);
+}
+
+function setState(s: RunState): void {
+  state = s;
+  post({ type: 'state', state: s, step: trainer?.step ?? 0 });
+}
+
+function fail(err: unknown, fatal = false): void {
+  post({ type: 'error', message: err instanceof Error ? err.message : String(err), fatal });
+}
+
+async function evaluate(): Promise<void> {
+  if (!trainer) return;
+  lastEvalStep = trainer.step;
+  const result = await trainer.evaluate();
+  post({ type: 'eval', step: trainer.step, result });
+}
+
+function onPoints(points: import('../trainer').MetricPoint[]): void {
+  if (!points.length) return;
+  post({ type: 'metrics', points });
+  const bad = points.find((p) => !Number.isFinite(p.values.loss));
+  if (bad && state === 'running') {
+    setState('paused');
+    fail(`the loss became ${bad.values.loss} at step ${bad.step}; training paused. Lower the learning rate or check the data for NaN.`);
+  }
+}
+
+async function runLoop(maxSteps: number): Promise<void> {
+  if (!trainer || !settings) return;
+  const t = trainer;
+  const s = settings;
+  const end = maxSteps > 0 ? t.step + maxSteps : Infinity;
+  while (state === 'running' && t.step < end) {
+    const chunk = Math.min(s.readEvery, end - t.step);
+    await t.runSteps(chunk, onPoints, () => state !== 'running');
+    if (s.evalEvery > 0 && t.step - lastEvalStep >= s.evalEvery) await evaluate();
+    // Let pause / export messages in.
+    await new Promise((r) => setTimeout(r, 0));
+  }
+}
+
+async function handle(msg: ToWorker): Promise<void> {
+  switch (msg.type) {
+    case 'init': {
+      const ctx = await createGpuContext(scope.navigator.gpu);
+      engine = new Engine(ctx);
+      ctx.lost.then((e) => {
+        setState('error');
+        fail(e, true);
+      });
+      post({ type: 'ready', adapter: ctx.adapter });
+      return;
+    }
+    case 'create': {
+      if (!engine) throw new Error('the GPU is not initialised');
+      setState('creating');
+      trainer?.dispose();
+      trainer = null;
+      const def = findTask(msg.taskId);
+      post({ type: 'progress', what: `building ${def.label}`, fraction: 0 });
+      const run = await def.create(engine, { ...def.defaults, ...msg.config }, msg.data);
+      settings = msg.settings;
+      taskId = msg.taskId;
+      trainer = new Trainer(engine, run, { lr: msg.settings.lr, weightDecay: msg.settings.weightDecay }, msg.settings.readEvery);
+      lastEvalStep = 0;
+      const parameterCount = run.parameters().reduce((s, p) => s + p.size, 0);
+      post({ type: 'progress', what: 'ready', fraction: 1 });
+      post({ type: 'created', description: run.describe(), parameterCount });
+      setState('ready');
+      await evaluate();
+      return;
+    }
+    case 'start': {
+      if (!trainer || state === 'running') return;
+      setState('running');
+      await runLoop(settings?.maxSteps ?? 0);
+      // A pause message may have changed the state while the loop awaited.
+      if ((state as RunState) === 'running') setState('paused');
+      await evaluate();
+      return;
+    }
+    case 'pause':
+      if (state === 'running') setState('paused');
+      return;
+    case 'step': {
+      if (!trainer || state === 'running') return;
+      setState('running');
+      await runLoop(msg.n);
+      setState('paused');
+      await evaluate();
+      return;
+    }
+    case 'evaluate':
+      await evaluate();
+      return;
+    case 'export': {
+      if (!trainer) throw new Error('nothing to export: create a model first');
+      post({ type: 'progress', what: `exporting ${msg.format}`, fraction: 0 });
+      const run = trainer.run;
+      let bytes: Uint8Array;
+      if (msg.format === 'onnx') {
+        if (!run.exportOnnx) throw new Error(`the task ${taskId} cannot export ONNX yet`);
+        bytes = await run.exportOnnx();
+      } else {
+        if (!run.namedWeights) throw new Error(`the task ${taskId} cannot export weights`);
+        bytes = encodeSafetensors(await run.namedWeights(), { task: taskId, step: String(trainer.step) });
+      }
+      post({ type: 'progress', what: 'exported', fraction: 1 });
+      post({ type: 'exported', format: msg.format, bytes, name: `${taskId}-step${trainer.step}.${msg.format}` }, [bytes.buffer]);
+      return;
+    }
+    case 'dispose':
+      trainer?.dispose();
+      trainer = null;
+      setState('idle');
+      return;
+  }
+}
+
+// Messages run one at a time, except that pause must reach a running loop: it is handled
+// immediately, everything else queues behind the current message.
+let queue = Promise.resolve();
+scope.onmessage = (ev: MessageEvent<ToWorker>) => {
+  const msg = ev.data;
+  if (msg.type === 'pause') {
+    void handle(msg);
+    return;
+  }
+  queue = queue.then(() => handle(msg)).catch((err) => {
+    if (state === 'running' || state === 'creating') setState(trainer ? 'paused' : 'idle');
+    fail(err);
+  });
+};

@@ -1,0 +1,26 @@
+import Plotly from 'plotly.js-dist-min';
+import { useEffect, useRef } from 'react';
+
+interface PlotProps {
+  data: unknown[];
+  layout: Record<string, unknown>;
+  testId?: string;
+  height?: number;
+}
+
+/** A plotly chart redrawn in place (Plotly.react) whenever data or layout change. */
+export function Plot({ data, layout, testId, height = 320 }: PlotProps) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    void Plotly.react(el, data, { height, margin: { l: 60, r: 20, t: 30, b: 45 }, ...layout }, { responsive: true, displaylogo: false });
+  }, [data, layout, height]);
+  useEffect(() => {
+    const el = ref.current;
+    return () => {
+      if (el) Plotly.purge(el);
+    };
+  }, []);
+  return <div ref={ref} data-testid={testId} className="plot" />;
+}

@@ -1,0 +1,38 @@
+import { useMemo } from 'react';
+import { useTrainStore } from '../../state/trainStore';
+import type { EvalFigure } from '../../tasks/types';
+import { Plot } from '../plots/Plot';
+
+function FigurePlot({ fig }: { fig: EvalFigure }) {
+  const data = useMemo(() => {
+    if (fig.kind === 'scatter') {
+      const lo = Math.min(...(fig.x ?? []), ...(fig.y ?? []));
+      const hi = Math.max(...(fig.x ?? []), ...(fig.y ?? []));
+      return [
+        { x: fig.x, y: fig.y, mode: 'markers', type: 'scattergl', marker: { size: 4, opacity: 0.6, color: fig.color }, name: 'test set' },
+        { x: [lo, hi], y: [lo, hi], mode: 'lines', line: { dash: 'dot', color: '#888' }, name: 'y = x' },
+      ];
+    }
+    return [{ z: fig.z, type: 'heatmap', colorscale: 'Viridis', showscale: fig.kind === 'heatmap' }];
+  }, [fig]);
+  const layout = useMemo(() => ({
+    title: { text: fig.title, font: { size: 13 } },
+    xaxis: { title: { text: fig.xLabel ?? '' } },
+    yaxis: { title: { text: fig.yLabel ?? '' }, ...(fig.kind !== 'scatter' ? { scaleanchor: 'x' } : {}) },
+    showlegend: false,
+  }), [fig]);
+  return <Plot data={data} layout={layout} testId={`figure-${fig.id}`} height={300} />;
+}
+
+/** The figures of the latest evaluation (prediction vs truth, event displays, ...). */
+export function EvalFigures() {
+  const lastEval = useTrainStore((s) => s.lastEval);
+  if (!lastEval?.figures?.length) return null;
+  return (
+    <div className="figures">
+      {lastEval.figures.map((f) => (
+        <div className="card" key={f.id}><FigurePlot fig={f} /></div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,74 @@
+import { useTrainStore } from '../../state/trainStore';
+import { findTask, TASKS } from '../../tasks';
+import { ConfigForm } from './ConfigForm';
+import { EvalFigures } from './EvalFigures';
+import { ExportBar } from './ExportBar';
+import { MetricsChart } from './MetricsChart';
+
+/** Pick a task, set it up, train it live, export it. */
+export function TrainPanel() {
+  const s = useTrainStore();
+  const def = findTask(s.taskId);
+  const busy = s.state === 'running' || s.state === 'creating';
+  const hasModel = s.state === 'ready' || s.state === 'paused' || s.state === 'running';
+  const lastLoss = s.points[s.points.length - 1]?.values.loss;
+  const testLoss = s.evals[s.evals.length - 1]?.scalars.loss;
+
+  return (
+    <section className="panel" data-testid="train-panel">
+      <h2>Train</h2>
+      <div className="card">
+        <label className="row">
+          <span>task</span>
+          <select value={s.taskId} disabled={busy} onChange={(e) => s.selectTask(e.target.value)} data-testid="task-select">
+            {TASKS.map((t) => <option key={t.id} value={t.id}>{t.label}</option>)}
+          </select>
+        </label>
+        <p className="muted">{def.description}</p>
+        <ConfigForm fields={def.fields} values={s.config} onChange={s.setConfig} disabled={busy} />
+        <h3>optimizer (AdamW)</h3>
+        <div className="form-grid">
+          <label><span>learning rate</span>
+            <input type="number" step="any" min={0} value={s.settings.lr} disabled={busy} data-testid="cfg-lr"
+              onChange={(e) => +e.target.value > 0 && s.setSettings({ lr: +e.target.value })} /></label>
+          <label><span>weight decay</span>
+            <input type="number" step="any" min={0} value={s.settings.weightDecay} disabled={busy}
+              onChange={(e) => +e.target.value >= 0 && s.setSettings({ weightDecay: +e.target.value })} /></label>
+          <label><span>evaluate every (steps)</span>
+            <input type="number" min={0} value={s.settings.evalEvery} disabled={busy}
+              onChange={(e) => s.setSettings({ evalEvery: Math.max(0, Math.round(+e.target.value)) })} /></label>
+          <label><span>stop after (steps, 0 = never)</span>
+            <input type="number" min={0} value={s.settings.maxSteps} disabled={busy}
+              onChange={(e) => s.setSettings({ maxSteps: Math.max(0, Math.round(+e.target.value)) })} /></label>
+        </div>
+        {s.data && <p className="muted">data: {s.data.label}</p>}
+        <div className="buttons">
+          <button onClick={s.create} disabled={busy || s.gpu !== 'ready'} data-testid="btn-create">
+            {hasModel ? 'Reset (new model)' : 'Create model'}
+          </button>
+          <button onClick={s.start} disabled={!hasModel || busy} data-testid="btn-start">Start</button>
+          <button onClick={s.pause} disabled={s.state !== 'running'} data-testid="btn-pause">Pause</button>
+          <button onClick={() => s.stepOnce(1)} disabled={!hasModel || busy} data-testid="btn-step">Step</button>
+        </div>
+        {s.progress && (
+          <div className="progress" data-testid="progress">
+            <span>{s.progress.what}…</span>
+            <progress max={1} value={s.progress.fraction || undefined} />
+          </div>
+        )}
+        <div className="status" data-testid="run-status">
+          <span>state: <b data-testid="run-state">{s.state}</b></span>
+          <span>step: <b data-testid="run-step">{s.step}</b></span>
+          <span>{s.stepsPerSecond > 0 ? `${s.stepsPerSecond.toFixed(1)} steps/s` : ''}</span>
+          {lastLoss !== undefined && <span>train loss: <b data-testid="train-loss">{lastLoss.toPrecision(4)}</b></span>}
+          {testLoss !== undefined && <span>test loss: <b data-testid="test-loss">{testLoss.toPrecision(4)}</b></span>}
+          {s.parameterCount > 0 && <span>{s.parameterCount.toLocaleString()} parameters</span>}
+        </div>
+        {s.description && <p className="muted" data-testid="run-description">{s.description}</p>}
+      </div>
+      <MetricsChart />
+      <EvalFigures />
+      <ExportBar />
+    </section>
+  );
+}
