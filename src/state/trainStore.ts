@@ -121,7 +121,7 @@ export const useTrainStore = create<TrainState>((set, get) => {
 
     connect() {
       if (client) return;
-      if (!('gpu' in navigator)) {
+      if (!navigator.gpu) {
         set({ gpu: 'unavailable' });
         return;
       }
