@@ -53,6 +53,7 @@ export class GpuContext {
   private isLost = false;
   private errors: string[] = [];
   dispatchCount = 0;
+  submitCount = 0;
 
   constructor(
     readonly device: GPUDevice,
@@ -167,6 +168,7 @@ export class GpuContext {
     if (this.encoder) {
       this.device.queue.submit([this.encoder.finish()]);
       this.encoder = null;
+      this.submitCount++;
     }
     this.pool.recycle();
   }
