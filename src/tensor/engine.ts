@@ -59,11 +59,17 @@ export class Engine {
     return this.full(shape, 0);
   }
 
-  /** A view of `t` with another shape of the same size; shares its buffer. */
-  view<D extends DType>(t: Tensor<D>, shape: readonly number[]): Tensor<D> {
+  /**
+   * A view of `t` with another shape of the same size; shares its buffer. Not recorded on
+   * the tape: inside a training step use ops/reshape, which is.
+   */
+  view<D extends DType>(t: Tensor<D>, shape: readonly number[], fromOp = false): Tensor<D> {
     if (sizeOf(shape) !== t.size) throw new Error(`cannot view [${t.shape}] as [${shape}]`);
+    if (!fromOp && this.activeTape && t.requiresGrad) {
+      throw new Error('view() of a tensor that needs a gradient would cut the tape: use reshape()');
+    }
     t.storage.refs++;
-    const v = new Tensor(this, t.storage, [...shape], t.dtype, t.requiresGrad);
+    const v = new Tensor(this, t.storage, [...shape], t.dtype, false);
     this.track(v);
     return v;
   }

@@ -7,3 +7,4 @@ export * from './ops/elementwise';
 export * from './ops/matmul';
 export * from './ops/reduce';
 export * from './ops/losses';
+export * from './ops/reshape';

@@ -105,3 +105,24 @@ describe('training step', () => {
 });
 
 type Tensor = import('../../src/tensor/tensor').Tensor;
+
+describe('reshape', () => {
+  it('passes gradients through; a bare view inside a tape is refused', async () => {
+    const { reshape } = await import('../../src/tensor/ops/reshape');
+    const xs = uniform(12, 4);
+    const x = e.fromArray(Float32Array.from(xs), [3, 4], { requiresGrad: true }).keep();
+    const tape = e.beginTape();
+    try {
+      expect(() => e.view(x, [12])).toThrow(/reshape/);
+      const g = e.scope(() => {
+        const w = e.fromArray(Float32Array.from({ length: 12 }, (_, i) => i), [12]);
+        tape.backward(reduceSum(mul(reshape(x, [-1]), w)));
+        return x.grad!;
+      });
+      expectClose(await g.read(), Array.from({ length: 12 }, (_, i) => i), 0, 0, 'd/dx');
+    } finally {
+      e.endTape();
+    }
+    x.dispose();
+  });
+});
