@@ -50,7 +50,11 @@ function refs(inputs: OpInput[]): RefTensor[] {
   return inputs.map((x) => ({ data: Float64Array.from(x.data), shape: [...x.shape] }));
 }
 
-const maxAbs = (a: ArrayLike<number>) => Array.prototype.reduce.call(a, (m: number, v: number) => Math.max(m, Math.abs(v)), 0) as number;
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
 
 export async function checkForward<A>(e: Engine, op: OpDef<A>, inputs: OpInput[], attrs: A, rtol: number, atolRel: number): Promise<void> {
   const expected = op.reference(refs(inputs), attrs);
