@@ -47,6 +47,8 @@ interface TrainState {
   stepOnce(n?: number): void;
   exportModel(format: 'safetensors' | 'onnx'): void;
   dismissError(i: number): void;
+  /** Starts a fresh training worker and GPU device (after a device loss or a crash). */
+  restart(): void;
 }
 
 export const DEFAULT_SETTINGS: TrainSettings = { lr: 3e-3, weightDecay: 0, readEvery: 10, evalEvery: 100, maxSteps: 0 };
@@ -156,6 +158,12 @@ export const useTrainStore = create<TrainState>((set, get) => {
     exportModel: (format) => send({ type: 'export', format }),
     dismissError(i) {
       set({ errors: get().errors.filter((_, k) => k !== i) });
+    },
+    restart() {
+      client?.terminate();
+      client = null;
+      set({ gpu: 'unknown', adapter: null, state: 'idle', step: 0, errors: [], progress: null });
+      get().connect();
     },
   };
 });
