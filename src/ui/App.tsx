@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useTrainStore } from '../state/trainStore';
+import { DataPanel } from './data/DataPanel';
 import { ErrorList } from './ErrorList';
 import { GpuStatus } from './GpuStatus';
 import { TrainPanel } from './train/TrainPanel';
@@ -16,6 +17,7 @@ export function App() {
       </header>
       <ErrorList />
       <main>
+        <DataPanel />
         <TrainPanel />
       </main>
     </div>

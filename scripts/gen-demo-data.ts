@@ -1,0 +1,30 @@
+/**
+ * Writes the demo data files into public/demo/ (run: npx tsx scripts/gen-demo-data.ts).
+ *   larcv3_demo.h5  genuine larcv3 layout: sparse2d (data + label, 3 planes), cluster2d,
+ *                   sparse3d, cluster3d, image2d, particle
+ *   spanet_demo.h5  SPANet v2 layout: Momenta (jets + MASK), Met, TARGETS, REGRESSIONS, CLASSIFICATIONS
+ */
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { demoLarcv3Spec } from '../src/data/writers/demoLarcv3';
+import { demoSpanetSpec } from '../src/data/writers/demoSpanet';
+import { writeLarcv3File, writeSpanetFile } from '../src/data/writers/nodeWriters';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'public', 'demo');
+mkdirSync(out, { recursive: true });
+
+const larcv = join(out, 'larcv3_demo.h5');
+await writeLarcv3File(larcv, demoLarcv3Spec());
+const spanet = join(out, 'spanet_demo.h5');
+await writeSpanetFile(spanet, demoSpanetSpec());
+
+for (const f of [larcv, spanet]) {
+  const size = statSync(f).size;
+  console.log(`${f}: ${(size / 1024).toFixed(1)} KiB`);
+  if (size > 2 * 1024 * 1024) {
+    console.error(`${f} is larger than 2 MB`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,54 @@
+import type { FileSummary } from '../detect';
+import type { DataFileErrorJSON } from '../errors';
+import type { TreeNode } from '../h5/types';
+import type { ClusterEntries, ImageEntries, ParticleEntries, SparseEntries } from '../larcv3/reader';
+import type { Preview } from '../preview';
+import type { SpanetEvents } from '../spanet/reader';
+
+/** Typed messages between the page (DataWorkerClient) and fileWorker. */
+export type WorkerRequest =
+  | { id: number; op: 'open'; fileId: string; file: File }
+  | { id: number; op: 'openBytes'; fileId: string; name: string; bytes: ArrayBuffer }
+  | { id: number; op: 'preview'; fileId: string; path: string; rows: number }
+  | { id: number; op: 'readEntries'; fileId: string; product: string; producer: string; start: number; end: number }
+  | { id: number; op: 'readSpanet'; fileId: string; start: number; end: number }
+  | { id: number; op: 'close'; fileId: string };
+
+export interface OpenResult {
+  fileId: string;
+  name: string;
+  size: number;
+  /** true when the File was mounted (WORKERFS) rather than copied into memory */
+  mounted: boolean;
+  tree: TreeNode;
+  summary: FileSummary;
+}
+
+export type EntriesResult = SparseEntries | ClusterEntries | ImageEntries | ParticleEntries;
+
+export interface ResultMap {
+  open: OpenResult;
+  openBytes: OpenResult;
+  preview: Preview;
+  readEntries: EntriesResult;
+  readSpanet: SpanetEvents;
+  close: true;
+}
+
+export type WorkerError = DataFileErrorJSON | { name: 'Error'; message: string };
+
+export type WorkerResponse =
+  | { id: number; type: 'progress'; fraction: number; stage: string }
+  | { id: number; type: 'result'; result: unknown }
+  | { id: number; type: 'error'; error: WorkerError };
+
+/** ArrayBuffers inside a result, to transfer rather than copy. */
+export function transferables(x: unknown, out: Set<ArrayBuffer> = new Set(), depth = 0): ArrayBuffer[] {
+  if (depth > 8 || x === null || typeof x !== 'object') return [...out];
+  if (ArrayBuffer.isView(x)) {
+    if (x.buffer instanceof ArrayBuffer && x.byteOffset === 0 && x.byteLength === x.buffer.byteLength) out.add(x.buffer);
+    return [...out];
+  }
+  for (const v of Array.isArray(x) ? x : Object.values(x)) transferables(v, out, depth + 1);
+  return [...out];
+}

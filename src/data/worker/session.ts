@@ -1,0 +1,77 @@
+import { detectKind } from '../detect';
+import { DataFileError, asDataFileError } from '../errors';
+import type { H5Source } from '../h5/source';
+import { buildTree } from '../h5/tree';
+import { Larcv3Reader } from '../larcv3/reader';
+import { previewDataset } from '../preview';
+import { readSpanetEvents } from '../spanet/reader';
+import type { EntriesResult, OpenResult } from './protocol';
+
+/**
+ * Worker-side bookkeeping of opened files, independent of how a file was
+ * opened (kept apart from the worker glue so it can be tested in Node).
+ */
+export class FileSessions {
+  private files = new Map<string, { src: H5Source; size: number; mounted: boolean }>();
+
+  /** Registers an opened source, builds its tree and detects its kind (closing it again on failure). */
+  add(fileId: string, src: H5Source, size: number, mounted: boolean, progress: (f: number, stage: string) => void = () => {}): OpenResult {
+    try {
+      progress(0.6, 'listing groups and datasets');
+      const tree = buildTree(src);
+      progress(0.85, 'detecting the file kind');
+      const summary = detectKind(src, tree);
+      this.files.set(fileId, { src, size, mounted });
+      progress(1, 'done');
+      return { fileId, name: src.fileName, size, mounted, tree, summary };
+    } catch (e) {
+      src.close();
+      throw asDataFileError(e, src.fileName);
+    }
+  }
+
+  get(fileId: string): H5Source {
+    const f = this.files.get(fileId);
+    if (!f) throw new DataFileError({ code: 'bad-request', file: fileId, problem: 'file is not open' });
+    return f.src;
+  }
+
+  preview(fileId: string, path: string, rows: number) {
+    const src = this.get(fileId);
+    try {
+      return previewDataset(src, path, rows);
+    } catch (e) {
+      throw asDataFileError(e, src.fileName, path);
+    }
+  }
+
+  readEntries(fileId: string, product: string, producer: string, start: number, end: number): EntriesResult {
+    const src = this.get(fileId);
+    const r = new Larcv3Reader(src);
+    const range = { start, end };
+    switch (product) {
+      case 'sparse2d':
+      case 'sparse3d':
+        return r.readSparse(product, producer, range);
+      case 'cluster2d':
+      case 'cluster3d':
+        return r.readClusters(product, producer, range);
+      case 'image2d':
+        return r.readImages(producer, range);
+      case 'particle':
+        return r.readParticles(producer, range);
+      default:
+        throw new DataFileError({ code: 'bad-request', file: src.fileName, problem: `product type ${product} is not supported` });
+    }
+  }
+
+  readSpanet(fileId: string, start: number, end: number) {
+    return readSpanetEvents(this.get(fileId), { start, end });
+  }
+
+  close(fileId: string): void {
+    const f = this.files.get(fileId);
+    this.files.delete(fileId);
+    f?.src.close();
+  }
+}

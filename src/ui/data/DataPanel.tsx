@@ -1,0 +1,138 @@
+import { useCallback, useRef, useState, type DragEvent } from 'react';
+import type { FileSummary } from '../../data/detect';
+import { useDataStore, type LoadedFile } from '../../state/dataStore';
+import { PreviewView } from './PreviewView';
+import { TreeView } from './TreeView';
+import './data.css';
+
+const DEMO_FILES = ['larcv3_demo.h5', 'spanet_demo.h5'];
+
+function kindLabel(s: FileSummary): string {
+  switch (s.kind) {
+    case 'larcv3':
+      return `larcv3 · ${s.numEntries} entries · ${s.products.map((p) => `${p.type}/${p.producer}`).join(', ')}`;
+    case 'spanet':
+      return `SPANet · ${s.layout.nEvents} events · inputs ${s.layout.sources.map((x) => x.name).join(', ')} · targets ${s.layout.targets
+        .map((x) => x.particle)
+        .join(', ')}${s.layout.regressions.length ? ` · ${s.layout.regressions.length} regressions` : ''}${
+        s.layout.classifications.length ? ` · ${s.layout.classifications.length} classifications` : ''
+      }`;
+    case 'generic':
+      return `generic HDF5 · ${s.layout.tables.length} tables · ${s.layout.jagged.length} jagged arrays`;
+  }
+}
+
+function FileRow({ f, active, onSelect, onRemove }: { f: LoadedFile; active: boolean; onSelect: () => void; onRemove: () => void }) {
+  return (
+    <li className={`data-file${active ? ' active' : ''} ${f.status}`} data-testid="data-file" data-file-name={f.name} data-status={f.status}>
+      <button type="button" className="data-file-name" onClick={onSelect}>
+        {f.name}
+      </button>
+      {f.status === 'ready' && f.summary && (
+        <span className="data-kind" data-testid="data-kind" data-kind={f.summary.kind}>
+          {f.summary.kind}
+        </span>
+      )}
+      {f.status === 'loading' && (
+        <span className="data-progress-wrap">
+          <progress data-testid="data-progress" max={1} value={f.progress} /> <span className="data-stage">{f.stage}</span>
+        </span>
+      )}
+      {f.status === 'error' && <span className="data-kind error">error</span>}
+      <button type="button" className="data-file-remove" aria-label={`remove ${f.name}`} onClick={onRemove}>
+        ×
+      </button>
+    </li>
+  );
+}
+
+/** Drop zone, file picker, loaded files, inspector tree and dataset preview. */
+export function DataPanel() {
+  const { files, activeId, preview, loadFile, loadUrl, remove, setActive, showPreview } = useDataStore();
+  const [over, setOver] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+  const active = files.find((f) => f.id === activeId) ?? null;
+
+  const addFiles = useCallback(
+    (list: FileList | File[] | null) => {
+      for (const f of Array.from(list ?? [])) void loadFile(f);
+    },
+    [loadFile],
+  );
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setOver(false);
+    addFiles(e.dataTransfer?.files ?? null);
+  };
+  const base = (import.meta.env?.BASE_URL as string | undefined) ?? '/';
+
+  return (
+    <section className="data-panel" data-testid="data-panel">
+      <div
+        className={`data-dropzone${over ? ' over' : ''}`}
+        data-testid="data-dropzone"
+        onDragOver={(e) => {
+          e.preventDefault();
+          setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={onDrop}
+        onClick={() => input.current?.click()}
+        role="button"
+        tabIndex={0}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' || e.key === ' ') input.current?.click();
+        }}
+      >
+        Drop HDF5 files here (larcv3, SPANet or any HDF5), or click to choose
+        <input
+          ref={input}
+          type="file"
+          multiple
+          accept=".h5,.hdf5,.hdf,.he5,application/x-hdf5"
+          data-testid="data-file-input"
+          style={{ display: 'none' }}
+          onClick={(e) => e.stopPropagation()}
+          onChange={(e) => {
+            addFiles(e.target.files);
+            e.target.value = '';
+          }}
+        />
+      </div>
+      <div className="data-demo">
+        Demo files:{' '}
+        {DEMO_FILES.map((n) => (
+          <button key={n} type="button" data-testid={`data-demo-${n}`} onClick={() => void loadUrl(`${base}demo/${n}`, n)}>
+            {n}
+          </button>
+        ))}
+      </div>
+      {files.length > 0 && (
+        <ul className="data-files" data-testid="data-files">
+          {files.map((f) => (
+            <FileRow key={f.id} f={f} active={f.id === activeId} onSelect={() => setActive(f.id)} onRemove={() => remove(f.id)} />
+          ))}
+        </ul>
+      )}
+      {active?.status === 'error' && active.error && (
+        <div className="data-error" data-testid="data-error" role="alert" data-error-code={active.error.code}>
+          <strong>{active.name}</strong>: {active.error.message}
+        </div>
+      )}
+      {active?.status === 'ready' && active.tree && (
+        <div className="data-inspector">
+          <div className="data-summary" data-testid="data-summary">
+            {active.summary && kindLabel(active.summary)}
+            {active.mounted !== undefined && <span className="data-mounted">{active.mounted ? ' · mounted (not copied)' : ' · copied into memory'}</span>}
+          </div>
+          <div className="data-inspector-body">
+            <TreeView key={active.id} tree={active.tree} selected={preview?.fileId === active.id ? preview.path : null} onSelect={(p) => void showPreview(active.id, p)} />
+            {preview && preview.fileId === active.id && <PreviewView preview={preview} />}
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}
+
+export default DataPanel;
