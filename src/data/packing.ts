@@ -79,7 +79,7 @@ export function packSets(sets: RaggedF32, opts: PackOptions): Packing {
     used[b] += n;
   }
 
-  const maxSets = opts.maxSets ?? Math.max(1, ...members.map((m) => m.length));
+  const maxSets = opts.maxSets ?? members.reduce((m, b) => Math.max(m, b.length), 1);
   const { width } = sets;
   const blocks = members.map((m): PackedBlock => {
     const values = new Float32Array(capacity * width);

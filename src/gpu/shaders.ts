@@ -7,6 +7,10 @@ import reduce from '../../shaders/reduce.wgsl?raw';
 import mse from '../../shaders/mse.wgsl?raw';
 import softmaxXent from '../../shaders/softmax_xent.wgsl?raw';
 import adam from '../../shaders/adam.wgsl?raw';
+import segment from '../../shaders/segment.wgsl?raw';
+import { IMAGE_SHADERS } from './imageShaders';
+import { SPANET_SHADERS } from './spanetShaders';
+import { OC_SHADERS } from '../losses/oc/shaders';
 
 const k = (name: string, code: string): KernelSource => ({ name, code });
 
@@ -17,4 +21,8 @@ export const SHADERS = {
   mse: k('mse.wgsl', mse),
   softmaxXent: k('softmax_xent.wgsl', softmaxXent),
   adam: k('adam.wgsl', adam),
+  segment: k('segment.wgsl', segment),
+  ...IMAGE_SHADERS,
+  ...SPANET_SHADERS,
+  ...OC_SHADERS,
 } satisfies Record<string, KernelSource>;

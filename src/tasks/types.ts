@@ -28,6 +28,8 @@ export interface EvalFigure {
   color?: number[];
   xLabel?: string;
   yLabel?: string;
+  /** Draw the y = x line (prediction vs truth plots). */
+  diagonal?: boolean;
 }
 
 export interface EvalResult {

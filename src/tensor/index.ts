@@ -8,3 +8,6 @@ export * from './ops/matmul';
 export * from './ops/reduce';
 export * from './ops/losses';
 export * from './ops/reshape';
+export * from './ops/segment';
+export * from './ops/image';
+export * from './ops/spanet';

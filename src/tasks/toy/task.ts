@@ -82,7 +82,7 @@ class ToyRegressionRun implements TaskRun {
       scalars: { loss: l },
       figures: [{
         id: 'pred-vs-truth', title: 'prediction vs truth (test set)', kind: 'scatter' as const,
-        x: Array.from(this.test.yHost), y: Array.from(p), xLabel: 'truth', yLabel: 'prediction',
+        x: Array.from(this.test.yHost), y: Array.from(p), xLabel: 'truth', yLabel: 'prediction', diagonal: true,
       }],
     };
   }

@@ -9,7 +9,6 @@
 import { grid1d } from '../../gpu/grid';
 import type { Uniform } from '../../gpu/context';
 import { SHADERS } from '../../gpu/shaders';
-import type { Engine } from '../engine';
 import { segmentReduceRef, segmentShape, type SegmentReduction } from '../reference/segment';
 import { registerOp, type OpDef } from '../registry';
 import type { Tensor } from '../tensor';
@@ -79,5 +78,3 @@ export function segmentReduce(x: Tensor<'f32'>, offsets: Tensor<'i32'> | Tensor<
 export const segmentSum = (x: Tensor<'f32'>, offsets: Tensor<'i32'> | Tensor<'u32'>) => segmentReduce(x, offsets, 'sum');
 export const segmentMean = (x: Tensor<'f32'>, offsets: Tensor<'i32'> | Tensor<'u32'>) => segmentReduce(x, offsets, 'mean');
 export const segmentMax = (x: Tensor<'f32'>, offsets: Tensor<'i32'> | Tensor<'u32'>) => segmentReduce(x, offsets, 'max');
-
-export type { Engine };

@@ -6,12 +6,11 @@ import { Plot } from '../plots/Plot';
 function FigurePlot({ fig }: { fig: EvalFigure }) {
   const data = useMemo(() => {
     if (fig.kind === 'scatter') {
+      const points = { x: fig.x, y: fig.y, mode: 'markers', type: 'scattergl', marker: { size: 4, opacity: 0.7, color: fig.color, colorscale: 'Portland' }, name: 'test set' };
+      if (!fig.diagonal) return [points];
       const lo = Math.min(...(fig.x ?? []), ...(fig.y ?? []));
       const hi = Math.max(...(fig.x ?? []), ...(fig.y ?? []));
-      return [
-        { x: fig.x, y: fig.y, mode: 'markers', type: 'scattergl', marker: { size: 4, opacity: 0.6, color: fig.color }, name: 'test set' },
-        { x: [lo, hi], y: [lo, hi], mode: 'lines', line: { dash: 'dot', color: '#888' }, name: 'y = x' },
-      ];
+      return [points, { x: [lo, hi], y: [lo, hi], mode: 'lines', line: { dash: 'dot', color: '#888' }, name: 'y = x' }];
     }
     return [{ z: fig.z, type: 'heatmap', colorscale: 'Viridis', showscale: fig.kind === 'heatmap' }];
   }, [fig]);

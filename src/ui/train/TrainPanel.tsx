@@ -12,7 +12,9 @@ export function TrainPanel() {
   const busy = s.state === 'running' || s.state === 'creating';
   const hasModel = s.state === 'ready' || s.state === 'paused' || s.state === 'running';
   const lastLoss = s.points[s.points.length - 1]?.values.loss;
-  const testLoss = s.evals[s.evals.length - 1]?.scalars.loss;
+  const lastEval = s.evals[s.evals.length - 1];
+  const testLoss = lastEval?.scalars.loss;
+  const testOthers = Object.entries(lastEval?.scalars ?? {}).filter(([k]) => k !== 'loss');
 
   return (
     <section className="panel" data-testid="train-panel">
@@ -64,6 +66,14 @@ export function TrainPanel() {
           {testLoss !== undefined && <span>test loss: <b data-testid="test-loss">{testLoss.toPrecision(4)}</b></span>}
           {s.parameterCount > 0 && <span>{s.parameterCount.toLocaleString()} parameters</span>}
         </div>
+        {testOthers.length > 0 && (
+          <div className="status" data-testid="test-metrics">
+            <span className="muted">test (step {lastEval.step}):</span>
+            {testOthers.map(([k, v]) => (
+              <span key={k}>{k}: <b data-testid={`test-${k}`}>{Number.isFinite(v) ? v.toPrecision(4) : String(v)}</b></span>
+            ))}
+          </div>
+        )}
         {s.description && <p className="muted" data-testid="run-description">{s.description}</p>}
       </div>
       <MetricsChart />

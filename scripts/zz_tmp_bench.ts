@@ -1,0 +1,131 @@
+/**
+ * Benchmarks the engine against @tensorflow/tfjs-backend-webgpu in one headless Chromium
+ * page: starts a Vite dev server on 127.0.0.1 for src/bench/zz_tmp.html, drives the page's
+ * window.bench API case by case, and prints a table (or markdown with --markdown).
+ *
+ *   npm run bench [-- --quick] [-- --markdown]
+ *
+ * CHROMIUM_PATH overrides the browser (default: Debian's /usr/lib/chromium/chromium).
+ */
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { chromium } from '@playwright/test';
+import { createServer } from 'vite';
+import { markdownReport, plainReport, type RunInfo } from '../src/bench/report';
+import type { CaseResult, CaseSpec, TimingPlan } from '../src/bench/types';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
+/**
+ * --enable-unsafe-webgpu is the one flag WebGPU needs in Chromium on Linux; without it
+ * requestAdapter() returns null. With no GPU it then picks SwiftShader by itself (Playwright
+ * also passes --enable-unsafe-swiftshader and, for root, --no-sandbox). The rest keep the
+ * browser from doing network and update work beside the measurement.
+ */
+const FLAGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
+
+const FULL: { cases: CaseSpec[]; plan: TimingPlan } = {
+  cases: [
+    { kind: 'matmul', n: 256 },
+    { kind: 'matmul', n: 512 },
+    { kind: 'matmul', n: 1024 },
+    { kind: 'mlp', batch: 256, widths: [256, 512, 512, 512, 1] },
+  ],
+  // 1024 matmul takes seconds a step on SwiftShader: one warm-up step (the step that sizes
+  // the samples is a second) and up to 7 sample pairs, cut to 3 once a case has sampled for
+  // 40 s, keep the run near 3 minutes on 2 idle cores and under 5 on busy ones.
+  plan: { warmup: 1, samples: 7, budgetMs: 40_000, minSamples: 3, targetSampleMs: 1000, maxItersPerSample: 200 },
+};
+
+const QUICK: typeof FULL = {
+  cases: [
+    { kind: 'deepset', sets: 64, meanSize: 40, width: 128, depth: 3 } as any,
+    { kind: 'segmentSum', rows: 2560, cols: 128, segments: 64 } as any,
+    { kind: 'segmentSum', rows: 65536, cols: 64, segments: 1024 } as any,
+  ],
+  plan: { warmup: 1, samples: 3, budgetMs: 5_000, minSamples: 3, targetSampleMs: 100, maxItersPerSample: 50 },
+};
+
+function log(msg: string): void {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+async function main(): Promise<number> {
+  const args = new Set(process.argv.slice(2));
+  for (const a of args) if (!['--quick', '--markdown'].includes(a)) throw new Error(`unknown option ${a} (use --quick, --markdown)`);
+  const mode = args.has('--quick') ? 'quick' : 'full';
+  const { cases, plan } = mode === 'quick' ? QUICK : FULL;
+
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  // The app's vite.config.ts is not loaded: the bench page needs no plugins, and listing
+  // the tfjs packages up front stops Vite from reloading the page when it discovers them.
+  // A cache of its own keeps the app's dev server from re-optimizing after every bench run.
+  const server = await createServer({
+    root,
+    configFile: false,
+    cacheDir: 'node_modules/.vite-bench',
+    logLevel: 'warn',
+    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
+    optimizeDeps: {
+      entries: ['src/bench/zz_tmp.html'],
+      include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients', '@tensorflow/tfjs-backend-webgpu'],
+    },
+  });
+  await server.listen();
+  const address = server.httpServer?.address();
+  if (!address || typeof address === 'string') throw new Error('Vite did not report a TCP port');
+  const url = `http://127.0.0.1:${address.port}/src/bench/zz_tmp.html`;
+
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+  try {
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => log(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') log(`page ${m.type()}: ${m.text()}`);
+    });
+    await page.goto(url);
+    await page.waitForFunction(() => window.bench !== undefined, null, { timeout: 120_000 });
+    const pageInfo = await page.evaluate(() => window.bench!.init());
+    log(`adapter ${JSON.stringify(pageInfo.adapter)}, tfjs backend ${pageInfo.tfjsBackend}`);
+
+    const loadBefore = loadavg()[0];
+    const results: CaseResult[] = [];
+    for (const spec of cases) {
+      const t0 = Date.now();
+      const r = await page.evaluate(([s, p]) => window.bench!.run(s, p), [spec, plan] as const);
+      log(`${r.check.ok ? '✓' : '✗'} ${r.label}: ours ${r.ours.medianMs.toFixed(3)} ms, tfjs ${r.tfjs.medianMs.toFixed(3)} ms (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+      results.push(r);
+    }
+
+    const cpu = cpus();
+    const info: RunInfo = {
+      date: new Date().toISOString().slice(0, 10),
+      machine: `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${process.platform} ${process.arch}`,
+      browser: browser.version(),
+      flags: FLAGS,
+      mode,
+      load: [loadBefore, loadavg()[0]],
+      page: pageInfo,
+    };
+    process.stdout.write(args.has('--markdown') ? markdownReport(info, results) : plainReport(info, results));
+    return results.every((r) => r.check.ok) ? 0 : 1;
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`[bench] failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exit(2);
+  },
+);

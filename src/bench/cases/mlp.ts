@@ -1,0 +1,159 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Mlp } from '../../nn/mlp';
+import { seededRandom } from '../../nn/init';
+import { mse } from '../../tensor/ops/losses';
+import type { Tensor } from '../../tensor/tensor';
+import { Adam } from '../../train/adam';
+import { fmt, maxNormRelDiff } from '../agreement';
+import { oursSettle, tfjsSettle, type BenchContext, type PreparedCase } from '../context';
+import { uniformF32 } from '../inputs';
+
+const HYPER = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+/** Adam steps both sides take before their losses are compared again. */
+const CHECK_STEPS = 3;
+
+/**
+ * Agreement tolerances, relative to each tensor's max |value|. Both sides do the same f32
+ * arithmetic in different orders: one K-term dot product differs by ≲ K·2^-24 ≈ 3e-5 for
+ * K = 512, and a gradient passes ~8 such products (4 layers forward and back), so 1e-3
+ * leaves room; what it must absorb beyond that is a ReLU unit whose pre-activation is within
+ * rounding of 0 and switches on one side only. After Adam steps the first update is
+ * ≈ lr·sign(g), so gradient entries near 0 move weights by up to 2·lr apart: 1e-2 on the loss.
+ */
+const TOL_LOSS = 1e-4;
+const TOL_GRAD = 1e-3;
+const TOL_LOSS_AFTER_STEPS = 1e-2;
+
+/** A smooth target of the first inputs so that the loss can fall. */
+function targets(x: Float32Array, batch: number, width: number): Float32Array {
+  return Float32Array.from({ length: batch }, (_, r) => {
+    const row = x.subarray(r * width, r * width + 4);
+    return Math.sin(2 * row[0]) + row[1] * row[2] - 0.5 * row[3];
+  });
+}
+
+/**
+ * One training step of a ReLU MLP with MSE loss and Adam: forward, backward and update,
+ * submitted as one command buffer on our side. tfjs runs the same model from the same
+ * initial weights through optimizer.minimize with fused matmul+bias+ReLU.
+ */
+export async function prepareMlp({ engine: e, tfBackend }: BenchContext, batch: number, widths: number[]): Promise<PreparedCase> {
+  const inW = widths[0];
+  const xData = uniformF32(batch * inW, 21);
+  const yData = targets(xData, batch, inW);
+
+  const mlp = new Mlp(e, { sizes: widths, activation: 'relu' }, seededRandom(22));
+  const params = mlp.parameters();
+  const x = e.fromArray(xData, [batch, inW]).keep();
+  const y = e.fromArray(yData, [batch, 1]).keep();
+  const adam = new Adam(e, params, HYPER);
+  const initial = await Promise.all(params.map((p) => p.read()));
+
+  const vars = tf.tidy(() => params.map((p, i) => tf.variable(tf.tensor(initial[i], [...p.shape]))));
+  const tx = tf.tensor2d(xData, [batch, inW]);
+  const ty = tf.tensor2d(yData, [batch, 1]);
+  const tfAdam = tf.train.adam(HYPER.lr, HYPER.beta1, HYPER.beta2, HYPER.eps);
+
+  const oursLoss = (): Tensor<'f32'> => mse(mlp.forward(x), y);
+  const tfjsLoss = (): tf.Scalar => {
+    let h: tf.Tensor2D = tx;
+    for (let l = 0; l < vars.length / 2; l++) {
+      const last = l === vars.length / 2 - 1;
+      h = tf.fused.matMul({ a: h, b: vars[2 * l] as tf.Tensor2D, bias: vars[2 * l + 1], activation: last ? 'linear' : 'relu' }) as tf.Tensor2D;
+    }
+    return tf.mean(tf.squaredDifference(h, ty));
+  };
+
+  const oursStep = () => {
+    e.scope(() => {
+      const tape = e.beginTape();
+      try {
+        tape.backward(oursLoss());
+      } finally {
+        e.endTape();
+      }
+      adam.update();
+    });
+    e.gpu.submit();
+  };
+  const tfjsStep = () => {
+    tf.tidy(() => {
+      tfAdam.minimize(tfjsLoss, false, vars);
+    });
+  };
+
+  const oursLossAndGrads = async () => {
+    const { loss, grads } = e.scope(() => {
+      const tape = e.beginTape();
+      try {
+        const l = oursLoss();
+        tape.backward(l);
+        return { loss: l, grads: params.map((p) => p.grad!) };
+      } finally {
+        e.endTape();
+      }
+    });
+    for (const p of params) p.grad = null;
+    const values = await Promise.all([loss, ...grads].map((t) => t.read()));
+    for (const t of [loss, ...grads]) t.dispose();
+    return { loss: values[0][0], grads: values.slice(1) };
+  };
+  const tfjsLossAndGrads = async () => {
+    const { value, grads } = tf.variableGrads(tfjsLoss, vars);
+    const ordered = vars.map((v) => grads[v.name]);
+    const values = await Promise.all([value, ...ordered].map((t) => t.data() as Promise<Float32Array>));
+    tf.dispose([value, ...ordered]);
+    return { loss: values[0][0], grads: values.slice(1) };
+  };
+  const oursLossValue = async () => {
+    const l = e.scope(() => oursLoss());
+    const v = await l.item();
+    l.dispose();
+    return v;
+  };
+  const tfjsLossValue = async () => {
+    const l = tf.tidy(tfjsLoss);
+    const v = (await l.data())[0];
+    l.dispose();
+    return v;
+  };
+
+  const fanProducts = widths.slice(1).reduce((s, w, i) => s + widths[i] * w, 0);
+  return {
+    id: `mlp-${batch}-${widths.join('-')}`,
+    label: `MLP train step, batch ${batch}, ${widths.join('→')}`,
+    // Forward 2·b·Σ in·out; backward twice that, less the input gradient nobody needs.
+    flops: 6 * batch * fanProducts - 2 * batch * widths[0] * widths[1],
+    ours: { step: oursStep, settle: oursSettle(e) },
+    tfjs: { step: tfjsStep, settle: tfjsSettle(tfBackend) },
+    async check() {
+      const a = await oursLossAndGrads();
+      const b = await tfjsLossAndGrads();
+      const lossDiff = Math.abs(a.loss - b.loss) / Math.abs(b.loss);
+      const gradDiff = Math.max(...a.grads.map((g, i) => maxNormRelDiff(g, b.grads[i])));
+      for (let s = 0; s < CHECK_STEPS; s++) {
+        oursStep();
+        tfjsStep();
+      }
+      const [la, lb] = [await oursLossValue(), await tfjsLossValue()];
+      const stepDiff = Math.abs(la - lb) / Math.abs(lb);
+      // Both losses must have moved, or the comparison after the steps says nothing about Adam.
+      // (They need not fall: Adam's first steps move every weight by ≈ lr at once.)
+      const moved = Math.abs(la - a.loss) > TOL_LOSS_AFTER_STEPS * a.loss && Math.abs(lb - b.loss) > TOL_LOSS_AFTER_STEPS * b.loss;
+      const ok = lossDiff <= TOL_LOSS && gradDiff <= TOL_GRAD && stepDiff <= TOL_LOSS_AFTER_STEPS && moved;
+      return {
+        ok,
+        detail:
+          `loss ${fmt(a.loss)} vs ${fmt(b.loss)} (rel ${fmt(lossDiff)} ≤ ${TOL_LOSS}); ` +
+          `grads max rel ${fmt(gradDiff)} ≤ ${TOL_GRAD}; ` +
+          `after ${CHECK_STEPS} Adam steps ${fmt(la)} vs ${fmt(lb)} (rel ${fmt(stepDiff)} ≤ ${TOL_LOSS_AFTER_STEPS})${moved ? '' : ', but a loss did not move'}`,
+      };
+    },
+    dispose() {
+      adam.dispose();
+      for (const t of [...params, x, y]) t.dispose();
+      tf.dispose([...vars, tx, ty]);
+      tfAdam.dispose();
+    },
+  };
+}

@@ -1,0 +1,254 @@
+/**
+ * Clustering with object condensation: a per-hit network predicts a condensation likelihood
+ * β (sigmoid) and cluster coordinates; the OC loss (fused kernels) trains it; inference picks
+ * condensation points with β > tβ and assigns hits within radius t_d.
+ *
+ * Model: MLP encoder → one message-passing layer h' = relu(W_s h + W_n mean_{kNN} h) over the
+ * k nearest hits of the same event in detector coordinates (fixed lists built at data load,
+ * see neighbours.ts) → MLP → β head and coordinate head.
+ */
+import { seededRandom } from '../../nn/init';
+import { Linear } from '../../nn/linear';
+import type { Engine } from '../../tensor/engine';
+import { add, relu, sigmoid } from '../../tensor/ops/elementwise';
+import { reshape } from '../../tensor/ops/reshape';
+import type { Tensor } from '../../tensor/tensor';
+import { buildOcLayout, condensationLoss, uploadOcLayout, weightedOcLoss, type OcLayout } from '../../losses/oc';
+import type { EvalFigure, TaskData, TaskDefinition, TaskRun } from '../types';
+import { generateTrackEvents, isHitsData, sliceEvents, type HitsData } from './data';
+import { clusterCounts, condense } from './inference';
+import { knnGraph, neighbourMean, uploadGraph, type NeighbourGraph } from './neighbours';
+
+export interface ClusteringConfig extends Record<string, number | string | boolean> {
+  trainEvents: number;
+  testEvents: number;
+  eventsPerBatch: number;
+  minTracks: number;
+  maxTracks: number;
+  noiseHits: number;
+  hidden: number;
+  latentDims: number;
+  neighbours: number;
+  qMin: number;
+  wAttractive: number;
+  wRepulsive: number;
+  wCoward: number;
+  wNoise: number;
+  tBeta: number;
+  tD: number;
+  seed: number;
+}
+
+interface Batch {
+  features: Tensor<'f32'>;
+  layout: OcLayout;
+  graph: NeighbourGraph;
+  data: HitsData;
+}
+
+class ClusteringModel {
+  readonly enc1: Linear;
+  readonly enc2: Linear;
+  readonly self: Linear;
+  readonly nb: Linear;
+  readonly head: Linear;
+  readonly beta: Linear;
+  readonly coords: Linear;
+
+  constructor(e: Engine, width: number, hidden: number, latent: number, rand: () => number) {
+    this.enc1 = new Linear(e, width, hidden, 'relu', rand);
+    this.enc2 = new Linear(e, hidden, hidden, 'relu', rand);
+    this.self = new Linear(e, hidden, hidden, 'none', rand);
+    this.nb = new Linear(e, hidden, hidden, 'none', rand);
+    this.head = new Linear(e, hidden, hidden, 'relu', rand);
+    this.beta = new Linear(e, hidden, 1, 'none', rand);
+    this.coords = new Linear(e, hidden, latent, 'none', rand);
+  }
+
+  get layers(): [string, Linear][] {
+    return [['enc1', this.enc1], ['enc2', this.enc2], ['mp_self', this.self], ['mp_neighbours', this.nb],
+      ['head', this.head], ['beta', this.beta], ['coords', this.coords]];
+  }
+
+  forward(features: Tensor<'f32'>, graph: NeighbourGraph): { beta: Tensor<'f32'>; coords: Tensor<'f32'> } {
+    const h = this.enc2.forward(this.enc1.forward(features));
+    const m = relu(add(this.self.forward(h), this.nb.forward(neighbourMean(h, graph))));
+    const z = this.head.forward(m);
+    const beta = reshape(sigmoid(this.beta.forward(z)), [features.shape[0]]);
+    return { beta, coords: this.coords.forward(z) };
+  }
+
+  parameters(): Tensor<'f32'>[] {
+    return this.layers.flatMap(([, l]) => l.parameters());
+  }
+}
+
+export const clusteringTask: TaskDefinition<ClusteringConfig> = {
+  id: 'oc-clustering',
+  label: 'Object condensation clustering (tracks)',
+  description: 'Finds tracks (arcs in a 2-D detector) among noise hits: a per-hit network with one message-passing layer predicts β and cluster coordinates, trained with the object condensation loss (fused WGSL kernels). Uses a loaded hits file when given, else synthetic events.',
+  defaults: {
+    trainEvents: 64, testEvents: 16, eventsPerBatch: 4, minTracks: 3, maxTracks: 6, noiseHits: 8,
+    hidden: 48, latentDims: 2, neighbours: 4, qMin: 0.1,
+    wAttractive: 1, wRepulsive: 1, wCoward: 0.3, wNoise: 0.3, tBeta: 0.3, tD: 0.5, seed: 1,
+  },
+  fields: [
+    { key: 'trainEvents', label: 'training events (synthetic)', kind: 'int', min: 1, max: 100_000 },
+    { key: 'testEvents', label: 'test events (synthetic)', kind: 'int', min: 1, max: 10_000 },
+    { key: 'eventsPerBatch', label: 'events per batch', kind: 'int', min: 1, max: 1024 },
+    { key: 'minTracks', label: 'tracks per event, min', kind: 'int', min: 1, max: 200 },
+    { key: 'maxTracks', label: 'tracks per event, max', kind: 'int', min: 1, max: 200 },
+    { key: 'noiseHits', label: 'noise hits per event', kind: 'int', min: 0, max: 10_000 },
+    { key: 'hidden', label: 'hidden width', kind: 'int', min: 4, max: 1024 },
+    { key: 'latentDims', label: 'cluster space dims', kind: 'int', min: 1, max: 32 },
+    { key: 'neighbours', label: 'message-passing neighbours (k)', kind: 'int', min: 1, max: 32 },
+    { key: 'qMin', label: 'q_min', kind: 'number', min: 0, step: 0.05 },
+    { key: 'wAttractive', label: 'weight: attractive', kind: 'number', min: 0, step: 0.1 },
+    { key: 'wRepulsive', label: 'weight: repulsive', kind: 'number', min: 0, step: 0.1 },
+    { key: 'wCoward', label: 'weight: coward', kind: 'number', min: 0, step: 0.1 },
+    { key: 'wNoise', label: 'weight: noise', kind: 'number', min: 0, step: 0.1 },
+    { key: 'tBeta', label: 'inference t_β', kind: 'number', min: 0, max: 1, step: 0.05 },
+    { key: 'tD', label: 'inference t_d', kind: 'number', min: 0, step: 0.05 },
+    { key: 'seed', label: 'seed', kind: 'int', min: 0 },
+  ],
+  optimizer: { lr: 1e-2 },
+  create: (engine, config, data) => new ClusteringRun(engine, config, data),
+};
+
+class ClusteringRun implements TaskRun {
+  private model: ClusteringModel;
+  private batches: Batch[] = [];
+  private test: Batch;
+  private source: string;
+
+  constructor(private engine: Engine, private config: ClusteringConfig, data?: TaskData) {
+    let train: HitsData;
+    let test: HitsData;
+    if (data && isHitsData(data)) {
+      const events = data.eventOffsets.length - 1;
+      const cut = Math.max(1, Math.min(events - 1, Math.round(events * 0.8)));
+      if (events < 2) throw new Error('the hits file needs at least 2 events (train and test)');
+      train = sliceEvents(data, 0, cut);
+      test = sliceEvents(data, cut, events);
+      this.source = `file: ${cut} train / ${events - cut} test events`;
+    } else {
+      if (data) throw new Error('the clustering task needs hits data ({kind: "hits", features, width, objectId, eventOffsets})');
+      const gen = (events: number, seed: number) => generateTrackEvents({
+        events, minTracks: config.minTracks, maxTracks: Math.max(config.minTracks, config.maxTracks),
+        layers: 10, noiseHits: config.noiseHits, seed,
+      });
+      train = gen(config.trainEvents, config.seed + 1);
+      test = gen(config.testEvents, config.seed + 2);
+      this.source = `synthetic: ${config.trainEvents} train / ${config.testEvents} test events`;
+    }
+    this.model = new ClusteringModel(engine, train.width, config.hidden, config.latentDims, seededRandom(config.seed));
+    const events = train.eventOffsets.length - 1;
+    const per = Math.max(1, Math.min(config.eventsPerBatch, events));
+    for (let s = 0; s + per <= events; s += per) this.batches.push(this.upload(sliceEvents(train, s, s + per)));
+    this.test = this.upload(test);
+  }
+
+  /** Features, OC layout and neighbour lists of one packed batch, uploaded once. */
+  private upload(d: HitsData): Batch {
+    const e = this.engine;
+    const n = d.objectId.length;
+    const pos = new Float32Array(n * 2);
+    for (let i = 0; i < n; i++) pos.set(d.features.subarray(i * d.width, i * d.width + 2), i * 2);
+    return {
+      features: e.fromArray(d.features, [n, d.width]).keep(),
+      layout: uploadOcLayout(e, buildOcLayout(d.objectId, { noiseThreshold: 0, eventOffsets: d.eventOffsets })),
+      graph: uploadGraph(e, knnGraph(pos, 2, d.eventOffsets, this.config.neighbours)),
+      data: d,
+    };
+  }
+
+  private loss(b: Batch) {
+    const { beta, coords } = this.model.forward(b.features, b.graph);
+    const terms = condensationLoss({ beta, x: coords, objectId: b.layout, qMin: this.config.qMin });
+    const c = this.config;
+    // a batch without noise hits has a NaN noise term: a zero weight drops it
+    const noise = b.layout.host.eventsWithNoise ? c.wNoise : 0;
+    const loss = weightedOcLoss(terms, { attractive: c.wAttractive, repulsive: c.wRepulsive, coward: c.wCoward, noise });
+    return { loss, terms, beta, coords };
+  }
+
+  parameters() {
+    return this.model.parameters();
+  }
+
+  trainStep(step: number) {
+    const { loss, terms } = this.loss(this.batches[step % this.batches.length]);
+    return { loss, metrics: { attractive: terms.attractive, repulsive: terms.repulsive, coward: terms.coward, noise: terms.noise } };
+  }
+
+  async evaluate() {
+    const e = this.engine;
+    const out = e.scope(() => {
+      const r = this.loss(this.test);
+      return { loss: r.loss, terms: r.terms.terms, beta: r.beta, coords: r.coords };
+    });
+    const [loss, terms, beta, coords] = await Promise.all([out.loss.item(), out.terms.read(), out.beta.read(), out.coords.read()]);
+    for (const t of Object.values(out)) t.dispose();
+    const L = this.config.latentDims;
+    const d = this.test.data;
+    const pred = new Int32Array(beta.length);
+    const total = { objects: 0, matched: 0, perfect: 0, clusters: 0, puritySum: 0 };
+    for (let ev = 0; ev + 1 < d.eventOffsets.length; ev++) {
+      const h0 = d.eventOffsets[ev], h1 = d.eventOffsets[ev + 1];
+      const labels = condense(beta.subarray(h0, h1), coords.subarray(h0 * L, h1 * L), L, this.config.tBeta, this.config.tD);
+      pred.set(labels, h0);
+      const c = clusterCounts(d.objectId.subarray(h0, h1), labels);
+      for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += c[k];
+    }
+    const scalars = {
+      loss,
+      attractive: terms[0], repulsive: terms[1], coward: terms[2], noise: terms[3],
+      efficiency: total.objects ? total.matched / total.objects : 0,
+      purity: total.clusters ? total.puritySum / total.clusters : 0,
+      perfect: total.objects ? total.perfect / total.objects : 0,
+    };
+    return { scalars, figures: this.figures(beta, coords, pred) };
+  }
+
+  /** Event display of the first test event (truth and prediction) and its latent space. */
+  private figures(beta: Float32Array, coords: Float32Array, pred: Int32Array): EvalFigure[] {
+    const d = this.test.data;
+    const n = d.eventOffsets[1];
+    const L = this.config.latentDims;
+    const col = (c: number) => Array.from({ length: n }, (_, i) => d.features[i * d.width + c]);
+    const truth = Array.from(d.objectId.subarray(0, n));
+    const predicted = Array.from(pred.subarray(0, n));
+    return [
+      { id: 'event-truth', title: 'test event 0: hits by truth object (0 = noise)', kind: 'scatter', x: col(0), y: col(1), color: truth, xLabel: 'x', yLabel: 'y' },
+      { id: 'event-prediction', title: 'test event 0: hits by predicted cluster (-1 = unassigned)', kind: 'scatter', x: col(0), y: col(1), color: predicted, xLabel: 'x', yLabel: 'y' },
+      {
+        id: 'latent', title: 'test event 0: cluster space by truth object', kind: 'scatter',
+        x: Array.from({ length: n }, (_, i) => coords[i * L]), y: Array.from({ length: n }, (_, i) => (L > 1 ? coords[i * L + 1] : beta[i])),
+        color: truth, xLabel: 'c₀', yLabel: L > 1 ? 'c₁' : 'β',
+      },
+    ];
+  }
+
+  async namedWeights() {
+    const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+    for (const [name, layer] of this.model.layers) {
+      out[`${name}.weight`] = { shape: [...layer.weight.shape], data: await layer.weight.read() };
+      out[`${name}.bias`] = { shape: [...layer.bias.shape], data: await layer.bias.read() };
+    }
+    return out;
+  }
+
+  describe() {
+    const hits = this.batches.reduce((a, b) => a + b.data.objectId.length, 0);
+    return `${this.source}; ${this.batches.length} batches, ${(hits / Math.max(1, this.batches.length)).toFixed(0)} hits per batch`;
+  }
+
+  dispose() {
+    for (const p of this.model.parameters()) p.dispose();
+    for (const b of [...this.batches, this.test]) {
+      b.features.dispose();
+      b.layout.dispose();
+      b.graph.dispose();
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import type { Engine } from '../../tensor/engine';
+import type { Tensor } from '../../tensor/tensor';
+import type { EventSpec } from './eventSpec';
+import { flatIndex, type PreparedData } from './prepare';
+
+/**
+ * One fixed-size batch on the host. Token rows follow attention.wgsl: B·N jet tokens, then
+ * B event tokens. Token features [D jet | G global | is-jet | is-event], normalised, so one
+ * linear layer embeds jets and the event token with separate weights and biases.
+ */
+export interface HostBatch {
+  B: number;
+  /** event index per slot, -1 for padding slots */
+  events: number[];
+  tokens: Float32Array;      // [B*N + B, D + G + 2]
+  attnMask: Uint32Array;     // [B, N + 1]
+  jetMask: Uint32Array;      // [B, N]
+  targets: Int32Array;       // [G_perm, B, P]
+  detection: Int32Array;     // [B * P]: 1 when the particle's truth is complete, -1 on padding
+  regressions: Float32Array; // [B, R] normalised, NaN → 0
+  classes: Int32Array[];     // per classification: [B]
+}
+
+export const tokenWidth = (d: PreparedData) => d.D + d.G + 2;
+
+export function buildBatch(d: PreparedData, spec: EventSpec, events: number[], B: number): HostBatch {
+  const { N, D, G } = d;
+  const P = spec.particles.length;
+  const Din = tokenWidth(d);
+  const slots = Array.from({ length: B }, (_, i) => events[i] ?? -1);
+  const tokens = new Float32Array((B * N + B) * Din);
+  const attnMask = new Uint32Array(B * (N + 1));
+  const jetMask = new Uint32Array(B * N);
+  const perms = spec.eventPerms;
+  const targets = new Int32Array(perms.length * B * P).fill(-1);
+  const detection = new Int32Array(B * P).fill(-1);
+  const R = spec.regressions.length;
+  const regressions = new Float32Array(B * R);
+  const classes = spec.classifications.map(() => new Int32Array(B).fill(-1));
+  slots.forEach((e, b) => {
+    const evRow = (B * N + b) * Din;
+    tokens[evRow + D + G + 1] = 1;
+    attnMask[b * (N + 1) + N] = 1;
+    if (e < 0) return;
+    for (let j = 0; j < N; j++) {
+      if (!d.jetMask[e * N + j]) continue;
+      jetMask[b * N + j] = 1;
+      attnMask[b * (N + 1) + j] = 1;
+      const row = (b * N + j) * Din;
+      for (let c = 0; c < D; c++) tokens[row + c] = (d.jets[(e * N + j) * D + c] - d.jetNorm.mean[c]) / d.jetNorm.std[c];
+      tokens[row + D + G] = 1;
+    }
+    for (let c = 0; c < G; c++) tokens[evRow + D + c] = (d.globals[e * G + c] - d.globalNorm.mean[c]) / d.globalNorm.std[c];
+    const complete = spec.particles.map((p, pi) => {
+      const jets = Array.from(d.truth.subarray((e * P + pi) * 3, (e * P + pi) * 3 + p.products.length));
+      return jets.every((j) => j >= 0) && new Set(jets).size === jets.length ? flatIndex(jets, N) : -1;
+    });
+    complete.forEach((t, pi) => { detection[b * P + pi] = t >= 0 ? 1 : 0; });
+    perms.forEach((sigma, g) => {
+      for (let p = 0; p < P; p++) targets[(g * B + b) * P + p] = complete[sigma[p]];
+    });
+    for (let r = 0; r < R; r++) {
+      const v = (d.regressions[e * R + r] - d.regNorm.mean[r]) / d.regNorm.std[r];
+      regressions[b * R + r] = Number.isFinite(v) ? v : 0;
+    }
+    classes.forEach((c, ci) => { c[b] = d.classes[e * spec.classifications.length + ci]; });
+  });
+  return { B, events: slots, tokens, attnMask, jetMask, targets, detection, regressions, classes };
+}
+
+/** A batch uploaded once and kept on the GPU for the whole run. */
+export interface GpuBatch {
+  host: HostBatch;
+  tokens: Tensor<'f32'>;
+  attnMask: Tensor<'u32'>;
+  jetMask: Tensor<'u32'>;
+  targets: Tensor<'i32'>;
+  detection: Tensor<'i32'>;
+  regressions: Tensor<'f32'>;
+  classes: Tensor<'i32'>[];
+}
+
+export function uploadBatch(e: Engine, h: HostBatch, d: PreparedData, spec: EventSpec): GpuBatch {
+  const { B } = h;
+  const { N } = d;
+  const P = spec.particles.length;
+  return {
+    host: h,
+    tokens: e.fromArray(h.tokens, [B * N + B, tokenWidth(d)]).keep(),
+    attnMask: e.fromArray(h.attnMask, [B, N + 1], { dtype: 'u32' }).keep(),
+    jetMask: e.fromArray(h.jetMask, [B, N], { dtype: 'u32' }).keep(),
+    targets: e.fromArray(h.targets, [spec.eventPerms.length, B, P], { dtype: 'i32' }).keep(),
+    detection: e.fromArray(h.detection, [B * P], { dtype: 'i32' }).keep(),
+    regressions: e.fromArray(h.regressions, [B, spec.regressions.length]).keep(),
+    classes: h.classes.map((c) => e.fromArray(c, [B], { dtype: 'i32' }).keep()),
+  };
+}
+
+export function disposeBatch(b: GpuBatch): void {
+  for (const t of [b.tokens, b.attnMask, b.jetMask, b.targets, b.detection, b.regressions, ...b.classes]) t.dispose();
+}

@@ -1,0 +1,311 @@
+import type { SpanetEvents } from '../../data/spanet/reader';
+import { seededRandom } from '../../nn/init';
+import { SpanetModel, type SpanetOutputs } from '../../nn/spanet';
+import type { Engine } from '../../tensor/engine';
+import type { EvalFigure, EvalResult, TaskDefinition, TaskRun } from '../types';
+import { buildBatch, disposeBatch, tokenWidth, uploadBatch, type GpuBatch } from './batch';
+import { inferEventSpec, parseEventFile, type EventSpec } from './eventSpec';
+import { batchAccuracy, spanetLoss, type LossScales } from './loss';
+import { buildSpanetOnnx } from './onnx';
+import { prepareData, type PreparedData } from './prepare';
+import { greedyAssignment, matchEvent } from './reconstruct';
+import { syntheticTtbar, TTBAR_EVENT_YAML } from './synthetic';
+import { sampleValues, tablesFromEvents, tablesLayout, type SpanetTables } from './tables';
+
+/**
+ * Data for the SPANet task from a loaded file (TaskData):
+ *   events     what src/data/spanet/reader.ts readSpanetEvents returns (ragged jets with
+ *              their slot positions, TARGETS, REGRESSIONS, CLASSIFICATIONS), or
+ *   tables     the same as padded columns (src/tasks/spanet/tables.ts; tests, generators);
+ *   eventFile  optional SPANet event YAML text; without it the event description is
+ *              inferred from the file (see eventSpec.ts inferEventSpec).
+ * Without data the task generates synthetic fully hadronic tt̄ events.
+ */
+export interface SpanetTaskData {
+  events?: SpanetEvents;
+  tables?: SpanetTables;
+  eventFile?: string;
+}
+
+export interface SpanetConfig extends Record<string, number | string | boolean> {
+  demoEvents: number;
+  maxJets: number;
+  testFraction: number;
+  evalEvents: number;
+  batchSize: number;
+  width: number;
+  layers: number;
+  heads: number;
+  assignDim: number;
+  seed: number;
+  assignmentScale: number;
+  detectionScale: number;
+  regressionScale: number;
+  classificationScale: number;
+  logOutputs: boolean;
+}
+
+export const SPANET_DEFAULTS: SpanetConfig = {
+  demoEvents: 2048, maxJets: 10, testFraction: 0.2, evalEvents: 256, batchSize: 32,
+  width: 32, layers: 2, heads: 4, assignDim: 16, seed: 1,
+  assignmentScale: 1, detectionScale: 1, regressionScale: 1, classificationScale: 1, logOutputs: false,
+};
+
+export const spanetTask: TaskDefinition<SpanetConfig> = {
+  id: 'spanet',
+  label: 'SPANet jet-parton assignment',
+  description: 'Symmetry-preserving attention network: a transformer over jets and one symmetric tensor attention head per particle '
+    + 'assign jets to decay products (t → b q q), with detection, regression and classification heads. Demo data: synthetic fully hadronic tt̄.',
+  defaults: SPANET_DEFAULTS,
+  fields: [
+    { key: 'demoEvents', label: 'demo events (synthetic tt̄)', kind: 'int', min: 64, max: 200_000 },
+    { key: 'maxJets', label: 'demo jet slots', kind: 'int', min: 6, max: 20 },
+    { key: 'testFraction', label: 'test fraction', kind: 'number', min: 0.05, max: 0.9, step: 0.05 },
+    { key: 'evalEvents', label: 'events per evaluation', kind: 'int', min: 16, max: 100_000 },
+    { key: 'batchSize', label: 'batch size', kind: 'int', min: 1, max: 4096 },
+    { key: 'width', label: 'hidden width', kind: 'int', min: 8, max: 512 },
+    { key: 'layers', label: 'transformer layers', kind: 'int', min: 0, max: 16 },
+    { key: 'heads', label: 'attention heads', kind: 'int', min: 1, max: 16 },
+    { key: 'assignDim', label: 'tensor attention width', kind: 'int', min: 2, max: 64, help: 'rank-3 weights have this³ entries' },
+    { key: 'assignmentScale', label: 'assignment loss scale', kind: 'number', min: 0 },
+    { key: 'detectionScale', label: 'detection loss scale', kind: 'number', min: 0 },
+    { key: 'regressionScale', label: 'regression loss scale', kind: 'number', min: 0 },
+    { key: 'classificationScale', label: 'classification loss scale', kind: 'number', min: 0 },
+    { key: 'logOutputs', label: 'ONNX: log-probability outputs', kind: 'bool' },
+    { key: 'seed', label: 'seed', kind: 'int', min: 0 },
+  ],
+  optimizer: { lr: 2e-3 },
+  create: (engine, config, data) => new SpanetRun(engine, config, data as SpanetTaskData | undefined),
+};
+
+/** Host copies of one batch's predictions. */
+export interface SpanetPrediction {
+  /** per particle: log-probabilities [B, N^k] */
+  logProbs: Float32Array[];
+  /** [B, P] probability that the particle is reconstructable */
+  detection: Float32Array;
+  /** [B, R] in the targets' units */
+  regression: Float32Array;
+  /** per classification: [B, C] probabilities */
+  classProbs: Float32Array[];
+  /** loss terms of the batch */
+  terms: Record<string, number>;
+}
+
+function softmaxRows(z: Float32Array, C: number): Float32Array {
+  const out = new Float32Array(z.length);
+  for (let r = 0; r < z.length / C; r++) {
+    let m = -Infinity;
+    for (let c = 0; c < C; c++) m = Math.max(m, z[r * C + c]);
+    let s = 0;
+    for (let c = 0; c < C; c++) s += Math.exp(z[r * C + c] - m);
+    for (let c = 0; c < C; c++) out[r * C + c] = Math.exp(z[r * C + c] - m) / s;
+  }
+  return out;
+}
+
+export class SpanetRun implements TaskRun {
+  readonly spec: EventSpec;
+  readonly data: PreparedData;
+  readonly model: SpanetModel;
+  readonly train: GpuBatch[] = [];
+  readonly test: GpuBatch[] = [];
+  private scales: LossScales;
+  private source: string;
+
+  constructor(private engine: Engine, readonly config: SpanetConfig, input?: SpanetTaskData) {
+    const c = config;
+    let tables: SpanetTables;
+    let yaml = input?.eventFile;
+    if (input?.tables || input?.events) {
+      tables = input.tables ?? tablesFromEvents(input.events!);
+      this.source = input.events?.file ?? 'file data';
+    } else {
+      tables = syntheticTtbar({ events: c.demoEvents, maxJets: c.maxJets, seed: c.seed + 1000 });
+      yaml ??= TTBAR_EVENT_YAML;
+      this.source = 'synthetic tt̄';
+    }
+    this.spec = yaml ? parseEventFile(yaml) : inferEventSpec(tablesLayout(tables), (s, f) => sampleValues(tables, s, f));
+    this.data = prepareData(tables, this.spec, c.testFraction);
+    const d = this.data;
+    const B = c.batchSize;
+    const spec = this.spec;
+    for (let s = 0; s + B <= d.trainEvents; s += B) {
+      this.train.push(uploadBatch(engine, buildBatch(d, spec, range(s, s + B), B), d, spec));
+    }
+    if (!this.train.length) throw new Error(`batch size ${B} exceeds the ${d.trainEvents} training events`);
+    const testEnd = Math.min(d.nEvents, d.trainEvents + c.evalEvents);
+    for (let s = d.trainEvents; s < testEnd; s += B) {
+      this.test.push(uploadBatch(engine, buildBatch(d, spec, range(s, Math.min(s + B, testEnd)), B), d, spec));
+    }
+    this.scales = { assignment: c.assignmentScale, detection: c.detectionScale, regression: c.regressionScale, classification: c.classificationScale };
+    this.model = new SpanetModel(engine, {
+      tokenWidth: tokenWidth(d), width: c.width, layers: c.layers, heads: c.heads, ffWidth: 2 * c.width, assignDim: c.assignDim,
+      particles: spec.particles.map((p) => ({ name: p.name, k: p.products.length, perms: p.productPerms })),
+      regressions: spec.regressions.length, classCounts: d.classCounts,
+    }, seededRandom(c.seed));
+  }
+
+  parameters() {
+    return this.model.parameters();
+  }
+
+  private forward(b: GpuBatch): SpanetOutputs {
+    return this.model.forward(b, b.host.B, this.data.N);
+  }
+
+  trainStep(step: number) {
+    const b = this.train[step % this.train.length];
+    const out = this.forward(b);
+    const { loss, terms } = spanetLoss(this.engine, out, b, this.spec, this.scales);
+    return { loss, metrics: { ...terms, 'assignment accuracy': batchAccuracy(this.engine, out, b, this.spec) } };
+  }
+
+  /** Runs the network on one batch (no tape) and reads everything back. */
+  async predict(b: GpuBatch): Promise<SpanetPrediction> {
+    const e = this.engine;
+    const { out, loss } = e.scope(() => {
+      const o = this.forward(b);
+      return { out: o, loss: spanetLoss(e, o, b, this.spec, this.scales) };
+    });
+    const P = this.spec.particles.length;
+    const R = this.spec.regressions.length;
+    const [logProbs, det, reg, cls, termValues] = await Promise.all([
+      Promise.all(out.logProbs.map((t) => t.read())),
+      out.detectionLogits.read(),
+      out.regression ? out.regression.read() : Promise.resolve(new Float32Array(0)),
+      Promise.all(out.classLogits.map((t) => t.read())),
+      Promise.all([['loss', loss.loss] as const, ...Object.entries(loss.terms)].map(async ([k, t]) => [k, await t.item()] as const)),
+    ]);
+    for (const t of [...out.logProbs, out.detectionLogits, ...(out.regression ? [out.regression] : []), ...out.classLogits, loss.loss, ...Object.values(loss.terms)]) t.dispose();
+    const detProbs = softmaxRows(det, 2);
+    const detection = new Float32Array(b.host.B * P);
+    for (let i = 0; i < detection.length; i++) detection[i] = detProbs[2 * i + 1];
+    const regression = reg.map((v, i) => v * this.data.regNorm.std[i % R] + this.data.regNorm.mean[i % R]);
+    return {
+      logProbs, detection, regression,
+      classProbs: cls.map((z, i) => softmaxRows(z, this.data.classCounts[i])),
+      terms: Object.fromEntries(termValues),
+    };
+  }
+
+  async evaluate(): Promise<EvalResult> {
+    const d = this.data;
+    const spec = this.spec;
+    const P = spec.particles.length;
+    const ks = spec.particles.map((p) => p.products.length);
+    const minJets = ks.reduce((a, k) => a + k, 0);
+    const bins = [`${minJets} jets`, `${minJets + 1} jets`, `≥${minJets + 2} jets`];
+    const binOf = (n: number) => Math.max(0, Math.min(2, n - minJets));
+    const full = [0, 0, 0], fullCorrect = [0, 0, 0];
+    const particleTotal = new Array<number>(P).fill(0), particleCorrect = new Array<number>(P).fill(0);
+    let complete = 0, correct = 0, detHits = 0, detTotal = 0;
+    const R = spec.regressions.length;
+    const regPred: number[][] = spec.regressions.map(() => []), regTrue: number[][] = spec.regressions.map(() => []);
+    const clsHits = spec.classifications.map(() => 0), clsTotal = spec.classifications.map(() => 0);
+    const termSums: Record<string, number> = {};
+    let batches = 0;
+    for (const b of this.test) {
+      const pred = await this.predict(b);
+      batches++;
+      for (const [k, v] of Object.entries(pred.terms)) termSums[k] = (termSums[k] ?? 0) + v;
+      b.host.events.forEach((ev, slot) => {
+        if (ev < 0) return;
+        const probs = pred.logProbs.map((lp, p) => {
+          const S = d.N ** ks[p];
+          return lp.subarray(slot * S, slot * S + S).map(Math.exp);
+        });
+        const reco = greedyAssignment(probs, ks, d.N);
+        const truth = spec.particles.map((p, pi) => {
+          const jets = Array.from(d.truth.subarray((ev * P + pi) * 3, (ev * P + pi) * 3 + p.products.length));
+          return jets.every((j) => j >= 0) && new Set(jets).size === jets.length ? jets : null;
+        });
+        const m = matchEvent(reco, truth, spec);
+        complete += m.complete;
+        correct += m.correct;
+        m.perParticle.forEach((ok, p) => { if (ok !== null) { particleTotal[p]++; if (ok) particleCorrect[p]++; } });
+        if (m.complete === P) {
+          const bin = binOf(d.nJets[ev]);
+          full[bin]++;
+          if (m.correct === P) fullCorrect[bin]++;
+        }
+        for (let p = 0; p < P; p++) {
+          const label = b.host.detection[slot * P + p];
+          detTotal++;
+          if ((pred.detection[slot * P + p] > 0.5 ? 1 : 0) === label) detHits++;
+        }
+        for (let r = 0; r < R; r++) {
+          const t = d.regressions[ev * R + r];
+          if (!Number.isFinite(t)) continue;
+          regPred[r].push(pred.regression[slot * R + r]);
+          regTrue[r].push(t);
+        }
+        spec.classifications.forEach((_, ci) => {
+          const label = d.classes[ev * spec.classifications.length + ci];
+          if (label < 0) return;
+          const C = d.classCounts[ci];
+          const row = pred.classProbs[ci].subarray(slot * C, slot * C + C);
+          clsTotal[ci]++;
+          if (row.indexOf(Math.max(...row)) === label) clsHits[ci]++;
+        });
+      });
+    }
+    const ratio = (a: number, b: number) => (b > 0 ? a / b : NaN);
+    const scalars: Record<string, number> = {};
+    for (const [k, v] of Object.entries(termSums)) scalars[k] = v / Math.max(1, batches);
+    const allFull = full.reduce((a, x) => a + x, 0);
+    scalars['event purity'] = ratio(fullCorrect.reduce((a, x) => a + x, 0), allFull);
+    bins.forEach((name, i) => { scalars[`event purity (${name})`] = ratio(fullCorrect[i], full[i]); });
+    scalars['particle purity'] = ratio(correct, complete);
+    spec.particles.forEach((p, i) => { scalars[`${p.name} purity`] = ratio(particleCorrect[i], particleTotal[i]); });
+    scalars['detection accuracy'] = ratio(detHits, detTotal);
+    spec.regressions.forEach((name, r) => {
+      let s = 0;
+      regPred[r].forEach((v, i) => { s += (v - regTrue[r][i]) ** 2; });
+      scalars[`${name} residual rms`] = Math.sqrt(ratio(s, regPred[r].length));
+    });
+    spec.classifications.forEach((name, ci) => { scalars[`${name} accuracy`] = ratio(clsHits[ci], clsTotal[ci]); });
+    const figures: EvalFigure[] = [{
+      id: 'purity-by-jets', title: 'event purity by jet multiplicity (test)', kind: 'scatter',
+      x: [minJets, minJets + 1, minJets + 2], y: bins.map((_, i) => ratio(fullCorrect[i], full[i])),
+      xLabel: `jets (last bin: ≥${minJets + 2})`, yLabel: 'event purity',
+    }];
+    if (R) {
+      figures.push({
+        id: 'regression', title: `${spec.regressions[0]}: prediction vs truth (test)`, kind: 'scatter',
+        x: regTrue[0], y: regPred[0], xLabel: 'truth', yLabel: 'prediction',
+      });
+    }
+    return { scalars, figures };
+  }
+
+  async namedWeights() {
+    const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+    for (const [name, t] of this.model.namedParameters()) out[name] = { shape: [...t.shape], data: await t.read() };
+    return out;
+  }
+
+  async exportOnnx(): Promise<Uint8Array> {
+    const c = this.config;
+    return buildSpanetOnnx({
+      spec: this.spec, data: this.data, width: c.width, layers: c.layers, heads: c.heads, assignDim: c.assignDim,
+      classCounts: this.data.classCounts, weights: await this.namedWeights(),
+    }, { logOutputs: c.logOutputs });
+  }
+
+  describe() {
+    const d = this.data;
+    const testEvents = this.test.reduce((a, b) => a + b.host.events.filter((x) => x >= 0).length, 0);
+    return `${this.source}: ${d.trainEvents} train / ${testEvents} test events, ≤${d.N} jets, particles `
+      + `${this.spec.particles.map((p) => `${p.name}(${p.products.join(',')})`).join(' ')}, ${this.train.length} batches of ${this.config.batchSize}`;
+  }
+
+  dispose() {
+    for (const t of this.model.parameters()) t.dispose();
+    for (const b of [...this.train, ...this.test]) disposeBatch(b);
+  }
+}
+
+function range(a: number, b: number): number[] {
+  return Array.from({ length: b - a }, (_, i) => a + i);
+}

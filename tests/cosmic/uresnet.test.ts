@@ -1,0 +1,136 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../src/nn/init';
+import { DEFAULT_URESNET, UResNet, type UResNetConfig } from '../../src/nn/uresnet';
+import { accumulatedStep } from '../../src/tasks/cosmic/accumulate';
+import { cosmicTaggingTask, type CosmicConfig } from '../../src/tasks/cosmic/task';
+import type { Engine } from '../../src/tensor/engine';
+import { Adam } from '../../src/train/adam';
+import { Trainer, type MetricPoint } from '../../src/train/trainer';
+import { testEngine } from '../helpers/engine';
+import { expectClose } from '../helpers/opcheck';
+import { uniform } from '../helpers/random';
+
+let e: Engine;
+beforeAll(async () => {
+  e = await testEngine();
+});
+
+const tiny: UResNetConfig = { ...DEFAULT_URESNET, initialFilters: 4, bottleneckDeepest: 8 };
+
+async function run(cfg: UResNetConfig, x: Float32Array, shape: number[]): Promise<Float32Array> {
+  const model = new UResNet(e, cfg, seededRandom(7));
+  const y = e.scope(() => model.forward(e.fromArray(x, shape)));
+  const out = await y.read();
+  expect(y.shape).toEqual([shape[0], cfg.classes, shape[2], shape[3]]);
+  y.dispose();
+  model.dispose();
+  expect(e.gpu.takeErrors()).toEqual([]);
+  return out;
+}
+
+describe('U-ResNet', () => {
+  const variants: [string, Partial<UResNetConfig>][] = [
+    ['default (residual, concat, max pooling, joined planes)', {}],
+    ['sum connections, convolutional downsampling, multiplicative growth', { connections: 'sum', downsampling: 'convolutional', growth: 'multiplicative' }],
+    ['no connections, plain blocks, no norm, depth 3, 5×5 deepest', { connections: 'none', residual: false, normalization: 'none', depth: 3, filterSizeDeepest: 5 }],
+    ['depth 0, planes not joined', { depth: 0, joinPlanes: false }],
+  ];
+  for (const [name, over] of variants) {
+    it(`forward: ${name}`, async () => {
+      const out = await run({ ...tiny, ...over }, Float32Array.from(uniform(6 * 16 * 16, 1, 0, 1)), [6, 1, 16, 16]);
+      expect(out.every(Number.isFinite)).toBe(true);
+    });
+  }
+
+  it('planes share weights; joining at the deepest layer lets a plane see the other planes', async () => {
+    const hw = 16 * 16;
+    const x = Float32Array.from(uniform(3 * hw, 2, 0, 1));
+    const changed = Float32Array.from(x);
+    for (let q = 0; q < hw; q++) changed[hw + q] += 1; // alter plane 1 only
+    const plane0 = (a: Float32Array) => a.subarray(0, 3 * hw);
+    for (const joinPlanes of [false, true]) {
+      const cfg = { ...tiny, joinPlanes };
+      const a = await run(cfg, x, [3, 1, 16, 16]);
+      const b = await run(cfg, changed, [3, 1, 16, 16]);
+      const diff = Math.max(...plane0(a).map((v, i) => Math.abs(v - plane0(b)[i])));
+      if (joinPlanes) expect(diff).toBeGreaterThan(1e-4);
+      else expect(diff).toBe(0);
+    }
+    // Shared weights: with separate planes, the same image gives the same output in any plane slot.
+    const same = Float32Array.from({ length: 3 * hw }, (_, i) => x[i % hw]);
+    const out = await run({ ...tiny, joinPlanes: false }, same, [3, 1, 16, 16]);
+    expect(out.subarray(3 * hw, 6 * hw)).toEqual(out.subarray(0, 3 * hw));
+  });
+
+  it('rejects image sides not divisible by 2^depth', () => {
+    const model = new UResNet(e, tiny, seededRandom(1));
+    const x = e.zeros([3, 1, 18, 16]);
+    expect(() => model.forward(x)).toThrow(/divisible by 4/);
+    x.dispose();
+    model.dispose();
+  });
+});
+
+const small: CosmicConfig = {
+  ...cosmicTaggingTask.defaults, trainEvents: 8, testEvents: 3, imageSize: 16, downsample: 0, batchSize: 2, filters: 4, bottleneckDeepest: 8,
+};
+
+describe('cosmic tagging task', () => {
+  it('trains: the loss falls, train metrics are probabilities, evaluation gives metrics and figures', async () => {
+    const runObj = await cosmicTaggingTask.create(e, small);
+    const trainer = new Trainer(e, runObj, { lr: 5e-3 }, 5);
+    const points: MetricPoint[] = [];
+    await trainer.runSteps(40, (p) => points.push(...p));
+    expect(points.length).toBe(40);
+    const keys = ['loss', 'accuracy', 'nonbg_accuracy', 'cosmic_iou', 'neutrino_iou', 'miou'];
+    expect(Object.keys(points[0].values).sort()).toEqual([...keys].sort());
+    for (const p of points) for (const k of keys.slice(1)) expect(p.values[k]).toBeGreaterThanOrEqual(0), expect(p.values[k]).toBeLessThanOrEqual(1);
+    const mean = (ps: MetricPoint[]) => ps.reduce((a, p) => a + p.values.loss, 0) / ps.length;
+    expect(mean(points.slice(-8))).toBeLessThan(0.7 * mean(points.slice(0, 4)));
+    const ev = await trainer.evaluate();
+    for (const k of [...keys, 'plane0_cosmic_iou', 'plane2_neutrino_iou']) expect(Number.isFinite(ev.scalars[k]), k).toBe(true);
+    expect(ev.figures!.map((f) => f.id)).toEqual(['cosmic-input', 'cosmic-truth', 'cosmic-prediction']);
+    const z = ev.figures![2].z!;
+    expect([z.length, z[0].length]).toEqual([16, 3 * 16 + 2]);
+    expect(z.flat().filter((v) => v !== null).every((v) => v === 0 || v === 1 || v === 2)).toBe(true);
+    const w = await runObj.namedWeights!();
+    expect(Object.keys(w)).toContain('initial.conv.weight');
+    expect(runObj.describe()).toMatch(/8 train \/ 3 test events \(synthetic\), 3×16×16/);
+    expect(e.gpu.takeErrors()).toEqual([]);
+    trainer.dispose();
+  });
+
+  it('gradient accumulation over 2 micro-batches of 1 event equals one batch of 2 events', async () => {
+    // Instance norm and the "none" balance make a 2-event batch loss the mean of the two
+    // single-event losses, so the two updates agree up to f32 round-off.
+    const cfg = { ...small, balance: 'none' };
+    const whole = await cosmicTaggingTask.create(e, { ...cfg, batchSize: 2 });
+    const parts = await cosmicTaggingTask.create(e, { ...cfg, batchSize: 1 });
+    const optA = new Adam(e, whole.parameters(), { lr: 1e-2 });
+    const optB = new Adam(e, parts.parameters(), { lr: 1e-2 });
+    const lossA = e.scope(() => {
+      const tape = e.beginTape();
+      const l = whole.trainStep(0).loss;
+      tape.backward(l);
+      e.endTape();
+      optA.update();
+      return l;
+    });
+    e.gpu.submit();
+    const lossB = accumulatedStep(e, parts, optB, 0, 2);
+    // Losses of O(1): f32 sums over 3·256 pixels, ~1e-6 relative.
+    expectClose([await lossB.item()], [await lossA.item()], 1e-5, 1e-6, 'loss');
+    const [pa, pb] = [whole.parameters(), parts.parameters()];
+    for (let i = 0; i < pa.length; i += 5) {
+      // One Adam step moves each weight by ≈ lr·sign(g); sign flips of tiny gradients aside,
+      // the weights agree to ~1e-5 (gradients differ only by f32 summation order).
+      expectClose(await pb[i].read(), await pa[i].read(), 0, 2e-4, `parameter ${i}`);
+    }
+    for (const t of [lossA, lossB]) t.dispose();
+    optA.dispose();
+    optB.dispose();
+    whole.dispose();
+    parts.dispose();
+    expect(e.gpu.takeErrors()).toEqual([]);
+  });
+});
