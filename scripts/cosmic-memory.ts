@@ -1,8 +1,8 @@
 /**
  * GPU memory of one U-ResNet training step (cosmic task), from the buffer pool's accounting:
- * parameters + Adam moments + every buffer the recorded forward, loss, metrics, backward and
- * update acquire (the pool reuses nothing until the step is submitted, so this is the step's
- * peak). The step is recorded but never submitted: the figure does not need the GPU to run it.
+ * parameters + Adam moments + the buffers the recorded forward, loss, metrics, backward and
+ * update hold at their peak (kernel-written buffers are reused within the step once freed;
+ * backward frees each intermediate gradient as soon as it is consumed). The step is recorded but never submitted: the figure does not need the GPU to run it.
  *
  *   npx tsx --import ./scripts/raw-loader.mjs scripts/cosmic-memory.ts '{"imageSize":256,"downsample":0}'
  */

@@ -2,9 +2,9 @@
 // products scores every k-tuple of jets with a rank-k weight tensor W [D^k]:
 //   S[b, i1..ik] = Σ W[d1..dk] x[b,i1,d1] ... x[b,ik,dk]
 // Symmetries between products (q1 ↔ q2) are imposed by averaging W over the allowed axis
-// permutations (symmetrize). For k = 3 the contraction runs in two stages: a matmul gives
-// U[b,i,e,f] = Σ_d x[b,i,d] W[d,e,f], then triplet_forward contracts U with x twice
-// (B·N³·D² work instead of B·N³·D³).
+// permutations (symmetrize). For k = 3 the contraction runs in three stages, two of them
+// matmuls: U[b,i,e,f] = Σ_d x[b,i,d] W[d,e,f], V[b,i,e,k] = Σ_f U[b,i,e,f] x[b,k,f], and
+// triplet_forward below (B·N²·D² + B·N³·D work instead of B·N³·D³).
 
 // ---- symmetrize: y[idx] = mean over σ of w[σ(idx)], σ permuting the k axes ---------------
 struct SymParams {
@@ -35,11 +35,13 @@ fn symmetrize(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   wsym[id] = s / f32(sp.nperm);
 }
 
-// ---- triplet contraction: S[b,i,j,k] = Σ_{e,f} U[b,i,e,f] x[b,j,e] x[b,k,f] ------------
+// ---- triplet contraction, last stage ------------------------------------------------------
+// V[b,i,e,k] = Σ_f U[b,i,e,f] x[b,k,f] comes from a batched matmul; this stage gives
+//   S[b,i,j,k] = Σ_e x[b,j,e] V[b,i,e,k]        (D multiply-adds per score)
 struct TriParams { B: u32, N: u32, D: u32, _p0: u32 }
 
 @group(0) @binding(0) var<uniform> tp: TriParams;
-@group(0) @binding(1) var<storage, read> u: array<f32>;
+@group(0) @binding(1) var<storage, read> v: array<f32>;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read_write> s: array<f32>;
 
@@ -53,49 +55,39 @@ fn triplet_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
   let j = (id / N) % N;
   let i = (id / (N * N)) % N;
   let b = id / (N * N * N);
-  let ub = (b * N + i) * D * D;
+  let vb = (b * N + i) * D * N + kk;
   let xj = (b * N + j) * D;
-  let xk = (b * N + kk) * D;
   var acc = 0.0;
-  for (var e = 0u; e < D; e++) {
-    var inner = 0.0;
-    for (var f = 0u; f < D; f++) { inner += u[ub + e * D + f] * x[xk + f]; }
-    acc += x[xj + e] * inner;
-  }
+  for (var e = 0u; e < D; e++) { acc += x[xj + e] * v[vb + e * N]; }
   s[id] = acc;
 }
 
-// dU[b,i,e,f] = Σ_{j,k} dS[b,i,j,k] x[b,j,e] x[b,k,f]
+// dV[b,i,e,k] = Σ_j dS[b,i,j,k] x[b,j,e]
 @group(0) @binding(1) var<storage, read> gx: array<f32>;
 @group(0) @binding(2) var<storage, read> gds: array<f32>;
-@group(0) @binding(3) var<storage, read_write> du: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dv: array<f32>;
 
 @compute @workgroup_size(64)
-fn triplet_grad_u(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn triplet_grad_v(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let id = gid.x + gid.y * nwg.x * 64u;
   let N = tp.N;
   let D = tp.D;
-  if (id >= tp.B * N * D * D) { return; }
-  let f = id % D;
-  let e = (id / D) % D;
-  let i = (id / (D * D)) % N;
-  let b = id / (D * D * N);
+  if (id >= tp.B * N * D * N) { return; }
+  let kk = id % N;
+  let e = (id / N) % D;
+  let i = (id / (N * D)) % N;
+  let b = id / (N * D * N);
   var acc = 0.0;
   for (var j = 0u; j < N; j++) {
-    var inner = 0.0;
-    let srow = ((b * N + i) * N + j) * N;
-    for (var kk = 0u; kk < N; kk++) { inner += gds[srow + kk] * gx[(b * N + kk) * D + f]; }
-    acc += inner * gx[(b * N + j) * D + e];
+    acc += gds[((b * N + i) * N + j) * N + kk] * gx[(b * N + j) * D + e];
   }
-  du[id] = acc;
+  dv[id] = acc;
 }
 
-// dx[b,m,e] = Σ_{i,k} dS[b,i,m,k] Σ_f U[b,i,e,f] x[b,k,f]   (x in the j slot)
-//           + Σ_{i,j} dS[b,i,j,m] Σ_d U[b,i,d,e] x[b,j,d]   (x in the k slot)
-@group(0) @binding(1) var<storage, read> hu: array<f32>;
-@group(0) @binding(2) var<storage, read> hx: array<f32>;
-@group(0) @binding(3) var<storage, read> hds: array<f32>;
-@group(0) @binding(4) var<storage, read_write> dx: array<f32>;
+// dx[b,j,e] = Σ_{i,k} dS[b,i,j,k] V[b,i,e,k]
+@group(0) @binding(1) var<storage, read> hv: array<f32>;
+@group(0) @binding(2) var<storage, read> hds: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
 
 @compute @workgroup_size(64)
 fn triplet_grad_x(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -104,23 +96,75 @@ fn triplet_grad_x(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
   let D = tp.D;
   if (id >= tp.B * N * D) { return; }
   let e = id % D;
-  let m = (id / D) % N;
+  let j = (id / D) % N;
   let b = id / (D * N);
   var acc = 0.0;
   for (var i = 0u; i < N; i++) {
-    let ub = (b * N + i) * D * D;
-    for (var o = 0u; o < N; o++) {
-      let xo = (b * N + o) * D;
-      let gj = hds[((b * N + i) * N + m) * N + o];   // x_m in the j slot, o = k
-      let gk = hds[((b * N + i) * N + o) * N + m];   // x_m in the k slot, o = j
-      var uj = 0.0;
-      var uk = 0.0;
-      for (var f = 0u; f < D; f++) {
-        uj += hu[ub + e * D + f] * hx[xo + f];
-        uk += hu[ub + f * D + e] * hx[xo + f];
-      }
-      acc += gj * uj + gk * uk;
-    }
+    let srow = ((b * N + i) * N + j) * N;
+    let vrow = ((b * N + i) * D + e) * N;
+    for (var kk = 0u; kk < N; kk++) { acc += hds[srow + kk] * hv[vrow + kk]; }
   }
   dx[id] = acc;
+}
+
+// ---- small batched A·Bᵀ: out[b,m,n] = Σ_d a[b,m,d] x[b,n,d] -----------------------------
+// Pair scores (m = jet i) and the middle stage of triplets (m = (jet i, e)) contract over
+// a few jets; the tiled matmul would pad N ≈ 10 jets to 64-wide tiles, so one thread per
+// output with a plain loop is far faster here.
+struct DotParams { B: u32, M: u32, N: u32, D: u32 }
+
+@group(0) @binding(0) var<uniform> dp: DotParams;
+@group(0) @binding(1) var<storage, read> da: array<f32>;
+@group(0) @binding(2) var<storage, read> dxs: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dout: array<f32>;
+
+@compute @workgroup_size(64)
+fn rowdot_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let id = gid.x + gid.y * nwg.x * 64u;
+  if (id >= dp.B * dp.M * dp.N) { return; }
+  let n = id % dp.N;
+  let bm = id / dp.N;            // b * M + m
+  let b = bm / dp.M;
+  let ar = bm * dp.D;
+  let xr = (b * dp.N + n) * dp.D;
+  var acc = 0.0;
+  for (var d = 0u; d < dp.D; d++) { acc += da[ar + d] * dxs[xr + d]; }
+  dout[id] = acc;
+}
+
+// da[b,m,d] = Σ_n g[b,m,n] x[b,n,d]
+@group(0) @binding(1) var<storage, read> ra: array<f32>;   // x
+@group(0) @binding(2) var<storage, read> rg: array<f32>;   // g [B,M,N]
+@group(0) @binding(3) var<storage, read_write> rda: array<f32>;
+
+@compute @workgroup_size(64)
+fn rowdot_grad_a(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let id = gid.x + gid.y * nwg.x * 64u;
+  if (id >= dp.B * dp.M * dp.D) { return; }
+  let d = id % dp.D;
+  let bm = id / dp.D;
+  let b = bm / dp.M;
+  var acc = 0.0;
+  for (var n = 0u; n < dp.N; n++) { acc += rg[bm * dp.N + n] * ra[(b * dp.N + n) * dp.D + d]; }
+  rda[id] = acc;
+}
+
+// dx[b,n,d] = Σ_m g[b,m,n] a[b,m,d]
+@group(0) @binding(1) var<storage, read> qa: array<f32>;   // a
+@group(0) @binding(2) var<storage, read> qg: array<f32>;   // g
+@group(0) @binding(3) var<storage, read_write> qdx: array<f32>;
+
+@compute @workgroup_size(64)
+fn rowdot_grad_x(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let id = gid.x + gid.y * nwg.x * 64u;
+  if (id >= dp.B * dp.N * dp.D) { return; }
+  let d = id % dp.D;
+  let bn = id / dp.D;
+  let n = bn % dp.N;
+  let b = bn / dp.N;
+  var acc = 0.0;
+  for (var m = 0u; m < dp.M; m++) {
+    acc += qg[(b * dp.M + m) * dp.N + n] * qa[(b * dp.M + m) * dp.D + d];
+  }
+  qdx[id] = acc;
 }

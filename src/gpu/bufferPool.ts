@@ -18,16 +18,23 @@ export interface PoolStats {
 
 export class BufferPool {
   private free = new Map<string, GPUBuffer[]>();
-  private pending: GPUBuffer[] = [];
+  /** Released since the last submit: an unsubmitted encoder may still read them. */
+  private dirty = new Set<GPUBuffer>();
   private size = new Map<GPUBuffer, number>();
   private stats: PoolStats = { allocatedBytes: 0, inUseBytes: 0, peakInUseBytes: 0, buffers: 0 };
 
   constructor(private device: GPUDevice) {}
 
-  acquire(bytes: number, usage: GPUBufferUsageFlags, label?: string): GPUBuffer {
+  /**
+   * A buffer of at least `bytes`. One that will be filled by queue.writeBuffer (`forUpload`)
+   * must not have been released since the last submit: the write would land before the
+   * pending encoder's reads of its old contents. Buffers that only GPU commands write can be
+   * reused at once, since commands in one queue run in order.
+   */
+  acquire(bytes: number, usage: GPUBufferUsageFlags, label?: string, forUpload = false): GPUBuffer {
     const cls = sizeClass(bytes);
     const key = `${usage}:${cls}`;
-    let buf = this.free.get(key)?.pop();
+    let buf = this.take(key, forUpload);
     if (!buf) {
       buf = this.device.createBuffer({ size: cls, usage, label });
       this.size.set(buf, cls);
@@ -39,25 +46,29 @@ export class BufferPool {
     return buf;
   }
 
-  /**
-   * Released buffers only become reusable at the next submit: a queue.writeBuffer into a
-   * buffer that an unsubmitted encoder still reads would land before that read.
-   */
+  private take(key: string, forUpload: boolean): GPUBuffer | undefined {
+    const list = this.free.get(key);
+    if (!list?.length) return undefined;
+    if (!forUpload) return list.pop();
+    for (let i = list.length - 1; i >= 0; i--) {
+      if (!this.dirty.has(list[i])) return list.splice(i, 1)[0];
+    }
+    return undefined;
+  }
+
   release(buf: GPUBuffer): void {
-    this.pending.push(buf);
+    const cls = this.size.get(buf)!;
+    this.stats.inUseBytes -= cls;
+    this.dirty.add(buf);
+    const key = `${buf.usage}:${cls}`;
+    let list = this.free.get(key);
+    if (!list) this.free.set(key, (list = []));
+    list.push(buf);
   }
 
   /** Called by the context after each queue submit. */
   recycle(): void {
-    for (const buf of this.pending) {
-      const cls = this.size.get(buf)!;
-      this.stats.inUseBytes -= cls;
-      const key = `${buf.usage}:${cls}`;
-      let list = this.free.get(key);
-      if (!list) this.free.set(key, (list = []));
-      list.push(buf);
-    }
-    this.pending.length = 0;
+    this.dirty.clear();
   }
 
   /** Frees every idle buffer (e.g. after a model is discarded). */

@@ -122,7 +122,7 @@ export class GpuContext {
     const entries: GPUBindGroupEntry[] = [];
     if (uniforms) {
       const data = packUniforms(uniforms);
-      const ub = this.pool.acquire(data.byteLength, UNIFORM_USAGE, 'uniforms');
+      const ub = this.pool.acquire(data.byteLength, UNIFORM_USAGE, 'uniforms', true);
       this.device.queue.writeBuffer(ub, 0, data);
       entries.push({ binding: 0, resource: { buffer: ub, size: data.byteLength } });
       this.pool.release(ub);
@@ -141,9 +141,12 @@ export class GpuContext {
     this.dispatchCount++;
   }
 
-  /** Storage buffer of at least `bytes` from the pool. */
-  alloc(bytes: number, label?: string): GPUBuffer {
-    return this.pool.acquire(bytes, STORAGE_USAGE, label);
+  /**
+   * Storage buffer of at least `bytes` from the pool. Pass `forUpload` when it will be
+   * filled with write() before the next submit (see BufferPool.acquire).
+   */
+  alloc(bytes: number, label?: string, forUpload = false): GPUBuffer {
+    return this.pool.acquire(bytes, STORAGE_USAGE, label, forUpload);
   }
 
   release(buffer: GPUBuffer): void {
@@ -179,7 +182,7 @@ export class GpuContext {
    */
   async read(src: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
     const size = Math.ceil(bytes / 4) * 4;
-    const staging = this.pool.acquire(size, READ_USAGE, 'readback');
+    const staging = this.pool.acquire(size, READ_USAGE, 'readback', true);
     this.copy(src, offset, staging, 0, size);
     this.submit();
     await staging.mapAsync(MAP_MODE_READ, 0, size);

@@ -3,7 +3,7 @@ import { matmul } from '../tensor/ops/matmul';
 import { reshape } from '../tensor/ops/reshape';
 import { sliceRows } from '../tensor/ops/rows';
 import { assignmentLogSoftmax } from '../tensor/ops/softmax';
-import { symmetrize, tripletContraction } from '../tensor/ops/symmetric';
+import { batchedRowDot, symmetrize, tripletContraction } from '../tensor/ops/symmetric';
 import type { Tensor } from '../tensor/tensor';
 import { Linear } from './linear';
 import { Mlp } from './mlp';
@@ -61,10 +61,13 @@ export class AssignmentHead {
     if (this.k === 1) return reshape(matmul(x, reshape(w, [D, 1])), [B, N]);
     if (this.k === 2) {
       const u = reshape(matmul(x, w), [B, N, D]);
-      return reshape(matmul(u, reshape(x, [B, N, D]), { transB: true }), [B, N * N]);
+      return reshape(batchedRowDot(u, reshape(x, [B, N, D])), [B, N * N]);
     }
-    const u = reshape(matmul(x, reshape(w, [D, D * D])), [B, N, D, D]);
-    return reshape(tripletContraction(u, reshape(x, [B, N, D])), [B, N * N * N]);
+    // U[b,i,(e,f)] = x·W,  V[b,(i,e),k] = U·xᵀ (batched),  S = Σ_e x[b,j,e] V[b,i,e,k]
+    const x3 = reshape(x, [B, N, D]);
+    const u = reshape(matmul(x, reshape(w, [D, D * D])), [B, N * D, D]);
+    const v = reshape(batchedRowDot(u, x3), [B, N, D, N]);
+    return reshape(tripletContraction(v, x3), [B, N * N * N]);
   }
 
   parameters(): Tensor<'f32'>[] {

@@ -49,6 +49,13 @@ export const DEFAULT_URESNET: UResNetConfig = {
 
 type T = Tensor<'f32'>;
 
+/** The module types, for walkers such as the ONNX exporter. */
+export interface UResNetModules {
+  series: BlockSeries;
+  level: Level;
+  deepest: Deepest;
+}
+
 /** Named parameters in creation order (for export and the optimiser). */
 class ParamStore {
   readonly entries: [string, T][] = [];
@@ -89,7 +96,7 @@ export class ConvBlock {
 }
 
 /** relu(block₂(block₁(x)) + x), block₂ without activation. */
-class ResidualBlock {
+export class ResidualBlock {
   readonly a: ConvBlock;
   readonly b: ConvBlock;
   constructor(ps: ParamStore, name: string, ch: number, k: number, cfg: UResNetConfig) {
@@ -101,7 +108,7 @@ class ResidualBlock {
   }
 }
 
-class BlockSeries {
+export class BlockSeries {
   readonly blocks: (ConvBlock | ResidualBlock)[] = [];
   constructor(ps: ParamStore, name: string, ch: number, n: number, k: number, cfg: UResNetConfig) {
     for (let i = 0; i < n; i++) {
@@ -115,7 +122,7 @@ class BlockSeries {
 }
 
 /** The bottom of the U: planes joined (or not), 1×1 bottleneck, blocks, 1×1 back. */
-class Deepest {
+export class Deepest {
   readonly down: ConvBlock;
   readonly blocks: BlockSeries;
   readonly up: ConvBlock;
@@ -134,7 +141,7 @@ class Deepest {
   }
 }
 
-class Level {
+export class Level {
   readonly downBlocks: BlockSeries;
   readonly downsample: ConvBlock;
   readonly inner: Level | Deepest;

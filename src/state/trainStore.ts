@@ -51,7 +51,7 @@ interface TrainState {
   restart(): void;
 }
 
-export const DEFAULT_SETTINGS: TrainSettings = { lr: 3e-3, weightDecay: 0, readEvery: 10, evalEvery: 100, maxSteps: 0 };
+export const DEFAULT_SETTINGS: TrainSettings = { lr: 3e-3, weightDecay: 0, readEvery: 10, evalEvery: 100, maxSteps: 0, accumulate: 1 };
 
 let client: TrainClient | null = null;
 

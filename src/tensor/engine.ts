@@ -17,12 +17,12 @@ export class Engine {
   constructor(readonly gpu: GpuContext) {}
 
   // ---- creation ---------------------------------------------------------------------
-  empty<D extends DType = 'f32'>(shape: readonly number[], dtype: D = 'f32' as D, requiresGrad = false): Tensor<D> {
+  empty<D extends DType = 'f32'>(shape: readonly number[], dtype: D = 'f32' as D, requiresGrad = false, forUpload = false): Tensor<D> {
     for (const d of shape) {
       if (!Number.isInteger(d) || d < 0) throw new Error(`bad shape [${shape}]`);
     }
     const bytes = Math.max(4, sizeOf(shape) * 4);
-    const storage = new Storage(this.gpu.alloc(bytes), bytes);
+    const storage = new Storage(this.gpu.alloc(bytes, undefined, forUpload), bytes);
     const t = new Tensor(this, storage, [...shape], dtype, requiresGrad);
     this.track(t);
     return t;
@@ -37,7 +37,7 @@ export class Engine {
     if (data.length !== sizeOf(shape)) {
       throw new Error(`fromArray: ${data.length} values do not fill shape [${shape}]`);
     }
-    const t = this.empty(shape, dtype, opts.requiresGrad ?? false);
+    const t = this.empty(shape, dtype, opts.requiresGrad ?? false, true);
     const C = dtype === 'f32' ? Float32Array : dtype === 'i32' ? Int32Array : Uint32Array;
     const arr = data instanceof C ? data : new C(data as ArrayLike<number>);
     if (arr.length) this.gpu.write(t.buffer, arr);

@@ -12,6 +12,8 @@ export interface TrainSettings {
   evalEvery: number;
   /** Stop after this many steps (0 = run until paused). */
   maxSteps: number;
+  /** Micro-batches per optimiser step (gradient accumulation; 1 = off). */
+  accumulate: number;
 }
 
 export type ToWorker =

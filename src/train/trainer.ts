@@ -1,7 +1,17 @@
-import type { EvalResult, TaskRun } from '../tasks/types';
+import type { EvalResult, StepOutputs, TaskRun } from '../tasks/types';
 import type { Engine } from '../tensor/engine';
+import { scale } from '../tensor/ops/elementwise';
 import type { Tensor } from '../tensor/tensor';
 import { Adam, type AdamHyper } from './adam';
+
+/** running + g, kept alive across micro-batch scopes; frees the previous sum. */
+function accumulate(e: Engine, running: Tensor<'f32'> | null, g: Tensor<'f32'> | null): Tensor<'f32'> | null {
+  if (!g) return running;
+  if (!running) return g.keep();
+  const next = e.addInto(running, g).keep();
+  running.dispose();
+  return next;
+}
 
 export interface MetricPoint {
   step: number;
@@ -30,27 +40,49 @@ export class Trainer {
     readonly run: TaskRun,
     hyper: Partial<AdamHyper> = {},
     readonly readEvery = 10,
+    /** Micro-batches per optimiser step (gradient accumulation). */
+    readonly accumulate = 1,
   ) {
+    if (!Number.isInteger(accumulate) || accumulate < 1) throw new Error(`accumulate must be a positive integer, got ${accumulate}`);
     this.optimizer = new Adam(engine, run.parameters(), hyper);
   }
 
-  /** Records and submits one training step. */
+  /**
+   * Records and submits one training step. With `accumulate` = m > 1 the step runs m
+   * micro-batches, each submitted on its own so only one micro-batch of activations is alive;
+   * gradients are summed on the GPU and Adam applies their mean (the loss reported is the
+   * mean too; other metrics are those of the last micro-batch).
+   */
   trainStep(): void {
     const e = this.engine;
-    e.scope(() => {
-      const tape = e.beginTape();
-      let scalars: [string, Tensor<'f32'>][];
-      try {
-        const out = this.run.trainStep(this.step);
-        tape.backward(out.loss);
-        scalars = [['loss', out.loss], ...Object.entries(out.metrics ?? {})];
-      } finally {
-        e.endTape();
-      }
-      this.optimizer.update();
-      this.recordScalars(scalars);
-    });
-    e.gpu.submit();
+    const m = this.accumulate;
+    const params = this.run.parameters();
+    let sums: (Tensor<'f32'> | null)[] = params.map(() => null);
+    let lossSum: Tensor<'f32'> | null = null;
+    for (let k = 0; k < m; k++) {
+      const last = k === m - 1;
+      e.scope(() => {
+        const tape = e.beginTape();
+        let out: StepOutputs;
+        try {
+          out = this.run.trainStep(this.step * m + k);
+          tape.backward(out.loss);
+        } finally {
+          e.endTape();
+        }
+        if (m > 1) {
+          sums = params.map((p, i) => accumulate(e, sums[i], p.grad));
+          lossSum = accumulate(e, lossSum, out.loss);
+        }
+        if (!last) return;
+        if (m > 1) params.forEach((p, i) => (p.grad = sums[i]));
+        this.optimizer.update(1 / m);
+        const loss = m > 1 ? scale(lossSum!, 1 / m) : out.loss;
+        this.recordScalars([['loss', loss], ...Object.entries(out.metrics ?? {})]);
+        if (m > 1) for (const t of [...sums, lossSum]) t?.dispose();
+      });
+      e.gpu.submit();
+    }
     this.step++;
   }
 
@@ -91,13 +123,14 @@ export class Trainer {
       if (this.ringSteps.length >= this.readEvery) await this.drainInto(onPoints);
     }
     await this.drainInto(onPoints);
-    if (this.inflight) onPoints(await this.inflight);
-    this.inflight = null;
+    await this.drainInto(onPoints);
   }
 
+  /** Delivers the outstanding readback (if any) and starts the next one (if any). */
   private async drainInto(onPoints: (p: MetricPoint[]) => void): Promise<void> {
-    if (this.inflight) onPoints(await this.inflight);
-    this.inflight = this.flush();
+    const done = this.inflight ? await this.inflight : [];
+    if (done.length) onPoints(done);
+    this.inflight = this.ringSteps.length ? this.flush() : null;
   }
 
   /** Excludes time spent paused from the wall-clock axis. */

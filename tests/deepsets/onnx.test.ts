@@ -118,7 +118,9 @@ describe('Deep Set export', () => {
       await trainer.runSteps(5, () => {});
       const o = run.split.test.sets.offsets;
       expect(o.some((v, k) => k > 0 && v === o[k - 1]), 'the test split holds an empty set').toBe(true);
+      expect(run.lastOnnxCheck).toBeNull();
       const model = await run.exportOnnx(); // verifies internally, throws on disagreement
+      expect(run.lastOnnxCheck).toMatch(/agrees on 10 test sets: max \|Δ\| = \d\.\d+e-\d+/);
       const out = await runOnnx(model, deepSetOnnxFeeds(run.split.test.sets));
       const ours = await run.predictTest();
       const got = c.classes ? out.logits : out.prediction;

@@ -6,7 +6,7 @@ import { layerNormOp } from '../../src/tensor/ops/layernorm';
 import { sliceRowsOp } from '../../src/tensor/ops/rows';
 import { maskedSoftmaxOp, LOG_ZERO, type MaskedSoftmaxAttrs } from '../../src/tensor/ops/softmax';
 import type { Tensor } from '../../src/tensor/tensor';
-import { symmetrizeOp, tripletContractionOp } from '../../src/tensor/ops/symmetric';
+import { batchedRowDotOp, symmetrizeOp, tripletContractionOp } from '../../src/tensor/ops/symmetric';
 import { assignmentAccuracyRef } from '../../src/tensor/reference/assignment';
 import { testEngine } from '../helpers/engine';
 import { checkForward, checkGradient, expectClose, ref, type OpInput } from '../helpers/opcheck';
@@ -139,12 +139,21 @@ describe('symmetric tensor attention', () => {
       await checkGradient(e, symmetrizeOp, [w], { k, perms }, 1e-4, 1e-5);
     }
   });
-  // Sums of D² = 16 products in f32: ~1e-6 relative to the largest score.
+  // Sums of D = 4 products in f32: ~1e-7 relative to the largest score.
   it('triplet contraction: forward and gradient', async () => {
-    const B = 2, N = 4, D = 4;
-    const inputs = [ref(uniform(B * N * D * D, 21), [B, N, D, D]), ref(uniform(B * N * D, 22), [B, N, D])];
+    const B = 2, N = 4, D = 3;
+    const inputs = [ref(uniform(B * N * D * N, 21), [B, N, D, N]), ref(uniform(B * N * D, 22), [B, N, D])];
     await checkForward(e, tripletContractionOp, inputs, {}, 1e-5, 1e-5);
     await checkGradient(e, tripletContractionOp, inputs, {}, 1e-3, 1e-4, 64);
+  });
+});
+
+describe('batched row dot (jet-by-jet contraction)', () => {
+  // Sums of D = 5 products in f32: ~1e-7 relative.
+  it('forward and gradient', async () => {
+    const inputs = [ref(uniform(2 * 7 * 5, 41), [2, 7, 5]), ref(uniform(2 * 4 * 5, 42), [2, 4, 5])];
+    await checkForward(e, batchedRowDotOp, inputs, {}, 1e-5, 1e-5);
+    await checkGradient(e, batchedRowDotOp, inputs, {}, 1e-3, 1e-4);
   });
 });
 

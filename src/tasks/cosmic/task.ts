@@ -1,5 +1,6 @@
 import { seededRandom } from '../../nn/init';
 import { UResNet, type UResNetConfig } from '../../nn/uresnet';
+import { uresnetToOnnx } from '../../nn/uresnetOnnx';
 import { BALANCE_SCHEMES, segmentationCrossEntropy, type BalanceScheme } from '../../losses/segmentation';
 import type { Engine } from '../../tensor/engine';
 import type { Tensor } from '../../tensor/tensor';
@@ -178,6 +179,11 @@ export class CosmicTaggingRun implements TaskRun {
     const out: Record<string, { shape: number[]; data: Float32Array }> = {};
     for (const [name, t] of this.model.namedParameters()) out[name] = { shape: [...t.shape], data: await t.read() };
     return out;
+  }
+
+  /** The trained U-ResNet as ONNX, for the task's image size (batch of plane images free). */
+  exportOnnx(): Promise<Uint8Array> {
+    return uresnetToOnnx(this.model, this.train.height, this.train.width);
   }
 
   describe() {

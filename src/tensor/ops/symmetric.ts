@@ -1,7 +1,7 @@
 import type { Uniform } from '../../gpu/context';
 import { grid1d } from '../../gpu/grid';
 import { SHADERS } from '../../gpu/shaders';
-import { symmetrizeRef, tripletContractionRef, type SymmetrizeAttrs } from '../reference/symmetric';
+import { batchedRowDotRef, symmetrizeRef, tripletContractionRef, type SymmetrizeAttrs } from '../reference/symmetric';
 import { registerOp } from '../registry';
 import type { Tensor } from '../tensor';
 
@@ -48,39 +48,77 @@ export const symmetrizeOp = registerOp<SymmetrizeAttrs>({
 });
 
 /**
- * Third stage of a rank-3 tensor contraction: U [B,N,D,D] (= x · W), x [B,N,D] →
- * S [B,N,N,N] with S[b,i,j,k] = Σ_{e,f} U[b,i,e,f] x[b,j,e] x[b,k,f].
+ * Last stage of a rank-3 tensor contraction: V [B,N,D,N] (V[b,i,e,k] = Σ_{d,f} W[d,e,f]
+ * x[b,i,d] x[b,k,f], from two matmuls), x [B,N,D] → S [B,N,N,N] with
+ * S[b,i,j,k] = Σ_e x[b,j,e] V[b,i,e,k].
  */
 export const tripletContractionOp = registerOp<Record<string, never>>({
   name: 'tripletContraction',
   differentiable: [true, true],
-  forward(e, [u, x]) {
+  forward(e, [v, x]) {
     const [B, N, D] = x.shape;
-    if (x.rank !== 3 || u.size !== B * N * D * D) throw new Error(`tripletContraction: U [${u.shape}] does not match x [${x.shape}]`);
+    if (x.rank !== 3 || v.size !== B * N * D * N) throw new Error(`tripletContraction: V [${v.shape}] does not match x [${x.shape}]`);
     const s = e.empty([B, N, N, N]);
-    e.gpu.dispatch(SHADERS.symmetricTensor, 'triplet_forward', [u.buffer, x.buffer, s.buffer], grid1d(s.size, 64),
+    e.gpu.dispatch(SHADERS.symmetricTensor, 'triplet_forward', [v.buffer, x.buffer, s.buffer], grid1d(s.size, 64),
       [['u32', B], ['u32', N], ['u32', D], ['u32', 0]]);
     return { output: s };
   },
   backward(e, node, ds, needs) {
-    const [u, x] = node.inputs;
+    const [v, x] = node.inputs;
     const [B, N, D] = x.shape;
     const p: Uniform[] = [['u32', B], ['u32', N], ['u32', D], ['u32', 0]];
-    let du: Tensor<'f32'> | null = null;
+    let dv: Tensor<'f32'> | null = null;
     let dx: Tensor<'f32'> | null = null;
     if (needs[0]) {
-      du = e.empty(u.shape);
-      e.gpu.dispatch(SHADERS.symmetricTensor, 'triplet_grad_u', [x.buffer, ds.buffer, du.buffer], grid1d(u.size, 64), p);
+      dv = e.empty(v.shape);
+      e.gpu.dispatch(SHADERS.symmetricTensor, 'triplet_grad_v', [x.buffer, ds.buffer, dv.buffer], grid1d(v.size, 64), p);
     }
     if (needs[1]) {
       dx = e.empty(x.shape);
-      e.gpu.dispatch(SHADERS.symmetricTensor, 'triplet_grad_x', [u.buffer, x.buffer, ds.buffer, dx.buffer], grid1d(x.size, 64), p);
+      e.gpu.dispatch(SHADERS.symmetricTensor, 'triplet_grad_x', [v.buffer, ds.buffer, dx.buffer], grid1d(x.size, 64), p);
     }
-    return [du, dx];
+    return [dv, dx];
   },
-  reference: ([u, x]) => tripletContractionRef(u, x),
+  reference: ([v, x]) => tripletContractionRef(v, x),
+});
+
+/**
+ * out[b,m,n] = Σ_d a[b,m,d] x[b,n,d] for a [B,M,D], x [B,N,D]: the jet-by-jet contractions
+ * of the pair and triplet heads, where N is a handful of jets (see symmetric_tensor.wgsl).
+ */
+export const batchedRowDotOp = registerOp<Record<string, never>>({
+  name: 'batchedRowDot',
+  differentiable: [true, true],
+  forward(e, [a, x]) {
+    const [B, M, D] = a.shape;
+    const N = x.shape[1];
+    if (a.rank !== 3 || x.rank !== 3 || x.shape[0] !== B || x.shape[2] !== D) throw new Error(`batchedRowDot: [${a.shape}] and [${x.shape}] do not match`);
+    const out = e.empty([B, M, N]);
+    e.gpu.dispatch(SHADERS.symmetricTensor, 'rowdot_forward', [a.buffer, x.buffer, out.buffer], grid1d(out.size, 64),
+      [['u32', B], ['u32', M], ['u32', N], ['u32', D]]);
+    return { output: out };
+  },
+  backward(e, node, g, needs) {
+    const [a, x] = node.inputs;
+    const [B, M, D] = a.shape;
+    const N = x.shape[1];
+    const p: Uniform[] = [['u32', B], ['u32', M], ['u32', N], ['u32', D]];
+    let da: Tensor<'f32'> | null = null;
+    let dx: Tensor<'f32'> | null = null;
+    if (needs[0]) {
+      da = e.empty(a.shape);
+      e.gpu.dispatch(SHADERS.symmetricTensor, 'rowdot_grad_a', [x.buffer, g.buffer, da.buffer], grid1d(a.size, 64), p);
+    }
+    if (needs[1]) {
+      dx = e.empty(x.shape);
+      e.gpu.dispatch(SHADERS.symmetricTensor, 'rowdot_grad_x', [a.buffer, g.buffer, dx.buffer], grid1d(x.size, 64), p);
+    }
+    return [da, dx];
+  },
+  reference: ([a, x]) => batchedRowDotRef(a, x),
 });
 
 type T = Tensor<'f32'>;
 export const symmetrize = (w: T, k: number, perms: number[][]): T => w.engine.apply(symmetrizeOp, [w], { k, perms }) as T;
-export const tripletContraction = (u: T, x: T): T => u.engine.apply(tripletContractionOp, [u, x], {}) as T;
+export const tripletContraction = (v: T, x: T): T => v.engine.apply(tripletContractionOp, [v, x], {}) as T;
+export const batchedRowDot = (a: T, x: T): T => a.engine.apply(batchedRowDotOp, [a, x], {}) as T;

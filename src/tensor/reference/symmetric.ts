@@ -27,8 +27,8 @@ export function symmetrizeRef(w: RefTensor, at: SymmetrizeAttrs): RefTensor {
   return { data: out, shape: [...w.shape] };
 }
 
-/** S[b,i,j,k] = Σ_{e,f} U[b,i,e,f] x[b,j,e] x[b,k,f];  U [B,N,D,D], x [B,N,D]. */
-export function tripletContractionRef(u: RefTensor, x: RefTensor): RefTensor {
+/** S[b,i,j,k] = Σ_e x[b,j,e] V[b,i,e,k];  V [B,N,D,N], x [B,N,D]. */
+export function tripletContractionRef(v: RefTensor, x: RefTensor): RefTensor {
   const [B, N, D] = x.shape;
   const out = new Float64Array(B * N * N * N);
   for (let b = 0; b < B; b++)
@@ -36,10 +36,23 @@ export function tripletContractionRef(u: RefTensor, x: RefTensor): RefTensor {
       for (let j = 0; j < N; j++)
         for (let k = 0; k < N; k++) {
           let s = 0;
-          for (let e = 0; e < D; e++)
-            for (let f = 0; f < D; f++)
-              s += u.data[((b * N + i) * D + e) * D + f] * x.data[(b * N + j) * D + e] * x.data[(b * N + k) * D + f];
+          for (let e = 0; e < D; e++) s += x.data[(b * N + j) * D + e] * v.data[((b * N + i) * D + e) * N + k];
           out[((b * N + i) * N + j) * N + k] = s;
         }
   return { data: out, shape: [B, N, N, N] };
+}
+
+/** out[b,m,n] = Σ_d a[b,m,d] x[b,n,d];  a [B,M,D], x [B,N,D]. */
+export function batchedRowDotRef(a: RefTensor, x: RefTensor): RefTensor {
+  const [B, M, D] = a.shape;
+  const N = x.shape[1];
+  const out = new Float64Array(B * M * N);
+  for (let b = 0; b < B; b++)
+    for (let m = 0; m < M; m++)
+      for (let n = 0; n < N; n++) {
+        let s = 0;
+        for (let d = 0; d < D; d++) s += a.data[(b * M + m) * D + d] * x.data[(b * N + n) * D + d];
+        out[(b * M + m) * N + n] = s;
+      }
+  return { data: out, shape: [B, M, N] };
 }

@@ -82,7 +82,7 @@ async function handle(msg: ToWorker): Promise<void> {
       const run = await def.create(engine, { ...def.defaults, ...msg.config }, msg.data);
       settings = msg.settings;
       taskId = msg.taskId;
-      trainer = new Trainer(engine, run, { lr: msg.settings.lr, weightDecay: msg.settings.weightDecay }, msg.settings.readEvery);
+      trainer = new Trainer(engine, run, { lr: msg.settings.lr, weightDecay: msg.settings.weightDecay }, msg.settings.readEvery, msg.settings.accumulate);
       lastEvalStep = 0;
       const parameterCount = run.parameters().reduce((s, p) => s + p.size, 0);
       post({ type: 'progress', what: 'ready', fraction: 1 });

@@ -39,6 +39,10 @@ export function TrainPanel() {
           <label><span>evaluate every (steps)</span>
             <input type="number" min={0} value={s.settings.evalEvery} disabled={busy}
               onChange={(e) => s.setSettings({ evalEvery: Math.max(0, Math.round(+e.target.value)) })} /></label>
+          <label title="micro-batches whose gradients are summed before each update: a larger effective batch in the same GPU memory">
+            <span>gradient accumulation (micro-batches)</span>
+            <input type="number" min={1} value={s.settings.accumulate} disabled={busy} data-testid="cfg-accumulate"
+              onChange={(e) => s.setSettings({ accumulate: Math.max(1, Math.round(+e.target.value)) })} /></label>
           <label><span>stop after (steps, 0 = never)</span>
             <input type="number" min={0} value={s.settings.maxSteps} disabled={busy}
               onChange={(e) => s.setSettings({ maxSteps: Math.max(0, Math.round(+e.target.value)) })} /></label>

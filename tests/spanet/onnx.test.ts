@@ -1,0 +1,106 @@
+import * as ort from 'onnxruntime-web';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { spanetOutputNames } from '../../src/tasks/spanet/onnx';
+import { LOG_ZERO } from '../../src/tensor/ops/softmax';
+import { SPANET_DEFAULTS, SpanetRun } from '../../src/tasks/spanet/task';
+import type { Engine } from '../../src/tensor/engine';
+import { Trainer } from '../../src/train/trainer';
+import { testEngine } from '../helpers/engine';
+import { expectClose } from '../helpers/opcheck';
+
+let e: Engine;
+beforeAll(async () => {
+  e = await testEngine();
+  ort.env.wasm.numThreads = 1;
+});
+
+/** SPANet's ONNX feeds for the events of one test batch: log features as given, masks as bool. */
+function feeds(run: SpanetRun, events: number[]) {
+  const d = run.data;
+  const B = events.length;
+  const seq = run.spec.inputs.find((i) => i.kind === 'sequential')!;
+  const out: Record<string, ort.Tensor> = {};
+  const data = new Float32Array(B * d.N * d.D);
+  const mask = new Uint8Array(B * d.N);
+  events.forEach((ev, b) => {
+    data.set(d.jets.subarray(ev * d.N * d.D, (ev + 1) * d.N * d.D), b * d.N * d.D);
+    mask.set(d.jetMask.subarray(ev * d.N, (ev + 1) * d.N), b * d.N);
+  });
+  out[`${seq.name}_data`] = new ort.Tensor('float32', data, [B, d.N, d.D]);
+  out[`${seq.name}_mask`] = new ort.Tensor('bool', mask, [B, d.N]);
+  for (const g of d.globalSlices) {
+    const gd = new Float32Array(B * g.count);
+    events.forEach((ev, b) => { for (let c = 0; c < g.count; c++) gd[b * g.count + c] = d.globals[ev * d.G + g.start + c]; });
+    out[`${g.name}_data`] = new ort.Tensor('float32', gd, [B, 1, g.count]);
+    out[`${g.name}_mask`] = new ort.Tensor('bool', new Uint8Array(B).fill(1), [B, 1]);
+  }
+  return out;
+}
+
+async function compare(run: SpanetRun, logOutputs: boolean) {
+  const model = await run.exportOnnx();
+  expect(model.byteLength).toBeGreaterThan(1000);
+  const session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'] });
+  try {
+    const names = spanetOutputNames(run.spec, logOutputs);
+    expect([...session.outputNames].sort()).toEqual([...names].sort());
+    const batch = run.test[0];
+    const events = batch.host.events.filter((x) => x >= 0);
+    const B = events.length;
+    const res = await session.run(feeds(run, events));
+    const pred = await run.predict(batch);
+    const P = run.spec.particles.length;
+    // f32 on both sides with different summation orders through ~2 transformer layers and a
+    // softmax over ≤ N³ entries: agreement to ~1e-5 absolute on probabilities and 1e-4
+    // relative on log-probabilities is what round-off allows; a wrong weight or index is O(1).
+    run.spec.particles.forEach((p, i) => {
+      const k = p.products.length;
+      const S = run.data.N ** k;
+      const got = res[`${p.name}_assignment_${logOutputs ? 'log_probability' : 'probability'}`];
+      expect(got.dims).toEqual([B, ...Array(k).fill(run.data.N)]);
+      const ours = pred.logProbs[i].subarray(0, B * S);
+      const theirs = got.data as Float32Array;
+      if (logOutputs) {
+        const live = [...ours.keys()].filter((j) => ours[j] !== Math.fround(LOG_ZERO));
+        expect(live.length).toBeGreaterThan(B);
+        expect([...ours.keys()].filter((j) => ours[j] === Math.fround(LOG_ZERO)).every((j) => theirs[j] === Math.fround(LOG_ZERO))).toBe(true);
+        expectClose(live.map((j) => theirs[j]), live.map((j) => ours[j]), 1e-4, 1e-4, `${p.name} log-probability`);
+      } else {
+        expectClose(theirs, ours.map(Math.exp), 1e-3, 1e-5, `${p.name} probability`);
+      }
+      const det = res[`${p.name}_detection_${logOutputs ? 'log_probability' : 'probability'}`].data as Float32Array;
+      const ourDet = Array.from({ length: B }, (_, b) => pred.detection[b * P + i]);
+      expectClose(logOutputs ? Array.from(det, Math.exp) : det, ourDet, 1e-4, 1e-5, `${p.name} detection`);
+    });
+    run.spec.regressions.forEach((name, r) => {
+      const R = run.spec.regressions.length;
+      expectClose(res[name].data as Float32Array, Array.from({ length: B }, (_, b) => pred.regression[b * R + r]), 1e-4, 1e-4, name);
+    });
+    run.spec.classifications.forEach((name, c) => {
+      const C = run.data.classCounts[c];
+      const got = Array.from(res[name].data as Float32Array, (v) => (logOutputs ? Math.exp(v) : v));
+      expectClose(got, pred.classProbs[c].subarray(0, B * C), 1e-4, 1e-5, name);
+    });
+  } finally {
+    await session.release();
+  }
+}
+
+const small = { ...SPANET_DEFAULTS, width: 16, heads: 2, layers: 1, assignDim: 6, batchSize: 8, evalEvents: 8 };
+
+describe('ONNX export with SPANet naming, checked in onnxruntime-web', () => {
+  it('synthetic tt̄ (two triplets, t1 ↔ t2, no global input): probabilities', async () => {
+    const run = new SpanetRun(e, { ...small, demoEvents: 64, maxJets: 7 });
+    // a few steps so the weights are not the symmetric initial ones
+    const tr = new Trainer(e, run, { lr: 3e-3 }, 5);
+    await tr.runSteps(3, () => {});
+    await compare(run, false);
+    tr.dispose();
+  });
+  it('ttH-like layout (singlet, pair, triplet, global input, regression, classification): log outputs', async () => {
+    const { syntheticTtH } = await import('./fixtures');
+    const run = new SpanetRun(e, { ...small, logOutputs: true }, { tables: syntheticTtH(48, 9) });
+    await compare(run, true);
+    run.dispose();
+  });
+});
