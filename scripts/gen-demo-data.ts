@@ -3,6 +3,8 @@
  *   larcv3_demo.h5  genuine larcv3 layout: sparse2d (data + label, 3 planes), cluster2d,
  *                   sparse3d, cluster3d, image2d, particle
  *   spanet_demo.h5  SPANet v2 layout: Momenta (jets + MASK), Met, TARGETS, REGRESSIONS, CLASSIFICATIONS
+ *   cosmic_demo.h5  CosmicTagger-style larcv3: sparse2d sbndwire (charge) + sbnd_cosmicseg
+ *                   (0 background, 1 cosmic, 2 neutrino), 3 planes of 128×128
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -10,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { demoLarcv3Spec } from '../src/data/writers/demoLarcv3';
 import { demoSpanetSpec } from '../src/data/writers/demoSpanet';
 import { writeLarcv3File, writeSpanetFile } from '../src/data/writers/nodeWriters';
+import { denseToLarcv3 } from '../src/data/writers/denseToLarcv3';
+import { syntheticPlanes } from '../src/tasks/cosmic/synthetic';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'public', 'demo');
@@ -20,7 +24,10 @@ await writeLarcv3File(larcv, demoLarcv3Spec());
 const spanet = join(out, 'spanet_demo.h5');
 await writeSpanetFile(spanet, demoSpanetSpec());
 
-for (const f of [larcv, spanet]) {
+const cosmic = join(out, 'cosmic_demo.h5');
+await writeLarcv3File(cosmic, denseToLarcv3(syntheticPlanes({ events: 20, size: 128, seed: 2024 }), 'sbndwire', 'sbnd_cosmicseg'));
+
+for (const f of [larcv, spanet, cosmic]) {
   const size = statSync(f).size;
   console.log(`${f}: ${(size / 1024).toFixed(1)} KiB`);
   if (size > 2 * 1024 * 1024) {

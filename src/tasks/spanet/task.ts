@@ -46,7 +46,7 @@ export interface SpanetConfig extends Record<string, number | string | boolean> 
 }
 
 export const SPANET_DEFAULTS: SpanetConfig = {
-  demoEvents: 2048, maxJets: 10, testFraction: 0.2, evalEvents: 256, batchSize: 32,
+  demoEvents: 2048, maxJets: 8, testFraction: 0.2, evalEvents: 256, batchSize: 16,
   width: 32, layers: 2, heads: 4, assignDim: 16, seed: 1,
   assignmentScale: 1, detectionScale: 1, regressionScale: 1, classificationScale: 1, logOutputs: false,
 };
