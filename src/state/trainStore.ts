@@ -33,14 +33,14 @@ interface TrainState {
   progress: Progress | null;
   errors: string[];
   exported: { name: string; url: string; bytes: number; format: string } | null;
-  /** Data attached from a loaded file, for tasks that train on files. */
-  data: { label: string; payload: TaskData } | null;
+  /** Data attached from a loaded file; used when its task is the selected one. */
+  data: { taskId: string; label: string; payload: TaskData } | null;
 
   connect(): void;
   selectTask(id: string): void;
   setConfig(key: string, value: number | string | boolean): void;
   setSettings(patch: Partial<TrainSettings>): void;
-  setData(data: { label: string; payload: TaskData } | null): void;
+  setData(data: { taskId: string; label: string; payload: TaskData } | null): void;
   create(): void;
   start(): void;
   pause(): void;
@@ -146,11 +146,12 @@ export const useTrainStore = create<TrainState>((set, get) => {
     },
     setData(data) {
       set({ data });
+      if (data && data.taskId !== get().taskId) get().selectTask(data.taskId);
     },
     create() {
       const { taskId, config, settings, data } = get();
       set({ progress: { what: 'building model', fraction: 0 } });
-      send({ type: 'create', taskId, config, settings, data: data?.payload });
+      send({ type: 'create', taskId, config, settings, data: data?.taskId === taskId ? data.payload : undefined });
     },
     start: () => send({ type: 'start' }),
     pause: () => send({ type: 'pause' }),

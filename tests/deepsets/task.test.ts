@@ -7,6 +7,7 @@ import { deepSetsTask, DeepSetsRun, type DeepSetsConfig } from '../../src/tasks/
 import { seededRandom } from '../../src/nn/init';
 import { Trainer } from '../../src/train/trainer';
 import { testEngine } from '../helpers/engine';
+import { trainToTarget } from '../../src/tasks/deepsets/goal';
 import { learnableSetsData } from './fixtures';
 
 let e: Engine;
@@ -129,5 +130,28 @@ describe('Deep Sets task', () => {
     expect(run.describe()).toMatch(/raised from 100 to fit the largest set/);
     expect(run.train.packing.capacity).toBe(401);
     run.dispose();
+  });
+});
+
+describe('trainToTarget (the goal measurement of scripts/deepsets-goal.ts)', () => {
+  const cfg = { phiWidth: 16, phiDepth: 2, rhoWidth: 16, rhoDepth: 1, batchCapacity: 160, trainSets: 48, testSets: 16 };
+
+  it('stops at the first evaluation below the target and reports the step count', async () => {
+    const data = learnableSetsData(64, 8, 3);
+    const seen: number[] = [];
+    const r = await trainToTarget(e, cfg, { target: 0.08, maxSteps: 300, evalEvery: 10, lr: 3e-3, data, onEval: (step) => seen.push(step) });
+    expect(r.stepsToTarget).not.toBeNull();
+    const last = r.history[r.history.length - 1];
+    expect(last.step).toBe(r.stepsToTarget);
+    expect(last.testMse).toBeLessThan(0.08);
+    expect(r.history.slice(0, -1).every((h) => h.testMse >= 0.08)).toBe(true);
+    expect(seen).toEqual(r.history.map((h) => h.step));
+    expect(r.stepsToTarget! % 10).toBe(0);
+  });
+
+  it('reports null when the step budget runs out first', async () => {
+    const r = await trainToTarget(e, cfg, { target: 0, maxSteps: 20, evalEvery: 10, data: learnableSetsData(64, 8, 3) });
+    expect(r.stepsToTarget).toBeNull();
+    expect(r.history.map((h) => h.step)).toEqual([10, 20]);
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { Engine } from '../../tensor/engine';
 import { Trainer } from '../../train/trainer';
+import type { SetsTaskData } from './data';
 import { deepSetsTask, DeepSetsRun, type DeepSetsConfig } from './task';
 
 export interface GoalOptions {
@@ -13,6 +14,8 @@ export interface GoalOptions {
   /** Steps between test evaluations (the reported step count is a multiple of it). */
   evalEvery: number;
   lr?: number;
+  /** File-style data instead of the built-in toy sets. */
+  data?: SetsTaskData;
   onEval?(step: number, testMse: number, trainLoss: number, elapsedMs: number): void;
 }
 
@@ -26,7 +29,7 @@ export interface GoalResult {
 }
 
 export async function trainToTarget(engine: Engine, config: Partial<Record<keyof DeepSetsConfig, number | string>>, opts: GoalOptions): Promise<GoalResult> {
-  const run = new DeepSetsRun(engine, { ...deepSetsTask.defaults, ...config } as DeepSetsConfig);
+  const run = new DeepSetsRun(engine, { ...deepSetsTask.defaults, ...config } as DeepSetsConfig, opts.data);
   if (run.numClasses) throw new Error('trainToTarget measures regression (test MSE)');
   const trainer = new Trainer(engine, run, { lr: opts.lr ?? deepSetsTask.optimizer?.lr }, opts.evalEvery);
   const history: GoalResult['history'] = [];

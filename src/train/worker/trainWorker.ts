@@ -4,6 +4,7 @@
 import { createGpuContext } from '../../gpu/context';
 import { encodeSafetensors } from '../../export/safetensors';
 import { findTask } from '../../tasks';
+import { resolveFileData } from '../../tasks/fromFile/convert';
 import { Engine } from '../../tensor/engine';
 import type { FromWorker, RunState, ToWorker, TrainSettings } from '../protocol';
 import { Trainer } from '../trainer';
@@ -79,7 +80,8 @@ async function handle(msg: ToWorker): Promise<void> {
       trainer = null;
       const def = findTask(msg.taskId);
       post({ type: 'progress', what: `building ${def.label}`, fraction: 0 });
-      const run = await def.create(engine, { ...def.defaults, ...msg.config }, msg.data);
+      const data = msg.data ? resolveFileData(msg.data) : undefined;
+      const run = await def.create(engine, { ...def.defaults, ...msg.config }, data);
       settings = msg.settings;
       taskId = msg.taskId;
       trainer = new Trainer(engine, run, { lr: msg.settings.lr, weightDecay: msg.settings.weightDecay }, msg.settings.readEvery, msg.settings.accumulate);

@@ -2,10 +2,11 @@ import { useCallback, useRef, useState, type DragEvent } from 'react';
 import type { FileSummary } from '../../data/detect';
 import { useDataStore, type LoadedFile } from '../../state/dataStore';
 import { PreviewView } from './PreviewView';
+import { TrainFromFile } from './TrainFromFile';
 import { TreeView } from './TreeView';
 import './data.css';
 
-const DEMO_FILES = ['larcv3_demo.h5', 'spanet_demo.h5'];
+const DEMO_FILES = ['larcv3_demo.h5', 'cosmic_demo.h5', 'spanet_demo.h5'];
 
 function kindLabel(s: FileSummary): string {
   switch (s.kind) {
@@ -125,6 +126,7 @@ export function DataPanel() {
             {active.summary && kindLabel(active.summary)}
             {active.mounted !== undefined && <span className="data-mounted">{active.mounted ? ' · mounted (not copied)' : ' · copied into memory'}</span>}
           </div>
+          <TrainFromFile file={active} />
           <div className="data-inspector-body">
             <TreeView key={active.id} tree={active.tree} selected={preview?.fileId === active.id ? preview.path : null} onSelect={(p) => void showPreview(active.id, p)} />
             {preview && preview.fileId === active.id && <PreviewView preview={preview} />}

@@ -47,7 +47,12 @@ export function TrainPanel() {
             <input type="number" min={0} value={s.settings.maxSteps} disabled={busy}
               onChange={(e) => s.setSettings({ maxSteps: Math.max(0, Math.round(+e.target.value)) })} /></label>
         </div>
-        {s.data && <p className="muted">data: {s.data.label}</p>}
+        <p className="muted" data-testid="train-data">
+          data: {s.data?.taskId === s.taskId ? <b>{s.data.label}</b> : 'built-in demo data'}
+          {s.data?.taskId === s.taskId && (
+            <button className="link" disabled={busy} onClick={() => s.setData(null)} data-testid="btn-clear-data">use built-in demo data</button>
+          )}
+        </p>
         <div className="buttons">
           <button onClick={s.create} disabled={busy || s.gpu !== 'ready'} data-testid="btn-create">
             {hasModel ? 'Reset (new model)' : 'Create model'}

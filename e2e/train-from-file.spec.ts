@@ -1,0 +1,46 @@
+import { expect, test, type Page } from '@playwright/test';
+
+async function loadDemo(page: Page, name: string) {
+  await page.getByTestId(`data-demo-${name}`).click();
+  await expect(page.getByTestId('train-from-file')).toBeVisible();
+}
+
+async function trainFewSteps(page: Page, steps: number) {
+  await page.getByTestId('btn-create').click();
+  await expect(page.getByTestId('run-state')).toHaveText('ready', { timeout: 120_000 });
+  await page.getByTestId('cfg-lr').fill('0.003');
+  for (let i = 0; i < steps; i++) {
+    await page.getByTestId('btn-step').click();
+    await expect(page.getByTestId('run-step')).toHaveText(String(i + 1), { timeout: 120_000 });
+  }
+  await expect(page.getByTestId('train-loss')).toBeVisible();
+  expect(Number(await page.getByTestId('train-loss').textContent())).toBeGreaterThan(0);
+}
+
+test('a larcv3 file trains cosmic tagging and clustering; a SPANet file trains a Deep Set', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/');
+  await expect(page.getByTestId('gpu-adapter')).toBeVisible();
+
+  await loadDemo(page, 'cosmic_demo.h5');
+  await page.getByTestId('train-option-cosmic-uresnet').click();
+  await expect(page.getByTestId('train-from-file-done')).toBeVisible();
+  await expect(page.getByTestId('task-select')).toHaveValue('cosmic-uresnet');
+  await expect(page.getByTestId('train-data')).toContainText('cosmic_demo.h5');
+  await trainFewSteps(page, 2);
+  await expect(page.getByTestId('run-description')).toContainText('loaded file');
+
+  await loadDemo(page, 'larcv3_demo.h5');
+  await page.getByTestId('train-option-oc-clustering').first().click();
+  await expect(page.getByTestId('task-select')).toHaveValue('oc-clustering');
+  await expect(page.getByTestId('train-data')).toContainText('cluster2d');
+  await trainFewSteps(page, 2);
+
+  await loadDemo(page, 'spanet_demo.h5');
+  await page.getByTestId('train-option-deepsets').first().click();
+  await expect(page.getByTestId('task-select')).toHaveValue('deepsets');
+  await trainFewSteps(page, 2);
+  await expect(page.getByTestId('run-description')).toContainText('spanet_demo.h5');
+  expect(errors).toEqual([]);
+});

@@ -1,0 +1,84 @@
+/**
+ * Turns file reads (load.ts) into the data format of the task they feed. Runs in the
+ * training worker; data already in a task's format passes through unchanged.
+ */
+import type { ClusterEntries } from '../../data/larcv3/reader';
+import { planesFromSparse2d } from '../cosmic/larcv3Planes';
+import type { HitsData } from '../clustering/data';
+import type { SetsTaskData } from '../deepsets/data';
+import type { TaskData } from '../types';
+import type { FileTaskData } from './load';
+
+export function resolveFileData(data: TaskData): TaskData {
+  const d = data as FileTaskData;
+  switch (d.kind) {
+    case 'file:larcv3-segmentation':
+      return planesFromSparse2d(d.image, d.label) as unknown as TaskData;
+    case 'file:larcv3-clusters':
+      return hitsFromClusters(d.clusters) as unknown as TaskData;
+    case 'file:spanet-sets':
+      return setsFromSpanet(d) as unknown as TaskData;
+    default:
+      return data;
+  }
+}
+
+/**
+ * One clustering event per (entry, plane): hit features are the voxel coordinates scaled to
+ * [0, 1) by the plane's grid, and log(1 + charge); the object id is the voxel's cluster
+ * index + 1 within its entry (0 = a voxel in no cluster, i.e. noise).
+ */
+export function hitsFromClusters(c: ClusterEntries): HitsData {
+  const dim = c.planes[0]?.dim ?? 2;
+  const width = dim + 1;
+  const feats: number[] = [];
+  const ids: number[] = [];
+  const offsets = [0];
+  const entries = c.range.end - c.range.start;
+  for (let e = 0; e < entries; e++) {
+    for (const pl of c.planes) {
+      const meta = pl.metas[e] ?? pl.metas[pl.metas.length - 1];
+      const lo = pl.voxels.offsets[e];
+      const hi = pl.voxels.offsets[e + 1];
+      if (hi === lo) continue;
+      const w = pl.voxels.width;
+      for (let r = lo; r < hi; r++) {
+        for (let a = 0; a < dim; a++) feats.push(pl.voxels.values[r * w + a] / meta.numberOfVoxels[a]);
+        feats.push(Math.log1p(Math.max(0, pl.voxels.values[r * w + w - 1])));
+        ids.push(pl.clusterIndex[r] >= 0 ? pl.clusterIndex[r] + 1 : 0);
+      }
+      offsets.push(ids.length);
+    }
+  }
+  if (ids.length === 0) throw new Error(`${c.file}: ${c.product} "${c.producer}" has no voxels in entries ${c.range.start}–${c.range.end - 1}`);
+  return { kind: 'hits', features: Float32Array.from(feats), width, objectId: Int32Array.from(ids), eventOffsets: Uint32Array.from(offsets) };
+}
+
+/** Deep Sets data from a SPANet file: the jets of `source` as sets, one regression/class target per event. */
+export function setsFromSpanet(d: Extract<FileTaskData, { kind: 'file:spanet-sets' }>): SetsTaskData {
+  const { events, request } = d;
+  const src = events.sources.find((s) => s.name === request.source);
+  if (!src) throw new Error(`${d.file}: no input "${request.source}"`);
+  const raw = request.targetKind === 'regression' ? events.regressions[request.target] : events.classifications[request.target];
+  if (!raw) throw new Error(`${d.file}: no ${request.targetKind} "${request.target}"`);
+  const { values, offsets, width } = src.data;
+  // Events whose target is missing (NaN) are left out.
+  const keep: number[] = [];
+  for (let i = 0; i < offsets.length - 1; i++) if (Number.isFinite(raw[i])) keep.push(i);
+  if (!keep.length) throw new Error(`${d.file}: ${request.target} has no finite values`);
+  const outOffsets = new Uint32Array(keep.length + 1);
+  keep.forEach((i, k) => (outOffsets[k + 1] = outOffsets[k] + offsets[i + 1] - offsets[i]));
+  const outValues = new Float32Array(outOffsets[keep.length] * width);
+  keep.forEach((i, k) => outValues.set(values.subarray(offsets[i] * width, offsets[i + 1] * width), outOffsets[k] * width));
+  const label = `${d.file}: ${request.source} → ${request.target}`;
+  if (request.targetKind === 'regression') {
+    return { kind: 'sets', values: outValues, offsets: outOffsets, width, targets: Float32Array.from(keep, (i) => raw[i]), label };
+  }
+  // Classes are relabelled 0..C-1 in sorted order of the file's values.
+  const classes = [...new Set(keep.map((i) => raw[i]))].sort((a, b) => a - b);
+  const index = new Map(classes.map((c, k) => [c, k]));
+  return {
+    kind: 'sets', values: outValues, offsets: outOffsets, width,
+    targets: Int32Array.from(keep, (i) => index.get(raw[i])!), numClasses: Math.max(2, classes.length), label,
+  };
+}

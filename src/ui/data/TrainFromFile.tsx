@@ -1,0 +1,52 @@
+import { useState } from 'react';
+import { getDataClient, type LoadedFile } from '../../state/dataStore';
+import { useTrainStore } from '../../state/trainStore';
+import { findTask } from '../../tasks';
+import { loadTaskData } from '../../tasks/fromFile/load';
+import { trainingOptions, type TrainingOption } from '../../tasks/fromFile/options';
+
+/** Offers the tasks this file can train, and hands the chosen data to the Train panel. */
+export function TrainFromFile({ file }: { file: LoadedFile }) {
+  const setData = useTrainStore((s) => s.setData);
+  const running = useTrainStore((s) => s.state === 'running' || s.state === 'creating');
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  if (!file.summary) return null;
+  const options = trainingOptions(file.summary);
+  if (!options.length) {
+    return <p className="muted" data-testid="train-from-file-none">No built-in task trains on this file's layout yet.</p>;
+  }
+  const use = async (o: TrainingOption) => {
+    setBusy(o.title);
+    setError(null);
+    setDone(null);
+    try {
+      const payload = await loadTaskData(getDataClient(), file.id, file.name, o);
+      setData({ taskId: o.taskId, label: `${file.name}: ${o.title}`, payload });
+      setDone(`${findTask(o.taskId).label} will train on ${file.name}. Create the model in the Train panel.`);
+    } catch (e) {
+      setError(`${file.name}: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      setBusy(null);
+    }
+  };
+  return (
+    <div className="train-from-file" data-testid="train-from-file">
+      <b>Train on this file:</b>
+      <ul>
+        {options.map((o, i) => (
+          <li key={i}>
+            <button disabled={!!busy || running} onClick={() => void use(o)} data-testid={`train-option-${o.taskId}`}>
+              {findTask(o.taskId).label}
+            </button>{' '}
+            <span className="muted">{o.title}</span>
+          </li>
+        ))}
+      </ul>
+      {busy && <div className="progress" data-testid="train-from-file-busy"><span>reading {busy}…</span><progress /></div>}
+      {error && <div className="banner error" role="alert" data-testid="train-from-file-error">{error}</div>}
+      {done && <div className="muted" data-testid="train-from-file-done">{done}</div>}
+    </div>
+  );
+}
