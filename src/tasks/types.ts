@@ -5,7 +5,9 @@ import type { Tensor } from '../tensor/tensor';
 export type ConfigField =
   | { key: string; label: string; kind: 'number' | 'int'; min?: number; max?: number; step?: number; help?: string }
   | { key: string; label: string; kind: 'select'; options: string[]; help?: string }
-  | { key: string; label: string; kind: 'bool'; help?: string };
+  | { key: string; label: string; kind: 'bool'; help?: string }
+  /** Free text (e.g. a YAML event description), editable or loaded from a file. */
+  | { key: string; label: string; kind: 'text'; help?: string };
 
 export type TaskConfig = Record<string, number | string | boolean>;
 

@@ -43,12 +43,15 @@ export interface SpanetConfig extends Record<string, number | string | boolean> 
   regressionScale: number;
   classificationScale: number;
   logOutputs: boolean;
+  /** SPANet event file (YAML); empty = inferred from the data file (or the demo's own). */
+  eventYaml: string;
 }
 
 export const SPANET_DEFAULTS: SpanetConfig = {
   demoEvents: 2048, maxJets: 8, testFraction: 0.2, evalEvents: 256, batchSize: 16,
   width: 32, layers: 2, heads: 4, assignDim: 16, seed: 1,
   assignmentScale: 1, detectionScale: 1, regressionScale: 1, classificationScale: 1, logOutputs: false,
+  eventYaml: '',
 };
 
 export const spanetTask: TaskDefinition<SpanetConfig> = {
@@ -73,9 +76,17 @@ export const spanetTask: TaskDefinition<SpanetConfig> = {
     { key: 'classificationScale', label: 'classification loss scale', kind: 'number', min: 0 },
     { key: 'logOutputs', label: 'ONNX: log-probability outputs', kind: 'bool' },
     { key: 'seed', label: 'seed', kind: 'int', min: 0 },
+    {
+      key: 'eventYaml', label: 'event description (SPANet YAML)', kind: 'text',
+      help: 'INPUTS, EVENT, PERMUTATIONS, REGRESSIONS, CLASSIFICATIONS as in SPANet event files; leave empty to infer it from the data file',
+    },
   ],
   optimizer: { lr: 2e-3 },
-  create: (engine, config, data) => new SpanetRun(engine, config, data as SpanetTaskData | undefined),
+  create: (engine, config, data) => {
+    const input = data as SpanetTaskData | undefined;
+    const yaml = config.eventYaml.trim();
+    return new SpanetRun(engine, config, yaml ? { ...input, eventFile: yaml } : input);
+  },
 };
 
 /** Host copies of one batch's predictions. */

@@ -11,7 +11,7 @@ interface Props {
 export function ConfigForm({ fields, values, onChange, disabled }: Props) {
   return (
     <div className="form-grid">
-      {fields.map((f) => (
+      {fields.filter((f) => f.kind !== 'text').map((f) => (
         <label key={f.key} title={f.help}>
           <span>{f.label}</span>
           {f.kind === 'select' ? (
@@ -32,6 +32,30 @@ export function ConfigForm({ fields, values, onChange, disabled }: Props) {
           )}
         </label>
       ))}
+      {fields.filter((f) => f.kind === 'text').map((f) => (
+        <TextField key={f.key} label={f.label} help={f.help} value={String(values[f.key] ?? '')} disabled={disabled}
+          testId={`cfg-${f.key}`} onChange={(v) => onChange(f.key, v)} />
+      ))}
     </div>
+  );
+}
+
+function TextField(p: { label: string; help?: string; value: string; disabled?: boolean; testId: string; onChange(v: string): void }) {
+  return (
+    <label className="text-field" title={p.help}>
+      <span>
+        {p.label}{' '}
+        <input
+          type="file" accept=".yaml,.yml,.txt,text/plain" disabled={p.disabled} data-testid={`${p.testId}-file`}
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            if (file) void file.text().then(p.onChange);
+            e.target.value = '';
+          }}
+        />
+      </span>
+      <textarea rows={p.value ? 10 : 2} spellCheck={false} value={p.value} disabled={p.disabled} data-testid={p.testId}
+        placeholder={p.help} onChange={(e) => p.onChange(e.target.value)} />
+    </label>
   );
 }

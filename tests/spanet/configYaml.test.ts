@@ -1,0 +1,31 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SPANET_DEFAULTS, spanetTask } from '../../src/tasks/spanet/task';
+import { TTBAR_EVENT_YAML } from '../../src/tasks/spanet/synthetic';
+import type { Engine } from '../../src/tensor/engine';
+import { testEngine } from '../helpers/engine';
+
+let e: Engine;
+beforeAll(async () => {
+  e = await testEngine();
+});
+
+const tiny = { ...SPANET_DEFAULTS, demoEvents: 64, evalEvents: 16, batchSize: 8, width: 8, heads: 1, layers: 0, assignDim: 2 };
+
+describe('event description edited in the UI (config eventYaml)', () => {
+  it('is used instead of the built-in one: dropping the t1 ↔ t2 permutation shrinks the event group', async () => {
+    const withPerm = (await spanetTask.create(e, tiny)) as import('../../src/tasks/spanet/task').SpanetRun;
+    expect(withPerm.spec.eventPerms).toHaveLength(2);
+    withPerm.dispose();
+    const yaml = TTBAR_EVENT_YAML.replace('    - [ t1, t2 ]\n', '');
+    expect(yaml).not.toBe(TTBAR_EVENT_YAML);
+    const run = (await spanetTask.create(e, { ...tiny, eventYaml: yaml })) as import('../../src/tasks/spanet/task').SpanetRun;
+    expect(run.spec.eventPerms).toHaveLength(1);
+    run.dispose();
+  });
+
+  it('a YAML naming a feature the data lacks is refused with the feature named', async () => {
+    const bad = TTBAR_EVENT_YAML.replace(/\bbtag\b/, 'no_such_feature');
+    expect(bad).not.toBe(TTBAR_EVENT_YAML);
+    await expect(async () => spanetTask.create(e, { ...tiny, eventYaml: bad })).rejects.toThrow(/no_such_feature/);
+  });
+});
