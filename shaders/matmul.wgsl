@@ -4,13 +4,17 @@
 // is also stored, for the backward pass of a fused activation.
 //   A: [batch?, M, K] (or [batch?, K, M] if transA)    B: [batch?, K, N] (or [N, K] if transB)
 // Batch strides of 0 broadcast an operand over the batch.
+// Split-K: with `splits` > 1 each workgroup sums only its slice of K (kChunk long) and
+// writes a partial product to C[split][batch]; a deterministic reduction adds the slices.
+// Used when C has too few tiles to occupy the GPU (weight gradients: small M·N, huge K).
 
 struct Params {
   M: u32, N: u32, K: u32,
   transA: u32, transB: u32,
   hasBias: u32, act: u32, writeZ: u32,
   strideA: u32, strideB: u32, strideC: u32,
-  _pad: u32,
+  splits: u32, kChunk: u32,
+  _p0: u32, _p1: u32, _p2: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -42,14 +46,14 @@ fn activate(z: f32) -> f32 {
   }
 }
 
-fn loadA(base: u32, m: u32, k: u32) -> f32 {
-  if (m >= p.M || k >= p.K) { return 0.0; }
+fn loadA(base: u32, m: u32, k: u32, kEnd: u32) -> f32 {
+  if (m >= p.M || k >= kEnd) { return 0.0; }
   if (p.transA == 1u) { return A[base + k * p.M + m]; }
   return A[base + m * p.K + k];
 }
 
-fn loadB(base: u32, k: u32, n: u32) -> f32 {
-  if (k >= p.K || n >= p.N) { return 0.0; }
+fn loadB(base: u32, k: u32, n: u32, kEnd: u32) -> f32 {
+  if (k >= kEnd || n >= p.N) { return 0.0; }
   if (p.transB == 1u) { return B[base + n * p.K + k]; }
   return B[base + k * p.N + n];
 }
@@ -58,8 +62,13 @@ fn loadB(base: u32, k: u32, n: u32) -> f32 {
 fn matmul(
   @builtin(workgroup_id) wg: vec3<u32>,
   @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let batch = wg.z;
+  let split = wg.z % p.splits;
+  let batch = wg.z / p.splits;
+  let batches = nwg.z / p.splits;
+  let kBegin = split * p.kChunk;
+  let kEnd = min(kBegin + p.kChunk, p.K);
   let m0 = wg.y * TILE;
   let n0 = wg.x * TILE;
   let baseA = batch * p.strideA;
@@ -71,18 +80,16 @@ fn matmul(
     for (var j = 0u; j < 4u; j++) { acc[i][j] = 0.0; }
   }
 
-  let tiles = (p.K + KT - 1u) / KT;
-  for (var kt = 0u; kt < tiles; kt++) {
-    let k0 = kt * KT;
+  for (var k0 = kBegin; k0 < kEnd; k0 += KT) {
     // Stage the slices; the index order follows memory order of each layout.
     for (var r = 0u; r < 4u; r++) {
       let idx = t + r * 256u;
       var kk: u32; var mm: u32;
       if (p.transA == 1u) { kk = idx / TILE; mm = idx % TILE; } else { mm = idx / KT; kk = idx % KT; }
-      As[kk * TILE + mm] = loadA(baseA, m0 + mm, k0 + kk);
+      As[kk * TILE + mm] = loadA(baseA, m0 + mm, k0 + kk, kEnd);
       var kb: u32; var nn: u32;
       if (p.transB == 1u) { nn = idx / KT; kb = idx % KT; } else { kb = idx / TILE; nn = idx % TILE; }
-      Bs[kb * TILE + nn] = loadB(baseB, k0 + kb, n0 + nn);
+      Bs[kb * TILE + nn] = loadB(baseB, k0 + kb, n0 + nn, kEnd);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < KT; kk++) {
@@ -97,7 +104,7 @@ fn matmul(
     workgroupBarrier();
   }
 
-  let baseC = batch * p.strideC;
+  let baseC = (split * batches + batch) * p.strideC;
   for (var i = 0u; i < 4u; i++) {
     let m = m0 + lid.y + 16u * i;
     if (m >= p.M) { continue; }

@@ -73,18 +73,39 @@ export interface MatmulArgs {
   bias?: Tensor; act: Activation; z?: Tensor;
 }
 
+/** Output tiles below which a long K is split across workgroups (see matmul.wgsl). */
+const SPLIT_K_MAX_TILES = 32;
+const SPLIT_K_MIN_CHUNK = 256;
+
+/** How many K slices a product gets: only plain products (no epilogue) with few tiles. */
+export function matmulSplits(m: MatmulArgs): number {
+  const tiles = Math.ceil(m.M / 64) * Math.ceil(m.N / 64) * m.batch;
+  if (m.bias || m.z || m.act !== 'none' || tiles >= SPLIT_K_MAX_TILES || m.K < 2 * SPLIT_K_MIN_CHUNK) return 1;
+  const byK = Math.floor(m.K / SPLIT_K_MIN_CHUNK);
+  const byTiles = Math.ceil((2 * SPLIT_K_MAX_TILES) / tiles);
+  return Math.max(1, Math.min(byK, byTiles, Math.floor(65535 / m.batch)));
+}
+
 export function launchMatmul(g: GpuContext, a: Tensor, b: Tensor, c: Tensor, m: MatmulArgs): void {
+  const splits = matmulSplits(m);
+  const kChunk = Math.ceil(m.K / splits / 16) * 16;
+  const out = splits === 1 ? c.buffer : g.alloc(splits * m.batch * m.M * m.N * 4, 'matmul-split-k');
   g.dispatch(
     SHADERS.matmul, 'matmul',
-    [a.buffer, b.buffer, m.bias?.buffer ?? g.placeholder('read'), c.buffer, m.z?.buffer ?? g.placeholder('write')],
-    [Math.ceil(m.N / 64), Math.ceil(m.M / 64), m.batch],
+    [a.buffer, b.buffer, m.bias?.buffer ?? g.placeholder('read'), out, m.z?.buffer ?? g.placeholder('write')],
+    [Math.ceil(m.N / 64), Math.ceil(m.M / 64), m.batch * splits],
     [
       ['u32', m.M], ['u32', m.N], ['u32', m.K],
       ['u32', +m.transA], ['u32', +m.transB],
       ['u32', m.bias ? 1 : 0], ['u32', ACTIVATION_CODES[m.act]], ['u32', m.z ? 1 : 0],
-      ['u32', m.strideA], ['u32', m.strideB], ['u32', m.M * m.N], ['u32', 0],
+      ['u32', m.strideA], ['u32', m.strideB], ['u32', m.M * m.N],
+      ['u32', splits], ['u32', splits === 1 ? m.K : kChunk], ['u32', 0], ['u32', 0], ['u32', 0],
     ],
   );
+  if (splits > 1) {
+    launchReduce(g, out, c.buffer, 1, splits, m.batch * m.M * m.N, 1);
+    g.release(out);
+  }
 }
 
 const ROW_CHUNK = 4096;

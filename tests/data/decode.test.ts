@@ -16,7 +16,7 @@ beforeAll(() => {
 afterAll(() => t?.cleanup());
 
 describe('raw compound decoding', () => {
-  it('matches h5wasm .value and is much faster', async () => {
+  it('matches h5wasm .value (speed: scripts/bench-decode.ts)', async () => {
     const n = 200_000;
     const ids = Array.from({ length: n }, (_, i) => i * 7 + 2 ** 40);
     const vals = Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i)));
@@ -26,19 +26,14 @@ describe('raw compound decoding', () => {
     const lib = (await nodeH5Lib()) as unknown as typeof H5;
     const f = new lib.File(p, 'r');
     try {
-      const t0 = performance.now();
       const raw = src.readRows('/voxels', 0, n);
       const cols = decodeCompound(raw, src.info('/voxels').dtype);
-      const tRaw = performance.now() - t0;
-      const t1 = performance.now();
       const value = (f.get('/voxels') as H5.Dataset).value as [bigint, number][];
-      const tValue = performance.now() - t1;
       for (const i of [0, 1, 12345, n - 1]) {
         expect((cols['id'] as Float64Array)[i]).toBe(Number(value[i]![0]));
         expect((cols['value'] as Float64Array)[i]).toBe(value[i]![1]);
       }
       expect((cols['id'] as Float64Array)[n - 1]).toBe(ids[n - 1]);
-      expect(tValue / tRaw).toBeGreaterThan(3);
     } finally {
       f.close();
       src.close();

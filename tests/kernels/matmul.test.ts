@@ -1,5 +1,6 @@
-import { beforeAll, describe, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { matmulOp, type MatmulAttrs } from '../../src/tensor/ops/matmul';
+import { matmulSplits } from '../../src/tensor/kernels';
 import type { Engine } from '../../src/tensor/engine';
 import { testEngine } from '../helpers/engine';
 import { checkForward, checkGradient, ref } from '../helpers/opcheck';
@@ -44,6 +45,19 @@ describe('matmul forward', () => {
       await checkForward(e, matmulOp, [...operands(130, 67, 33, at), ref(uniform(67, 7), [67])], at, RTOL, ATOL_REL);
     });
   }
+  // Few output tiles and a long K take the split-K path (partial products + reduction).
+  for (const [M, N, K, tA] of [[7, 5, 1000, true], [70, 65, 2049, true], [3, 130, 777, false]] as [number, number, number, boolean][]) {
+    it(`split-K M${M} N${N} K${K} tA=${tA}`, async () => {
+      const at = { transA: tA };
+      expect(matmulSplits({ M, N, K, batch: 1, transA: tA, transB: false, strideA: 0, strideB: 0, act: 'none' })).toBeGreaterThan(1);
+      // K up to 2049 terms: f32 error grows ~sqrt(K)·2^-24 relative to Σ|a·b| ≈ K/4.
+      await checkForward(e, matmulOp, operands(M, N, K, at), at, RTOL, 1e-4);
+    });
+  }
+  it('split-K batched', async () => {
+    expect(matmulSplits({ M: 9, N: 11, K: 600, batch: 2, transA: false, transB: false, strideA: 1, strideB: 1, act: 'none' })).toBeGreaterThan(1);
+    await checkForward(e, matmulOp, operands(9, 11, 600, {}, 2), {}, RTOL, 1e-4);
+  });
   it('batched [3, 17, 9]·[3, 9, 70]ᵀ', async () => {
     const at = { transB: true };
     await checkForward(e, matmulOp, operands(17, 70, 9, at, 3), at, RTOL, ATOL_REL);
