@@ -3,7 +3,11 @@
  * page: starts a Vite dev server on 127.0.0.1 for src/bench/bench.html, drives the page's
  * window.bench API case by case, and prints a table (or markdown with --markdown).
  *
- *   npm run bench [-- --quick] [-- --markdown]
+ *   npm run bench [-- --quick | --full] [-- --markdown] [-- --only deepset,oc]
+ *
+ * Default: the issues' cases at sizes that finish in minutes on SwiftShader; --full: the
+ * issues' full sizes (segment sum 1M×128, the whole OC grid); --quick: tiny sizes. --only
+ * keeps the cases whose kind or id contains one of the given strings.
  *
  * CHROMIUM_PATH overrides the browser (default: Debian's /usr/lib/chromium/chromium).
  */
@@ -11,6 +15,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
+import { parseArgs, selectCases } from '../src/bench/cli';
 import { markdownReport, plainReport, type RunInfo } from '../src/bench/report';
 import type { CaseResult, CaseSpec, TimingPlan } from '../src/bench/types';
 
@@ -31,12 +36,24 @@ const FLAGS = [
   '--no-first-run',
 ];
 
-const FULL: { cases: CaseSpec[]; plan: TimingPlan } = {
+/** Timing plan for the cases whose one step takes seconds on SwiftShader (U-ResNet, big OC). */
+const HEAVY: Partial<TimingPlan> = { samples: 3, minSamples: 2, budgetMs: 20_000, capStepMs: 15_000 };
+
+const OC_FULL_GRID: CaseSpec[] = [10_000, 50_000, 100_000].flatMap((n) =>
+  [100, 1000, 5000].map((k): CaseSpec => ({ kind: 'oc', n, k, d: 8, plan: HEAVY })));
+
+const DEFAULT: { cases: CaseSpec[]; plan: TimingPlan } = {
   cases: [
     { kind: 'matmul', n: 256 },
     { kind: 'matmul', n: 512 },
     { kind: 'matmul', n: 1024 },
     { kind: 'mlp', batch: 256, widths: [256, 512, 512, 512, 1] },
+    { kind: 'deepset', sets: 64, meanSize: 40, width: 128, depth: 3 },
+    { kind: 'segmentSum', rows: 250_000, cols: 128, segments: 2500 },
+    { kind: 'oc', n: 10_000, k: 100, d: 8, plan: HEAVY },
+    { kind: 'oc', n: 10_000, k: 1000, d: 8, plan: HEAVY },
+    { kind: 'uresnet', events: 1, size: 256, plan: HEAVY },
+    { kind: 'spanet', events: 64, jets: 10, layers: 6, width: 128, heads: 8 },
   ],
   // 1024 matmul takes seconds a step on SwiftShader: one warm-up step (the step that sizes
   // the samples is a second) and up to 7 sample pairs, cut to 3 once a case has sampled for
@@ -44,11 +61,26 @@ const FULL: { cases: CaseSpec[]; plan: TimingPlan } = {
   plan: { warmup: 1, samples: 7, budgetMs: 40_000, minSamples: 3, targetSampleMs: 1000, maxItersPerSample: 200 },
 };
 
-const QUICK: typeof FULL = {
+/** The issues' full sizes: segment sum 1M×128 into 10k, the whole OC grid (long on SwiftShader). */
+const FULL: typeof DEFAULT = {
+  cases: [
+    ...DEFAULT.cases.filter((c) => c.kind !== 'oc' && c.kind !== 'segmentSum'),
+    { kind: 'segmentSum', rows: 1_000_000, cols: 128, segments: 10_000 },
+    ...OC_FULL_GRID,
+  ],
+  plan: DEFAULT.plan,
+};
+
+const QUICK: typeof DEFAULT = {
   cases: [
     { kind: 'matmul', n: 64 },
     { kind: 'matmul', n: 128 },
     { kind: 'mlp', batch: 32, widths: [32, 64, 64, 64, 1] },
+    { kind: 'deepset', sets: 8, meanSize: 10, width: 32, depth: 2 },
+    { kind: 'segmentSum', rows: 10_000, cols: 32, segments: 100 },
+    { kind: 'oc', n: 2000, k: 50, d: 8 },
+    { kind: 'uresnet', events: 1, size: 32 },
+    { kind: 'spanet', events: 8, jets: 6, layers: 2, width: 32, heads: 4 },
   ],
   plan: { warmup: 1, samples: 3, budgetMs: 5_000, minSamples: 3, targetSampleMs: 100, maxItersPerSample: 50 },
 };
@@ -58,10 +90,10 @@ function log(msg: string): void {
 }
 
 async function main(): Promise<number> {
-  const args = new Set(process.argv.slice(2));
-  for (const a of args) if (!['--quick', '--markdown'].includes(a)) throw new Error(`unknown option ${a} (use --quick, --markdown)`);
-  const mode = args.has('--quick') ? 'quick' : 'full';
-  const { cases, plan } = mode === 'quick' ? QUICK : FULL;
+  const { mode, markdown, only } = parseArgs(process.argv.slice(2));
+  const set = mode === 'quick' ? QUICK : mode === 'full' ? FULL : DEFAULT;
+  const cases = selectCases(set.cases, only, mode);
+  const { plan } = set;
 
   const root = fileURLToPath(new URL('..', import.meta.url));
   // The app's vite.config.ts is not loaded: the bench page needs no plugins, and listing
@@ -97,12 +129,15 @@ async function main(): Promise<number> {
 
     const loadBefore = loadavg()[0];
     const results: CaseResult[] = [];
+    const started = Date.now();
     for (const spec of cases) {
       const t0 = Date.now();
       const r = await page.evaluate(([s, p]) => window.bench!.run(s, p), [spec, plan] as const);
-      log(`${r.check.ok ? '✓' : '✗'} ${r.label}: ours ${r.ours.medianMs.toFixed(3)} ms, tfjs ${r.tfjs.medianMs.toFixed(3)} ms (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+      const t = (x: { medianMs: number } | null) => (x ? `${x.medianMs.toFixed(3)} ms` : 'not run');
+      log(`${r.check.ok ? '✓' : '✗'} ${r.label}: ours ${t(r.ours)}, tfjs ${t(r.tfjs)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
       results.push(r);
     }
+    log(`cases took ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
     const cpu = cpus();
     const info: RunInfo = {
@@ -114,7 +149,7 @@ async function main(): Promise<number> {
       load: [loadBefore, loadavg()[0]],
       page: pageInfo,
     };
-    process.stdout.write(args.has('--markdown') ? markdownReport(info, results) : plainReport(info, results));
+    process.stdout.write(markdown ? markdownReport(info, results) : plainReport(info, results));
     return results.every((r) => r.check.ok) ? 0 : 1;
   } finally {
     await browser.close();

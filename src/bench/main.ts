@@ -5,11 +5,15 @@ import '@tensorflow/tfjs-backend-webgpu';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { createGpuContext } from '../gpu/context';
 import { Engine } from '../tensor/engine';
+import { prepareDeepSet, prepareSegmentSum } from './cases/deepsets';
 import { prepareMatmul } from './cases/matmul';
 import { prepareMlp } from './cases/mlp';
-import type { BenchContext, PreparedCase } from './context';
-import { median, timePair } from './timing';
-import type { BenchApi, CaseSpec, PageInfo } from './types';
+import { prepareOc } from './cases/oc';
+import { prepareSpanetEncoder } from './cases/spanet';
+import { prepareUResNet } from './cases/uresnet';
+import { oursPeakBytes, tfjsPeakBytes, type BenchContext, type PreparedCase } from './context';
+import { median, timeSides } from './timing';
+import type { BenchApi, CaseResult, CaseSpec, PageInfo } from './types';
 
 let context: BenchContext | null = null;
 
@@ -37,24 +41,58 @@ async function prepare(ctx: BenchContext, spec: CaseSpec): Promise<PreparedCase>
       return prepareMatmul(ctx, spec.n);
     case 'mlp':
       return prepareMlp(ctx, spec.batch, spec.widths);
+    case 'deepset':
+      return prepareDeepSet(ctx, spec.sets, spec.meanSize, spec.width, spec.depth);
+    case 'segmentSum':
+      return prepareSegmentSum(ctx, spec.rows, spec.cols, spec.segments);
+    case 'oc':
+      return prepareOc(ctx, spec.n, spec.k, spec.d);
+    case 'uresnet':
+      return prepareUResNet(ctx, spec.events, spec.size);
+    case 'spanet':
+      return prepareSpanetEncoder(ctx, spec);
   }
 }
 
 const api: BenchApi = {
   init,
-  async run(spec, plan) {
+  async run(spec, runPlan) {
     if (!context) throw new Error('call bench.init() first');
+    const { engine, tfBackend } = context;
+    const plan = { ...runPlan, ...spec.plan };
     const c = await prepare(context, spec);
     try {
       const check = await c.check();
-      const { a: ours, b: tfjs, ratios } = await timePair(c.ours, c.tfjs, plan);
-      const errors = context.engine.gpu.takeErrors();
+      const variants = c.variants ?? [];
+      let memory: CaseResult['memory'];
+      const variantPeaks: (number | undefined)[] = variants.map(() => undefined);
+      if (c.measureMemory) {
+        memory = {
+          ours: c.ours ? await oursPeakBytes(engine, c.ours) : undefined,
+          tfjs: c.tfjs ? await tfjsPeakBytes(tfBackend, c.tfjs) : undefined,
+        };
+        for (const [i, v] of variants.entries()) if (v.side) variantPeaks[i] = await oursPeakBytes(engine, v.side);
+      }
+      // tfjs last: every other side is timed against it.
+      const { timings, ratios } = await timeSides([c.ours, ...variants.map((v) => v.side), c.tfjs], plan);
+      const errors = engine.gpu.takeErrors();
       if (errors.length) throw new Error(`WebGPU validation errors in ${c.id}: ${errors.join('; ')}`);
-      return { id: c.id, label: c.label, flops: c.flops, ours, tfjs, ratio: median(ratios), ratios, check };
+      const last = timings.length - 1;
+      const ratioOf = (k: number) => (ratios[k].length ? median(ratios[k]) : NaN);
+      return {
+        id: c.id, label: c.label, flops: c.flops,
+        ours: timings[0], tfjs: timings[last], skipped: c.skipped,
+        ratio: ratioOf(0), ratios: ratios[0], check, memory, items: c.items,
+        variants: variants.length
+          ? variants.map((v, i) => ({
+            name: v.name, timing: timings[i + 1], skipped: v.skipped, ratio: ratioOf(i + 1), ratios: ratios[i + 1], peakBytes: variantPeaks[i],
+          }))
+          : undefined,
+      };
     } finally {
       c.dispose();
-      context.engine.gpu.submit();
-      context.engine.gpu.pool.trim();
+      engine.gpu.submit();
+      engine.gpu.pool.trim();
     }
   },
 };

@@ -1,34 +1,71 @@
 import { fmt } from './agreement';
-import type { CaseResult, PageInfo } from './types';
+import type { CaseResult, PageInfo, SideTiming } from './types';
 
 export interface RunInfo {
   date: string;
   machine: string;
   browser: string;
   flags: string[];
-  mode: 'full' | 'quick';
+  mode: 'default' | 'full' | 'quick';
   /** 1-minute load averages before and after: the machine may be shared. */
   load: [number, number];
   page: PageInfo;
 }
 
-const HEADERS = ['case', 'ours ms', 'tfjs ms', 'ours / tfjs', 'ours GFLOP/s', 'tfjs GFLOP/s', 'agree'];
+const HEADERS = ['case', 'ours ms', 'tfjs ms', 'ours / tfjs', 'ours GFLOP/s', 'tfjs GFLOP/s', 'ours MiB', 'tfjs MiB', 'items/s ours / tfjs', 'agree'];
 
 function ms(x: number): string {
   return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3);
 }
 
-function row(r: CaseResult): string[] {
-  const gflops = (t: number) => (r.flops / (t * 1e-3) / 1e9).toFixed(2);
-  return [
+/** A side's cell: its median, "capped" when its one warm step was its only sample, or why it did not run. */
+function timeCell(t: SideTiming | null, skipped: string | undefined): string {
+  if (!t) return skipped ? `not run (${shortReason(skipped)})` : '–';
+  return t.samplesMs.length === 1 ? `${ms(t.medianMs)} (1 step)` : ms(t.medianMs);
+}
+
+/** The table gets the reason's first words; the details line has all of it. */
+function shortReason(why: string): string {
+  return why.split(/[:;(]/)[0].trim();
+}
+
+const mib = (b: number | undefined) => (b === undefined ? '–' : (b / 2 ** 20).toFixed(b >= 2 ** 24 ? 0 : 1));
+const ratioCell = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
+
+function perSecond(count: number, t: SideTiming | null | undefined): string {
+  if (!t) return '–';
+  const x = count / (t.medianMs * 1e-3);
+  return x >= 100 ? x.toFixed(0) : x.toPrecision(3);
+}
+
+function rows(r: CaseResult): string[][] {
+  const gflops = (t: SideTiming | null) => (r.flops > 0 && t ? (r.flops / (t.medianMs * 1e-3) / 1e9).toFixed(2) : '–');
+  const items = (t: SideTiming | null) => (r.items ? `${perSecond(r.items.count, t)} / ${perSecond(r.items.count, r.tfjs)} ${r.items.unit}` : '–');
+  const main = [
     r.label,
-    ms(r.ours.medianMs),
-    ms(r.tfjs.medianMs),
-    r.ratio.toFixed(2),
-    gflops(r.ours.medianMs),
-    gflops(r.tfjs.medianMs),
+    timeCell(r.ours, r.skipped?.ours),
+    timeCell(r.tfjs, r.skipped?.tfjs),
+    ratioCell(r.ratio),
+    gflops(r.ours),
+    gflops(r.tfjs),
+    mib(r.memory?.ours),
+    mib(r.memory?.tfjs),
+    items(r.ours),
     r.check.ok ? '✓' : '✗',
   ];
+  const variants = (r.variants ?? []).map((v) => [
+    `${r.label} [${v.name}]`,
+    timeCell(v.timing, v.skipped),
+    timeCell(r.tfjs, r.skipped?.tfjs),
+    ratioCell(v.ratio),
+    gflops(v.timing),
+    gflops(r.tfjs),
+    mib(v.peakBytes),
+    mib(r.memory?.tfjs),
+    items(v.timing),
+    r.check.ok ? '✓' : '✗',
+  ]);
+  return [main, ...variants];
 }
 
 export function adapterLine(p: PageInfo): string {
@@ -59,20 +96,28 @@ function describe(info: RunInfo): string[] {
   ];
 }
 
+const samplesOf = (t: SideTiming | null) => (t ? `${t.itersPerSample} steps × [${t.samplesMs.map(fmt).join(', ')}] ms` : 'not run');
+
 function details(results: CaseResult[]): string[] {
-  return results.map(
-    (r) =>
-      `${r.check.ok ? '✓' : '✗'} ${r.id}: ${r.check.detail}; steps per sample ours ${r.ours.itersPerSample}, ` +
-      `tfjs ${r.tfjs.itersPerSample}; samples ours [${r.ours.samplesMs.map(fmt).join(', ')}] ms, ` +
-      `tfjs [${r.tfjs.samplesMs.map(fmt).join(', ')}] ms, ratios [${r.ratios.map(fmt).join(', ')}]`,
-  );
+  return results.map((r) => {
+    const parts = [
+      `${r.check.ok ? '✓' : '✗'} ${r.id}: ${r.check.detail}`,
+      `ours ${samplesOf(r.ours)}`,
+      ...(r.variants ?? []).map((v) => `${v.name} ${samplesOf(v.timing)}${v.skipped ? ` (${v.skipped})` : ''}`),
+      `tfjs ${samplesOf(r.tfjs)}`,
+      `ratios [${r.ratios.map(fmt).join(', ')}]`,
+    ];
+    if (r.skipped?.ours) parts.push(`ours not run: ${r.skipped.ours}`);
+    if (r.skipped?.tfjs) parts.push(`tfjs not run: ${r.skipped.tfjs}`);
+    return parts.join('; ');
+  });
 }
 
 export function plainReport(info: RunInfo, results: CaseResult[]): string {
-  const rows = [HEADERS, ...results.map(row)];
-  const widths = HEADERS.map((_, c) => Math.max(...rows.map((r) => [...r[c]].length)));
+  const table = [HEADERS, ...results.flatMap(rows)];
+  const widths = HEADERS.map((_, c) => Math.max(...table.map((r) => [...r[c]].length)));
   const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
-  const out = [...describe(info), '', line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line), ''];
+  const out = [...describe(info), '', line(table[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...table.slice(1).map(line), ''];
   out.push(...details(results));
   if (isCpuAdapter(info.page)) out.push('', `NOTE: ${CPU_NOTE}`);
   return out.join('\n') + '\n';
@@ -85,7 +130,7 @@ export function markdownReport(info: RunInfo, results: CaseResult[]): string {
     '',
     cells(HEADERS),
     cells(HEADERS.map((_, i) => (i === 0 ? '---' : '---:'))),
-    ...results.map((r) => cells(row(r))),
+    ...results.flatMap(rows).map(cells),
     '',
     ...details(results).map((l) => `- ${l}`),
   ];

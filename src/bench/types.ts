@@ -1,8 +1,20 @@
 /** What the runner asks the bench page to measure, and what the page reports back. */
 
-export type CaseSpec =
+export type CaseSpec = (
   | { kind: 'matmul'; n: number }
-  | { kind: 'mlp'; batch: number; widths: number[] };
+  | { kind: 'mlp'; batch: number; widths: number[] }
+  | { kind: 'deepset'; sets: number; meanSize: number; width: number; depth: number }
+  | { kind: 'segmentSum'; rows: number; cols: number; segments: number }
+  /** OC loss forward + backward on one event of n hits, k objects, d clustering coordinates. */
+  | { kind: 'oc'; n: number; k: number; d: number }
+  /** U-ResNet training step on `events` events of 3 planes of size×size (cosmic task defaults). */
+  | { kind: 'uresnet'; events: number; size: number }
+  /** Transformer encoder training step over `events` events of up to `jets` jets. */
+  | { kind: 'spanet'; events: number; jets: number; layers: number; width: number; heads: number }
+) & {
+  /** Overrides of the run's timing plan for this case (heavy cases sample less). */
+  plan?: Partial<TimingPlan>;
+};
 
 export interface TimingPlan {
   /** Untimed steps before measuring (pipeline compilation, buffer pools, uploads). */
@@ -16,6 +28,11 @@ export interface TimingPlan {
   targetSampleMs: number;
   /** Upper bound on steps per sample. */
   maxItersPerSample: number;
+  /**
+   * A side whose warm step takes longer than this is not sampled further: its warm step is
+   * its only sample (bounds the slowest cases on SwiftShader). Unset: no cap.
+   */
+  capStepMs?: number;
 }
 
 export interface SideTiming {
@@ -31,17 +48,35 @@ export interface AgreementCheck {
   detail: string;
 }
 
+/** A further implementation of ours timed against the same tfjs samples (e.g. OC dense). */
+export interface VariantResult {
+  name: string;
+  timing: SideTiming | null;
+  /** Why it was not timed (out of memory, over the host budget). */
+  skipped?: string;
+  ratio: number;
+  ratios: number[];
+  peakBytes?: number;
+}
+
 export interface CaseResult {
   id: string;
   label: string;
-  /** Floating-point work per step, for GFLOP/s (multiply-add = 2). */
+  /** Floating-point work per step, for GFLOP/s (multiply-add = 2); 0 where not counted. */
   flops: number;
-  ours: SideTiming;
-  tfjs: SideTiming;
-  /** Median over sample pairs of ours/tfjs (each pair taken back to back). */
+  /** Null where that side could not run; `skipped` says why. */
+  ours: SideTiming | null;
+  tfjs: SideTiming | null;
+  skipped?: { ours?: string; tfjs?: string };
+  /** Median over sample pairs of ours/tfjs (each pair taken back to back); NaN if a side is missing. */
   ratio: number;
   ratios: number[];
   check: AgreementCheck;
+  /** Peak GPU bytes in use during one step, where the case measures it. */
+  memory?: { ours?: number; tfjs?: number };
+  /** Work items per step (events, sets), for items/s. */
+  items?: { count: number; unit: string };
+  variants?: VariantResult[];
 }
 
 export interface PageInfo {
