@@ -37,7 +37,7 @@ const FLAGS = [
 ];
 
 /** Timing plan for the cases whose one step takes seconds on SwiftShader (U-ResNet, big OC). */
-const HEAVY: Partial<TimingPlan> = { samples: 3, minSamples: 2, budgetMs: 20_000, capStepMs: 15_000 };
+const HEAVY: Partial<TimingPlan> = { warmup: 0, samples: 3, minSamples: 2, budgetMs: 20_000, capStepMs: 15_000 };
 
 const OC_FULL_GRID: CaseSpec[] = [10_000, 50_000, 100_000].flatMap((n) =>
   [100, 1000, 5000].map((k): CaseSpec => ({ kind: 'oc', n, k, d: 8, plan: HEAVY })));

@@ -26,7 +26,8 @@ function timeCell(t: SideTiming | null, skipped: string | undefined): string {
 
 /** The table gets the reason's first words; the details line has all of it. */
 function shortReason(why: string): string {
-  return why.split(/[:;(]/)[0].trim();
+  const head = why.split(/[:;(]/)[0].trim();
+  return head.length > 40 ? `${head.slice(0, 39)}…` : head;
 }
 
 const mib = (b: number | undefined) => (b === undefined ? '–' : (b / 2 ** 20).toFixed(b >= 2 ** 24 ? 0 : 1));

@@ -13,7 +13,7 @@ import type { Tensor } from '../../tensor/tensor';
 import { fmt, maxNormRelDiff } from '../agreement';
 import { oursSettle, tfjsSettle, type BenchContext, type PreparedCase, type PreparedVariant } from '../context';
 import type { Side } from '../timing';
-import { denseOcLoss, type DenseOcConstants } from './ocTfjs';
+import { condensationPointsDense, denseOcLoss, type DenseOcConstants } from './ocTfjs';
 import { bufferLimitReason, denseHostBytes, OC_HOST_BUDGET_BYTES } from './ocSizes';
 
 const Q_MIN = 0.5;
@@ -141,22 +141,23 @@ export async function prepareOc({ engine: e, tfBackend }: BenchContext, n: numbe
       const noise = tf.tensor1d(Float32Array.from(host.hitObj, (o) => (o < 0 ? 1 : 0)));
       return { member, count: tf.sum(member, 0) as tf.Tensor1D, noise, noiseCount: host.eventNoise[0], qMin: Q_MIN };
     });
-    const loss = () => {
-      const t = denseOcLoss(vBeta, vX, consts);
+    const loss = (alpha: tf.Tensor1D) => () => {
+      const t = denseOcLoss(vBeta, vX, alpha, consts);
       return tf.addN([t.attractive, t.repulsive, t.coward, t.noise]) as tf.Scalar;
     };
     tfjsSide = {
       step() {
         tf.tidy(() => {
-          tf.variableGrads(loss, [vBeta, vX]);
+          tf.variableGrads(loss(condensationPointsDense(vBeta, consts)), [vBeta, vX]);
         });
       },
       settle: tfjsSettle(tfBackend),
     };
     tfjsValues = async () => {
       const { terms, grads } = tf.tidy(() => {
-        const t = denseOcLoss(vBeta, vX, consts);
-        const g = tf.variableGrads(loss, [vBeta, vX]);
+        const alpha = condensationPointsDense(vBeta, consts);
+        const t = denseOcLoss(vBeta, vX, alpha, consts);
+        const g = tf.variableGrads(loss(alpha), [vBeta, vX]);
         return { terms: tf.stack([t.attractive, t.repulsive, t.coward, t.noise]), grads: [g.grads[vBeta.name], g.grads[vX.name]] };
       });
       const [tv, gb, gx] = await Promise.all([terms, ...grads].map((t) => t.data() as Promise<Float32Array>));

@@ -35,12 +35,21 @@ export interface DenseOcTerms {
   noise: tf.Scalar;
 }
 
-/** beta [N], x [N, D] → the four terms (differentiable in beta and x). */
-export function denseOcLoss(beta: tf.Tensor1D, x: tf.Tensor2D, c: DenseOcConstants): DenseOcTerms {
+const charge = (beta: tf.Tensor1D, qMin: number) => tf.add(tf.square(tf.atanh(beta)), qMin) as tf.Tensor1D;
+
+/**
+ * α_k = argmax_j q_j·M_jk, [K] int32. Call it outside the function being differentiated:
+ * tfjs has no stop-gradient, and an int32 index computed on the tape breaks gather's gradient.
+ * Upstream holds the condensation points fixed too.
+ */
+export function condensationPointsDense(beta: tf.Tensor1D, c: DenseOcConstants): tf.Tensor1D {
+  return tf.tidy(() => tf.argMax(tf.mul(tf.expandDims(charge(beta, c.qMin), 1), c.member), 0) as tf.Tensor1D);
+}
+
+/** beta [N], x [N, D], α [K] (from condensationPointsDense) → the four terms (differentiable in beta and x). */
+export function denseOcLoss(beta: tf.Tensor1D, x: tf.Tensor2D, alpha: tf.Tensor1D, c: DenseOcConstants): DenseOcTerms {
   const [n, K] = c.member.shape;
-  const q = tf.add(tf.square(tf.atanh(beta)), c.qMin) as tf.Tensor1D;
-  // argMax has no gradient: the condensation points are held fixed, as upstream.
-  const alpha = tf.argMax(tf.mul(tf.expandDims(q, 1), c.member), 0) as tf.Tensor1D;
+  const q = charge(beta, c.qMin);
   const qa = tf.gather(q, alpha);
   const xa = tf.gather(x, alpha) as tf.Tensor2D;
   const ba = tf.gather(beta, alpha);

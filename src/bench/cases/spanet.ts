@@ -16,7 +16,8 @@ import { Adam } from '../../train/adam';
 import { fmt, maxNormRelDiff } from '../agreement';
 import { oursSettle, tfjsSettle, type BenchContext, type PreparedCase } from '../context';
 import type { CaseSpec } from '../types';
-import { eventMajorTokens, syntheticJetTokens, TfjsEncoder } from './spanetTfjs';
+import { eventMajorTokens, syntheticJetTokens } from './jetTokens';
+import { TfjsEncoder } from './spanetTfjs';
 
 const HYPER = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 /**

@@ -75,19 +75,35 @@ export function TrainPanel() {
           {testLoss !== undefined && <span>test loss: <b data-testid="test-loss">{testLoss.toPrecision(4)}</b></span>}
           {s.parameterCount > 0 && <span>{s.parameterCount.toLocaleString()} parameters</span>}
         </div>
-        {testOthers.length > 0 && (
-          <div className="status" data-testid="test-metrics">
-            <span className="muted">test (step {lastEval.step}):</span>
-            {testOthers.map(([k, v]) => (
-              <span key={k}>{k}: <b data-testid={`test-${k}`}>{Number.isFinite(v) ? v.toPrecision(4) : String(v)}</b></span>
-            ))}
-          </div>
-        )}
+        {testOthers.length > 0 && <TestMetrics step={lastEval.step} metrics={testOthers} />}
         {s.description && <p className="muted" data-testid="run-description">{s.description}</p>}
       </div>
       <MetricsChart />
       <EvalFigures />
       <ExportBar />
     </section>
+  );
+}
+
+/** The latest test metrics: headline ones inline, per-plane / per-particle ones folded. */
+function TestMetrics({ step, metrics }: { step: number; metrics: [string, number][] }) {
+  const isDetail = (k: string) => /^(plane\d|particle|jets?\d|class\d)|_by_|\//.test(k);
+  const show = (list: [string, number][]) =>
+    list.map(([k, v]) => (
+      <span key={k}>{k}: <b data-testid={`test-${k}`}>{Number.isFinite(v) ? v.toPrecision(4) : String(v)}</b></span>
+    ));
+  const main = metrics.filter(([k]) => !isDetail(k));
+  const detail = metrics.filter(([k]) => isDetail(k));
+  return (
+    <div className="status" data-testid="test-metrics">
+      <span className="muted">test (step {step}):</span>
+      {show(main)}
+      {detail.length > 0 && (
+        <details>
+          <summary className="muted">{detail.length} more</summary>
+          <div className="status">{show(detail)}</div>
+        </details>
+      )}
+    </div>
   );
 }
