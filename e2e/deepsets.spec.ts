@@ -51,5 +51,6 @@ test('trains a Deep Set on the toy sets, watches the loss fall, exports a verifi
   expect(meta.size).toBeGreaterThan(1000);
   expect(meta.diff).not.toBeNull();
   expect(meta.diff!).toBeLessThan(1e-3);
+  await expect(page.getByTestId('export-check')).toContainText('onnxruntime-web agrees');
   expect(consoleErrors.filter((e) => !e.includes('favicon'))).toEqual([]);
 });

@@ -30,6 +30,8 @@ export interface PreparedCase {
   items?: { count: number; unit: string };
   /** Measure the peak GPU memory of one step of each side (after the check, before timing). */
   measureMemory?: boolean;
+  /** Peak bytes the check already measured (saves a step where steps take a minute). */
+  memory?: { ours?: number; tfjs?: number };
   /** Runs both once and compares them (and, where cheap, an f64 reference). */
   check(): Promise<AgreementCheck>;
   dispose(): void;

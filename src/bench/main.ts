@@ -60,11 +60,15 @@ const api: BenchApi = {
     if (!context) throw new Error('call bench.init() first');
     const { engine, tfBackend } = context;
     const plan = { ...runPlan, ...spec.plan };
+    const t0 = performance.now();
+    const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
     const c = await prepare(context, spec);
+    console.info(`${c.id}: prepared (${since()})`);
     try {
       const check = await c.check();
+      console.info(`${c.id}: checked (${since()})`);
       const variants = c.variants ?? [];
-      let memory: CaseResult['memory'];
+      let memory: CaseResult['memory'] = c.memory;
       const variantPeaks: (number | undefined)[] = variants.map(() => undefined);
       if (c.measureMemory) {
         memory = {
@@ -73,6 +77,7 @@ const api: BenchApi = {
         };
         for (const [i, v] of variants.entries()) if (v.side) variantPeaks[i] = await oursPeakBytes(engine, v.side);
       }
+      if (c.measureMemory) console.info(`${c.id}: memory measured (${since()})`);
       // tfjs last: every other side is timed against it.
       const { timings, ratios } = await timeSides([c.ours, ...variants.map((v) => v.side), c.tfjs], plan);
       const errors = engine.gpu.takeErrors();

@@ -92,7 +92,8 @@ function describe(info: RunInfo): string[] {
     `adapter: ${adapterLine(info.page)}`,
     `tfjs: @tensorflow/tfjs-core ${info.page.tfjsVersion}, backend "${info.page.tfjsBackend}"`,
     `mode: ${info.mode}; ms = median over samples of wall time per step, each sample ending with the GPU queue idle; ` +
-      `ours / tfjs = median of the ratios of back-to-back sample pairs`,
+      `ours / tfjs = median of the ratios of back-to-back sample pairs; "(1 step)" = one step over the case's time cap, not sampled further; ` +
+      `MiB = peak GPU buffer bytes in use during one step (ours: buffer pool; tfjs: its buffer manager, tf.memory().numBytesInGPU)`,
     `load average (1 min) before / after: ${info.load.map((x) => x.toFixed(2)).join(' / ')}`,
   ];
 }

@@ -32,7 +32,7 @@ interface TrainState {
   stepsPerSecond: number;
   progress: Progress | null;
   errors: string[];
-  exported: { name: string; url: string; bytes: number; format: string } | null;
+  exported: { name: string; url: string; bytes: number; format: string; note?: string } | null;
   /** Data attached from a loaded file; used when its task is the selected one. */
   data: { taskId: string; label: string; payload: TaskData } | null;
 
@@ -87,7 +87,7 @@ export const useTrainStore = create<TrainState>((set, get) => {
         const prev = get().exported;
         if (prev) URL.revokeObjectURL(prev.url);
         const url = URL.createObjectURL(new Blob([msg.bytes as BlobPart], { type: 'application/octet-stream' }));
-        set({ exported: { name: msg.name, url, bytes: msg.bytes.byteLength, format: msg.format }, progress: null });
+        set({ exported: { name: msg.name, url, bytes: msg.bytes.byteLength, format: msg.format, note: msg.note }, progress: null });
         return;
       }
       case 'error':

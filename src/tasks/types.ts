@@ -51,6 +51,8 @@ export interface TaskRun {
   namedWeights?(): Promise<Record<string, { shape: number[]; data: Float32Array }>>;
   /** Serialised ONNX model of the trained network, when the task supports it. */
   exportOnnx?(): Promise<Uint8Array>;
+  /** What the last exportOnnx verified (e.g. "onnxruntime-web agrees … max |Δ| 5e-7"). */
+  lastOnnxCheck?: string | null;
   /** A one-line description of the data in use, e.g. "100 train / 100 test sets, 5.2% padding". */
   describe(): string;
   dispose(): void;

@@ -34,6 +34,6 @@ export type FromWorker =
   | { type: 'state'; state: RunState; step: number }
   | { type: 'metrics'; points: MetricPoint[] }
   | { type: 'eval'; step: number; result: EvalResult }
-  | { type: 'exported'; format: 'safetensors' | 'onnx'; bytes: Uint8Array; name: string }
+  | { type: 'exported'; format: 'safetensors' | 'onnx'; bytes: Uint8Array; name: string; note?: string }
   | { type: 'progress'; what: string; fraction: number }
   | { type: 'error'; message: string; fatal: boolean };

@@ -121,15 +121,17 @@ async function handle(msg: ToWorker): Promise<void> {
       post({ type: 'progress', what: `exporting ${msg.format}`, fraction: 0 });
       const run = trainer.run;
       let bytes: Uint8Array;
+      let note: string | undefined;
       if (msg.format === 'onnx') {
         if (!run.exportOnnx) throw new Error(`the task ${taskId} cannot export ONNX yet`);
         bytes = await run.exportOnnx();
+        note = run.lastOnnxCheck ?? undefined;
       } else {
         if (!run.namedWeights) throw new Error(`the task ${taskId} cannot export weights`);
         bytes = encodeSafetensors(await run.namedWeights(), { task: taskId, step: String(trainer.step) });
       }
       post({ type: 'progress', what: 'exported', fraction: 1 });
-      post({ type: 'exported', format: msg.format, bytes, name: `${taskId}-step${trainer.step}.${msg.format}` }, [bytes.buffer]);
+      post({ type: 'exported', format: msg.format, bytes, name: `${taskId}-step${trainer.step}.${msg.format}`, note }, [bytes.buffer]);
       return;
     }
     case 'dispose':

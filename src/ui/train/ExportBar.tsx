@@ -17,6 +17,7 @@ export function ExportBar() {
       {exported && (
         <p data-testid="export-result">
           <a href={exported.url} download={exported.name}>{exported.name}</a> ({(exported.bytes / 1024).toFixed(1)} KiB)
+          {exported.note && <><br /><span className="muted" data-testid="export-check">✓ {exported.note}</span></>}
         </p>
       )}
     </div>
