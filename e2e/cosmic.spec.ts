@@ -37,8 +37,9 @@ test('cosmic tagging: U-ResNet trains on synthetic planes and the cosmic IoU ris
   // The training series is plotted too, and the event display shows the three panels.
   expect((await series(page, 'train cosmic_iou')).length).toBeGreaterThan(5);
   for (const id of ['cosmic-input', 'cosmic-truth', 'cosmic-prediction']) await expect(page.getByTestId(`figure-${id}`)).toBeVisible();
-  // The trained network exports to ONNX (its agreement with onnxruntime is checked in tests/cosmic/onnx.test.ts).
+  // The trained network exports to ONNX, run in onnxruntime-web in the worker against the engine.
   await page.getByTestId('btn-export-onnx').click();
   await expect(page.getByTestId('export-result')).toContainText('.onnx');
+  await expect(page.getByTestId('export-check')).toContainText('onnxruntime-web agrees');
   expect(consoleErrors.filter((e) => !e.includes('favicon'))).toEqual([]);
 });
