@@ -34,5 +34,6 @@ test('trains SPANet on synthetic tt̄, assignment purity rises, exports ONNX', a
 
   await page.getByTestId('btn-export-onnx').click();
   await expect(page.getByTestId('export-result')).toContainText('.onnx', { timeout: 120_000 });
+  await expect(page.getByTestId('export-check')).toContainText('onnxruntime-web agrees');
   expect(consoleErrors.filter((e) => !e.includes('favicon'))).toEqual([]);
 });

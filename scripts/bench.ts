@@ -52,7 +52,7 @@ const DEFAULT: { cases: CaseSpec[]; plan: TimingPlan } = {
     { kind: 'segmentSum', rows: 250_000, cols: 128, segments: 2500 },
     { kind: 'oc', n: 10_000, k: 100, d: 8, plan: HEAVY },
     { kind: 'oc', n: 10_000, k: 1000, d: 8, plan: HEAVY },
-    { kind: 'uresnet', events: 1, size: 128, plan: HEAVY },
+    { kind: 'uresnet', events: 1, size: 64, plan: HEAVY },
     { kind: 'spanet', events: 64, jets: 10, layers: 6, width: 128, heads: 8 },
   ],
   // 1024 matmul takes seconds a step on SwiftShader: one warm-up step (the step that sizes

@@ -4,7 +4,8 @@
  * onnxruntime is loaded on first use so it does not weigh on pages that never export.
  */
 export interface OnnxFeed {
-  data: Float32Array | Int32Array | BigInt64Array;
+  /** Uint8Array feeds are ONNX bool tensors (masks). */
+  data: Float32Array | Int32Array | BigInt64Array | Uint8Array;
   dims: number[];
 }
 
@@ -26,7 +27,8 @@ function loadOrt(): Promise<Ort> {
   return ortPromise;
 }
 
-const TYPE_OF = (d: OnnxFeed['data']) => (d instanceof Float32Array ? 'float32' : d instanceof Int32Array ? 'int32' : 'int64');
+const TYPE_OF = (d: OnnxFeed['data']) =>
+  d instanceof Float32Array ? 'float32' : d instanceof Int32Array ? 'int32' : d instanceof Uint8Array ? 'bool' : 'int64';
 
 /** Runs `model` on `feeds` and returns every float output. */
 export async function runOnnx(model: Uint8Array, feeds: Record<string, OnnxFeed>): Promise<Record<string, OnnxOutput>> {

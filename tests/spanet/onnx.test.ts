@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spanetOutputNames } from '../../src/tasks/spanet/onnx';
+import { spanetFeeds } from '../../src/tasks/spanet/onnxFeeds';
 import { LOG_ZERO } from '../../src/tensor/ops/softmax';
 import { SPANET_DEFAULTS, SpanetRun } from '../../src/tasks/spanet/task';
 import type { Engine } from '../../src/tensor/engine';
@@ -14,25 +15,11 @@ beforeAll(async () => {
   ort.env.wasm.numThreads = 1;
 });
 
-/** SPANet's ONNX feeds for the events of one test batch: log features as given, masks as bool. */
+/** The app's feeds (src/tasks/spanet/onnxFeeds.ts) as onnxruntime tensors. */
 function feeds(run: SpanetRun, events: number[]) {
-  const d = run.data;
-  const B = events.length;
-  const seq = run.spec.inputs.find((i) => i.kind === 'sequential')!;
   const out: Record<string, ort.Tensor> = {};
-  const data = new Float32Array(B * d.N * d.D);
-  const mask = new Uint8Array(B * d.N);
-  events.forEach((ev, b) => {
-    data.set(d.jets.subarray(ev * d.N * d.D, (ev + 1) * d.N * d.D), b * d.N * d.D);
-    mask.set(d.jetMask.subarray(ev * d.N, (ev + 1) * d.N), b * d.N);
-  });
-  out[`${seq.name}_data`] = new ort.Tensor('float32', data, [B, d.N, d.D]);
-  out[`${seq.name}_mask`] = new ort.Tensor('bool', mask, [B, d.N]);
-  for (const g of d.globalSlices) {
-    const gd = new Float32Array(B * g.count);
-    events.forEach((ev, b) => { for (let c = 0; c < g.count; c++) gd[b * g.count + c] = d.globals[ev * d.G + g.start + c]; });
-    out[`${g.name}_data`] = new ort.Tensor('float32', gd, [B, 1, g.count]);
-    out[`${g.name}_mask`] = new ort.Tensor('bool', new Uint8Array(B).fill(1), [B, 1]);
+  for (const [name, f] of Object.entries(spanetFeeds(run.spec, run.data, events))) {
+    out[name] = new ort.Tensor(f.data instanceof Uint8Array ? 'bool' : 'float32', f.data as Float32Array, f.dims);
   }
   return out;
 }
@@ -40,6 +27,7 @@ function feeds(run: SpanetRun, events: number[]) {
 async function compare(run: SpanetRun, logOutputs: boolean) {
   const model = await run.exportOnnx();
   expect(model.byteLength).toBeGreaterThan(1000);
+  expect(run.lastOnnxCheck).toMatch(/onnxruntime-web agrees/);
   const session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'] });
   try {
     const names = spanetOutputNames(run.spec, logOutputs);

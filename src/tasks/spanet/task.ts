@@ -8,6 +8,10 @@ import { inferEventSpec, parseEventFile, type EventSpec } from './eventSpec';
 import { batchAccuracy, spanetLoss, type LossScales } from './loss';
 import { buildSpanetOnnx } from './onnx';
 import { prepareData, type PreparedData } from './prepare';
+import { spanetFeeds } from './onnxFeeds';
+import { maxAbsDifference, runOnnx } from '../../export/verifyOnnx';
+
+const ONNX_PROB_TOLERANCE = 1e-4;
 import { greedyAssignment, matchEvent } from './reconstruct';
 import { syntheticTtbar, TTBAR_EVENT_YAML } from './synthetic';
 import { sampleValues, tablesFromEvents, tablesLayout, type SpanetTables } from './tables';
@@ -296,12 +300,33 @@ export class SpanetRun implements TaskRun {
     return out;
   }
 
+  lastOnnxCheck: string | null = null;
+
+  /** The ONNX model in SPANet's interface, checked in onnxruntime-web on the first test batch. */
   async exportOnnx(): Promise<Uint8Array> {
     const c = this.config;
-    return buildSpanetOnnx({
+    const bytes = await buildSpanetOnnx({
       spec: this.spec, data: this.data, width: c.width, layers: c.layers, heads: c.heads, assignDim: c.assignDim,
       classCounts: this.data.classCounts, weights: await this.namedWeights(),
     }, { logOutputs: c.logOutputs });
+    const batch = this.test[0];
+    const events = batch.host.events.filter((x) => x >= 0);
+    const [res, pred] = await Promise.all([runOnnx(bytes, spanetFeeds(this.spec, this.data, events)), this.predict(batch)]);
+    // Probabilities from two f32 implementations with different summation orders agree to
+    // ~1e-5 (tests/spanet/onnx.test.ts); a wrong weight or index is O(0.1).
+    let worst = 0;
+    this.spec.particles.forEach((p, i) => {
+      const n = events.length * this.data.N ** p.products.length;
+      const got = res[`${p.name}_assignment_${c.logOutputs ? 'log_probability' : 'probability'}`]?.data;
+      if (!got) throw new Error(`ONNX check: no assignment output for ${p.name}`);
+      const ours = Array.from(pred.logProbs[i].subarray(0, n), Math.exp);
+      worst = Math.max(worst, maxAbsDifference(c.logOutputs ? Array.from(got, Math.exp) : got, ours));
+    });
+    if (!(worst <= ONNX_PROB_TOLERANCE)) {
+      throw new Error(`ONNX check failed: onnxruntime-web assignment probabilities differ from the engine by ${worst} (allowed ${ONNX_PROB_TOLERANCE})`);
+    }
+    this.lastOnnxCheck = `onnxruntime-web agrees on ${events.length} test events: max |Δ assignment probability| = ${worst.toExponential(2)} (tolerance ${ONNX_PROB_TOLERANCE})`;
+    return bytes;
   }
 
   describe() {

@@ -87,7 +87,8 @@ export function TrainPanel() {
 
 /** The latest test metrics: headline ones inline, per-plane / per-particle ones folded. */
 function TestMetrics({ step, metrics }: { step: number; metrics: [string, number][] }) {
-  const isDetail = (k: string) => /^(plane\d|particle|jets?\d|class\d)|_by_|\//.test(k);
+  // Per-plane metrics and binned ones ("event purity (6 jets)") go under the fold.
+  const isDetail = (k: string) => /^plane\d|\(|\//.test(k);
   const show = (list: [string, number][]) =>
     list.map(([k, v]) => (
       <span key={k}>{k}: <b data-testid={`test-${k}`}>{Number.isFinite(v) ? v.toPrecision(4) : String(v)}</b></span>
