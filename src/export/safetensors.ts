@@ -2,7 +2,9 @@
  * safetensors: an 8-byte little-endian header length, a JSON header naming each tensor's
  * dtype, shape and byte range, then the raw little-endian data.
  */
-export type NamedWeights = Record<string, { shape: number[]; data: Float32Array }>;
+import type { NamedWeights } from '../nn/namedWeights';
+
+export type { NamedWeights };
 
 export function encodeSafetensors(weights: NamedWeights, metadata: Record<string, string> = {}): Uint8Array {
   const names = Object.keys(weights).sort();

@@ -1,3 +1,4 @@
+import { readNamedWeights, type NamedWeights } from './namedWeights';
 import type { Engine } from '../tensor/engine';
 import type { Activation } from '../tensor/kernels';
 import { scale } from '../tensor/ops/elementwise';
@@ -58,15 +59,11 @@ export class DeepSet {
   }
 
   /** Weights under stable names (phi.0.weight, ..., rho.k.bias), read back from the GPU. */
-  async namedWeights(): Promise<Record<string, { shape: number[]; data: Float32Array }>> {
-    const out: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const [part, layers] of [['phi', this.phi], ['rho', this.rho]] as const) {
-      for (const [i, layer] of layers.entries()) {
-        out[`${part}.${i}.weight`] = { shape: [...layer.weight.shape], data: await layer.weight.read() };
-        out[`${part}.${i}.bias`] = { shape: [...layer.bias.shape], data: await layer.bias.read() };
-      }
-    }
-    return out;
+  namedWeights(): Promise<NamedWeights> {
+    return readNamedWeights([
+      ...this.phi.flatMap((layer, i) => layer.namedParameters(`phi.${i}`)),
+      ...this.rho.flatMap((layer, i) => layer.namedParameters(`rho.${i}`)),
+    ]);
   }
 
   dispose(): void {

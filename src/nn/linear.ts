@@ -28,4 +28,9 @@ export class Linear {
   parameters(): Tensor<'f32'>[] {
     return [this.weight, this.bias];
   }
+
+  /** [`${prefix}.weight`, W], [`${prefix}.bias`, b] for export. */
+  namedParameters(prefix: string): [string, Tensor<'f32'>][] {
+    return [[`${prefix}.weight`, this.weight], [`${prefix}.bias`, this.bias]];
+  }
 }

@@ -1,14 +1,7 @@
-/** Small deterministic PRNG (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../src/nn/init';
+
+/** The engine's seeded PRNG, so test failures reproduce. */
+export const rng = seededRandom;
 
 export function uniform(n: number, seed: number, lo = -1, hi = 1): Float64Array {
   const r = rng(seed);

@@ -14,6 +14,7 @@ import { add, relu, sigmoid } from '../../tensor/ops/elementwise';
 import { reshape } from '../../tensor/ops/reshape';
 import type { Tensor } from '../../tensor/tensor';
 import { buildOcLayout, condensationLoss, uploadOcLayout, weightedOcLoss, type OcLayout } from '../../losses/oc';
+import { readNamedWeights } from '../../nn/namedWeights';
 import type { EvalFigure, TaskData, TaskDefinition, TaskRun } from '../types';
 import { generateTrackEvents, isHitsData, sliceEvents, type HitsData } from './data';
 import { clusterCounts, condense } from './inference';
@@ -229,13 +230,8 @@ class ClusteringRun implements TaskRun {
     ];
   }
 
-  async namedWeights() {
-    const out: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const [name, layer] of this.model.layers) {
-      out[`${name}.weight`] = { shape: [...layer.weight.shape], data: await layer.weight.read() };
-      out[`${name}.bias`] = { shape: [...layer.bias.shape], data: await layer.bias.read() };
-    }
-    return out;
+  namedWeights() {
+    return readNamedWeights(this.model.layers.flatMap(([name, layer]) => layer.namedParameters(name)));
   }
 
   describe() {

@@ -2,6 +2,7 @@ import { seededRandom } from '../../nn/init';
 import { UResNet, type UResNetConfig } from '../../nn/uresnet';
 import { uresnetToOnnx } from '../../nn/uresnetOnnx';
 import { maxAbsDifference, runOnnx } from '../../export/verifyOnnx';
+import { readNamedWeights } from '../../nn/namedWeights';
 
 const ONNX_TOLERANCE = 1e-3;
 import { BALANCE_SCHEMES, segmentationCrossEntropy, type BalanceScheme } from '../../losses/segmentation';
@@ -178,10 +179,8 @@ export class CosmicTaggingRun implements TaskRun {
     };
   }
 
-  async namedWeights() {
-    const out: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const [name, t] of this.model.namedParameters()) out[name] = { shape: [...t.shape], data: await t.read() };
-    return out;
+  namedWeights() {
+    return readNamedWeights(this.model.namedParameters());
   }
 
   lastOnnxCheck: string | null = null;

@@ -10,6 +10,7 @@ import { buildSpanetOnnx } from './onnx';
 import { prepareData, type PreparedData } from './prepare';
 import { spanetFeeds } from './onnxFeeds';
 import { maxAbsDifference, runOnnx } from '../../export/verifyOnnx';
+import { readNamedWeights } from '../../nn/namedWeights';
 
 const ONNX_PROB_TOLERANCE = 1e-4;
 import { greedyAssignment, matchEvent } from './reconstruct';
@@ -294,10 +295,8 @@ export class SpanetRun implements TaskRun {
     return { scalars, figures };
   }
 
-  async namedWeights() {
-    const out: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const [name, t] of this.model.namedParameters()) out[name] = { shape: [...t.shape], data: await t.read() };
-    return out;
+  namedWeights() {
+    return readNamedWeights(this.model.namedParameters());
   }
 
   lastOnnxCheck: string | null = null;

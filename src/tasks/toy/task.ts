@@ -1,3 +1,4 @@
+import { readNamedWeights } from '../../nn/namedWeights';
 import { seededRandom } from '../../nn/init';
 import { Mlp } from '../../nn/mlp';
 import type { Engine } from '../../tensor/engine';
@@ -87,13 +88,8 @@ class ToyRegressionRun implements TaskRun {
     };
   }
 
-  async namedWeights() {
-    const out: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const [i, layer] of this.mlp.layers.entries()) {
-      out[`layers.${i}.weight`] = { shape: [...layer.weight.shape], data: await layer.weight.read() };
-      out[`layers.${i}.bias`] = { shape: [...layer.bias.shape], data: await layer.bias.read() };
-    }
-    return out;
+  namedWeights() {
+    return readNamedWeights(this.mlp.layers.flatMap((layer, i) => layer.namedParameters(`layers.${i}`)));
   }
 
   describe() {
