@@ -8,16 +8,21 @@ async function series(page: Page, name: string): Promise<number[]> {
   }, name);
 }
 
-test('cosmic tagging: U-ResNet trains on synthetic planes and the cosmic IoU rises on the live plot', async ({ page }) => {
+test('cosmic tagging: a larcv3 file is loaded, the U-ResNet trains on it and the cosmic IoU rises on the live plot', async ({ page }) => {
   const consoleErrors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
   await page.goto('/');
   await expect(page.getByTestId('gpu-adapter')).toBeVisible();
 
-  await page.getByTestId('task-select').selectOption('cosmic-uresnet');
+  // The CosmicTagger-style demo file: sparse2d sbndwire (charge) + sbnd_cosmicseg (labels).
+  await page.getByTestId('data-demo-cosmic_demo.h5').click();
+  await page.getByTestId('train-option-cosmic-uresnet').click();
+  await expect(page.getByTestId('task-select')).toHaveValue('cosmic-uresnet');
+  await expect(page.getByTestId('train-data')).toContainText('sbnd_cosmicseg');
+  await page.getByTestId('cfg-downsample').fill('2'); // 128×128 planes → 32×32
   await page.getByTestId('btn-create').click();
   await expect(page.getByTestId('run-state')).toHaveText('ready', { timeout: 120_000 });
-  await expect(page.getByTestId('run-description')).toContainText('synthetic');
+  await expect(page.getByTestId('run-description')).toContainText('16 train / 4 test events (loaded file), 3×32×32');
 
   // The untrained network's test cosmic IoU, from the initial evaluation.
   await page.getByTestId('metric-select').selectOption('cosmic_iou');

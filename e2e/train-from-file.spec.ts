@@ -17,19 +17,12 @@ async function trainFewSteps(page: Page, steps: number) {
   expect(Number(await page.getByTestId('train-loss').textContent())).toBeGreaterThan(0);
 }
 
-test('a larcv3 file trains cosmic tagging and clustering; a SPANet file trains a Deep Set', async ({ page }) => {
+// Cosmic tagging from a larcv3 file is covered by cosmic.spec.ts, SPANet from a file by spanet-tth.spec.ts.
+test('a larcv3 cluster2d producer trains clustering; a SPANet file trains a Deep Set', async ({ page }) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('/');
   await expect(page.getByTestId('gpu-adapter')).toBeVisible();
-
-  await loadDemo(page, 'cosmic_demo.h5');
-  await page.getByTestId('train-option-cosmic-uresnet').click();
-  await expect(page.getByTestId('train-from-file-done')).toBeVisible();
-  await expect(page.getByTestId('task-select')).toHaveValue('cosmic-uresnet');
-  await expect(page.getByTestId('train-data')).toContainText('cosmic_demo.h5');
-  await trainFewSteps(page, 2);
-  await expect(page.getByTestId('run-description')).toContainText('loaded file');
 
   await loadDemo(page, 'larcv3_demo.h5');
   await page.getByTestId('train-option-oc-clustering').first().click();
