@@ -18,7 +18,7 @@ async function trainFewSteps(page: Page, steps: number) {
 }
 
 // Cosmic tagging from a larcv3 file is covered by cosmic.spec.ts, SPANet from a file by spanet-tth.spec.ts.
-test('a larcv3 cluster2d producer trains clustering; a SPANet file trains a Deep Set', async ({ page }) => {
+test('a larcv3 cluster2d producer trains clustering; SPANet jets and generic HDF5 jagged sets train Deep Sets', async ({ page }) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('/');
@@ -35,5 +35,12 @@ test('a larcv3 cluster2d producer trains clustering; a SPANet file trains a Deep
   await expect(page.getByTestId('task-select')).toHaveValue('deepsets');
   await trainFewSteps(page, 2);
   await expect(page.getByTestId('run-description')).toContainText('spanet_demo.h5');
+
+  await loadDemo(page, 'sets_demo.h5');
+  await expect(page.getByTestId('train-from-file')).toContainText('/target');
+  await page.getByTestId('train-option-deepsets').first().click();
+  await expect(page.getByTestId('train-data')).toContainText('sets_demo.h5');
+  await trainFewSteps(page, 2);
+  await expect(page.getByTestId('run-description')).toContainText('sets_demo.h5');
   expect(errors).toEqual([]);
 });

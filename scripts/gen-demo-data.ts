@@ -5,6 +5,8 @@
  *   spanet_demo.h5  SPANet v2 layout: Momenta (jets + MASK), Met, TARGETS, REGRESSIONS, CLASSIFICATIONS
  *   cosmic_demo.h5  CosmicTagger-style larcv3: sparse2d sbndwire (charge) + sbnd_cosmicseg
  *                   (0 background, 1 cosmic, 2 neutrino), 3 planes of 128×128
+ *   sets_demo.h5    generic HDF5 jagged sets (the Deep Sets toy problem): /sets/x0, /sets/x1,
+ *                   /sets/counts, /target, /label
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -14,6 +16,10 @@ import { demoSpanetSpec } from '../src/data/writers/demoSpanet';
 import { writeLarcv3File, writeSpanetFile } from '../src/data/writers/nodeWriters';
 import { denseToLarcv3 } from '../src/data/writers/denseToLarcv3';
 import { syntheticPlanes } from '../src/tasks/cosmic/synthetic';
+import { jaggedSetsDatasets } from '../src/data/writers/jaggedSets';
+import { writeH5NodeFile } from '../src/data/writers/nodeWrite';
+import { toySets } from '../src/tasks/deepsets/data';
+import { seededRandom } from '../src/nn/init';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'public', 'demo');
@@ -27,7 +33,11 @@ await writeSpanetFile(spanet, demoSpanetSpec());
 const cosmic = join(out, 'cosmic_demo.h5');
 await writeLarcv3File(cosmic, denseToLarcv3(syntheticPlanes({ events: 20, size: 128, seed: 2024 }), 'sbndwire', 'sbnd_cosmicseg'));
 
-for (const f of [larcv, spanet, cosmic]) {
+const setsFile = join(out, 'sets_demo.h5');
+const toy = toySets(300, seededRandom(404));
+await writeH5NodeFile(setsFile, jaggedSetsDatasets(toy.sets, toy.targets));
+
+for (const f of [larcv, spanet, cosmic, setsFile]) {
   const size = statSync(f).size;
   console.log(`${f}: ${(size / 1024).toFixed(1)} KiB`);
   if (size > 2 * 1024 * 1024) {

@@ -13,6 +13,14 @@ import { resolveFileData } from '../../src/tasks/fromFile/convert';
 import { trainingOptions } from '../../src/tasks/fromFile/options';
 import type { TaskData } from '../../src/tasks/types';
 import { larcv3Fixture, spanetFixture, smallLarcv3Spec, tmpDir } from '../data/fixtures';
+import { join } from 'node:path';
+import { buildTree } from '../../src/data/h5/tree';
+import { jaggedSetsLayouts, readJaggedSets } from '../../src/data/generic/sets';
+import { DataFileError } from '../../src/data/errors';
+import { jaggedSetsDatasets } from '../../src/data/writers/jaggedSets';
+import { writeH5NodeFile } from '../../src/data/writers/nodeWrite';
+import { toySets } from '../../src/tasks/deepsets/data';
+import { seededRandom } from '../../src/nn/init';
 
 const tmp = tmpDir();
 let larcv: H5Source;
@@ -106,5 +114,50 @@ describe('file data → task data', () => {
   it('task-format data passes through unchanged', () => {
     const d = { kind: 'hits', whatever: 1 } as unknown as TaskData;
     expect(resolveFileData(d)).toBe(d);
+  });
+});
+
+describe('generic HDF5 jagged sets → Deep Sets', () => {
+  const toy = toySets(25, seededRandom(9), 30);
+
+  it('finds the sets and both targets, reads them back exactly, and converts them', async () => {
+    const path = join(tmp.dir, 'sets.h5');
+    await writeH5NodeFile(path, jaggedSetsDatasets(toy.sets, toy.targets));
+    const src = await openNodeH5(path);
+    const tree = buildTree(src);
+    const opts = trainingOptions(detectKind(src, tree), tree);
+    expect(opts.map((o) => `${o.taskId}:${o.request.kind === 'generic-sets' ? o.request.target + ':' + o.request.targetKind : ''}`).sort())
+      .toEqual(['deepsets:/label:classification', 'deepsets:/target:regression']);
+    const [layout] = jaggedSetsLayouts(tree);
+    expect(layout).toMatchObject({ features: ['/sets/x0', '/sets/x1'], offsets: '/sets/counts', mode: 'counts', sets: 25 });
+    const read = readJaggedSets(src, layout, '/target');
+    expect(read.values).toEqual(toy.sets.values);
+    expect(read.offsets).toEqual(toy.sets.offsets);
+    const sets = parseSetsTaskData(resolveFileData({
+      kind: 'file:generic-sets', file: 'sets.h5', sets: read,
+      request: { kind: 'generic-sets', layout, target: '/target', targetKind: 'regression' },
+    } as unknown as TaskData));
+    expect(sets.targets).toEqual(toy.targets);
+    expect(sets.width).toBe(2);
+    src.close();
+  });
+
+  it('a NaN element feature is refused naming the file and dataset', async () => {
+    const path = join(tmp.dir, 'nan-sets.h5');
+    const bad = { ...toy.sets, values: Float32Array.from(toy.sets.values) };
+    bad.values[7] = NaN; // element 3, feature x1
+    await writeH5NodeFile(path, jaggedSetsDatasets(bad, toy.targets));
+    const src = await openNodeH5(path);
+    const [layout] = jaggedSetsLayouts(buildTree(src));
+    let err: unknown;
+    try {
+      readJaggedSets(src, layout, '/target');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DataFileError);
+    expect((err as Error).message).toMatch(/nan-sets\.h5/);
+    expect((err as Error).message).toMatch(/\/sets\/x1/);
+    src.close();
   });
 });

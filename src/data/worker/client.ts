@@ -2,6 +2,7 @@ import { DataFileError, isDataFileErrorJSON } from '../errors';
 import type { EntriesResult, OpenResult, ResultMap, WorkerRequest, WorkerResponse } from './protocol';
 import type { Preview } from '../preview';
 import type { SpanetEvents } from '../spanet/reader';
+import type { JaggedSets, JaggedSetsLayout } from '../generic/sets';
 
 export type Progress = (fraction: number, stage: string) => void;
 
@@ -80,6 +81,9 @@ export class DataWorkerClient {
   }
   readSpanet(fileId: string, range: { start: number; end: number }): Promise<SpanetEvents> {
     return this.call<'readSpanet'>({ op: 'readSpanet', fileId, start: range.start, end: range.end });
+  }
+  readSets(fileId: string, layout: JaggedSetsLayout, target: string): Promise<JaggedSets> {
+    return this.call<'readSets'>({ op: 'readSets', fileId, layout, target });
   }
   close(fileId: string): Promise<true> {
     return this.call<'close'>({ op: 'close', fileId });

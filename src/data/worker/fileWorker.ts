@@ -102,6 +102,8 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       return sessions.readEntries(req.fileId, req.product, req.producer, req.start, req.end);
     case 'readSpanet':
       return sessions.readSpanet(req.fileId, req.start, req.end);
+    case 'readSets':
+      return sessions.readSets(req.fileId, req.layout, req.target);
     case 'close':
       sessions.close(req.fileId);
       return true;

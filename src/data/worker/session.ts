@@ -5,6 +5,7 @@ import { buildTree } from '../h5/tree';
 import { Larcv3Reader } from '../larcv3/reader';
 import { previewDataset } from '../preview';
 import { readSpanetEvents } from '../spanet/reader';
+import { readJaggedSets, type JaggedSetsLayout } from '../generic/sets';
 import type { EntriesResult, OpenResult } from './protocol';
 
 /**
@@ -67,6 +68,10 @@ export class FileSessions {
 
   readSpanet(fileId: string, start: number, end: number) {
     return readSpanetEvents(this.get(fileId), { start, end });
+  }
+
+  readSets(fileId: string, layout: JaggedSetsLayout, target: string) {
+    return readJaggedSets(this.get(fileId), layout, target);
   }
 
   close(fileId: string): void {

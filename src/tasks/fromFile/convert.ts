@@ -18,6 +18,10 @@ export function resolveFileData(data: TaskData): TaskData {
       return hitsFromClusters(d.clusters) as unknown as TaskData;
     case 'file:spanet-sets':
       return setsFromSpanet(d) as unknown as TaskData;
+    case 'file:generic-sets': {
+      const { values, offsets, width, targets } = d.sets;
+      return setsWithTargets(values, offsets, width, targets, d.request.targetKind, `${d.file}: ${d.request.target}`) as unknown as TaskData;
+    }
     default:
       return data;
   }
@@ -61,20 +65,27 @@ export function setsFromSpanet(d: Extract<FileTaskData, { kind: 'file:spanet-set
   if (!src) throw new Error(`${d.file}: no input "${request.source}"`);
   const raw = request.targetKind === 'regression' ? events.regressions[request.target] : events.classifications[request.target];
   if (!raw) throw new Error(`${d.file}: no ${request.targetKind} "${request.target}"`);
-  const { values, offsets, width } = src.data;
-  // Events whose target is missing (NaN) are left out.
+  return setsWithTargets(src.data.values, src.data.offsets, src.data.width, raw, request.targetKind, `${d.file}: ${request.source} → ${request.target}`);
+}
+
+/**
+ * Sets with one target each; sets whose target is missing (NaN) are left out. Class targets
+ * are relabelled 0..C-1 in sorted order of the file's values.
+ */
+export function setsWithTargets(
+  values: Float32Array, offsets: Uint32Array, width: number, raw: ArrayLike<number>,
+  targetKind: 'regression' | 'classification', label: string,
+): SetsTaskData {
   const keep: number[] = [];
   for (let i = 0; i < offsets.length - 1; i++) if (Number.isFinite(raw[i])) keep.push(i);
-  if (!keep.length) throw new Error(`${d.file}: ${request.target} has no finite values`);
+  if (!keep.length) throw new Error(`${label}: no set has a finite target`);
   const outOffsets = new Uint32Array(keep.length + 1);
   keep.forEach((i, k) => (outOffsets[k + 1] = outOffsets[k] + offsets[i + 1] - offsets[i]));
   const outValues = new Float32Array(outOffsets[keep.length] * width);
   keep.forEach((i, k) => outValues.set(values.subarray(offsets[i] * width, offsets[i + 1] * width), outOffsets[k] * width));
-  const label = `${d.file}: ${request.source} → ${request.target}`;
-  if (request.targetKind === 'regression') {
+  if (targetKind === 'regression') {
     return { kind: 'sets', values: outValues, offsets: outOffsets, width, targets: Float32Array.from(keep, (i) => raw[i]), label };
   }
-  // Classes are relabelled 0..C-1 in sorted order of the file's values.
   const classes = [...new Set(keep.map((i) => raw[i]))].sort((a, b) => a - b);
   const index = new Map(classes.map((c, k) => [c, k]));
   return {

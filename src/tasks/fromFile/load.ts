@@ -6,13 +6,15 @@
 import type { ClusterEntries, SparseEntries } from '../../data/larcv3/reader';
 import type { SpanetEvents } from '../../data/spanet/reader';
 import type { DataWorkerClient } from '../../data/worker/client';
+import type { JaggedSets } from '../../data/generic/sets';
 import type { TaskData } from '../types';
 import type { FileRequest, TrainingOption } from './options';
 
 export type FileTaskData =
   | { kind: 'file:larcv3-segmentation'; file: string; image: SparseEntries; label: SparseEntries }
   | { kind: 'file:larcv3-clusters'; file: string; clusters: ClusterEntries }
-  | { kind: 'file:spanet-sets'; file: string; events: SpanetEvents; request: Extract<FileRequest, { kind: 'spanet-sets' }> };
+  | { kind: 'file:spanet-sets'; file: string; events: SpanetEvents; request: Extract<FileRequest, { kind: 'spanet-sets' }> }
+  | { kind: 'file:generic-sets'; file: string; sets: JaggedSets; request: Extract<FileRequest, { kind: 'generic-sets' }> };
 
 export async function loadTaskData(client: DataWorkerClient, fileId: string, fileName: string, option: TrainingOption): Promise<TaskData> {
   const r = option.request;
@@ -31,5 +33,7 @@ export async function loadTaskData(client: DataWorkerClient, fileId: string, fil
       return { events: await client.readSpanet(fileId, { start: 0, end: r.events }) };
     case 'spanet-sets':
       return { kind: 'file:spanet-sets', file: fileName, events: await client.readSpanet(fileId, { start: 0, end: r.events }), request: r };
+    case 'generic-sets':
+      return { kind: 'file:generic-sets', file: fileName, sets: await client.readSets(fileId, r.layout, r.target), request: r };
   }
 }

@@ -3,12 +3,15 @@
  * (no data read yet). Each option names the reads that will feed the task.
  */
 import type { FileSummary } from '../../data/detect';
+import { jaggedSetsLayouts, type JaggedSetsLayout } from '../../data/generic/sets';
+import type { TreeNode } from '../../data/h5/types';
 
 export type FileRequest =
   | { kind: 'larcv3-segmentation'; imageProducer: string; labelProducer: string; entries: number }
   | { kind: 'larcv3-clusters'; product: 'cluster2d' | 'cluster3d'; producer: string; entries: number }
   | { kind: 'spanet-events'; events: number }
-  | { kind: 'spanet-sets'; source: string; target: string; targetKind: 'regression' | 'classification'; events: number };
+  | { kind: 'spanet-sets'; source: string; target: string; targetKind: 'regression' | 'classification'; events: number }
+  | { kind: 'generic-sets'; layout: JaggedSetsLayout; target: string; targetKind: 'regression' | 'classification' };
 
 export interface TrainingOption {
   taskId: string;
@@ -23,8 +26,19 @@ export const MAX_SPANET_EVENTS = 200_000;
 
 const LABEL_NAME = /seg|label|truth|cosmic/i;
 
-export function trainingOptions(summary: FileSummary): TrainingOption[] {
+export function trainingOptions(summary: FileSummary, tree?: TreeNode): TrainingOption[] {
   const out: TrainingOption[] = [];
+  if (summary.kind === 'generic' && tree) {
+    for (const layout of jaggedSetsLayouts(tree)) {
+      for (const t of layout.targets) {
+        out.push({
+          taskId: 'deepsets',
+          title: `Deep Set on ${layout.sets} sets of (${layout.features.join(', ')}), ${t.kind === 'regression' ? 'regressing' : 'classifying'} ${t.path}`,
+          request: { kind: 'generic-sets', layout, target: t.path, targetKind: t.kind },
+        });
+      }
+    }
+  }
   if (summary.kind === 'larcv3') {
     const sparse2d = summary.products.filter((p) => p.type === 'sparse2d' && p.supported);
     const entries = (n: number, cap: number) => Math.min(n, cap);

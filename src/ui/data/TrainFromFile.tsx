@@ -13,7 +13,7 @@ export function TrainFromFile({ file }: { file: LoadedFile }) {
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   if (!file.summary) return null;
-  const options = trainingOptions(file.summary);
+  const options = trainingOptions(file.summary, file.tree);
   if (!options.length) {
     return <p className="muted" data-testid="train-from-file-none">No built-in task trains on this file's layout yet.</p>;
   }

@@ -1,0 +1,87 @@
+/**
+ * Variable-size sets in a generic HDF5 file: a jagged array (values + offsets or counts, see
+ * reader.ts) whose group may hold further 1-D columns of the same length (more features per
+ * element), and any 1-D numeric dataset with one value per set as a training target.
+ */
+import { DataFileError } from '../errors';
+import { toFloat64 } from '../h5/decode';
+import type { H5Source } from '../h5/source';
+import { walkTree } from '../h5/tree';
+import { isNumeric, type TreeNode } from '../h5/types';
+import { readGenericJagged } from './reader';
+
+export interface SetsTarget {
+  path: string;
+  /** float → regression; integer or bool → classification */
+  kind: 'regression' | 'classification';
+}
+
+export interface JaggedSetsLayout {
+  /** element feature datasets (1-D, one value per element); the first is the jagged values */
+  features: string[];
+  offsets: string;
+  mode: 'offsets' | 'counts';
+  sets: number;
+  targets: SetsTarget[];
+}
+
+export interface JaggedSets {
+  values: Float32Array;
+  offsets: Uint32Array;
+  width: number;
+  targets: Float64Array;
+}
+
+const parentOf = (path: string) => path.slice(0, path.lastIndexOf('/')) || '/';
+
+/**
+ * Finds groups holding an `offsets` / `counts` / `lengths` dataset (optionally prefixed,
+ * e.g. `jet_counts`) beside 1-D element columns of one common length; every other 1-D
+ * numeric dataset of the file with one value per set is a candidate target.
+ */
+export function jaggedSetsLayouts(tree: TreeNode): JaggedSetsLayout[] {
+  const oneD = [...walkTree(tree)].filter((n) => n.dataset && isNumeric(n.dataset.dtype) && n.dataset.shape.length === 1).map((n) => n.dataset!);
+  const out: JaggedSetsLayout[] = [];
+  for (const index of oneD) {
+    const m = /(?:^|_)(offsets|counts|lengths)$/.exec(index.name);
+    if (!m) continue;
+    const mode = m[1] === 'offsets' ? 'offsets' : 'counts';
+    const sets = mode === 'offsets' ? index.shape[0]! - 1 : index.shape[0]!;
+    const siblings = oneD.filter((d) => d !== index && parentOf(d.path) === parentOf(index.path) && d.shape[0] !== index.shape[0]);
+    if (sets < 1 || !siblings.length) continue;
+    // The element columns: the most common length among the siblings.
+    const byLength = new Map<number, string[]>();
+    for (const d of siblings) byLength.set(d.shape[0]!, [...(byLength.get(d.shape[0]!) ?? []), d.path]);
+    const features = [...byLength.values()].sort((a, b) => b.length - a.length)[0];
+    const targets = oneD
+      .filter((d) => d.shape[0] === sets && d !== index && !features.includes(d.path))
+      .map((d): SetsTarget => ({ path: d.path, kind: d.dtype.kind === 'float' ? 'regression' : 'classification' }));
+    if (targets.length) out.push({ features, offsets: index.path, mode, sets, targets });
+  }
+  return out;
+}
+
+/** Reads the sets (features interleaved per element) and one target per set. */
+export function readJaggedSets(src: H5Source, l: JaggedSetsLayout, targetPath: string): JaggedSets {
+  const { offsets } = readGenericJagged(src, { values: l.features[0], offsets: l.offsets, mode: l.mode });
+  const columns = l.features.map((p) => toFloat64(src.readNumeric(p)));
+  const width = columns.length;
+  const n = columns[0].length;
+  const values = new Float32Array(n * width);
+  columns.forEach((col, c) => {
+    if (col.length !== n) {
+      throw new DataFileError({ code: 'bad-shape', file: src.fileName, dataset: l.features[c], problem: `${col.length} values`, expected: `${n} values, one per element like ${l.features[0]}` });
+    }
+    for (let i = 0; i < n; i++) {
+      if (!Number.isFinite(col[i])) {
+        throw new DataFileError({ code: 'nan', file: src.fileName, dataset: l.features[c], problem: `value ${col[i]} at element ${i}`, expected: 'finite numbers' });
+      }
+      values[i * width + c] = col[i];
+    }
+  });
+  const targets = toFloat64(src.readNumeric(targetPath));
+  if (targets.length !== offsets.length - 1) {
+    throw new DataFileError({ code: 'bad-shape', file: src.fileName, dataset: targetPath, problem: `${targets.length} values`, expected: `${offsets.length - 1} values, one per set` });
+  }
+  return { values, offsets, width, targets };
+}
