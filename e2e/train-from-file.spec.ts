@@ -2,7 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 
 async function loadDemo(page: Page, name: string) {
   await page.getByTestId(`data-demo-${name}`).click();
-  await expect(page.getByTestId('train-from-file')).toBeVisible();
+  await expect(page.locator(`[data-testid="train-from-file"][data-file="${name}"]`)).toBeVisible();
 }
 
 async function trainFewSteps(page: Page, steps: number) {
@@ -18,17 +18,23 @@ async function trainFewSteps(page: Page, steps: number) {
 }
 
 // Cosmic tagging from a larcv3 file is covered by cosmic.spec.ts, SPANet from a file by spanet-tth.spec.ts.
-test('a larcv3 cluster2d producer trains clustering; SPANet jets and generic HDF5 jagged sets train Deep Sets', async ({ page }) => {
+test('larcv3 cluster2d and generic HDF5 hits train clustering; SPANet jets and generic HDF5 jagged sets train Deep Sets', async ({ page }) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('/');
   await expect(page.getByTestId('gpu-adapter')).toBeVisible();
 
   await loadDemo(page, 'larcv3_demo.h5');
-  await page.getByTestId('train-option-oc-clustering').first().click();
+  await page.getByTestId('train-option-oc-clustering').first().click(); // cluster2d (cluster3d is second)
   await expect(page.getByTestId('task-select')).toHaveValue('oc-clustering');
   await expect(page.getByTestId('train-data')).toContainText('cluster2d');
   await trainFewSteps(page, 2);
+
+  await loadDemo(page, 'hits_demo.h5');
+  await page.getByTestId('train-option-oc-clustering').click();
+  await expect(page.getByTestId('train-data')).toContainText('/hits/object_id');
+  await trainFewSteps(page, 2);
+  await expect(page.getByTestId('run-description')).toContainText('file: 80 train / 20 test events');
 
   await loadDemo(page, 'spanet_demo.h5');
   await page.getByTestId('train-option-deepsets').first().click();

@@ -7,6 +7,7 @@
  *                   (0 background, 1 cosmic, 2 neutrino), 3 planes of 128×128
  *   sets_demo.h5    generic HDF5 jagged sets (the Deep Sets toy problem): /sets/x0, /sets/x1,
  *                   /sets/counts, /target, /label
+ *   hits_demo.h5    generic HDF5 hits of tracking events: /hits/{x, y, r, object_id, counts}
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -16,7 +17,8 @@ import { demoSpanetSpec } from '../src/data/writers/demoSpanet';
 import { writeLarcv3File, writeSpanetFile } from '../src/data/writers/nodeWriters';
 import { denseToLarcv3 } from '../src/data/writers/denseToLarcv3';
 import { syntheticPlanes } from '../src/tasks/cosmic/synthetic';
-import { jaggedSetsDatasets } from '../src/data/writers/jaggedSets';
+import { jaggedHitsDatasets, jaggedSetsDatasets } from '../src/data/writers/jaggedSets';
+import { generateTrackEvents } from '../src/tasks/clustering/data';
 import { writeH5NodeFile } from '../src/data/writers/nodeWrite';
 import { toySets } from '../src/tasks/deepsets/data';
 import { seededRandom } from '../src/nn/init';
@@ -37,7 +39,11 @@ const setsFile = join(out, 'sets_demo.h5');
 const toy = toySets(300, seededRandom(404));
 await writeH5NodeFile(setsFile, jaggedSetsDatasets(toy.sets, toy.targets));
 
-for (const f of [larcv, spanet, cosmic, setsFile]) {
+const hitsFile = join(out, 'hits_demo.h5');
+const tracks = generateTrackEvents({ events: 100, minTracks: 3, maxTracks: 6, layers: 10, noiseHits: 8, seed: 505 });
+await writeH5NodeFile(hitsFile, jaggedHitsDatasets(tracks, ['x', 'y', 'r']));
+
+for (const f of [larcv, spanet, cosmic, setsFile, hitsFile]) {
   const size = statSync(f).size;
   console.log(`${f}: ${(size / 1024).toFixed(1)} KiB`);
   if (size > 2 * 1024 * 1024) {

@@ -17,7 +17,10 @@ import { join } from 'node:path';
 import { buildTree } from '../../src/data/h5/tree';
 import { jaggedSetsLayouts, readJaggedSets } from '../../src/data/generic/sets';
 import { DataFileError } from '../../src/data/errors';
-import { jaggedSetsDatasets } from '../../src/data/writers/jaggedSets';
+import { jaggedHitsDatasets, jaggedSetsDatasets } from '../../src/data/writers/jaggedSets';
+import { generateTrackEvents } from '../../src/tasks/clustering/data';
+import { loadTaskData } from '../../src/tasks/fromFile/load';
+import { readJaggedHits } from '../../src/data/generic/sets';
 import { writeH5NodeFile } from '../../src/data/writers/nodeWrite';
 import { toySets } from '../../src/tasks/deepsets/data';
 import { seededRandom } from '../../src/nn/init';
@@ -158,6 +161,30 @@ describe('generic HDF5 jagged sets → Deep Sets', () => {
     expect(err).toBeInstanceOf(DataFileError);
     expect((err as Error).message).toMatch(/nan-sets\.h5/);
     expect((err as Error).message).toMatch(/\/sets\/x1/);
+    src.close();
+  });
+});
+
+describe('generic HDF5 hits → clustering', () => {
+  it('finds events of hits with an object id column and reads them with positions first', async () => {
+    const tracks = generateTrackEvents({ events: 5, minTracks: 2, maxTracks: 3, layers: 6, noiseHits: 3, seed: 8 });
+    const path = join(tmp.dir, 'hits.h5');
+    await writeH5NodeFile(path, jaggedHitsDatasets(tracks, ['x', 'y', 'r']));
+    const src = await openNodeH5(path);
+    const tree = buildTree(src);
+    const opt = trainingOptions(detectKind(src, tree), tree).find((o) => o.taskId === 'oc-clustering')!;
+    expect(opt.request).toMatchObject({ kind: 'generic-hits', idColumn: '/hits/object_id' });
+    // The data worker's read, here called directly.
+    const fakeClient = {
+      readHits: async (_id: string, layout: never, idColumn: string) => readJaggedHits(src, layout, idColumn),
+    } as unknown as import('../../src/data/worker/client').DataWorkerClient;
+    const data = resolveFileData(await loadTaskData(fakeClient, 'f1', 'hits.h5', opt));
+    expect(isHitsData(data)).toBe(true);
+    const h = data as unknown as typeof tracks;
+    // Columns reordered x, y, r from the file's alphabetical r, x, y: equal to the generator's x, y, r.
+    expect(h.features).toEqual(tracks.features);
+    expect(h.objectId).toEqual(tracks.objectId);
+    expect(h.eventOffsets).toEqual(tracks.eventOffsets);
     src.close();
   });
 });

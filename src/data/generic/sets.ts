@@ -25,6 +25,9 @@ export interface JaggedSetsLayout {
   targets: SetsTarget[];
 }
 
+/** Columns that hold a truth object id per element (hits of tracks or showers). */
+export const OBJECT_ID_COLUMN = /(^|\/)(object_?id|cluster_?id|particle_?id|track_?id)$/i;
+
 export interface JaggedSets {
   values: Float32Array;
   offsets: Uint32Array;
@@ -56,32 +59,68 @@ export function jaggedSetsLayouts(tree: TreeNode): JaggedSetsLayout[] {
     const targets = oneD
       .filter((d) => d.shape[0] === sets && d !== index && !features.includes(d.path))
       .map((d): SetsTarget => ({ path: d.path, kind: d.dtype.kind === 'float' ? 'regression' : 'classification' }));
-    if (targets.length) out.push({ features, offsets: index.path, mode, sets, targets });
+    if (targets.length || features.some((f) => OBJECT_ID_COLUMN.test(f))) out.push({ features, offsets: index.path, mode, sets, targets });
   }
   return out;
 }
 
 /** Reads the sets (features interleaved per element) and one target per set. */
 export function readJaggedSets(src: H5Source, l: JaggedSetsLayout, targetPath: string): JaggedSets {
-  const { offsets } = readGenericJagged(src, { values: l.features[0], offsets: l.offsets, mode: l.mode });
-  const columns = l.features.map((p) => toFloat64(src.readNumeric(p)));
-  const width = columns.length;
-  const n = columns[0].length;
-  const values = new Float32Array(n * width);
-  columns.forEach((col, c) => {
-    if (col.length !== n) {
-      throw new DataFileError({ code: 'bad-shape', file: src.fileName, dataset: l.features[c], problem: `${col.length} values`, expected: `${n} values, one per element like ${l.features[0]}` });
-    }
-    for (let i = 0; i < n; i++) {
-      if (!Number.isFinite(col[i])) {
-        throw new DataFileError({ code: 'nan', file: src.fileName, dataset: l.features[c], problem: `value ${col[i]} at element ${i}`, expected: 'finite numbers' });
-      }
-      values[i * width + c] = col[i];
-    }
-  });
+  const { values, offsets, width } = readElements(src, l, l.features);
   const targets = toFloat64(src.readNumeric(targetPath));
   if (targets.length !== offsets.length - 1) {
     throw new DataFileError({ code: 'bad-shape', file: src.fileName, dataset: targetPath, problem: `${targets.length} values`, expected: `${offsets.length - 1} values, one per set` });
   }
   return { values, offsets, width, targets };
+}
+
+export interface JaggedHits {
+  features: Float32Array;
+  width: number;
+  objectId: Int32Array;
+  eventOffsets: Uint32Array;
+}
+
+/**
+ * Events of hits: every element column but the id column as features (x, y, z first), the
+ * id column as truth.
+ */
+export function readJaggedHits(src: H5Source, l: JaggedSetsLayout, idPath: string): JaggedHits {
+  // Positions first: the clustering task draws columns 0 and 1 as the event display.
+  const rank = (p: string) => ['x', 'y', 'z'].indexOf(p.slice(p.lastIndexOf('/') + 1).toLowerCase()) >>> 0;
+  const features = l.features.filter((p) => p !== idPath).sort((a, b) => rank(a) - rank(b));
+  if (!features.length) throw new DataFileError({ code: 'missing-dataset', file: src.fileName, dataset: idPath, problem: 'no feature columns beside the object id', expected: 'hit positions beside the id' });
+  const { values, offsets, width } = readElements(src, l, features);
+  const ids = toFloat64(src.readNumeric(idPath));
+  const objectId = new Int32Array(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    if (!Number.isInteger(ids[i])) {
+      throw new DataFileError({ code: 'bad-dtype', file: src.fileName, dataset: idPath, problem: `id ${ids[i]} at hit ${i}`, expected: 'integer object ids (≤ 0 = noise)' });
+    }
+    objectId[i] = ids[i];
+  }
+  if (objectId.length !== values.length / width) {
+    throw new DataFileError({ code: 'bad-shape', file: src.fileName, dataset: idPath, problem: `${objectId.length} ids`, expected: `${values.length / width}, one per hit` });
+  }
+  return { features: values, width, objectId, eventOffsets: offsets };
+}
+
+function readElements(src: H5Source, l: JaggedSetsLayout, paths: string[]): { values: Float32Array; offsets: Uint32Array; width: number } {
+  const { offsets } = readGenericJagged(src, { values: paths[0], offsets: l.offsets, mode: l.mode });
+  const columns = paths.map((p) => toFloat64(src.readNumeric(p)));
+  const width = columns.length;
+  const n = columns[0].length;
+  const values = new Float32Array(n * width);
+  columns.forEach((col, c) => {
+    if (col.length !== n) {
+      throw new DataFileError({ code: 'bad-shape', file: src.fileName, dataset: paths[c], problem: `${col.length} values`, expected: `${n} values, one per element like ${paths[0]}` });
+    }
+    for (let i = 0; i < n; i++) {
+      if (!Number.isFinite(col[i])) {
+        throw new DataFileError({ code: 'nan', file: src.fileName, dataset: paths[c], problem: `value ${col[i]} at element ${i}`, expected: 'finite numbers' });
+      }
+      values[i * width + c] = col[i];
+    }
+  });
+  return { values, offsets, width };
 }

@@ -2,7 +2,7 @@ import { DataFileError, isDataFileErrorJSON } from '../errors';
 import type { EntriesResult, OpenResult, ResultMap, WorkerRequest, WorkerResponse } from './protocol';
 import type { Preview } from '../preview';
 import type { SpanetEvents } from '../spanet/reader';
-import type { JaggedSets, JaggedSetsLayout } from '../generic/sets';
+import type { JaggedHits, JaggedSets, JaggedSetsLayout } from '../generic/sets';
 
 export type Progress = (fraction: number, stage: string) => void;
 
@@ -84,6 +84,9 @@ export class DataWorkerClient {
   }
   readSets(fileId: string, layout: JaggedSetsLayout, target: string): Promise<JaggedSets> {
     return this.call<'readSets'>({ op: 'readSets', fileId, layout, target });
+  }
+  readHits(fileId: string, layout: JaggedSetsLayout, idColumn: string): Promise<JaggedHits> {
+    return this.call<'readHits'>({ op: 'readHits', fileId, layout, idColumn });
   }
   close(fileId: string): Promise<true> {
     return this.call<'close'>({ op: 'close', fileId });

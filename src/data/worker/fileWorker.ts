@@ -104,6 +104,8 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       return sessions.readSpanet(req.fileId, req.start, req.end);
     case 'readSets':
       return sessions.readSets(req.fileId, req.layout, req.target);
+    case 'readHits':
+      return sessions.readHits(req.fileId, req.layout, req.idColumn);
     case 'close':
       sessions.close(req.fileId);
       return true;

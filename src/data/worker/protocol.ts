@@ -4,7 +4,7 @@ import type { TreeNode } from '../h5/types';
 import type { ClusterEntries, ImageEntries, ParticleEntries, SparseEntries } from '../larcv3/reader';
 import type { Preview } from '../preview';
 import type { SpanetEvents } from '../spanet/reader';
-import type { JaggedSets, JaggedSetsLayout } from '../generic/sets';
+import type { JaggedHits, JaggedSets, JaggedSetsLayout } from '../generic/sets';
 
 /** Typed messages between the page (DataWorkerClient) and fileWorker. */
 export type WorkerRequest =
@@ -14,6 +14,7 @@ export type WorkerRequest =
   | { id: number; op: 'readEntries'; fileId: string; product: string; producer: string; start: number; end: number }
   | { id: number; op: 'readSpanet'; fileId: string; start: number; end: number }
   | { id: number; op: 'readSets'; fileId: string; layout: JaggedSetsLayout; target: string }
+  | { id: number; op: 'readHits'; fileId: string; layout: JaggedSetsLayout; idColumn: string }
   | { id: number; op: 'close'; fileId: string };
 
 export interface OpenResult {
@@ -35,6 +36,7 @@ export interface ResultMap {
   readEntries: EntriesResult;
   readSpanet: SpanetEvents;
   readSets: JaggedSets;
+  readHits: JaggedHits;
   close: true;
 }
 

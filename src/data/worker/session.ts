@@ -5,7 +5,7 @@ import { buildTree } from '../h5/tree';
 import { Larcv3Reader } from '../larcv3/reader';
 import { previewDataset } from '../preview';
 import { readSpanetEvents } from '../spanet/reader';
-import { readJaggedSets, type JaggedSetsLayout } from '../generic/sets';
+import { readJaggedHits, readJaggedSets, type JaggedSetsLayout } from '../generic/sets';
 import type { EntriesResult, OpenResult } from './protocol';
 
 /**
@@ -72,6 +72,10 @@ export class FileSessions {
 
   readSets(fileId: string, layout: JaggedSetsLayout, target: string) {
     return readJaggedSets(this.get(fileId), layout, target);
+  }
+
+  readHits(fileId: string, layout: JaggedSetsLayout, idColumn: string) {
+    return readJaggedHits(this.get(fileId), layout, idColumn);
   }
 
   close(fileId: string): void {

@@ -29,3 +29,23 @@ export function jaggedSetsDatasets(sets: RaggedF32, targets: Float32Array): Data
   out.push({ path: '/label', type: I4, shape: [n], bytes: encodeNumbers(I4, Array.from(targets, (t) => (t > median ? 1 : 0))) });
   return out;
 }
+
+/**
+ * Hits of several events in the same plain layout: /hits/<feature> per hit, /hits/object_id
+ * (truth; ≤ 0 noise) and /hits/counts (hits per event).
+ */
+export function jaggedHitsDatasets(
+  hits: { features: Float32Array; width: number; objectId: Int32Array; eventOffsets: Uint32Array },
+  featureNames: string[],
+): DatasetSpec[] {
+  const n = hits.objectId.length;
+  const events = hits.eventOffsets.length - 1;
+  const out: DatasetSpec[] = featureNames.map((name, c) => ({
+    path: `/hits/${name}`, type: F4, shape: [n],
+    bytes: encodeNumbers(F4, Float32Array.from({ length: n }, (_, i) => hits.features[i * hits.width + c])),
+  }));
+  out.push({ path: '/hits/object_id', type: I4, shape: [n], bytes: encodeNumbers(I4, hits.objectId) });
+  const counts = Array.from({ length: events }, (_, e) => hits.eventOffsets[e + 1] - hits.eventOffsets[e]);
+  out.push({ path: '/hits/counts', type: I8, shape: [events], bytes: encodeNumbers(I8, counts) });
+  return out;
+}

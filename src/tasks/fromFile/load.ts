@@ -35,5 +35,10 @@ export async function loadTaskData(client: DataWorkerClient, fileId: string, fil
       return { kind: 'file:spanet-sets', file: fileName, events: await client.readSpanet(fileId, { start: 0, end: r.events }), request: r };
     case 'generic-sets':
       return { kind: 'file:generic-sets', file: fileName, sets: await client.readSets(fileId, r.layout, r.target), request: r };
+    case 'generic-hits': {
+      // Already the clustering task's own format.
+      const hits = await client.readHits(fileId, r.layout, r.idColumn);
+      return { kind: 'hits', ...hits };
+    }
   }
 }

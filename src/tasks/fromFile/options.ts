@@ -3,7 +3,7 @@
  * (no data read yet). Each option names the reads that will feed the task.
  */
 import type { FileSummary } from '../../data/detect';
-import { jaggedSetsLayouts, type JaggedSetsLayout } from '../../data/generic/sets';
+import { jaggedSetsLayouts, OBJECT_ID_COLUMN, type JaggedSetsLayout } from '../../data/generic/sets';
 import type { TreeNode } from '../../data/h5/types';
 
 export type FileRequest =
@@ -11,7 +11,8 @@ export type FileRequest =
   | { kind: 'larcv3-clusters'; product: 'cluster2d' | 'cluster3d'; producer: string; entries: number }
   | { kind: 'spanet-events'; events: number }
   | { kind: 'spanet-sets'; source: string; target: string; targetKind: 'regression' | 'classification'; events: number }
-  | { kind: 'generic-sets'; layout: JaggedSetsLayout; target: string; targetKind: 'regression' | 'classification' };
+  | { kind: 'generic-sets'; layout: JaggedSetsLayout; target: string; targetKind: 'regression' | 'classification' }
+  | { kind: 'generic-hits'; layout: JaggedSetsLayout; idColumn: string };
 
 export interface TrainingOption {
   taskId: string;
@@ -30,6 +31,14 @@ export function trainingOptions(summary: FileSummary, tree?: TreeNode): Training
   const out: TrainingOption[] = [];
   if (summary.kind === 'generic' && tree) {
     for (const layout of jaggedSetsLayouts(tree)) {
+      const idColumn = layout.features.find((f) => OBJECT_ID_COLUMN.test(f));
+      if (idColumn) {
+        out.push({
+          taskId: 'oc-clustering',
+          title: `cluster the hits of ${layout.sets} events: features ${layout.features.filter((f) => f !== idColumn).join(', ')}, truth ${idColumn}`,
+          request: { kind: 'generic-hits', layout, idColumn },
+        });
+      }
       for (const t of layout.targets) {
         out.push({
           taskId: 'deepsets',

@@ -6,7 +6,7 @@ import { TrainFromFile } from './TrainFromFile';
 import { TreeView } from './TreeView';
 import './data.css';
 
-const DEMO_FILES = ['larcv3_demo.h5', 'cosmic_demo.h5', 'spanet_demo.h5', 'sets_demo.h5'];
+const DEMO_FILES = ['larcv3_demo.h5', 'cosmic_demo.h5', 'spanet_demo.h5', 'sets_demo.h5', 'hits_demo.h5'];
 
 function kindLabel(s: FileSummary): string {
   switch (s.kind) {

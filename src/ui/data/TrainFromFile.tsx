@@ -32,7 +32,7 @@ export function TrainFromFile({ file }: { file: LoadedFile }) {
     }
   };
   return (
-    <div className="train-from-file" data-testid="train-from-file">
+    <div className="train-from-file" data-testid="train-from-file" data-file={file.name}>
       <b>Train on this file:</b>
       <ul>
         {options.map((o, i) => (
