@@ -3,11 +3,12 @@
  * page: starts a Vite dev server on 127.0.0.1 for src/bench/bench.html, drives the page's
  * window.bench API case by case, and prints a table (or markdown with --markdown).
  *
- *   npm run bench [-- --quick | --full] [-- --markdown] [-- --only deepset,oc]
+ *   npm run bench [-- --quick | --full] [-- --markdown] [-- --only deepset,oc-10000]
  *
- * Default: the issues' cases at sizes that finish in minutes on SwiftShader; --full: the
- * issues' full sizes (segment sum 1M×128, the whole OC grid); --quick: tiny sizes. --only
- * keeps the cases whose kind or id contains one of the given strings.
+ * Default: every case, the slow ones at reduced sizes (about 8 minutes on SwiftShader);
+ * --full: the issues' full sizes (segment sum 1M×128, U-ResNet 3×256², the encoder on 64
+ * events, the whole OC grid); --quick: tiny sizes. --only keeps the cases whose kind equals,
+ * or whose key (kind-sizes, e.g. oc-10000-100-8) contains, one of the given strings.
  *
  * CHROMIUM_PATH overrides the browser (default: Debian's /usr/lib/chromium/chromium).
  */
@@ -70,7 +71,7 @@ const DEFAULT: { cases: CaseSpec[]; plan: TimingPlan } = {
 };
 
 /**
- * The issues' full sizes (long on SwiftShader: about an hour): segment sum 1M×128 into 10k,
+ * The issues' full sizes (hours on SwiftShader, meant for a GPU): segment sum 1M×128 into 10k,
  * U-ResNet at 3×256×256, the encoder on 64 events, the whole OC grid N 10k–100k × K 100–5000.
  */
 const FULL: typeof DEFAULT = {

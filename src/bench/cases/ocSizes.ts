@@ -4,7 +4,7 @@
  * Host memory the bench lets one dense OC implementation take. On SwiftShader GPU buffers
  * are host memory, and this machine (23 GiB) is shared; on a real GPU the device limits decide.
  */
-export const OC_HOST_BUDGET_BYTES = 6 * 2 ** 30;
+export const OC_HOST_BUDGET_BYTES = 4 * 2 ** 30;
 
 /** Bytes of `count` live N×K f32 matrices. */
 export function denseHostBytes(n: number, k: number, count: number): number {

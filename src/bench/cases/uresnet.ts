@@ -20,11 +20,14 @@ const CLASSES = 3;
 /**
  * Tolerances. Both sides do the same f32 arithmetic in other orders (convolution sums of
  * ≤ 9·72 terms, instance-norm statistics over up to 65536 pixels, the loss over 65536): the
- * loss agrees to ~1e-6. Gradients pass ~20 such layers twice; instance norm divides by the
- * standard deviation of near-constant channels of the sparse images, which amplifies rounding,
- * and a max-pool window of tied values may route its gradient to another (ReLU-dead) pixel.
- * After one Adam step (update ≈ lr·sign(g) for every weight) a gradient entry near 0 can move
- * a weight by up to 2·lr apart: 1e-2 on the loss.
+ * loss agrees to ~1e-6. Gradients are compared max-norm relative per tensor, 1e-2: the worst
+ * tensor is the shift β of an instance norm whose output reaches (through ReLU, pooling, a
+ * 1×1 convolution) another instance norm, which removes per-channel shifts, so β's gradient
+ * is a nearly cancelling sum over thousands of pixels and its rounding is large against its
+ * own size (measured 4e-3 at 64², 7.6e-3 at 256²; a wrong layer is off by O(1)). A tied
+ * max-pool window may also route its gradient to another, ReLU-dead, pixel. After one Adam
+ * step (update ≈ lr·sign(g) for every weight) a gradient entry near 0 can move a weight by up
+ * to 2·lr apart: 1e-2 on the loss.
  */
 const TOL_LOSS = 1e-4;
 const TOL_GRAD = 1e-2;
