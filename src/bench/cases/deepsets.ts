@@ -15,6 +15,7 @@ import { segmentReduceRef } from '../../tensor/reference/segment';
 import type { Tensor } from '../../tensor/tensor';
 import { Adam } from '../../train/adam';
 import { fmt, gammaF32, maxNormRelDiff } from '../agreement';
+import { trainingPair } from '../trainingPair';
 import { oursSettle, tfjsSettle, type BenchContext, type PreparedCase } from '../context';
 import { uniformF32 } from '../inputs';
 
@@ -83,47 +84,7 @@ export async function prepareDeepSet(
     return tf.mean(tf.squaredDifference(h, ty));
   };
 
-  const oursStep = () => {
-    e.scope(() => {
-      const tape = e.beginTape();
-      try {
-        tape.backward(oursLoss());
-      } finally {
-        e.endTape();
-      }
-      adam.update();
-    });
-    e.gpu.submit();
-  };
-  const tfjsStep = () => {
-    tf.tidy(() => {
-      tfAdam.minimize(tfjsLoss, false, vars);
-    });
-  };
-
-  const oursLossAndGrads = async () => {
-    const { loss, grads } = e.scope(() => {
-      const tape = e.beginTape();
-      try {
-        const l = oursLoss();
-        tape.backward(l);
-        return { loss: l, grads: params.map((p) => p.grad!) };
-      } finally {
-        e.endTape();
-      }
-    });
-    for (const p of params) p.grad = null;
-    const values = await Promise.all([loss, ...grads].map((t) => t.read()));
-    for (const t of [loss, ...grads]) t.dispose();
-    return { loss: values[0][0], grads: values.slice(1) };
-  };
-  const tfjsLossAndGrads = async () => {
-    const { value, grads } = tf.variableGrads(tfjsLoss, vars);
-    const ordered = vars.map((v) => grads[v.name]);
-    const values = await Promise.all([value, ...ordered].map((t) => t.data() as Promise<Float32Array>));
-    tf.dispose([value, ...ordered]);
-    return { loss: values[0][0], grads: values.slice(1) };
-  };
+  const { oursStep, tfjsStep, oursLossAndGrads, tfjsLossAndGrads } = trainingPair({ e, params, adam, oursLoss, tfAdam, vars, tfjsLoss });
   const lossValues = async () => {
     const l = e.scope(() => oursLoss());
     const a = await l.item();

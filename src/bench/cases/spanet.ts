@@ -14,6 +14,7 @@ import { sliceRows } from '../../tensor/ops/rows';
 import type { Tensor } from '../../tensor/tensor';
 import { Adam } from '../../train/adam';
 import { fmt, maxNormRelDiff } from '../agreement';
+import { trainingPair } from '../trainingPair';
 import { oursSettle, tfjsSettle, type BenchContext, type PreparedCase } from '../context';
 import type { CaseSpec } from '../types';
 import { eventMajorTokens, syntheticJetTokens } from './jetTokens';
@@ -68,47 +69,7 @@ export async function prepareSpanetEncoder({ engine: e, tfBackend }: BenchContex
   };
   const tfjsLoss = (): tf.Scalar => tf.mean(tf.squaredDifference(net.forward(tTokens, tMaskBias), tY));
 
-  const oursStep = () => {
-    e.scope(() => {
-      const tape = e.beginTape();
-      try {
-        tape.backward(oursLoss());
-      } finally {
-        e.endTape();
-      }
-      adam.update();
-    });
-    e.gpu.submit();
-  };
-  const tfjsStep = () => {
-    tf.tidy(() => {
-      tfAdam.minimize(tfjsLoss, false, net.vars);
-    });
-  };
-
-  const oursLossAndGrads = async () => {
-    const { loss, grads } = e.scope(() => {
-      const tape = e.beginTape();
-      try {
-        const l = oursLoss();
-        tape.backward(l);
-        return { loss: l, grads: params.map((p) => p.grad!) };
-      } finally {
-        e.endTape();
-      }
-    });
-    for (const p of params) p.grad = null;
-    const values = await Promise.all([loss, ...grads].map((t) => t.read()));
-    for (const t of [loss, ...grads]) t.dispose();
-    return { loss: values[0][0], grads: values.slice(1) };
-  };
-  const tfjsLossAndGrads = async () => {
-    const { value, grads } = tf.variableGrads(tfjsLoss, net.vars);
-    const ordered = net.vars.map((v) => grads[v.name]);
-    const values = await Promise.all([value, ...ordered].map((t) => t.data() as Promise<Float32Array>));
-    tf.dispose([value, ...ordered]);
-    return { loss: values[0][0], grads: values.slice(1) };
-  };
+  const { oursStep, tfjsStep, oursLossAndGrads, tfjsLossAndGrads } = trainingPair({ e, params, adam, oursLoss, tfAdam, vars: net.vars, tfjsLoss });
   const lossValues = async () => {
     const l = e.scope(() => oursLoss());
     const a = await l.item();

@@ -1,0 +1,71 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Engine } from '../tensor/engine';
+import type { Tensor } from '../tensor/tensor';
+import type { Adam } from '../train/adam';
+
+/** A loss value and its gradients, host side, in our parameter order and layout. */
+export interface LossAndGrads {
+  loss: number;
+  grads: Float32Array[];
+}
+
+/**
+ * The training step and the loss-and-gradients probe of both sides of a training benchmark,
+ * built from each side's loss function: ours (tape, backward, fused Adam, one submit) and
+ * tfjs (optimizer.minimize; variableGrads).
+ */
+export function trainingPair(o: {
+  e: Engine;
+  params: Tensor<'f32'>[];
+  adam: Adam;
+  oursLoss: () => Tensor<'f32'>;
+  tfAdam: tf.Optimizer;
+  vars: tf.Variable[];
+  tfjsLoss: () => tf.Scalar;
+  /** Maps a tfjs gradient into our layout (e.g. NHWC → NCHW weights); identity by default. */
+  tfjsGradToOurs?: (g: Float32Array, i: number) => Float32Array;
+}) {
+  const { e, params, adam, oursLoss, tfAdam, vars, tfjsLoss } = o;
+  const oursStep = () => {
+    e.scope(() => {
+      const tape = e.beginTape();
+      try {
+        tape.backward(oursLoss());
+      } finally {
+        e.endTape();
+      }
+      adam.update();
+    });
+    e.gpu.submit();
+  };
+  const tfjsStep = () => {
+    tf.tidy(() => {
+      tfAdam.minimize(tfjsLoss, false, vars);
+    });
+  };
+  const oursLossAndGrads = async (): Promise<LossAndGrads> => {
+    const { loss, grads } = e.scope(() => {
+      const tape = e.beginTape();
+      try {
+        const l = oursLoss();
+        tape.backward(l);
+        return { loss: l, grads: params.map((p) => p.grad!) };
+      } finally {
+        e.endTape();
+      }
+    });
+    for (const p of params) p.grad = null;
+    const values = await Promise.all([loss, ...grads].map((t) => t.read()));
+    for (const t of [loss, ...grads]) t.dispose();
+    return { loss: values[0][0], grads: values.slice(1) };
+  };
+  const tfjsLossAndGrads = async (): Promise<LossAndGrads> => {
+    const { value, grads } = tf.variableGrads(tfjsLoss, vars);
+    const ordered = vars.map((v) => grads[v.name]);
+    const values = await Promise.all([value, ...ordered].map((t) => t.data() as Promise<Float32Array>));
+    tf.dispose([value, ...ordered]);
+    const map = o.tfjsGradToOurs ?? ((g: Float32Array) => g);
+    return { loss: values[0][0], grads: values.slice(1).map(map) };
+  };
+  return { oursStep, tfjsStep, oursLossAndGrads, tfjsLossAndGrads };
+}
