@@ -81,14 +81,19 @@ export interface JaggedHits {
   eventOffsets: Uint32Array;
 }
 
+/** The feature columns of hits: all but the id, positions (x, y, z) first. */
+export function hitFeatures(l: JaggedSetsLayout, idPath: string): string[] {
+  // Positions first: the clustering task draws columns 0 and 1 as the event display.
+  const rank = (p: string) => ['x', 'y', 'z'].indexOf(p.slice(p.lastIndexOf('/') + 1).toLowerCase()) >>> 0;
+  return l.features.filter((p) => p !== idPath).sort((a, b) => rank(a) - rank(b));
+}
+
 /**
  * Events of hits: every element column but the id column as features (x, y, z first), the
  * id column as truth.
  */
 export function readJaggedHits(src: H5Source, l: JaggedSetsLayout, idPath: string): JaggedHits {
-  // Positions first: the clustering task draws columns 0 and 1 as the event display.
-  const rank = (p: string) => ['x', 'y', 'z'].indexOf(p.slice(p.lastIndexOf('/') + 1).toLowerCase()) >>> 0;
-  const features = l.features.filter((p) => p !== idPath).sort((a, b) => rank(a) - rank(b));
+  const features = hitFeatures(l, idPath);
   if (!features.length) throw new DataFileError({ code: 'missing-dataset', file: src.fileName, dataset: idPath, problem: 'no feature columns beside the object id', expected: 'hit positions beside the id' });
   const { values, offsets, width } = readElements(src, l, features);
   const ids = toFloat64(src.readNumeric(idPath));

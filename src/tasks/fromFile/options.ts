@@ -3,7 +3,7 @@
  * (no data read yet). Each option names the reads that will feed the task.
  */
 import type { FileSummary } from '../../data/detect';
-import { jaggedSetsLayouts, OBJECT_ID_COLUMN, type JaggedSetsLayout } from '../../data/generic/sets';
+import { hitFeatures, jaggedSetsLayouts, OBJECT_ID_COLUMN, type JaggedSetsLayout } from '../../data/generic/sets';
 import type { TreeNode } from '../../data/h5/types';
 
 export type FileRequest =
@@ -35,7 +35,7 @@ export function trainingOptions(summary: FileSummary, tree?: TreeNode): Training
       if (idColumn) {
         out.push({
           taskId: 'oc-clustering',
-          title: `cluster the hits of ${layout.sets} events: features ${layout.features.filter((f) => f !== idColumn).join(', ')}, truth ${idColumn}`,
+          title: `cluster the hits of ${layout.sets} events: features ${hitFeatures(layout, idColumn).join(', ')}, truth ${idColumn}`,
           request: { kind: 'generic-hits', layout, idColumn },
         });
       }
