@@ -67,5 +67,15 @@ export function trainingPair(o: {
     const map = o.tfjsGradToOurs ?? ((g: Float32Array) => g);
     return { loss: values[0][0], grads: values.slice(1).map(map) };
   };
-  return { oursStep, tfjsStep, oursLossAndGrads, tfjsLossAndGrads };
+  /** Both sides' current loss, without gradients. */
+  const lossValues = async (): Promise<[number, number]> => {
+    const l = e.scope(() => oursLoss());
+    const ours = await l.item();
+    l.dispose();
+    const t = tf.tidy(tfjsLoss);
+    const theirs = (await t.data())[0];
+    t.dispose();
+    return [ours, theirs];
+  };
+  return { oursStep, tfjsStep, oursLossAndGrads, tfjsLossAndGrads, lossValues };
 }

@@ -84,16 +84,7 @@ export async function prepareDeepSet(
     return tf.mean(tf.squaredDifference(h, ty));
   };
 
-  const { oursStep, tfjsStep, oursLossAndGrads, tfjsLossAndGrads } = trainingPair({ e, params, adam, oursLoss, tfAdam, vars, tfjsLoss });
-  const lossValues = async () => {
-    const l = e.scope(() => oursLoss());
-    const a = await l.item();
-    l.dispose();
-    const t = tf.tidy(tfjsLoss);
-    const b = (await t.data())[0];
-    t.dispose();
-    return [a, b];
-  };
+  const { oursStep, tfjsStep, oursLossAndGrads, tfjsLossAndGrads, lossValues } = trainingPair({ e, params, adam, oursLoss, tfAdam, vars, tfjsLoss });
 
   // Forward 2·rows·Σ phi in·out + 2·sets·Σ rho in·out; backward twice that, less the
   // input gradient of the first layer; the pool adds rows·width (negligible).

@@ -65,19 +65,7 @@ export async function prepareMlp({ engine: e, tfBackend }: BenchContext, batch: 
     return tf.mean(tf.squaredDifference(h, ty));
   };
 
-  const { oursStep, tfjsStep, oursLossAndGrads, tfjsLossAndGrads } = trainingPair({ e, params, adam, oursLoss, tfAdam, vars, tfjsLoss });
-  const oursLossValue = async () => {
-    const l = e.scope(() => oursLoss());
-    const v = await l.item();
-    l.dispose();
-    return v;
-  };
-  const tfjsLossValue = async () => {
-    const l = tf.tidy(tfjsLoss);
-    const v = (await l.data())[0];
-    l.dispose();
-    return v;
-  };
+  const { oursStep, tfjsStep, oursLossAndGrads, tfjsLossAndGrads, lossValues } = trainingPair({ e, params, adam, oursLoss, tfAdam, vars, tfjsLoss });
 
   const fanProducts = widths.slice(1).reduce((s, w, i) => s + widths[i] * w, 0);
   return {
@@ -96,7 +84,7 @@ export async function prepareMlp({ engine: e, tfBackend }: BenchContext, batch: 
         oursStep();
         tfjsStep();
       }
-      const [la, lb] = [await oursLossValue(), await tfjsLossValue()];
+      const [la, lb] = await lossValues();
       const stepDiff = Math.abs(la - lb) / Math.abs(lb);
       // Both losses must have moved, or the comparison after the steps says nothing about Adam.
       // (They need not fall: Adam's first steps move every weight by ≈ lr at once.)

@@ -69,16 +69,7 @@ export async function prepareSpanetEncoder({ engine: e, tfBackend }: BenchContex
   };
   const tfjsLoss = (): tf.Scalar => tf.mean(tf.squaredDifference(net.forward(tTokens, tMaskBias), tY));
 
-  const { oursStep, tfjsStep, oursLossAndGrads, tfjsLossAndGrads } = trainingPair({ e, params, adam, oursLoss, tfAdam, vars: net.vars, tfjsLoss });
-  const lossValues = async () => {
-    const l = e.scope(() => oursLoss());
-    const a = await l.item();
-    l.dispose();
-    const t = tf.tidy(tfjsLoss);
-    const b = (await t.data())[0];
-    t.dispose();
-    return [a, b];
-  };
+  const { oursStep, tfjsStep, oursLossAndGrads, tfjsLossAndGrads, lossValues } = trainingPair({ e, params, adam, oursLoss, tfAdam, vars: net.vars, tfjsLoss });
 
   // Per layer and token: qkv, proj, ff1, ff2 matmuls (2·(3W² + W² + 2·W·ff)), attention 4·T·W.
   const rows = B * N + B;
