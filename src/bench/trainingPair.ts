@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fmt, maxNormRelDiff } from './agreement';
 import type { Engine } from '../tensor/engine';
 import type { Tensor } from '../tensor/tensor';
 import type { Adam } from '../train/adam';
@@ -77,5 +78,30 @@ export function trainingPair(o: {
     t.dispose();
     return [ours, theirs];
   };
-  return { oursStep, tfjsStep, oursLossAndGrads, tfjsLossAndGrads, lossValues };
+  /**
+   * The agreement check of a training case: same loss and gradients from the same weights,
+   * and the same loss again after `steps` Adam steps on each side.
+   */
+  const checkAgreement = async (tol: { loss: number; grad: number; afterSteps: number; steps: number }) => {
+    const a = await oursLossAndGrads();
+    const b = await tfjsLossAndGrads();
+    const lossDiff = Math.abs(a.loss - b.loss) / Math.abs(b.loss);
+    const gradDiff = Math.max(...a.grads.map((g, i) => maxNormRelDiff(g, b.grads[i])));
+    for (let s = 0; s < tol.steps; s++) {
+      oursStep();
+      tfjsStep();
+    }
+    const [la, lb] = await lossValues();
+    const stepDiff = Math.abs(la - lb) / Math.abs(lb);
+    // Both losses must have moved, or the comparison after the steps says nothing about Adam.
+    // (They need not fall: Adam's first steps move every weight by ≈ lr at once.)
+    const moved = Math.abs(la - a.loss) > tol.afterSteps * a.loss && Math.abs(lb - b.loss) > tol.afterSteps * b.loss;
+    return {
+      ok: lossDiff <= tol.loss && gradDiff <= tol.grad && stepDiff <= tol.afterSteps && moved,
+      detail:
+        `loss ${fmt(a.loss)} vs ${fmt(b.loss)} (rel ${fmt(lossDiff)} ≤ ${tol.loss}); grads max rel ${fmt(gradDiff)} ≤ ${tol.grad}; ` +
+        `after ${tol.steps} Adam steps ${fmt(la)} vs ${fmt(lb)} (rel ${fmt(stepDiff)} ≤ ${tol.afterSteps})${moved ? '' : ', but a loss did not move'}`,
+    };
+  };
+  return { oursStep, tfjsStep, oursLossAndGrads, tfjsLossAndGrads, lossValues, checkAgreement };
 }

@@ -14,7 +14,7 @@ import { segmentSum } from '../../tensor/ops/segment';
 import { segmentReduceRef } from '../../tensor/reference/segment';
 import type { Tensor } from '../../tensor/tensor';
 import { Adam } from '../../train/adam';
-import { fmt, gammaF32, maxNormRelDiff } from '../agreement';
+import { fmt, gammaF32 } from '../agreement';
 import { trainingPair } from '../trainingPair';
 import { oursSettle, tfjsSettle, type BenchContext, type PreparedCase } from '../context';
 import { uniformF32 } from '../inputs';
@@ -84,7 +84,7 @@ export async function prepareDeepSet(
     return tf.mean(tf.squaredDifference(h, ty));
   };
 
-  const { oursStep, tfjsStep, oursLossAndGrads, tfjsLossAndGrads, lossValues } = trainingPair({ e, params, adam, oursLoss, tfAdam, vars, tfjsLoss });
+  const { oursStep, tfjsStep, checkAgreement } = trainingPair({ e, params, adam, oursLoss, tfAdam, vars, tfjsLoss });
 
   // Forward 2·rows·Σ phi in·out + 2·sets·Σ rho in·out; backward twice that, less the
   // input gradient of the first layer; the pool adds rows·width (negligible).
@@ -97,25 +97,7 @@ export async function prepareDeepSet(
     ours: { step: oursStep, settle: oursSettle(e) },
     tfjs: { step: tfjsStep, settle: tfjsSettle(tfBackend) },
     items: { count: sets, unit: 'sets' },
-    async check() {
-      const a = await oursLossAndGrads();
-      const b = await tfjsLossAndGrads();
-      const lossDiff = Math.abs(a.loss - b.loss) / Math.abs(b.loss);
-      const gradDiff = Math.max(...a.grads.map((g, i) => maxNormRelDiff(g, b.grads[i])));
-      for (let s = 0; s < CHECK_STEPS; s++) {
-        oursStep();
-        tfjsStep();
-      }
-      const [la, lb] = await lossValues();
-      const stepDiff = Math.abs(la - lb) / Math.abs(lb);
-      const moved = Math.abs(la - a.loss) > TOL_LOSS_AFTER_STEPS * a.loss && Math.abs(lb - b.loss) > TOL_LOSS_AFTER_STEPS * b.loss;
-      return {
-        ok: lossDiff <= TOL_LOSS && gradDiff <= TOL_GRAD && stepDiff <= TOL_LOSS_AFTER_STEPS && moved,
-        detail:
-          `loss ${fmt(a.loss)} vs ${fmt(b.loss)} (rel ${fmt(lossDiff)} ≤ ${TOL_LOSS}); grads max rel ${fmt(gradDiff)} ≤ ${TOL_GRAD}; ` +
-          `after ${CHECK_STEPS} Adam steps ${fmt(la)} vs ${fmt(lb)} (rel ${fmt(stepDiff)} ≤ ${TOL_LOSS_AFTER_STEPS})${moved ? '' : ', but a loss did not move'}`,
-      };
-    },
+    check: () => checkAgreement({ loss: TOL_LOSS, grad: TOL_GRAD, afterSteps: TOL_LOSS_AFTER_STEPS, steps: CHECK_STEPS }),
     dispose() {
       adam.dispose();
       model.dispose();

@@ -4,7 +4,6 @@ import { seededRandom } from '../../nn/init';
 import { mse } from '../../tensor/ops/losses';
 import type { Tensor } from '../../tensor/tensor';
 import { Adam } from '../../train/adam';
-import { fmt, maxNormRelDiff } from '../agreement';
 import { trainingPair } from '../trainingPair';
 import { oursSettle, tfjsSettle, type BenchContext, type PreparedCase } from '../context';
 import { uniformF32 } from '../inputs';
@@ -65,7 +64,7 @@ export async function prepareMlp({ engine: e, tfBackend }: BenchContext, batch: 
     return tf.mean(tf.squaredDifference(h, ty));
   };
 
-  const { oursStep, tfjsStep, oursLossAndGrads, tfjsLossAndGrads, lossValues } = trainingPair({ e, params, adam, oursLoss, tfAdam, vars, tfjsLoss });
+  const { oursStep, tfjsStep, checkAgreement } = trainingPair({ e, params, adam, oursLoss, tfAdam, vars, tfjsLoss });
 
   const fanProducts = widths.slice(1).reduce((s, w, i) => s + widths[i] * w, 0);
   return {
@@ -75,29 +74,7 @@ export async function prepareMlp({ engine: e, tfBackend }: BenchContext, batch: 
     flops: 6 * batch * fanProducts - 2 * batch * widths[0] * widths[1],
     ours: { step: oursStep, settle: oursSettle(e) },
     tfjs: { step: tfjsStep, settle: tfjsSettle(tfBackend) },
-    async check() {
-      const a = await oursLossAndGrads();
-      const b = await tfjsLossAndGrads();
-      const lossDiff = Math.abs(a.loss - b.loss) / Math.abs(b.loss);
-      const gradDiff = Math.max(...a.grads.map((g, i) => maxNormRelDiff(g, b.grads[i])));
-      for (let s = 0; s < CHECK_STEPS; s++) {
-        oursStep();
-        tfjsStep();
-      }
-      const [la, lb] = await lossValues();
-      const stepDiff = Math.abs(la - lb) / Math.abs(lb);
-      // Both losses must have moved, or the comparison after the steps says nothing about Adam.
-      // (They need not fall: Adam's first steps move every weight by ≈ lr at once.)
-      const moved = Math.abs(la - a.loss) > TOL_LOSS_AFTER_STEPS * a.loss && Math.abs(lb - b.loss) > TOL_LOSS_AFTER_STEPS * b.loss;
-      const ok = lossDiff <= TOL_LOSS && gradDiff <= TOL_GRAD && stepDiff <= TOL_LOSS_AFTER_STEPS && moved;
-      return {
-        ok,
-        detail:
-          `loss ${fmt(a.loss)} vs ${fmt(b.loss)} (rel ${fmt(lossDiff)} ≤ ${TOL_LOSS}); ` +
-          `grads max rel ${fmt(gradDiff)} ≤ ${TOL_GRAD}; ` +
-          `after ${CHECK_STEPS} Adam steps ${fmt(la)} vs ${fmt(lb)} (rel ${fmt(stepDiff)} ≤ ${TOL_LOSS_AFTER_STEPS})${moved ? '' : ', but a loss did not move'}`,
-      };
-    },
+    check: () => checkAgreement({ loss: TOL_LOSS, grad: TOL_GRAD, afterSteps: TOL_LOSS_AFTER_STEPS, steps: CHECK_STEPS }),
     dispose() {
       adam.dispose();
       for (const t of [...params, x, y]) t.dispose();

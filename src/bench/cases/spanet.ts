@@ -13,7 +13,6 @@ import { mse } from '../../tensor/ops/losses';
 import { sliceRows } from '../../tensor/ops/rows';
 import type { Tensor } from '../../tensor/tensor';
 import { Adam } from '../../train/adam';
-import { fmt, maxNormRelDiff } from '../agreement';
 import { trainingPair } from '../trainingPair';
 import { oursSettle, tfjsSettle, type BenchContext, type PreparedCase } from '../context';
 import type { CaseSpec } from '../types';
@@ -69,7 +68,7 @@ export async function prepareSpanetEncoder({ engine: e, tfBackend }: BenchContex
   };
   const tfjsLoss = (): tf.Scalar => tf.mean(tf.squaredDifference(net.forward(tTokens, tMaskBias), tY));
 
-  const { oursStep, tfjsStep, oursLossAndGrads, tfjsLossAndGrads, lossValues } = trainingPair({ e, params, adam, oursLoss, tfAdam, vars: net.vars, tfjsLoss });
+  const { oursStep, tfjsStep, checkAgreement } = trainingPair({ e, params, adam, oursLoss, tfAdam, vars: net.vars, tfjsLoss });
 
   // Per layer and token: qkv, proj, ff1, ff2 matmuls (2·(3W² + W² + 2·W·ff)), attention 4·T·W.
   const rows = B * N + B;
@@ -83,26 +82,7 @@ export async function prepareSpanetEncoder({ engine: e, tfBackend }: BenchContex
     ours: { step: oursStep, settle: oursSettle(e) },
     tfjs: { step: tfjsStep, settle: tfjsSettle(tfBackend) },
     items: { count: B, unit: 'events' },
-    async check() {
-      const a = await oursLossAndGrads();
-      const b = await tfjsLossAndGrads();
-      const lossDiff = Math.abs(a.loss - b.loss) / Math.abs(b.loss);
-      const gradDiff = Math.max(...a.grads.map((g, i) => maxNormRelDiff(g, b.grads[i])));
-      for (let s = 0; s < CHECK_STEPS; s++) {
-        oursStep();
-        tfjsStep();
-      }
-      const [la, lb] = await lossValues();
-      const stepDiff = Math.abs(la - lb) / Math.abs(lb);
-      const moved = Math.abs(la - a.loss) > TOL_LOSS_AFTER_STEPS * a.loss && Math.abs(lb - b.loss) > TOL_LOSS_AFTER_STEPS * b.loss;
-      const ok = lossDiff <= TOL_LOSS && gradDiff <= TOL_GRAD && stepDiff <= TOL_LOSS_AFTER_STEPS && moved;
-      return {
-        ok,
-        detail:
-          `loss ${fmt(a.loss)} vs ${fmt(b.loss)} (rel ${fmt(lossDiff)} ≤ ${TOL_LOSS}); grads max rel ${fmt(gradDiff)} ≤ ${TOL_GRAD}; ` +
-          `after ${CHECK_STEPS} Adam steps ${fmt(la)} vs ${fmt(lb)} (rel ${fmt(stepDiff)} ≤ ${TOL_LOSS_AFTER_STEPS})${moved ? '' : ', but a loss did not move'}`,
-      };
-    },
+    check: () => checkAgreement({ loss: TOL_LOSS, grad: TOL_GRAD, afterSteps: TOL_LOSS_AFTER_STEPS, steps: CHECK_STEPS }),
     dispose() {
       adam.dispose();
       for (const t of [...params, tokens, mask, y]) t.dispose();
