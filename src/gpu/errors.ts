@@ -17,11 +17,3 @@ export class DeviceLostError extends Error {
     this.name = 'DeviceLostError';
   }
 }
-
-/** A shader failed to compile or a dispatch failed validation. */
-export class GpuValidationError extends Error {
-  constructor(what: string, detail: string) {
-    super(`GPU error in ${what}: ${detail}`);
-    this.name = 'GpuValidationError';
-  }
-}

@@ -1,5 +1,3 @@
-import { GpuValidationError } from './errors';
-
 export interface KernelSource {
   /** Shader file name, for messages and cache keys. */
   name: string;
@@ -31,26 +29,8 @@ export class PipelineCache {
     return pipe;
   }
 
-  /** Surfaces WGSL compile errors with file and line instead of a silent invalid pipeline. */
-  async check(src: KernelSource): Promise<void> {
-    this.get(src, firstEntryPoint(src.code));
-    const info = await this.modules.get(src.name)!.getCompilationInfo();
-    const errors = info.messages.filter((m) => m.type === 'error');
-    if (errors.length) {
-      throw new GpuValidationError(
-        src.name,
-        errors.map((e) => `line ${e.lineNum}:${e.linePos} ${e.message}`).join('\n'),
-      );
-    }
-  }
-
   get size(): number {
     return this.pipelines.size;
   }
 }
 
-function firstEntryPoint(code: string): string {
-  const m = /@compute[^f]*fn\s+(\w+)/.exec(code);
-  if (!m) throw new Error('shader has no @compute entry point');
-  return m[1];
-}

@@ -31,8 +31,9 @@ export class Trainer {
   private names: string[] | null = null;
   private ring: GPUBuffer | null = null;
   private ringSteps: { step: number; wallMs: number }[] = [];
-  private t0 = performance.now();
-  private pausedMs = 0;
+  /** Training wall time: only time spent inside runSteps counts, not pauses or evaluations. */
+  private activeMs = 0;
+  private activeSince: number | null = null;
   private inflight: Promise<MetricPoint[]> | null = null;
 
   constructor(
@@ -94,7 +95,7 @@ export class Trainer {
     }
     const slot = this.ringSteps.length;
     scalars.forEach(([, t], j) => g.copy(t.buffer, 0, this.ring!, (slot * this.names!.length + j) * 4, 4));
-    this.ringSteps.push({ step: this.step + 1, wallMs: performance.now() - this.t0 - this.pausedMs });
+    this.ringSteps.push({ step: this.step + 1, wallMs: this.activeMs + (this.activeSince === null ? 0 : performance.now() - this.activeSince) });
   }
 
   /** Reads the scalars recorded since the last flush (one readback for many steps). */
@@ -118,12 +119,18 @@ export class Trainer {
    * ahead of the GPU.
    */
   async runSteps(n: number, onPoints: (p: MetricPoint[]) => void, shouldStop: () => boolean = () => false): Promise<void> {
-    for (let i = 0; i < n && !shouldStop(); i++) {
-      this.trainStep();
-      if (this.ringSteps.length >= this.readEvery) await this.drainInto(onPoints);
+    this.activeSince = performance.now();
+    try {
+      for (let i = 0; i < n && !shouldStop(); i++) {
+        this.trainStep();
+        if (this.ringSteps.length >= this.readEvery) await this.drainInto(onPoints);
+      }
+      await this.drainInto(onPoints);
+      await this.drainInto(onPoints);
+    } finally {
+      this.activeMs += performance.now() - this.activeSince;
+      this.activeSince = null;
     }
-    await this.drainInto(onPoints);
-    await this.drainInto(onPoints);
   }
 
   /** Delivers the outstanding readback (if any) and starts the next one (if any). */
@@ -131,11 +138,6 @@ export class Trainer {
     const done = this.inflight ? await this.inflight : [];
     if (done.length) onPoints(done);
     this.inflight = this.ringSteps.length ? this.flush() : null;
-  }
-
-  /** Excludes time spent paused from the wall-clock axis. */
-  notePause(ms: number): void {
-    this.pausedMs += ms;
   }
 
   evaluate(): Promise<EvalResult> {

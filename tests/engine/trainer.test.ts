@@ -41,6 +41,20 @@ describe('Trainer', () => {
     trainer.dispose();
   });
 
+  it('the wall-time axis counts training only, not the time between runs (pauses, evaluations)', async () => {
+    const run = toyRegressionTask.create(e, small) as Awaited<ReturnType<typeof toyRegressionTask.create>>;
+    const trainer = new Trainer(e, run, {}, 5);
+    const points: MetricPoint[] = [];
+    await trainer.runSteps(5, (p) => points.push(...p));
+    await new Promise((r) => setTimeout(r, 3000)); // a pause
+    await trainer.runSteps(5, (p) => points.push(...p));
+    const gap = points[5].wallMs - points[4].wallMs;
+    // One tiny step takes tens of ms; had the pause counted, the gap would exceed 3000 ms.
+    expect(gap).toBeGreaterThan(0);
+    expect(gap).toBeLessThan(2000);
+    trainer.dispose();
+  });
+
   it('exports the trained weights as safetensors that decode to the same values', async () => {
     const run = toyRegressionTask.create(e, small) as Awaited<ReturnType<typeof toyRegressionTask.create>>;
     const weights = await run.namedWeights!();
