@@ -3,11 +3,23 @@ import type { Activation } from '../tensor/kernels';
 import { matmul } from '../tensor/ops/matmul';
 import type { Tensor } from '../tensor/tensor';
 import { heUniform } from './init';
+import { Module } from './module';
 
-/** y = act(x · W + b) with W stored [in, out]; one fused matmul kernel. */
-export class Linear {
+/** Transposes a row-major [rows, cols] matrix. */
+export function transpose2d(a: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c];
+  return out;
+}
+
+/**
+ * y = act(x · Wᵀ + b), W stored [out, in] as torch.nn.Linear; one fused matmul kernel.
+ * The initial weights are He-uniform draws in [in, out] order, transposed, so a seed gives
+ * the same function as before the PyTorch layout.
+ */
+export class Linear extends Module {
   readonly weight: Tensor<'f32'>;
-  readonly bias: Tensor<'f32'>;
+  readonly bias: Tensor<'f32'> | null;
 
   constructor(
     engine: Engine,
@@ -15,22 +27,21 @@ export class Linear {
     readonly outFeatures: number,
     readonly activation: Activation,
     rand: () => number,
+    opts: { bias?: boolean } = {},
   ) {
-    this.weight = engine.parameter(heUniform(inFeatures, outFeatures, rand), [inFeatures, outFeatures]);
-    this.bias = engine.parameter(new Float32Array(outFeatures), [outFeatures]);
+    super(engine);
+    const w = transpose2d(heUniform(inFeatures, outFeatures, rand), inFeatures, outFeatures);
+    this.weight = this.parameter('weight', w, [outFeatures, inFeatures]);
+    this.bias = opts.bias === false ? this.registerParameter('bias', null) : this.parameter('bias', new Float32Array(outFeatures), [outFeatures]);
   }
 
   /** x: [rows, in] → [rows, out]. */
   forward(x: Tensor<'f32'>): Tensor<'f32'> {
-    return matmul(x, this.weight, { activation: this.activation }, this.bias);
+    return matmul(x, this.weight, { activation: this.activation, transB: true }, this.bias ?? undefined);
   }
 
-  parameters(): Tensor<'f32'>[] {
-    return [this.weight, this.bias];
-  }
-
-  /** [`${prefix}.weight`, W], [`${prefix}.bias`, b] for export. */
-  namedParameters(prefix: string): [string, Tensor<'f32'>][] {
-    return [[`${prefix}.weight`, this.weight], [`${prefix}.bias`, this.bias]];
+  /** Overwrites the weight from values laid out [in, out] (init helpers draw in that order). */
+  setWeightInOut(values: Float32Array): void {
+    this.engine.gpu.write(this.weight.buffer, transpose2d(values, this.inFeatures, this.outFeatures));
   }
 }

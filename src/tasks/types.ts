@@ -1,3 +1,4 @@
+import type { Module } from '../nn/module';
 import type { Engine } from '../tensor/engine';
 import type { Tensor } from '../tensor/tensor';
 
@@ -42,6 +43,8 @@ export interface EvalResult {
 
 /** A model, its data and its loss, alive on one engine. */
 export interface TaskRun {
+  /** The trained network: its state dict is what export, "Load weights" and checkpoints use. */
+  model?: Module;
   parameters(): Tensor<'f32'>[];
   /** Records the forward pass and loss of the next training batch (inside a tape). */
   trainStep(step: number): StepOutputs;
