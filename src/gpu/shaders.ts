@@ -11,6 +11,8 @@ import segment from '../../shaders/segment.wgsl?raw';
 import { IMAGE_SHADERS } from './imageShaders';
 import { SPANET_SHADERS } from './spanetShaders';
 import { OC_SHADERS } from '../losses/oc/shaders';
+import { ATTENTION_SHADERS } from './attentionShaders';
+import { LAYER_SHADERS } from './layerShaders';
 
 const k = (name: string, code: string): KernelSource => ({ name, code });
 
@@ -25,4 +27,6 @@ export const SHADERS = {
   ...IMAGE_SHADERS,
   ...SPANET_SHADERS,
   ...OC_SHADERS,
+  ...ATTENTION_SHADERS,
+  ...LAYER_SHADERS,
 } satisfies Record<string, KernelSource>;
