@@ -118,7 +118,7 @@ describe('bilinear op (align_corners=False)', () => {
   it('matches hand values of torch for a 1×2 → 1×4 row (scale 2)', () => {
     // torch: F.interpolate(tensor([[[[0., 1.]]]]), scale_factor=2, mode='bilinear') = [0, .25, .75, 1]
     const y = bilinearRef(ref([0, 1], [1, 1, 1, 2]), bilinearGeometry(1, 2, { scale: 2 }));
-    expect(Array.from(y.data)).toEqual([0, 0.25, 0.75, 1]);
+    expect(Array.from(y.data)).toEqual([0, 0.25, 0.75, 1, 0, 0.25, 0.75, 1]); // two rows: H = 1 → floor(1·2)
   });
 });
 
