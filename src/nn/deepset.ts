@@ -1,10 +1,11 @@
-import { readNamedWeights, type NamedWeights } from './namedWeights';
+import { moduleWeights, type NamedWeights } from './namedWeights';
 import type { Engine } from '../tensor/engine';
 import type { Activation } from '../tensor/kernels';
 import { scale } from '../tensor/ops/elementwise';
 import { segmentReduce, type SegmentReduction } from '../tensor/ops/segment';
 import type { Tensor } from '../tensor/tensor';
 import { Linear } from './linear';
+import { Module, ModuleList } from './module';
 
 export type SetPool = SegmentReduction;
 
@@ -30,43 +31,33 @@ export interface DeepSetConfig {
  * y(set) = rho(pool_i phi(x_i)): phi runs on every element row of a packed block, the
  * pool is a segment reduction over the block's CSR offsets, rho runs once per set slot.
  */
-export class DeepSet {
-  readonly phi: Linear[];
-  readonly rho: Linear[];
+export class DeepSet extends Module {
+  readonly phi: ModuleList<Linear>;
+  readonly rho: ModuleList<Linear>;
 
   constructor(engine: Engine, readonly config: DeepSetConfig, rand: () => number) {
+    super(engine);
     const { inputWidth, phi, rho, outputs, activation } = config;
     if (phi.depth < 1) throw new Error('a Deep Set needs at least one phi layer');
     if (rho.depth < 0) throw new Error('rho depth cannot be negative');
-    this.phi = Array.from({ length: phi.depth }, (_, i) =>
-      new Linear(engine, i === 0 ? inputWidth : phi.width, phi.width, activation, rand));
+    this.phi = this.registerModule('phi', new ModuleList(engine, Array.from({ length: phi.depth }, (_, i) =>
+      new Linear(engine, i === 0 ? inputWidth : phi.width, phi.width, activation, rand))));
     const rhoIn = (i: number) => (i === 0 ? phi.width : rho.width);
-    this.rho = Array.from({ length: rho.depth + 1 }, (_, i) =>
-      i < rho.depth ? new Linear(engine, rhoIn(i), rho.width, activation, rand) : new Linear(engine, rhoIn(i), outputs, 'none', rand));
+    this.rho = this.registerModule('rho', new ModuleList(engine, Array.from({ length: rho.depth + 1 }, (_, i) =>
+      i < rho.depth ? new Linear(engine, rhoIn(i), rho.width, activation, rand) : new Linear(engine, rhoIn(i), outputs, 'none', rand))));
   }
 
   /** elements [rows, inputWidth], offsets [sets + 1] → [sets, outputs]. */
   forward(elements: Tensor<'f32'>, offsets: Tensor<'i32'> | Tensor<'u32'>): Tensor<'f32'> {
-    const latent = this.phi.reduce((h, layer) => layer.forward(h), elements);
+    const latent = this.phi.items.reduce((h, layer) => layer.forward(h), elements);
     let pooled = segmentReduce(latent, offsets, this.config.pool);
     const k = this.config.poolScale ?? 1;
     if (k !== 1) pooled = scale(pooled, k);
-    return this.rho.reduce((h, layer) => layer.forward(h), pooled);
+    return this.rho.items.reduce((h, layer) => layer.forward(h), pooled);
   }
 
-  parameters(): Tensor<'f32'>[] {
-    return [...this.phi, ...this.rho].flatMap((l) => l.parameters());
-  }
-
-  /** Weights under stable names (phi.0.weight, ..., rho.k.bias), read back from the GPU. */
+  /** Weights under torch-style names (phi.0.weight [out, in], ..., rho.k.bias). */
   namedWeights(): Promise<NamedWeights> {
-    return readNamedWeights([
-      ...this.phi.flatMap((layer, i) => layer.namedParameters(`phi.${i}`)),
-      ...this.rho.flatMap((layer, i) => layer.namedParameters(`rho.${i}`)),
-    ]);
-  }
-
-  dispose(): void {
-    for (const p of this.parameters()) p.dispose();
+    return moduleWeights(this);
   }
 }

@@ -52,7 +52,7 @@ describe('ONNX graph builder', () => {
   it('dense layers and every activation run in onnxruntime-web like the engine’s formulas', async () => {
     const rows = 5, inW = 3, outW = 4;
     const xs = Float32Array.from({ length: rows * inW }, (_, i) => Math.sin(i) * 3);
-    const w = { shape: [inW, outW], data: Float32Array.from({ length: inW * outW }, (_, i) => Math.cos(i)) };
+    const w = { shape: [outW, inW], data: Float32Array.from({ length: inW * outW }, (_, i) => Math.cos(i)) }; // [out, in] as torch
     const bias = { shape: [outW], data: Float32Array.from({ length: outW }, (_, i) => 0.1 * i - 0.2) };
     for (const act of ['none', 'relu', 'gelu', 'sigmoid', 'tanh'] as OnnxActivation[]) {
       const b = new OnnxGraphBuilder('dense');
@@ -64,7 +64,7 @@ describe('ONNX graph builder', () => {
       for (let r = 0; r < rows; r++) {
         for (let c = 0; c < outW; c++) {
           let s = bias.data[c];
-          for (let k = 0; k < inW; k++) s += xs[r * inW + k] * w.data[k * outW + c];
+          for (let k = 0; k < inW; k++) s += xs[r * inW + k] * w.data[c * inW + k];
           expected[r * outW + c] = UNARY_REF[act](s, 1);
         }
       }

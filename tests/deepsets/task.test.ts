@@ -103,7 +103,7 @@ describe('Deep Sets task', () => {
     expect(fig.y!.length).toBe(16);
     const w = await run.namedWeights();
     expect(Object.keys(w).sort()).toEqual(['phi.0.bias', 'phi.0.weight', 'phi.1.bias', 'phi.1.weight', 'rho.0.bias', 'rho.0.weight', 'rho.1.bias', 'rho.1.weight']);
-    expect(w['rho.1.weight'].shape).toEqual([16, 1]);
+    expect(w['rho.1.weight'].shape).toEqual([1, 16]); // [out, in] as torch
     expect(encodeSafetensors(w).length).toBeGreaterThan(4 * 16 * 16);
     trainer.dispose();
   });

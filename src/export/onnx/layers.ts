@@ -26,12 +26,12 @@ export function addActivation(b: OnnxGraphBuilder, x: string, act: OnnxActivatio
   }
 }
 
-/** y = act(x · W + bias) for x [rows, in], W stored [in, out] as the engine's Linear does. */
+/** y = act(x · Wᵀ + bias) for x [rows, in], W stored [out, in] as torch's and the engine's Linear. */
 export function addDense(
   b: OnnxGraphBuilder, x: string, name: string,
   weight: { shape: number[]; data: Float32Array }, bias: { shape: number[]; data: Float32Array }, act: OnnxActivation,
 ): string {
   const w = b.floats(`${name}.weight`, weight.data, weight.shape);
   const c = b.floats(`${name}.bias`, bias.data, bias.shape);
-  return addActivation(b, b.node('Gemm', [x, w, c], { alpha: attr.float(1), beta: attr.float(1) }, name), act);
+  return addActivation(b, b.node('Gemm', [x, w, c], { alpha: attr.float(1), beta: attr.float(1), transB: attr.int(1) }, name), act);
 }

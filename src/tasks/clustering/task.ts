@@ -14,7 +14,8 @@ import { add, relu, sigmoid } from '../../tensor/ops/elementwise';
 import { reshape } from '../../tensor/ops/reshape';
 import type { Tensor } from '../../tensor/tensor';
 import { buildOcLayout, condensationLoss, uploadOcLayout, weightedOcLoss, type OcLayout } from '../../losses/oc';
-import { readNamedWeights } from '../../nn/namedWeights';
+import { Module } from '../../nn/module';
+import { moduleWeights } from '../../nn/namedWeights';
 import type { EvalFigure, TaskData, TaskDefinition, TaskRun } from '../types';
 import { generateTrackEvents, isHitsData, sliceEvents, type HitsData } from './data';
 import { clusterCounts, condense } from './inference';
@@ -47,7 +48,8 @@ interface Batch {
   data: HitsData;
 }
 
-class ClusteringModel {
+/** Children named as the layers' roles; their state-dict keys are `enc1.weight`, `mp_self.bias`, …. */
+class ClusteringModel extends Module {
   readonly enc1: Linear;
   readonly enc2: Linear;
   readonly self: Linear;
@@ -57,18 +59,14 @@ class ClusteringModel {
   readonly coords: Linear;
 
   constructor(e: Engine, width: number, hidden: number, latent: number, rand: () => number) {
-    this.enc1 = new Linear(e, width, hidden, 'relu', rand);
-    this.enc2 = new Linear(e, hidden, hidden, 'relu', rand);
-    this.self = new Linear(e, hidden, hidden, 'none', rand);
-    this.nb = new Linear(e, hidden, hidden, 'none', rand);
-    this.head = new Linear(e, hidden, hidden, 'relu', rand);
-    this.beta = new Linear(e, hidden, 1, 'none', rand);
-    this.coords = new Linear(e, hidden, latent, 'none', rand);
-  }
-
-  get layers(): [string, Linear][] {
-    return [['enc1', this.enc1], ['enc2', this.enc2], ['mp_self', this.self], ['mp_neighbours', this.nb],
-      ['head', this.head], ['beta', this.beta], ['coords', this.coords]];
+    super(e);
+    this.enc1 = this.registerModule('enc1', new Linear(e, width, hidden, 'relu', rand));
+    this.enc2 = this.registerModule('enc2', new Linear(e, hidden, hidden, 'relu', rand));
+    this.self = this.registerModule('mp_self', new Linear(e, hidden, hidden, 'none', rand));
+    this.nb = this.registerModule('mp_neighbours', new Linear(e, hidden, hidden, 'none', rand));
+    this.head = this.registerModule('head', new Linear(e, hidden, hidden, 'relu', rand));
+    this.beta = this.registerModule('beta', new Linear(e, hidden, 1, 'none', rand));
+    this.coords = this.registerModule('coords', new Linear(e, hidden, latent, 'none', rand));
   }
 
   forward(features: Tensor<'f32'>, graph: NeighbourGraph): { beta: Tensor<'f32'>; coords: Tensor<'f32'> } {
@@ -77,10 +75,6 @@ class ClusteringModel {
     const z = this.head.forward(m);
     const beta = reshape(sigmoid(this.beta.forward(z)), [features.shape[0]]);
     return { beta, coords: this.coords.forward(z) };
-  }
-
-  parameters(): Tensor<'f32'>[] {
-    return this.layers.flatMap(([, l]) => l.parameters());
   }
 }
 
@@ -117,7 +111,7 @@ export const clusteringTask: TaskDefinition<ClusteringConfig> = {
 };
 
 class ClusteringRun implements TaskRun {
-  private model: ClusteringModel;
+  readonly model: ClusteringModel;
   private batches: Batch[] = [];
   private test: Batch;
   private source: string;
@@ -231,7 +225,7 @@ class ClusteringRun implements TaskRun {
   }
 
   namedWeights() {
-    return readNamedWeights(this.model.layers.flatMap(([name, layer]) => layer.namedParameters(name)));
+    return moduleWeights(this.model);
   }
 
   describe() {
@@ -240,7 +234,7 @@ class ClusteringRun implements TaskRun {
   }
 
   dispose() {
-    for (const p of this.model.parameters()) p.dispose();
+    this.model.dispose();
     for (const b of [...this.batches, this.test]) {
       b.features.dispose();
       b.layout.dispose();

@@ -1,4 +1,4 @@
-import { readNamedWeights } from '../../nn/namedWeights';
+import { moduleWeights } from '../../nn/namedWeights';
 import { seededRandom } from '../../nn/init';
 import { Mlp } from '../../nn/mlp';
 import type { Engine } from '../../tensor/engine';
@@ -88,8 +88,12 @@ class ToyRegressionRun implements TaskRun {
     };
   }
 
+  get model() {
+    return this.mlp;
+  }
+
   namedWeights() {
-    return readNamedWeights(this.mlp.layers.flatMap((layer, i) => layer.namedParameters(`layers.${i}`)));
+    return moduleWeights(this.mlp);
   }
 
   describe() {
@@ -98,6 +102,7 @@ class ToyRegressionRun implements TaskRun {
   }
 
   dispose() {
-    for (const t of [...this.mlp.parameters(), ...this.batches.flatMap((b) => [b.x, b.y]), this.test.x, this.test.y]) t.dispose();
+    this.mlp.dispose();
+    for (const t of [...this.batches.flatMap((b) => [b.x, b.y]), this.test.x, this.test.y]) t.dispose();
   }
 }
