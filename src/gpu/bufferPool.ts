@@ -21,6 +21,11 @@ export class BufferPool {
   /** Released since the last submit: an unsubmitted encoder may still read them. */
   private dirty = new Set<GPUBuffer>();
   private size = new Map<GPUBuffer, number>();
+  /** The recycle() count when each free buffer was last released, for idle trimming. */
+  private releasedAt = new Map<GPUBuffer, number>();
+  private recycles = 0;
+  /** Told about every buffer the pool destroys (the bind-group cache drops its entries). */
+  onDestroy: ((buf: GPUBuffer) => void) | null = null;
   private stats: PoolStats = { allocatedBytes: 0, inUseBytes: 0, peakInUseBytes: 0, buffers: 0 };
 
   constructor(private device: GPUDevice) {}
@@ -60,6 +65,7 @@ export class BufferPool {
     const cls = this.size.get(buf)!;
     this.stats.inUseBytes -= cls;
     this.dirty.add(buf);
+    this.releasedAt.set(buf, this.recycles);
     const key = `${buf.usage}:${cls}`;
     let list = this.free.get(key);
     if (!list) this.free.set(key, (list = []));
@@ -69,19 +75,48 @@ export class BufferPool {
   /** Called by the context after each queue submit. */
   recycle(): void {
     this.dirty.clear();
+    this.recycles++;
   }
 
   /** Frees every idle buffer (e.g. after a model is discarded). */
   trim(): void {
-    for (const list of this.free.values()) {
+    this.trimWhere(() => true);
+  }
+
+  /**
+   * Frees the free buffers not reused in the last `submits` submits, returning the bytes
+   * freed: memory a finished phase (an old model, a one-off evaluation) no longer needs.
+   */
+  trimIdle(submits: number): number {
+    return this.trimWhere((buf) => this.recycles - (this.releasedAt.get(buf) ?? 0) >= submits);
+  }
+
+  /**
+   * Buffers released since the last submit are kept: the pending encoder may use them,
+   * and destroying them would make its submit fail.
+   */
+  private trimWhere(idle: (buf: GPUBuffer) => boolean): number {
+    let freed = 0;
+    for (const [key, list] of this.free) {
+      const keep: GPUBuffer[] = [];
       for (const buf of list) {
-        this.stats.allocatedBytes -= this.size.get(buf)!;
+        if (this.dirty.has(buf) || !idle(buf)) {
+          keep.push(buf);
+          continue;
+        }
+        const cls = this.size.get(buf)!;
+        freed += cls;
+        this.stats.allocatedBytes -= cls;
         this.stats.buffers--;
         this.size.delete(buf);
+        this.releasedAt.delete(buf);
+        this.onDestroy?.(buf);
         buf.destroy();
       }
+      if (keep.length) this.free.set(key, keep);
+      else this.free.delete(key);
     }
-    this.free.clear();
+    return freed;
   }
 
   resetPeak(): void {

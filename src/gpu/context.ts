@@ -1,7 +1,10 @@
+import { BindGroupCache } from './bindGroupCache';
 import { BufferPool } from './bufferPool';
+import { GpuErrorLog, kernelInMessage, type GpuErrorBatch } from './errorLog';
 import { DeviceLostError, WebGPUUnavailableError } from './errors';
 import { engineLimits, missingLimits } from './limits';
 import { PipelineCache, type KernelSource } from './pipelineCache';
+import { UniformArena } from './uniformArena';
 
 // The WebGPU spec's flag values, spelled out because Node only defines the
 // GPUBufferUsage global after the Dawn host is created.
@@ -37,6 +40,32 @@ export function packUniforms(values: Uniform[]): ArrayBuffer {
   return buf;
 }
 
+/** What recording has cost so far; the bench and tests take differences of two readings. */
+export interface RecordingStats {
+  dispatches: number;
+  submits: number;
+  bindGroupsCreated: number;
+  bindGroupsReused: number;
+  /** queue.writeBuffer calls for uniform blocks (one per dispatch on the per-dispatch path). */
+  uniformWrites: number;
+  /** CPU milliseconds spent inside dispatch(). */
+  recordMs: number;
+}
+
+/**
+ * How dispatch() records. 'cached' (default): uniforms packed into the submit's uniform
+ * arena, one upload per submit, bind groups reused. 'perDispatch': a pool buffer and a
+ * writeBuffer per uniform block and a new bind group per dispatch (the old path, kept so
+ * the bench can compare the two).
+ */
+export type RecordingMode = 'cached' | 'perDispatch';
+
+/** Idle trimming: every `every` submits, free pool buffers unused for `idleSubmits` submits are destroyed. */
+export interface IdleTrim {
+  every: number;
+  idleSubmits: number;
+}
+
 /**
  * One GPU device plus the machinery every kernel launch needs: a buffer pool, a pipeline
  * cache and a single open command encoder into which all dispatches of a step are recorded.
@@ -49,11 +78,26 @@ export class GpuContext {
   readonly lost: Promise<DeviceLostError>;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
+  /** Finished command buffers of the step not yet submitted (debug mode: one per dispatch). */
+  private finished: GPUCommandBuffer[] = [];
   private placeholders: Record<'read' | 'write', GPUBuffer>;
   private isLost = false;
-  private errors: string[] = [];
+  readonly errorLog = new GpuErrorLog(50);
+  readonly bindGroups = new BindGroupCache();
+  private uniforms: UniformArena;
+  recordingMode: RecordingMode = 'cached';
+  /**
+   * Records every dispatch in a command buffer of its own, labelled with its kernel, so
+   * that validation errors found when a command buffer is finished name the kernel (they
+   * cite the labels). The step is still one queue.submit. Turned on by the first error
+   * whose message names no kernel, so that its repeats in later steps are attributed.
+   */
+  debugErrors = false;
+  idleTrim: IdleTrim | null = { every: 64, idleSubmits: 256 };
   dispatchCount = 0;
   submitCount = 0;
+  private perDispatchUniformWrites = 0;
+  private recordMs = 0;
 
   constructor(
     readonly device: GPUDevice,
@@ -61,12 +105,16 @@ export class GpuContext {
   ) {
     this.pool = new BufferPool(device);
     this.pipelines = new PipelineCache(device);
+    this.pool.onDestroy = (buf) => this.bindGroups.evictBuffer(buf);
+    this.uniforms = new UniformArena(device, device.limits.minUniformBufferOffsetAlignment ?? 256);
     this.placeholders = {
       read: device.createBuffer({ size: 16, usage: STORAGE_USAGE, label: 'placeholder-read' }),
       write: device.createBuffer({ size: 16, usage: STORAGE_USAGE, label: 'placeholder-write' }),
     };
     device.addEventListener('uncapturederror', (ev) => {
-      this.errors.push((ev as GPUUncapturedErrorEvent).error.message);
+      const message = (ev as GPUUncapturedErrorEvent).error.message;
+      this.errorLog.push(message);
+      if (!kernelInMessage(message)) this.debugErrors = true;
     });
     this.lost = device.lost.then((info) => {
       this.isLost = true;
@@ -88,13 +136,41 @@ export class GpuContext {
 
   /** Validation errors the device reported since the last call (tests assert none). */
   takeErrors(): string[] {
-    return this.errors.splice(0);
+    return this.errorLog.take().errors.map((r) => r.message);
   }
 
-  private ensurePass(): GPUComputePassEncoder {
-    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
-    if (!this.pass) this.pass = this.encoder.beginComputePass();
+  /** The same, with the kernel each came from, repeat counts, and how many were dropped. */
+  takeErrorBatch(): GpuErrorBatch {
+    return this.errorLog.take();
+  }
+
+  recordingStats(): RecordingStats {
+    return {
+      dispatches: this.dispatchCount,
+      submits: this.submitCount,
+      bindGroupsCreated: this.bindGroups.created,
+      bindGroupsReused: this.bindGroups.reused,
+      uniformWrites: this.uniforms.writes + this.perDispatchUniformWrites,
+      recordMs: this.recordMs,
+    };
+  }
+
+  private ensurePass(label?: string): GPUComputePassEncoder {
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder({ label });
+    if (!this.pass) this.pass = this.encoder.beginComputePass({ label });
     return this.pass;
+  }
+
+  /** Ends the open encoder into the step's list of command buffers. */
+  private finishEncoder(label?: string): void {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+    if (this.encoder) {
+      this.finished.push(this.encoder.finish({ label }));
+      this.encoder = null;
+    }
   }
 
   private ensureEncoder(): GPUCommandEncoder {
@@ -118,27 +194,56 @@ export class GpuContext {
     workgroups: [number, number?, number?],
     uniforms?: Uniform[],
   ): void {
+    const t0 = performance.now();
     const pipeline = this.pipelines.get(kernel, entryPoint);
+    const label = `${kernel.name}#${entryPoint}`;
+    const bindGroup = this.recordingMode === 'cached'
+      ? this.cachedBindGroup(pipeline, label, buffers, uniforms)
+      : this.freshBindGroup(pipeline, label, buffers, uniforms);
+    if (this.debugErrors) this.finishEncoder();
+    const pass = this.ensurePass(this.debugErrors ? label : undefined);
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    const [x, y = 1, z = 1] = workgroups;
+    if (x !== 0 && y !== 0 && z !== 0) {
+      pass.dispatchWorkgroups(x, y, z);
+      this.dispatchCount++;
+    }
+    if (this.debugErrors) this.finishEncoder(label);
+    this.recordMs += performance.now() - t0;
+  }
+
+  private cachedBindGroup(pipeline: GPUComputePipeline, label: string, buffers: GPUBuffer[], uniforms?: Uniform[]): GPUBindGroup {
+    const cache = this.bindGroups;
+    const slot = uniforms ? this.uniforms.alloc(uniforms) : null;
+    const ids = buffers.map((b) => cache.idOf(b));
+    const key = `${cache.idOf(pipeline)}:${slot ? `${slot.chunk}:${slot.offset}:${slot.size}` : '-'}|${ids.join(',')}`;
+    return cache.get(key, ids, () => {
+      const entries: GPUBindGroupEntry[] = [];
+      if (slot) entries.push({ binding: 0, resource: { buffer: slot.buffer, offset: slot.offset, size: slot.size } });
+      buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+      return this.createBindGroup(pipeline, label, entries);
+    });
+  }
+
+  private freshBindGroup(pipeline: GPUComputePipeline, label: string, buffers: GPUBuffer[], uniforms?: Uniform[]): GPUBindGroup {
     const entries: GPUBindGroupEntry[] = [];
     if (uniforms) {
       const data = packUniforms(uniforms);
       const ub = this.pool.acquire(data.byteLength, UNIFORM_USAGE, 'uniforms', true);
       this.device.queue.writeBuffer(ub, 0, data);
+      this.perDispatchUniformWrites++;
       entries.push({ binding: 0, resource: { buffer: ub, size: data.byteLength } });
       this.pool.release(ub);
     }
     buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
-    const bindGroup = this.device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries,
-    });
-    const pass = this.ensurePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    const [x, y = 1, z = 1] = workgroups;
-    if (x === 0 || y === 0 || z === 0) return;
-    pass.dispatchWorkgroups(x, y, z);
-    this.dispatchCount++;
+    this.bindGroups.created++;
+    return this.createBindGroup(pipeline, label, entries);
+  }
+
+  private createBindGroup(pipeline: GPUComputePipeline, label: string, entries: GPUBindGroupEntry[]): GPUBindGroup {
+    // The label names the kernel in any error about this bind group or its dispatch.
+    return this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label });
   }
 
   /**
@@ -162,18 +267,29 @@ export class GpuContext {
     this.ensureEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
   }
 
-  /** Sends everything recorded so far to the GPU as one command buffer. */
+  /**
+   * Sends everything recorded so far to the GPU as one command buffer, after the one upload
+   * of its uniform blocks.
+   */
   submit(): void {
-    if (this.pass) {
-      this.pass.end();
-      this.pass = null;
-    }
-    if (this.encoder) {
-      this.device.queue.submit([this.encoder.finish()]);
-      this.encoder = null;
+    this.finishEncoder();
+    this.uniforms.flush();
+    if (this.finished.length) {
+      this.device.queue.submit(this.finished);
+      this.finished = [];
       this.submitCount++;
+      if (this.idleTrim && this.submitCount % this.idleTrim.every === 0) this.pool.trimIdle(this.idleTrim.idleSubmits);
     }
     this.pool.recycle();
+  }
+
+  /**
+   * Returns every free pool buffer to the device (after a model is disposed): the pool
+   * otherwise keeps the old model's buffers for reuse for the rest of the session.
+   */
+  releaseMemory(): void {
+    this.submit();
+    this.pool.trim();
   }
 
   /**
@@ -201,6 +317,8 @@ export class GpuContext {
   destroy(): void {
     this.submit();
     this.pool.trim();
+    this.bindGroups.clear();
+    this.uniforms.destroy();
     this.device.destroy();
   }
 }
