@@ -2,7 +2,10 @@ import type { EvalResult, StepOutputs, TaskRun } from '../tasks/types';
 import type { Engine } from '../tensor/engine';
 import { scale } from '../tensor/ops/elementwise';
 import type { Tensor } from '../tensor/tensor';
-import { Adam, type AdamHyper } from './adam';
+import { buildOptimizer, resolveOptimizerConfig, type Optimizer, type OptimizerInput } from './optim';
+import { decodeGuard, GUARD, type GuardSnapshot } from './optim/guard';
+import type { OptimizerConfig } from './optimConfig';
+import { makeSchedule, type LrSchedule } from './schedule';
 
 /** running + g, kept alive across micro-batch scopes; frees the previous sum. */
 function accumulate(e: Engine, running: Tensor<'f32'> | null, g: Tensor<'f32'> | null): Tensor<'f32'> | null {
@@ -20,44 +23,76 @@ export interface MetricPoint {
   values: Record<string, number>;
 }
 
+/** Why the Trainer stopped by itself: too many consecutive skipped (non-finite) steps. */
+export interface PauseReason {
+  /** The step at which the limit was reached. */
+  step: number;
+  consecutive: number;
+  lossNonFinite: boolean;
+  /** Parameters whose gradient was non-finite (or too large for f32) since the last read. */
+  params: string[];
+  message: string;
+}
+
+export interface TrainerOptions {
+  /** The run's step count, for schedules whose decay_steps is 0. */
+  totalSteps?: number;
+}
+
 /**
  * The training loop, the same in the browser worker and in Node. Each step is one command
- * buffer: forward, backward, Adam, and a copy of the step's scalars into a GPU ring. The ring
- * is read back every `readEvery` steps, so the loop never waits on the GPU per step.
+ * buffer: forward, backward, the step guard (global gradient norm, clip factor, non-finite
+ * flag), the optimiser's guarded updates, and a copy of the step's scalars into a GPU ring.
+ * The ring is read back every `readEvery` steps, so the loop never waits on the GPU per step.
+ * A step whose loss or gradients are not finite changes nothing (see optim/guard.ts); after
+ * `max_skipped_steps` such steps in a row the Trainer stops and sets `pauseReason`.
  */
 export class Trainer {
   step = 0;
-  readonly optimizer: Adam;
+  readonly optimizer: Optimizer;
+  readonly config: OptimizerConfig;
+  readonly schedule: LrSchedule;
+  /** Set when training stopped itself; cleared when runSteps is called again. */
+  pauseReason: PauseReason | null = null;
+  /** The guard as of the last readback (counters, sticky flags). */
+  lastGuard: GuardSnapshot | null = null;
   private names: string[] | null = null;
   private ring: GPUBuffer | null = null;
-  private ringSteps: { step: number; wallMs: number }[] = [];
+  private ringSteps: { step: number; wallMs: number; lr: number }[] = [];
   /** Training wall time: only time spent inside runSteps counts, not pauses or evaluations. */
   private activeMs = 0;
   private activeSince: number | null = null;
   private inflight: Promise<MetricPoint[]> | null = null;
+  /** Host view of the skip streak, from the per-step skipped_steps values read back. */
+  private streak = 0;
+  private lastSkipped = 0;
 
   constructor(
     private engine: Engine,
     readonly run: TaskRun,
-    hyper: Partial<AdamHyper> = {},
+    optimizer: OptimizerInput = {},
     readonly readEvery = 10,
     /** Micro-batches per optimiser step (gradient accumulation). */
     readonly accumulate = 1,
+    opts: TrainerOptions = {},
   ) {
     if (!Number.isInteger(accumulate) || accumulate < 1) throw new Error(`accumulate must be a positive integer, got ${accumulate}`);
-    this.optimizer = new Adam(engine, run.parameters(), hyper);
+    this.config = resolveOptimizerConfig(optimizer);
+    this.schedule = makeSchedule(this.config, opts.totalSteps ?? 0);
+    this.optimizer = buildOptimizer(engine, run, this.config);
   }
 
   /**
    * Records and submits one training step. With `accumulate` = m > 1 the step runs m
    * micro-batches, each submitted on its own so only one micro-batch of activations is alive;
-   * gradients are summed on the GPU and Adam applies their mean (the loss reported is the
-   * mean too; other metrics are those of the last micro-batch).
+   * gradients are summed on the GPU and the optimiser applies their mean (the loss reported
+   * is the mean too; other metrics are those of the last micro-batch).
    */
   trainStep(): void {
     const e = this.engine;
     const m = this.accumulate;
     const params = this.run.parameters();
+    const lr = this.schedule(this.step);
     let sums: (Tensor<'f32'> | null)[] = params.map(() => null);
     let lossSum: Tensor<'f32'> | null = null;
     for (let k = 0; k < m; k++) {
@@ -77,9 +112,10 @@ export class Trainer {
         }
         if (!last) return;
         if (m > 1) params.forEach((p, i) => (p.grad = sums[i]));
-        this.optimizer.update(1 / m);
         const loss = m > 1 ? scale(lossSum!, 1 / m) : out.loss;
-        this.recordScalars([['loss', loss], ...Object.entries(out.metrics ?? {})]);
+        this.optimizer.lr = lr;
+        this.optimizer.step({ loss, gradScale: 1 / m });
+        this.recordScalars([['loss', loss], ...Object.entries(out.metrics ?? {})], lr);
         if (m > 1) for (const t of [...sums, lossSum]) t?.dispose();
       });
       e.gpu.submit();
@@ -87,41 +123,83 @@ export class Trainer {
     this.step++;
   }
 
-  private recordScalars(scalars: [string, Tensor<'f32'>][]): void {
+  /** Ring slot layout: the step's scalars, then grad_norm and skipped_steps from the guard. */
+  private recordScalars(scalars: [string, Tensor<'f32'>][], lr: number): void {
     const g = this.engine.gpu;
     if (!this.names) {
-      this.names = scalars.map(([n]) => n);
-      this.ring = g.alloc(this.readEvery * this.names.length * 4, 'metric-ring');
+      this.names = [...scalars.map(([n]) => n), 'grad_norm', 'skipped_steps'];
+      this.ring = g.alloc(this.readEvery * this.names.length * 4 + this.optimizer.guard.bytes, 'metric-ring');
     }
-    const slot = this.ringSteps.length;
-    scalars.forEach(([, t], j) => g.copy(t.buffer, 0, this.ring!, (slot * this.names!.length + j) * 4, 4));
-    this.ringSteps.push({ step: this.step + 1, wallMs: this.activeMs + (this.activeSince === null ? 0 : performance.now() - this.activeSince) });
+    const width = this.names.length;
+    const slot = this.ringSteps.length * width;
+    scalars.forEach(([, t], j) => g.copy(t.buffer, 0, this.ring!, (slot + j) * 4, 4));
+    const guard = this.optimizer.guard.buffer;
+    g.copy(guard, GUARD.norm, this.ring!, (slot + width - 2) * 4, 4);
+    g.copy(guard, GUARD.skipped, this.ring!, (slot + width - 1) * 4, 4);
+    this.ringSteps.push({ step: this.step + 1, lr, wallMs: this.activeMs + (this.activeSince === null ? 0 : performance.now() - this.activeSince) });
   }
 
-  /** Reads the scalars recorded since the last flush (one readback for many steps). */
+  /**
+   * Reads the scalars recorded since the last flush and the guard (one readback for many
+   * steps), then clears the guard's sticky flags.
+   */
   flush(): Promise<MetricPoint[]> {
     if (!this.names || !this.ringSteps.length) return Promise.resolve([]);
     const steps = this.ringSteps;
     const names = this.names;
+    const guard = this.optimizer.guard;
+    const tail = this.readEvery * names.length * 4;
     this.ringSteps = [];
-    return this.engine.gpu.read(this.ring!, steps.length * names.length * 4).then((buf) => {
-      const v = new Float32Array(buf);
-      return steps.map((s, i) => ({
-        ...s,
-        values: Object.fromEntries(names.map((n, j) => [n, v[i * names.length + j]])),
+    this.engine.gpu.copy(guard.buffer, 0, this.ring!, tail, guard.bytes);
+    const reading = this.engine.gpu.read(this.ring!, tail + guard.bytes);
+    guard.clearSticky(); // queue-ordered after the copy just submitted
+    return reading.then((buf) => {
+      const v = new Float32Array(buf, 0, steps.length * names.length);
+      this.lastGuard = decodeGuard(buf.slice(tail), guard.paramCount);
+      const points = steps.map((s, i) => ({
+        step: s.step,
+        wallMs: s.wallMs,
+        values: { ...Object.fromEntries(names.map((n, j) => [n, v[i * names.length + j]])), lr: s.lr },
       }));
+      this.watchSkips(points, this.lastGuard);
+      return points;
     });
+  }
+
+  /** Follows the skip streak step by step; at the limit, stops training with the reason. */
+  private watchSkips(points: MetricPoint[], g: GuardSnapshot): void {
+    const limit = this.config.max_skipped_steps;
+    for (const p of points) {
+      const skipped = p.values.skipped_steps;
+      this.streak = skipped > this.lastSkipped ? this.streak + 1 : 0;
+      this.lastSkipped = skipped;
+      if (limit > 0 && this.streak >= limit && !this.pauseReason) {
+        const params = g.badParams.map((i) => this.optimizer.params[i].name);
+        const what: string[] = [];
+        if (g.lossBad) what.push('the loss was non-finite');
+        if (params.length) {
+          const shown = params.length > 8 ? `${params.slice(0, 8).join(', ')} and ${params.length - 8} more` : params.join(', ');
+          what.push(`the gradient of ${shown} was non-finite (or too large for f32)`);
+        }
+        if (!what.length) what.push('the step was not finite');
+        const message = `training paused at step ${p.step}: ${this.streak} consecutive steps were skipped because ${what.join(' and ')}; ` +
+          'the weights are those before the first skipped step. Lower the learning rate, enable gradient clipping, or check the data for NaN/inf.';
+        this.pauseReason = { step: p.step, consecutive: this.streak, lossNonFinite: g.lossBad, params, message };
+      }
+    }
   }
 
   /**
    * Runs up to n steps, handing metrics to `onPoints` as they arrive; `shouldStop` is polled
-   * between steps. At most one readback is outstanding, which bounds how far the CPU runs
-   * ahead of the GPU.
+   * between steps, and the run also stops when `pauseReason` gets set. At most one readback
+   * is outstanding, which bounds how far the CPU runs ahead of the GPU (skipped steps past the
+   * limit change nothing, so detecting the limit one readback late is harmless).
    */
   async runSteps(n: number, onPoints: (p: MetricPoint[]) => void, shouldStop: () => boolean = () => false): Promise<void> {
+    this.pauseReason = null;
     this.activeSince = performance.now();
     try {
-      for (let i = 0; i < n && !shouldStop(); i++) {
+      for (let i = 0; i < n && !shouldStop() && !this.pauseReason; i++) {
         this.trainStep();
         if (this.ringSteps.length >= this.readEvery) await this.drainInto(onPoints);
       }
