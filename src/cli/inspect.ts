@@ -1,12 +1,14 @@
 /**
- * Prints the group/dataset tree of an HDF5 file and its detected kind.
- *   npx tsx src/cli/inspect.ts <file.h5> [--entries N]
- * Exit code 1 with a DataFileError message when the file cannot be used.
+ * `physml inspect <file.h5>`: prints the group/dataset tree of an HDF5 file and its detected
+ * kind. Exit code 1 with a message naming the path tried when the file cannot be used.
  */
+import { statSync } from 'node:fs';
 import { DataFileError } from '../data/errors';
 import { detectKind, type FileSummary } from '../data/detect';
 import { openNodeH5 } from '../data/h5/node';
 import { buildTree, formatTree } from '../data/h5/tree';
+import { parseArgs } from './args';
+import { userPath } from './paths';
 
 function describe(s: FileSummary): string {
   switch (s.kind) {
@@ -32,14 +34,33 @@ function describe(s: FileSummary): string {
   }
 }
 
-async function main(): Promise<number> {
-  const file = process.argv[2];
-  if (!file) {
-    console.error('usage: tsx src/cli/inspect.ts <file.h5>');
+/** Why a path cannot be opened as a file, or null when it is a readable regular file. */
+export function pathProblem(path: string): string | null {
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) return 'is a directory, expected an HDF5 file';
+    if (!st.isFile()) return 'is not a regular file';
+    return null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? (e as Error).message})`;
+  }
+}
+
+export async function inspectCommand(argv: string[]): Promise<number> {
+  const { positional } = parseArgs(argv, {});
+  if (positional.length !== 1) {
+    console.error('usage: physml inspect <file.h5>');
     return 2;
   }
+  const path = userPath(positional[0]);
+  const problem = pathProblem(path);
+  if (problem) {
+    console.error(`inspect: ${path}: ${problem}`);
+    return 1;
+  }
   try {
-    const src = await openNodeH5(file);
+    const src = await openNodeH5(path);
     try {
       const tree = buildTree(src);
       console.log(formatTree(tree));
@@ -52,12 +73,8 @@ async function main(): Promise<number> {
     }
     return 0;
   } catch (e) {
-    if (e instanceof DataFileError) {
-      console.error(`error [${e.code}]: ${e.message}`);
-      return 1;
-    }
-    throw e;
+    if (e instanceof DataFileError) console.error(`inspect: ${path}: error [${e.code}]: ${e.message}`);
+    else console.error(`inspect: ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
   }
 }
-
-process.exitCode = await main();

@@ -1,0 +1,58 @@
+/**
+ * `physml export (RUN.json | DIR) --format onnx|safetensors --out FILE [--weights W]`:
+ * builds the run's model (with its data, which can decide input widths), loads the weights
+ * with the strict check and writes them or the ONNX model, without training. A run
+ * directory brings its run.json and, unless --weights says otherwise, weights.safetensors.
+ */
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeSafetensors } from '../export/safetensors';
+import { parseArgs, UsageError } from './args';
+import { buildRun, checkGpuErrors, loadWeights, runStateDict } from './build';
+import { userPath } from './paths';
+import { readRunFile } from './runFile';
+
+const USAGE = 'usage: physml export (RUN.json | DIR) --format onnx|safetensors --out FILE [--weights W.safetensors]';
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export async function exportCommand(argv: string[]): Promise<number> {
+  const { positional, options } = parseArgs(argv, { format: 'string', out: 'string', weights: 'string' });
+  if (positional.length !== 1) throw new UsageError(USAGE);
+  const format = options.format;
+  if (format !== 'onnx' && format !== 'safetensors') throw new UsageError(`--format must be onnx or safetensors${format ? `, got "${format}"` : ''}`);
+  if (options.out === undefined) throw new UsageError(`--out FILE is required (${USAGE})`);
+  const src = userPath(positional[0]);
+  const fromDir = isDirectory(src);
+  const rc = readRunFile(fromDir ? join(src, 'run.json') : src);
+  const weights = options.weights !== undefined ? userPath(options.weights as string) : fromDir ? join(src, 'weights.safetensors') : null;
+  if (!weights) throw new UsageError(`--weights W.safetensors is required when exporting from a RUN.json (a run directory brings its own)`);
+  const out = userPath(options.out as string);
+
+  const { engine, run } = await buildRun(rc, log);
+  try {
+    const report = loadWeights(run, rc.task, weights);
+    log(`loaded ${report.loaded} tensors from ${weights}`);
+    let bytes: Uint8Array;
+    if (format === 'onnx') {
+      if (!run.exportOnnx) throw new Error(`the task ${rc.task} cannot export ONNX yet`);
+      bytes = await run.exportOnnx();
+      if (run.lastOnnxCheck) log(run.lastOnnxCheck);
+    } else {
+      bytes = encodeSafetensors(await runStateDict(run, rc.task, log), { task: rc.task, format: 'pt' });
+    }
+    checkGpuErrors(engine);
+    writeFileSync(out, bytes);
+    log(`wrote ${out} (${bytes.byteLength} bytes)`);
+    return 0;
+  } finally {
+    run.dispose();
+  }
+}
