@@ -13,6 +13,7 @@ export type DataErrorCode =
   | 'bad-dtype'
   | 'out-of-range' // an index (extent, voxel id, entry) points outside its target
   | 'nan' // NaN or infinity in data
+  | 'overflow' // finite, but too large for float32 arithmetic (see values.ts)
   | 'read-failed'
   | 'bad-request'; // a caller asked for something the file does not hold
 

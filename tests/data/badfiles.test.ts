@@ -124,6 +124,13 @@ describe('corrupted larcv3 files', () => {
     expect(e.dataset).toBe('/Data/sparse2d_label_group/voxels');
     expect(e.message).toContain('row 3 (entry 0, projection 0): voxel id 4101 outside the 64×64 image');
   });
+  it('a voxel value of 3e38 (finite, but it overflows float32 arithmetic)', async () => {
+    const p = await larcv3Fixture(t.dir, 'huge.h5', smallLarcv3Spec(), mutateVoxels('cluster3d_particle_group', (dv, n) => dv.setFloat32(16 * (n - 1) + 8, 3e38, true)));
+    const e = await dataError(() => loadAll(p));
+    expect(e.code).toBe('overflow');
+    expect(e.dataset).toBe('/Data/cluster3d_particle_group/voxels');
+    expect(e.message).toMatch(/entry \d+\): value is 3/);
+  });
   it('NaN voxel value', async () => {
     const p = await larcv3Fixture(t.dir, 'nan.h5', smallLarcv3Spec(), mutateVoxels('cluster3d_particle_group', (dv, n) => dv.setFloat32(16 * (n - 1) + 8, NaN, true)));
     const e = await dataError(() => loadAll(p));
@@ -186,6 +193,18 @@ describe('corrupted SPANet files', () => {
     expect(e.code).toBe('nan');
     expect(e.dataset).toBe('/INPUTS/Momenta/pt');
     expect(e.message).toContain('event 5, object 0 is NaN');
+  });
+  it('a finite jet feature too large for float32 arithmetic (3e38)', async () => {
+    const p = await spanetFixture(t.dir, 'huge.h5', undefined, (ds) => {
+      const d = ds.find((x) => x.path === '/INPUTS/Momenta/pt')!;
+      new DataView(d.bytes.buffer, d.bytes.byteOffset).setFloat32(4 * (8 * 7 + 1), 3e38, true); // event 7, jet 1
+      return ds;
+    });
+    const e = await dataError(() => loadAll(p));
+    expect(e.code).toBe('overflow');
+    expect(e.dataset).toBe('/INPUTS/Momenta/pt');
+    expect(e.message).toMatch(/event 7, object 1 is 3\.0*\d*e\+38/);
+    expect(e.message).toContain('overflow float32');
   });
   it('missing MASK', async () => {
     const p = await spanetFixture(t.dir, 'nomask.h5', undefined, (ds) => ds.filter((x) => x.path !== '/INPUTS/Momenta/MASK'));

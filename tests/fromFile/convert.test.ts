@@ -187,4 +187,25 @@ describe('generic HDF5 hits → clustering', () => {
     expect(h.eventOffsets).toEqual(tracks.eventOffsets);
     src.close();
   });
+
+  it('a hit coordinate of 3e38 (finite, but it overflows float32 arithmetic) is refused naming file, dataset and hit', async () => {
+    const tracks = generateTrackEvents({ events: 3, minTracks: 2, maxTracks: 2, layers: 5, noiseHits: 2, seed: 9 });
+    tracks.features[tracks.width * 4] = 3e38; // hit 4, x
+    const path = join(tmp.dir, 'huge-hits.h5');
+    await writeH5NodeFile(path, jaggedHitsDatasets(tracks, ['x', 'y', 'r']));
+    const src = await openNodeH5(path);
+    const [layout] = jaggedSetsLayouts(buildTree(src));
+    let err: unknown;
+    try {
+      readJaggedHits(src, layout, '/hits/object_id');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DataFileError);
+    expect((err as DataFileError).code).toBe('overflow');
+    expect((err as Error).message).toMatch(/huge-hits\.h5/);
+    expect((err as Error).message).toMatch(/\/hits\/x/);
+    expect((err as Error).message).toMatch(/element 4/);
+    src.close();
+  });
 });

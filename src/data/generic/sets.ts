@@ -3,6 +3,7 @@
  * reader.ts) whose group may hold further 1-D columns of the same length (more features per
  * element), and any 1-D numeric dataset with one value per set as a training target.
  */
+import { SAFE_VALUES, unsafeValue } from '../values';
 import { DataFileError } from '../errors';
 import { toFloat64 } from '../h5/decode';
 import type { H5Source } from '../h5/source';
@@ -121,8 +122,9 @@ function readElements(src: H5Source, l: JaggedSetsLayout, paths: string[]): { va
       throw new DataFileError({ code: 'bad-shape', file: src.fileName, dataset: paths[c], problem: `${col.length} values`, expected: `${n} values, one per element like ${paths[0]}` });
     }
     for (let i = 0; i < n; i++) {
-      if (!Number.isFinite(col[i])) {
-        throw new DataFileError({ code: 'nan', file: src.fileName, dataset: paths[c], problem: `value ${col[i]} at element ${i}`, expected: 'finite numbers' });
+      const bad = unsafeValue(col[i]);
+      if (bad) {
+        throw new DataFileError({ code: bad, file: src.fileName, dataset: paths[c], problem: `value ${col[i]} at element ${i}`, expected: SAFE_VALUES });
       }
       values[i * width + c] = col[i];
     }

@@ -1,3 +1,4 @@
+import { SAFE_VALUES, unsafeValue } from '../values';
 import { DataFileError } from '../errors';
 import type { H5Source } from '../h5/source';
 import type { RaggedF32 } from '../ragged';
@@ -242,8 +243,9 @@ export class Larcv3Reader {
         problem: `row ${row} (entry ${entry}, projection ${meta.projectionId}): voxel id ${id} outside the ${meta.numberOfVoxels.join('×')} image`,
         expected: `id < ${total}`,
       });
-    if (!opts.allowNaN && !Number.isFinite(v))
-      throw new DataFileError({ code: 'nan', file: this.fileName, dataset: `${g}/voxels`, problem: `row ${row} (entry ${entry}): value is ${v}`, expected: 'finite values' });
+    const bad = opts.allowNaN ? null : unsafeValue(v);
+    if (bad)
+      throw new DataFileError({ code: bad, file: this.fileName, dataset: `${g}/voxels`, problem: `row ${row} (entry ${entry}): value is ${v}`, expected: SAFE_VALUES });
   }
 
   readClusters(type: 'cluster2d' | 'cluster3d', producer: string, range: EntryRange, opts: ReadOptions = {}): ClusterEntries {
@@ -359,9 +361,11 @@ export class Larcv3Reader {
           const f = ie['first']![r]! - w.lo;
           const img = pix.subarray(f, f + n);
           if (!opts.allowNaN) {
-            for (let k = 0; k < n; k++)
-              if (!Number.isFinite(img[k]!))
-                throw new DataFileError({ code: 'nan', file: this.fileName, dataset: `${g}/images`, problem: `element ${w.lo + f + k} (entry ${range.start + e}) is ${img[k]}`, expected: 'finite values' });
+            for (let k = 0; k < n; k++) {
+              const bad = unsafeValue(img[k]!);
+              if (bad)
+                throw new DataFileError({ code: bad, file: this.fileName, dataset: `${g}/images`, problem: `element ${w.lo + f + k} (entry ${range.start + e}) is ${img[k]}`, expected: SAFE_VALUES });
+            }
           }
           values.set(img, o);
           o += n;

@@ -1,3 +1,4 @@
+import { SAFE_VALUES, unsafeValue } from '../values';
 import { DataFileError } from '../errors';
 import type { H5Source } from '../h5/source';
 import { isNumeric, joinPath } from '../h5/types';
@@ -157,8 +158,9 @@ export function readSpanetEvents(src: H5Source, range?: { start: number; end: nu
         for (let j = 0; j < L; j++) {
           if (mask && !mask[e * L + j]) continue;
           const v = col[e * L + j]!;
-          if (!Number.isFinite(v))
-            throw new DataFileError({ code: 'nan', file: f, dataset: `${g}/${feat}`, problem: `event ${r.start + e}${mask ? `, object ${j}` : ''} is ${v}`, expected: 'finite values where MASK is true' });
+          const bad = unsafeValue(v);
+          if (bad)
+            throw new DataFileError({ code: bad, file: f, dataset: `${g}/${feat}`, problem: `event ${r.start + e}${mask ? `, object ${j}` : ''} is ${v}`, expected: `${SAFE_VALUES} where MASK is true` });
           values[o * W + fi] = v;
           position[o] = j;
           o++;
