@@ -2,14 +2,16 @@ import { useMemo } from 'react';
 import { useTrainStore } from '../../state/trainStore';
 import type { EvalFigure } from '../../tasks/types';
 import { Plot } from '../plots/Plot';
+import { finiteRange } from '../plots/range';
 
 function FigurePlot({ fig }: { fig: EvalFigure }) {
   const data = useMemo(() => {
     if (fig.kind === 'scatter') {
       const points = { x: fig.x, y: fig.y, mode: 'markers', type: 'scattergl', marker: { size: 4, opacity: 0.7, color: fig.color, colorscale: 'Portland' }, name: 'test set' };
       if (!fig.diagonal) return [points];
-      const lo = Math.min(...(fig.x ?? []), ...(fig.y ?? []));
-      const hi = Math.max(...(fig.x ?? []), ...(fig.y ?? []));
+      const range = finiteRange(fig.x, fig.y);
+      if (!range) return [points];
+      const [lo, hi] = range;
       return [points, { x: [lo, hi], y: [lo, hi], mode: 'lines', line: { dash: 'dot', color: '#888' }, name: 'y = x' }];
     }
     return [{ z: fig.z, type: 'heatmap', colorscale: 'Viridis', showscale: fig.kind === 'heatmap' }];
