@@ -7,6 +7,7 @@ import { batchedRowDot, symmetrize, tripletContraction } from '../tensor/ops/sym
 import type { Tensor } from '../tensor/tensor';
 import { Linear } from './linear';
 import { Mlp } from './mlp';
+import { Module, ModuleList } from './module';
 import { LayerNorm, TransformerEncoderLayer } from './transformer';
 
 export interface SpanetModelConfig {
@@ -41,16 +42,17 @@ export interface SpanetOutputs {
   classLogits: Tensor<'f32'>[];
 }
 
-/** One particle's symmetric tensor attention: a jet projection and a rank-k weight tensor. */
-export class AssignmentHead {
+/** One particle's symmetric tensor attention: a jet projection `proj` and a rank-k `weight` [D, …, D]. */
+export class AssignmentHead extends Module {
   readonly proj: Linear;
   readonly weight: Tensor<'f32'>;
 
   constructor(engine: Engine, width: number, readonly dim: number, readonly k: number, readonly perms: number[][], rand: () => number) {
-    this.proj = new Linear(engine, width, dim, 'none', rand);
+    super(engine);
+    this.proj = this.registerModule('proj', new Linear(engine, width, dim, 'none', rand));
     // Scores are sums of dim^k terms: this scale keeps their spread O(1) at initialisation.
     const bound = Math.sqrt(3 / dim ** k);
-    this.weight = engine.parameter(Float32Array.from({ length: dim ** k }, () => (2 * rand() - 1) * bound), Array(k).fill(dim));
+    this.weight = this.parameter('weight', Float32Array.from({ length: dim ** k }, () => (2 * rand() - 1) * bound), Array(k).fill(dim));
   }
 
   /** jets [B*N, W] → assignment logits [B, N^k], symmetric under `perms`. */
@@ -69,40 +71,41 @@ export class AssignmentHead {
     const v = reshape(batchedRowDot(u, x3), [B, N, D, N]);
     return reshape(tripletContraction(v, x3), [B, N * N * N]);
   }
-
-  parameters(): Tensor<'f32'>[] {
-    return [...this.proj.parameters(), this.weight];
-  }
 }
 
 /**
  * SPANet-style jet-parton assignment network: per-token embedding, a transformer encoder
  * over jets plus an event token (which carries the global inputs), one symmetric tensor
  * attention head per particle, and detection / regression / classification heads read
- * from the event token.
+ * from the event token. State-dict names: `embed.{i}`, `encoder.{l}.{ln1,qkv,proj,ln2,ff1,ff2}`,
+ * `final_norm`, `assignment.{particle}.{proj,weight}`, `detection`, `regression.layers.{i}`,
+ * `classification.{i}` (Linear weights [out, in], layer norms `weight`/`bias`).
  */
-export class SpanetModel {
-  readonly embed: Linear[];
-  readonly encoder: TransformerEncoderLayer[];
+export class SpanetModel extends Module {
+  readonly embed: ModuleList<Linear>;
+  readonly encoder: ModuleList<TransformerEncoderLayer>;
   readonly finalNorm: LayerNorm;
   readonly assignment: AssignmentHead[];
   readonly detection: Linear;
   readonly regression: Mlp | null;
-  readonly classifiers: Linear[];
+  readonly classifiers: ModuleList<Linear>;
 
   constructor(engine: Engine, readonly config: SpanetModelConfig, rand: () => number) {
+    super(engine);
     const { tokenWidth, width: W } = config;
-    this.embed = [new Linear(engine, tokenWidth, W, 'gelu', rand), new Linear(engine, W, W, 'gelu', rand)];
-    this.encoder = Array.from({ length: config.layers }, () => new TransformerEncoderLayer(engine, W, config.heads, config.ffWidth, rand));
-    this.finalNorm = new LayerNorm(engine, W);
-    this.assignment = config.particles.map((p) => new AssignmentHead(engine, W, config.assignDim, p.k, p.perms, rand));
-    this.detection = new Linear(engine, W, 2 * config.particles.length, 'none', rand);
-    this.regression = config.regressions ? new Mlp(engine, { sizes: [W, W, config.regressions], activation: 'gelu' }, rand) : null;
-    this.classifiers = config.classCounts.map((c) => new Linear(engine, W, c, 'none', rand));
+    this.embed = this.registerModule('embed', new ModuleList(engine, [new Linear(engine, tokenWidth, W, 'gelu', rand), new Linear(engine, W, W, 'gelu', rand)]));
+    this.encoder = this.registerModule('encoder', new ModuleList(engine, Array.from({ length: config.layers }, () => new TransformerEncoderLayer(engine, W, config.heads, config.ffWidth, rand))));
+    this.finalNorm = this.registerModule('final_norm', new LayerNorm(engine, W));
+    // Heads are keyed by particle name, as SPANet's outputs are.
+    const heads = this.registerModule('assignment', new Module(engine));
+    this.assignment = config.particles.map((p) => heads.registerModule(p.name, new AssignmentHead(engine, W, config.assignDim, p.k, p.perms, rand)));
+    this.detection = this.registerModule('detection', new Linear(engine, W, 2 * config.particles.length, 'none', rand));
+    this.regression = this.registerModule('regression', config.regressions ? new Mlp(engine, { sizes: [W, W, config.regressions], activation: 'gelu' }, rand) : null);
+    this.classifiers = this.registerModule('classification', new ModuleList(engine, config.classCounts.map((c) => new Linear(engine, W, c, 'none', rand))));
   }
 
   forward(inp: SpanetInputs, B: number, N: number): SpanetOutputs {
-    let h = this.embed.reduce((x, l) => l.forward(x), inp.tokens);
+    let h = this.embed.items.reduce((x, l) => l.forward(x), inp.tokens);
     for (const layer of this.encoder) h = layer.forward(h, inp.attnMask, { B, N });
     h = this.finalNorm.forward(h);
     const jets = sliceRows(h, 0, B * N);
@@ -113,41 +116,7 @@ export class SpanetModel {
       logProbs,
       detectionLogits: reshape(this.detection.forward(event), [B * this.config.particles.length, 2]),
       regression: this.regression ? this.regression.forward(event) : null,
-      classLogits: this.classifiers.map((c) => c.forward(event)),
+      classLogits: this.classifiers.items.map((c) => c.forward(event)),
     };
-  }
-
-  parameters(): Tensor<'f32'>[] {
-    return [
-      ...this.embed.flatMap((l) => l.parameters()),
-      ...this.encoder.flatMap((l) => l.parameters()),
-      ...this.finalNorm.parameters(),
-      ...this.assignment.flatMap((a) => a.parameters()),
-      ...this.detection.parameters(),
-      ...(this.regression?.parameters() ?? []),
-      ...this.classifiers.flatMap((c) => c.parameters()),
-    ];
-  }
-
-  /** Every parameter under a stable name (safetensors, ONNX initialisers). */
-  namedParameters(): [string, Tensor<'f32'>][] {
-    const out: [string, Tensor<'f32'>][] = [];
-    const lin = (name: string, l: Linear) => out.push([`${name}.weight`, l.weight], [`${name}.bias`, l.bias]);
-    const ln = (name: string, l: LayerNorm) => out.push([`${name}.gamma`, l.gamma], [`${name}.beta`, l.beta]);
-    this.embed.forEach((l, i) => lin(`embed.${i}`, l));
-    this.encoder.forEach((l, i) => {
-      ln(`encoder.${i}.ln1`, l.ln1); lin(`encoder.${i}.qkv`, l.qkv); lin(`encoder.${i}.proj`, l.proj);
-      ln(`encoder.${i}.ln2`, l.ln2); lin(`encoder.${i}.ff1`, l.ff1); lin(`encoder.${i}.ff2`, l.ff2);
-    });
-    ln('final_norm', this.finalNorm);
-    this.assignment.forEach((a, i) => {
-      const name = this.config.particles[i].name;
-      lin(`assignment.${name}.proj`, a.proj);
-      out.push([`assignment.${name}.weight`, a.weight]);
-    });
-    lin('detection', this.detection);
-    this.regression?.layers.forEach((l, i) => lin(`regression.${i}`, l));
-    this.classifiers.forEach((c, i) => lin(`classification.${i}`, c));
-    return out;
   }
 }

@@ -8,6 +8,7 @@ import { reshape } from '../tensor/ops/reshape';
 import { upsampleNearest } from '../tensor/ops/upsample';
 import type { Tensor } from '../tensor/tensor';
 import { heUniform } from './init';
+import { Module, ModuleList } from './module';
 
 /**
  * U-ResNet for multi-plane segmentation, configured like CosmicTagger's uresnet2D: an initial
@@ -56,81 +57,98 @@ export interface UResNetModules {
   deepest: Deepest;
 }
 
-/** Named parameters in creation order (for export and the optimiser). */
-class ParamStore {
-  readonly entries: [string, T][] = [];
-  constructor(readonly engine: Engine, readonly rand: () => number) {}
-  add(name: string, data: Float32Array, shape: number[]): T {
-    const t = this.engine.parameter(data, shape);
-    this.entries.push([name, t]);
-    return t;
+/** Square-kernel convolution, weight [out, in, k, k] as torch.nn.Conv2d. */
+export class Conv2d extends Module {
+  readonly weight: T;
+  readonly bias: T | null;
+  constructor(engine: Engine, inC: number, outC: number, readonly k: number, bias: boolean, rand: () => number) {
+    super(engine);
+    this.weight = this.parameter('weight', heUniform(inC * k * k, outC, rand), [outC, inC, k, k]);
+    this.bias = bias ? this.parameter('bias', new Float32Array(outC), [outC]) : this.registerParameter('bias', null);
+  }
+}
+
+/** Per image and channel normalisation with a learned scale and shift (torch.nn.InstanceNorm2d(affine=True)). */
+export class InstanceNorm2d extends Module {
+  readonly weight: T;
+  readonly bias: T;
+  constructor(engine: Engine, channels: number) {
+    super(engine);
+    this.weight = this.parameter('weight', new Float32Array(channels).fill(1), [channels]);
+    this.bias = this.parameter('bias', new Float32Array(channels), [channels]);
   }
 }
 
 /** conv → (norm) → (ReLU); square kernel, "same" padding unless strided. */
-export class ConvBlock {
-  readonly weight: T;
-  readonly bias: T | null;
-  readonly gamma: T | null;
-  readonly beta: T | null;
+export class ConvBlock extends Module {
+  readonly conv: Conv2d;
+  readonly norm: InstanceNorm2d | null;
   readonly stride: number;
   readonly pad: number;
   readonly activation: boolean;
 
-  constructor(ps: ParamStore, readonly name: string, inC: number, readonly outC: number, readonly k: number, cfg: UResNetConfig, opts: { stride?: number; activation?: boolean } = {}) {
+  constructor(engine: Engine, rand: () => number, inC: number, readonly outC: number, readonly k: number, cfg: UResNetConfig, opts: { stride?: number; activation?: boolean } = {}) {
+    super(engine);
     this.stride = opts.stride ?? 1;
     this.pad = this.stride === 1 ? (k - 1) / 2 : 0;
     this.activation = opts.activation ?? true;
-    this.weight = ps.add(`${name}.conv.weight`, heUniform(inC * k * k, outC, ps.rand), [outC, inC, k, k]);
-    this.bias = cfg.bias ? ps.add(`${name}.conv.bias`, new Float32Array(outC), [outC]) : null;
-    const norm = cfg.normalization === 'instance';
-    this.gamma = norm ? ps.add(`${name}.norm.weight`, new Float32Array(outC).fill(1), [outC]) : null;
-    this.beta = norm ? ps.add(`${name}.norm.bias`, new Float32Array(outC), [outC]) : null;
+    this.conv = this.registerModule('conv', new Conv2d(engine, inC, outC, k, cfg.bias, rand));
+    this.norm = this.registerModule('norm', cfg.normalization === 'instance' ? new InstanceNorm2d(engine, outC) : null);
   }
 
+  // Shorthands for walkers (ONNX, the tfjs twin of the benchmark).
+  get weight(): T { return this.conv.weight; }
+  get bias(): T | null { return this.conv.bias; }
+  get gamma(): T | null { return this.norm?.weight ?? null; }
+  get beta(): T | null { return this.norm?.bias ?? null; }
+
   forward(x: T): T {
-    let y = conv2d(x, this.weight, this.bias ?? undefined, { stride: this.stride, pad: this.pad });
-    if (this.gamma && this.beta) y = instanceNorm(y, this.gamma, this.beta);
+    let y = conv2d(x, this.conv.weight, this.conv.bias ?? undefined, { stride: this.stride, pad: this.pad });
+    if (this.norm) y = instanceNorm(y, this.norm.weight, this.norm.bias);
     return this.activation ? relu(y) : y;
   }
 }
 
 /** relu(block₂(block₁(x)) + x), block₂ without activation. */
-export class ResidualBlock {
+export class ResidualBlock extends Module {
   readonly a: ConvBlock;
   readonly b: ConvBlock;
-  constructor(ps: ParamStore, name: string, ch: number, k: number, cfg: UResNetConfig) {
-    this.a = new ConvBlock(ps, `${name}.a`, ch, ch, k, cfg);
-    this.b = new ConvBlock(ps, `${name}.b`, ch, ch, k, cfg, { activation: false });
+  constructor(engine: Engine, rand: () => number, ch: number, k: number, cfg: UResNetConfig) {
+    super(engine);
+    this.a = this.registerModule('a', new ConvBlock(engine, rand, ch, ch, k, cfg));
+    this.b = this.registerModule('b', new ConvBlock(engine, rand, ch, ch, k, cfg, { activation: false }));
   }
   forward(x: T): T {
     return relu(add(this.b.forward(this.a.forward(x)), x));
   }
 }
 
-export class BlockSeries {
-  readonly blocks: (ConvBlock | ResidualBlock)[] = [];
-  constructor(ps: ParamStore, name: string, ch: number, n: number, k: number, cfg: UResNetConfig) {
-    for (let i = 0; i < n; i++) {
-      this.blocks.push(cfg.residual ? new ResidualBlock(ps, `${name}.${i}`, ch, k, cfg) : new ConvBlock(ps, `${name}.${i}`, ch, ch, k, cfg));
-    }
+/** Blocks named 0, 1, … applied in order. */
+export class BlockSeries extends ModuleList<ConvBlock | ResidualBlock> {
+  constructor(engine: Engine, rand: () => number, ch: number, n: number, k: number, cfg: UResNetConfig) {
+    super(engine);
+    for (let i = 0; i < n; i++) this.append(cfg.residual ? new ResidualBlock(engine, rand, ch, k, cfg) : new ConvBlock(engine, rand, ch, ch, k, cfg));
+  }
+  get blocks(): (ConvBlock | ResidualBlock)[] {
+    return this.items;
   }
   forward(x: T): T {
-    for (const b of this.blocks) x = b.forward(x);
+    for (const b of this.items) x = b.forward(x);
     return x;
   }
 }
 
 /** The bottom of the U: planes joined (or not), 1×1 bottleneck, blocks, 1×1 back. */
-export class Deepest {
+export class Deepest extends Module {
   readonly down: ConvBlock;
   readonly blocks: BlockSeries;
   readonly up: ConvBlock;
-  constructor(ps: ParamStore, name: string, readonly ch: number, readonly cfg: UResNetConfig) {
+  constructor(engine: Engine, rand: () => number, readonly ch: number, readonly cfg: UResNetConfig) {
+    super(engine);
     const width = cfg.joinPlanes ? cfg.planes * ch : ch;
-    this.down = new ConvBlock(ps, `${name}.bottleneck`, width, cfg.bottleneckDeepest, 1, cfg);
-    this.blocks = new BlockSeries(ps, `${name}.blocks`, cfg.bottleneckDeepest, cfg.blocksDeepest, cfg.filterSizeDeepest, cfg);
-    this.up = new ConvBlock(ps, `${name}.unbottleneck`, cfg.bottleneckDeepest, width, 1, cfg);
+    this.down = this.registerModule('bottleneck', new ConvBlock(engine, rand, width, cfg.bottleneckDeepest, 1, cfg));
+    this.blocks = this.registerModule('blocks', new BlockSeries(engine, rand, cfg.bottleneckDeepest, cfg.blocksDeepest, cfg.filterSizeDeepest, cfg));
+    this.up = this.registerModule('unbottleneck', new ConvBlock(engine, rand, cfg.bottleneckDeepest, width, 1, cfg));
   }
   forward(x: T): T {
     const [N, C, h, w] = x.shape;
@@ -141,7 +159,8 @@ export class Deepest {
   }
 }
 
-export class Level {
+/** One level of the U; its children are named down, downsample, inner | deepest, upsample, merge, up. */
+export class Level extends Module {
   readonly downBlocks: BlockSeries;
   readonly downsample: ConvBlock;
   readonly inner: Level | Deepest;
@@ -149,16 +168,19 @@ export class Level {
   readonly merge: ConvBlock | null;
   readonly upBlocks: BlockSeries;
 
-  constructor(ps: ParamStore, name: string, readonly depth: number, ch: number, readonly cfg: UResNetConfig) {
+  constructor(engine: Engine, rand: () => number, readonly depth: number, ch: number, readonly cfg: UResNetConfig) {
+    super(engine);
     const next = cfg.growth === 'multiplicative' ? 2 * ch : ch + cfg.initialFilters;
-    this.downBlocks = new BlockSeries(ps, `${name}.down`, ch, cfg.blocksPerLayer, 3, cfg);
-    this.downsample = cfg.downsampling === 'convolutional'
-      ? new ConvBlock(ps, `${name}.downsample`, ch, next, 2, cfg, { stride: 2 })
-      : new ConvBlock(ps, `${name}.downsample`, ch, next, 1, cfg); // after a 2×2 max pool
-    this.inner = depth > 1 ? new Level(ps, `${name}.inner`, depth - 1, next, cfg) : new Deepest(ps, `${name}.deepest`, next, cfg);
-    this.upsample = new ConvBlock(ps, `${name}.upsample`, next, ch, 1, cfg); // after ×2 nearest upsampling
-    this.merge = cfg.connections === 'concat' ? new ConvBlock(ps, `${name}.merge`, 2 * ch, ch, 1, cfg) : null;
-    this.upBlocks = new BlockSeries(ps, `${name}.up`, ch, cfg.blocksPerLayer, 3, cfg);
+    this.downBlocks = this.registerModule('down', new BlockSeries(engine, rand, ch, cfg.blocksPerLayer, 3, cfg));
+    this.downsample = this.registerModule('downsample', cfg.downsampling === 'convolutional'
+      ? new ConvBlock(engine, rand, ch, next, 2, cfg, { stride: 2 })
+      : new ConvBlock(engine, rand, ch, next, 1, cfg)); // after a 2×2 max pool
+    this.inner = depth > 1
+      ? this.registerModule('inner', new Level(engine, rand, depth - 1, next, cfg))
+      : this.registerModule('deepest', new Deepest(engine, rand, next, cfg));
+    this.upsample = this.registerModule('upsample', new ConvBlock(engine, rand, next, ch, 1, cfg)); // after ×2 nearest upsampling
+    this.merge = this.registerModule('merge', cfg.connections === 'concat' ? new ConvBlock(engine, rand, 2 * ch, ch, 1, cfg) : null);
+    this.upBlocks = this.registerModule('up', new BlockSeries(engine, rand, ch, cfg.blocksPerLayer, 3, cfg));
   }
 
   forward(x: T): T {
@@ -173,22 +195,27 @@ export class Level {
   }
 }
 
-export class UResNet {
-  private store: ParamStore;
+/**
+ * State-dict names follow the module tree: `initial.conv.weight`, `core.down.0.a.norm.bias`,
+ * `core.inner.deepest.bottleneck.conv.weight`, `final.0.b.conv.weight`, `classifier.conv.bias`.
+ * With depth 0 the deepest block sits at `core.deepest` (as deeper nets name it under a level).
+ */
+export class UResNet extends Module {
   readonly initial: ConvBlock;
   readonly core: Level | Deepest;
   readonly final: BlockSeries;
   readonly classifier: ConvBlock;
 
   constructor(engine: Engine, readonly cfg: UResNetConfig, rand: () => number) {
+    super(engine);
     if (cfg.depth < 0 || !Number.isInteger(cfg.depth)) throw new Error(`U-ResNet depth ${cfg.depth} must be a whole number ≥ 0`);
     if (cfg.filterSizeDeepest % 2 !== 1) throw new Error('the deepest filter size must be odd');
-    this.store = new ParamStore(engine, rand);
     const F = cfg.initialFilters;
-    this.initial = new ConvBlock(this.store, 'initial', 1, F, 5, cfg);
-    this.core = cfg.depth > 0 ? new Level(this.store, 'core', cfg.depth, F, cfg) : new Deepest(this.store, 'core.deepest', F, cfg);
-    this.final = new BlockSeries(this.store, 'final', F, cfg.blocksFinal, 3, cfg);
-    this.classifier = new ConvBlock(this.store, 'classifier', F, cfg.classes, 1, { ...cfg, normalization: 'none', bias: true }, { activation: false });
+    this.initial = this.registerModule('initial', new ConvBlock(engine, rand, 1, F, 5, cfg));
+    if (cfg.depth > 0) this.core = this.registerModule('core', new Level(engine, rand, cfg.depth, F, cfg));
+    else this.core = this.registerModule('core', new Module(engine)).registerModule('deepest', new Deepest(engine, rand, F, cfg));
+    this.final = this.registerModule('final', new BlockSeries(engine, rand, F, cfg.blocksFinal, 3, cfg));
+    this.classifier = this.registerModule('classifier', new ConvBlock(engine, rand, F, cfg.classes, 1, { ...cfg, normalization: 'none', bias: true }, { activation: false }));
   }
 
   /** x [B·P, 1, H, W] → logits [B·P, classes, H, W]; H and W divisible by 2^depth. */
@@ -198,21 +225,5 @@ export class UResNet {
     if (H % m || W % m) throw new Error(`U-ResNet of depth ${this.cfg.depth} needs image sides divisible by ${m}, got ${H}×${W}`);
     if (N % this.cfg.planes) throw new Error(`${N} images are not whole events of ${this.cfg.planes} planes`);
     return this.classifier.forward(this.final.forward(this.core.forward(this.initial.forward(x))));
-  }
-
-  parameters(): T[] {
-    return this.store.entries.map(([, t]) => t);
-  }
-
-  namedParameters(): [string, T][] {
-    return this.store.entries;
-  }
-
-  parameterCount(): number {
-    return this.parameters().reduce((a, t) => a + t.size, 0);
-  }
-
-  dispose(): void {
-    for (const t of this.parameters()) t.dispose();
   }
 }

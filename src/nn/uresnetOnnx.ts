@@ -1,5 +1,6 @@
 import { attr, OnnxGraphBuilder } from '../export/onnx';
 import type { Tensor } from '../tensor/tensor';
+import type { Module } from './module';
 import { ConvBlock, UResNet, type UResNetModules } from './uresnet';
 
 type Weights = Map<Tensor, Float32Array>;
@@ -14,17 +15,20 @@ export async function uresnetToOnnx(model: UResNet, height: number, width: numbe
   const weights: Weights = new Map();
   for (const [, t] of model.namedParameters()) weights.set(t, await t.read());
   const names = new Map<Tensor, string>(model.namedParameters().map(([n, t]) => [t, n]));
+  // Node names are the blocks' module paths, as the initialisers are the parameters' names.
+  const paths = new Map<Module, string>([...model.namedModules()].map(([n, m]) => [m, n]));
   const b = new OnnxGraphBuilder('uresnet', 'U-ResNet segmentation of wire-plane images (cosmic tagging)');
   const param = (t: Tensor) => b.floats(names.get(t)!, weights.get(t)!, [...t.shape]);
   const cfg = model.cfg;
 
   const conv = (x: string, c: ConvBlock): string => {
+    const path = paths.get(c)!;
     const inputs = [x, param(c.weight)];
     if (c.bias) inputs.push(param(c.bias));
     let y = b.node('Conv', inputs, {
       kernel_shape: attr.ints([c.k, c.k]), strides: attr.ints([c.stride, c.stride]), pads: attr.ints([c.pad, c.pad, c.pad, c.pad]),
-    }, `${c.name}.conv`);
-    if (c.gamma && c.beta) y = b.node('InstanceNormalization', [y, param(c.gamma), param(c.beta)], { epsilon: attr.float(1e-5) }, `${c.name}.norm`);
+    }, `${path}.conv`);
+    if (c.gamma && c.beta) y = b.node('InstanceNormalization', [y, param(c.gamma), param(c.beta)], { epsilon: attr.float(1e-5) }, `${path}.norm`);
     return c.activation ? b.node('Relu', [y]) : y;
   };
   const series = (x: string, blocks: UResNetModules['series']): string => {

@@ -28,12 +28,13 @@ describe('symmetric tensor attention head (composed ops)', () => {
     const out = e.scope(() => head.forward(e.fromArray(Float32Array.from(jetsHost), [B * N, W]), B, N));
     const got = await out.read();
     out.dispose();
-    const [pw, pb, w] = await Promise.all([head.proj.weight.read(), head.proj.bias.read(), head.weight.read()]);
+    expect(head.proj.bias).not.toBeNull();
+    const [pw, pb, w] = await Promise.all([head.proj.weight.read(), head.proj.bias!.read(), head.weight.read()]);
     const ws = symmetrizeRef({ data: Float64Array.from(w), shape: Array(k).fill(D) }, { k, perms }).data;
     const x = new Float64Array(B * N * D);
     for (let r = 0; r < B * N; r++) for (let d = 0; d < D; d++) {
       let s = pb[d];
-      for (let c = 0; c < W; c++) s += jetsHost[r * W + c] * pw[c * D + d];
+      for (let c = 0; c < W; c++) s += jetsHost[r * W + c] * pw[d * W + c]; // weight [out, in]
       x[r * D + d] = s;
     }
     const want: number[] = [];
@@ -52,7 +53,7 @@ describe('symmetric tensor attention head (composed ops)', () => {
     // f32 sums of D^k ≤ 27 terms: ~1e-6 relative to the largest score.
     expectClose(got, want, 1e-4, 1e-5 * Math.max(...want.map(Math.abs)), `k=${k} head`);
     if (k >= 2) expect(got[1]).toBeCloseTo(got[N], 5); // (0,1,...) and (1,0,...) tie: q1 ↔ q2
-    for (const p of head.parameters()) p.dispose();
+    head.dispose();
   });
 });
 

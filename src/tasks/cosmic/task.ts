@@ -2,9 +2,7 @@ import { seededRandom } from '../../nn/init';
 import { UResNet, type UResNetConfig } from '../../nn/uresnet';
 import { uresnetToOnnx } from '../../nn/uresnetOnnx';
 import { maxAbsDifference, runOnnx } from '../../export/verifyOnnx';
-import { readNamedWeights } from '../../nn/namedWeights';
-
-const ONNX_TOLERANCE = 1e-3;
+import { moduleWeights } from '../../nn/namedWeights';
 import { BALANCE_SCHEMES, segmentationCrossEntropy, type BalanceScheme } from '../../losses/segmentation';
 import type { Engine } from '../../tensor/engine';
 import type { Tensor } from '../../tensor/tensor';
@@ -40,6 +38,7 @@ export interface CosmicConfig extends Record<string, number | string | boolean> 
 }
 
 const CLASSES = 3;
+const ONNX_TOLERANCE = 1e-3;
 const FOREGROUND = ['cosmic', 'neutrino'];
 
 export const cosmicTaggingTask: TaskDefinition<CosmicConfig> = {
@@ -180,7 +179,7 @@ export class CosmicTaggingRun implements TaskRun {
   }
 
   namedWeights() {
-    return readNamedWeights(this.model.namedParameters());
+    return moduleWeights(this.model);
   }
 
   lastOnnxCheck: string | null = null;

@@ -1,4 +1,5 @@
 import { addActivation, addDense, attr, OnnxGraphBuilder as Builder } from '../../export/onnx';
+import { transpose2d } from '../../nn/linear';
 import { symmetrizeRef } from '../../tensor/reference/symmetric';
 import { LOG_ZERO } from '../../tensor/reference/softmax';
 import type { EventSpec } from './eventSpec';
@@ -14,7 +15,7 @@ export interface SpanetExportModel {
   heads: number;
   assignDim: number;
   classCounts: number[];
-  /** SpanetModel.namedParameters(), read back */
+  /** The float entries of SpanetModel's state dict (Linear weights [out, in]), read back */
   weights: Record<string, Weight>;
 }
 
@@ -55,10 +56,16 @@ export function buildSpanetOnnx(m: SpanetExportModel, opts: SpanetExportOptions 
   const i64 = (name: string, v: number[]) => b.int64s(name, v);
   const scalarI64 = (name: string, v: number) => b.initializer(name, { dtype: 'int64', dims: [], data: [v] });
   const unsq = (x: string, axes: number[]) => b.node('Unsqueeze', [x, i64('axes', axes)]);
+  /** A Linear's weight as MatMul takes it on [.., in] inputs: [in, out], the state dict's transpose. */
+  const inOut = (name: string): Weight => {
+    const t = w(`${name}.weight`);
+    const [out, inp] = t.shape;
+    return { shape: [inp, out], data: transpose2d(t.data, out, inp) };
+  };
   const linear = (x: string, name: string, act: 'none' | 'gelu' = 'none') =>
-    addActivation(b, b.node('Add', [b.node('MatMul', [x, f(`${name}.weight`, w(`${name}.weight`))]), f(`${name}.bias`, w(`${name}.bias`))]), act);
+    addActivation(b, b.node('Add', [b.node('MatMul', [x, f(`${name}.weight_t`, inOut(name))]), f(`${name}.bias`, w(`${name}.bias`))]), act);
   const layerNorm = (x: string, name: string) =>
-    b.node('LayerNormalization', [x, f(`${name}.gamma`, w(`${name}.gamma`)), f(`${name}.beta`, w(`${name}.beta`))], { axis: attr.int(-1), epsilon: attr.float(1e-5) });
+    b.node('LayerNormalization', [x, f(`${name}.weight`, w(`${name}.weight`)), f(`${name}.bias`, w(`${name}.bias`))], { axis: attr.int(-1), epsilon: attr.float(1e-5) });
   const logZero = b.floats('log_zero', [LOG_ZERO], []);
 
   // ---- inputs -------------------------------------------------------------------------
@@ -72,19 +79,19 @@ export function buildSpanetOnnx(m: SpanetExportModel, opts: SpanetExportOptions 
   });
 
   // ---- embedding: jets and the event token take separate slices of one weight ---------
-  const win = w('embed.0.weight');
+  const win = inOut('embed.0');
   const bin = w('embed.0.bias');
   const rows = (start: number, count: number) => ({ shape: [count, W], data: win.data.slice(start * W, (start + count) * W) });
   const biasPlusRow = (row: number) => ({ shape: [W], data: bin.data.map((v, c) => v + win.data[row * W + c]) });
   const maskF = unsq(b.node('Cast', [seqMask], { to: attr.int(1) }), [-1]);
   const xn = b.node('Mul', [b.node('Div', [b.node('Sub', [seqData, b.floats('jet_mean', data.jetNorm.mean)]), b.floats('jet_std', data.jetNorm.std)]), maskF]);
-  const jetTok = addActivation(b, b.node('Add', [b.node('MatMul', [xn, f('embed_jet.weight', rows(0, D))]), f('embed_jet.bias', biasPlusRow(D + G))]), 'gelu');
+  const jetTok = addActivation(b, b.node('Add', [b.node('MatMul', [xn, f('embed_jet.weight_t', rows(0, D))]), f('embed_jet.bias', biasPlusRow(D + G))]), 'gelu');
   const evBias = f('embed_event.bias', biasPlusRow(D + G + 1));
   let evPre: string;
   if (G > 0) {
     const g = globals.length === 1 ? globals[0] : b.node('Concat', globals, { axis: attr.int(-1) });
     const gn = b.node('Div', [b.node('Sub', [g, b.floats('global_mean', data.globalNorm.mean)]), b.floats('global_std', data.globalNorm.std)]);
-    evPre = b.node('Add', [b.node('MatMul', [gn, f('embed_event.weight', rows(D, G))]), evBias]);
+    evPre = b.node('Add', [b.node('MatMul', [gn, f('embed_event.weight_t', rows(D, G))]), evBias]);
   } else {
     // No global inputs: the event token is a learned constant, broadcast to the batch.
     const batch = b.node('Slice', [b.node('Shape', [seqData]), i64('zero', [0]), i64('one', [1])]);
@@ -168,8 +175,11 @@ export function buildSpanetOnnx(m: SpanetExportModel, opts: SpanetExportOptions 
   });
   if (spec.regressions.length) {
     let r = event;
-    const nl = Object.keys(m.weights).filter((k) => /^regression\.\d+\.weight$/.test(k)).length;
-    for (let i = 0; i < nl; i++) r = addDense(b, r, `regression.${i}`, w(`regression.${i}.weight`), w(`regression.${i}.bias`), i < nl - 1 ? 'gelu' : 'none');
+    const nl = Object.keys(m.weights).filter((k) => /^regression\.layers\.\d+\.weight$/.test(k)).length;
+    for (let i = 0; i < nl; i++) {
+      const name = `regression.layers.${i}`;
+      r = addDense(b, r, name, w(`${name}.weight`), w(`${name}.bias`), i < nl - 1 ? 'gelu' : 'none');
+    }
     r = b.node('Add', [b.node('Mul', [r, b.floats('reg_std', data.regNorm.std)]), b.floats('reg_mean', data.regNorm.mean)]);
     spec.regressions.forEach((name, i) => b.alias(b.node('Gather', [r, scalarI64('r', i)], { axis: attr.int(1) }), name));
   }

@@ -10,12 +10,12 @@ import { buildSpanetOnnx } from './onnx';
 import { prepareData, type PreparedData } from './prepare';
 import { spanetFeeds } from './onnxFeeds';
 import { maxAbsDifference, runOnnx } from '../../export/verifyOnnx';
-import { readNamedWeights } from '../../nn/namedWeights';
-
-const ONNX_PROB_TOLERANCE = 1e-4;
+import { moduleWeights } from '../../nn/namedWeights';
 import { greedyAssignment, matchEvent } from './reconstruct';
 import { syntheticTtbar, TTBAR_EVENT_YAML } from './synthetic';
 import { sampleValues, tablesFromEvents, tablesLayout, type SpanetTables } from './tables';
+
+const ONNX_PROB_TOLERANCE = 1e-4;
 
 /**
  * Data for the SPANet task from a loaded file (TaskData):
@@ -296,7 +296,7 @@ export class SpanetRun implements TaskRun {
   }
 
   namedWeights() {
-    return readNamedWeights(this.model.namedParameters());
+    return moduleWeights(this.model);
   }
 
   lastOnnxCheck: string | null = null;
@@ -336,7 +336,7 @@ export class SpanetRun implements TaskRun {
   }
 
   dispose() {
-    for (const t of this.model.parameters()) t.dispose();
+    this.model.dispose();
     for (const b of [...this.train, ...this.test]) disposeBatch(b);
   }
 }
