@@ -8,11 +8,14 @@ import mse from '../../shaders/mse.wgsl?raw';
 import softmaxXent from '../../shaders/softmax_xent.wgsl?raw';
 import adam from '../../shaders/adam.wgsl?raw';
 import segment from '../../shaders/segment.wgsl?raw';
+import broadcast from '../../shaders/broadcast.wgsl?raw';
+import unary from '../../shaders/unary.wgsl?raw';
 import { IMAGE_SHADERS } from './imageShaders';
 import { SPANET_SHADERS } from './spanetShaders';
 import { OC_SHADERS } from '../losses/oc/shaders';
 import { ATTENTION_SHADERS } from './attentionShaders';
 import { LAYER_SHADERS } from './layerShaders';
+import { AXIS_SHADERS } from './axisShaders';
 
 const k = (name: string, code: string): KernelSource => ({ name, code });
 
@@ -24,9 +27,12 @@ export const SHADERS = {
   softmaxXent: k('softmax_xent.wgsl', softmaxXent),
   adam: k('adam.wgsl', adam),
   segment: k('segment.wgsl', segment),
+  broadcast: k('broadcast.wgsl', broadcast),
+  unary: k('unary.wgsl', unary),
   ...IMAGE_SHADERS,
   ...SPANET_SHADERS,
   ...OC_SHADERS,
   ...ATTENTION_SHADERS,
   ...LAYER_SHADERS,
+  ...AXIS_SHADERS,
 } satisfies Record<string, KernelSource>;
