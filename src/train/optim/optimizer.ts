@@ -88,6 +88,8 @@ export abstract class Optimizer {
     }
     for (const name of Object.keys(s.slots)) if (!this.params.some((p) => p.name === name)) problems.push(`unexpected ${name}`);
     if (problems.length) throw new Error(`optimiser state does not fit: ${problems.join('; ')}`);
+    // Queue writes land before unsubmitted commands (the slots' zero fill): submit those first.
+    this.engine.gpu.submit();
     this.params.forEach((p, i) => this.slotNames.forEach((k, j) => this.engine.gpu.write(this.slots[i][j].buffer, s.slots[p.name][k])));
     this.guard.setCounters(s.step, s.skipped_steps);
   }
