@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { AdapterSummary } from '../gpu/context';
+import { appendErrorLines, formatGpuError } from '../gpu/errorLog';
 import { findTask, TASKS } from '../tasks';
 import type { EvalResult, TaskConfig, TaskData } from '../tasks/types';
 import type { FromWorker, RunState, TrainSettings } from '../train/protocol';
@@ -91,7 +92,10 @@ export const useTrainStore = create<TrainState>((set, get) => {
         return;
       }
       case 'error':
-        set({ errors: [...get().errors, msg.message], progress: null, ...(msg.fatal ? { state: 'error' as RunState } : {}) });
+        set({ errors: appendErrorLines(get().errors, [msg.message], 0), progress: null, ...(msg.fatal ? { state: 'error' as RunState } : {}) });
+        return;
+      case 'gpuErrors':
+        set({ errors: appendErrorLines(get().errors, msg.errors.map(formatGpuError), msg.dropped) });
         return;
     }
   };

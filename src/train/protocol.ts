@@ -1,5 +1,6 @@
 // Messages between the page and the training worker.
 import type { AdapterSummary } from '../gpu/context';
+import type { GpuErrorRecord } from '../gpu/errorLog';
 import type { EvalResult, TaskConfig, TaskData } from '../tasks/types';
 import type { MetricPoint } from './trainer';
 
@@ -36,4 +37,6 @@ export type FromWorker =
   | { type: 'eval'; step: number; result: EvalResult }
   | { type: 'exported'; format: 'safetensors' | 'onnx'; bytes: Uint8Array; name: string; note?: string }
   | { type: 'progress'; what: string; fraction: number }
-  | { type: 'error'; message: string; fatal: boolean };
+  | { type: 'error'; message: string; fatal: boolean }
+  /** WebGPU validation / uncaptured errors since the last such message (not fatal). */
+  | { type: 'gpuErrors'; errors: GpuErrorRecord[]; dropped: number };

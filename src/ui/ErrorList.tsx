@@ -16,7 +16,8 @@ export function ErrorList() {
         </div>
       )}
       {errors.map((e, i) => (
-        <div className="banner error" key={i} role="alert" data-testid="train-error">
+        // GPU messages span lines ("- While encoding …"): keep them.
+        <div className="banner error" key={i} role="alert" data-testid="train-error" style={{ whiteSpace: 'pre-wrap' }}>
           {e} <button onClick={() => dismiss(i)}>dismiss</button>
         </div>
       ))}

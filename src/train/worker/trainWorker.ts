@@ -26,6 +26,13 @@ function setState(s: RunState): void {
   post({ type: 'state', state: s, step: trainer?.step ?? 0 });
 }
 
+/** Sends the device's errors, with their kernels, to the page's error list. */
+function forwardGpuErrors(): void {
+  if (!engine) return;
+  const { errors, dropped } = engine.gpu.takeErrorBatch();
+  if (errors.length || dropped) post({ type: 'gpuErrors', errors, dropped });
+}
+
 function fail(err: unknown, fatal = false): void {
   post({ type: 'error', message: err instanceof Error ? err.message : String(err), fatal });
 }
@@ -35,6 +42,7 @@ async function evaluate(): Promise<void> {
   lastEvalStep = trainer.step;
   const result = await trainer.evaluate();
   post({ type: 'eval', step: trainer.step, result });
+  forwardGpuErrors();
 }
 
 function onPoints(points: import('../trainer').MetricPoint[]): void {
@@ -55,6 +63,7 @@ async function runLoop(maxSteps: number): Promise<void> {
   while (state === 'running' && t.step < end) {
     const chunk = Math.min(s.readEvery, end - t.step);
     await t.runSteps(chunk, onPoints, () => state !== 'running');
+    forwardGpuErrors();
     if (s.evalEvery > 0 && t.step - lastEvalStep >= s.evalEvery) await evaluate();
     // Let pause / export messages in.
     await new Promise((r) => setTimeout(r, 0));
@@ -78,6 +87,8 @@ async function handle(msg: ToWorker): Promise<void> {
       setState('creating');
       trainer?.dispose();
       trainer = null;
+      // The old model's buffers would otherwise stay in the pool for the whole session.
+      engine?.gpu.releaseMemory();
       const def = findTask(msg.taskId);
       post({ type: 'progress', what: `building ${def.label}`, fraction: 0 });
       const data = msg.data ? resolveFileData(msg.data) : undefined;
@@ -137,6 +148,8 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'dispose':
       trainer?.dispose();
       trainer = null;
+      // The old model's buffers would otherwise stay in the pool for the whole session.
+      engine?.gpu.releaseMemory();
       setState('idle');
       return;
   }
