@@ -17,6 +17,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeStateDict } from '../../src/export/safetensors';
 import { StateDictError } from '../../src/nn/module';
 import { seededRandom } from '../../src/nn/init';
+import { MultiheadAttention } from '../../src/nn/layers/attention';
 import { TransformerEncoderLayer } from '../../src/nn/layers/transformer';
 import type { StateDict, StateEntry } from '../../src/nn/stateDict';
 import type { Engine } from '../../src/tensor/engine';
@@ -124,5 +125,93 @@ describe.each(CONFIGS)('TransformerEncoderLayer vs torch: $name', (cfg) => {
     const want = values(data.out_eval);
     close(out.map((v, i) => v * keep[i]), want.map((v, i) => v * keep[i]), 'out_eval');
     layer.dispose();
+  });
+});
+
+describe('MultiheadAttention vs torch: cross-attention, [L, B, E], key padding and additive -inf masks', () => {
+  const { state, metadata } = load('mha.state.safetensors');
+  const { state: data } = load('mha.data.safetensors');
+  const build = () => new MultiheadAttention(e, 12, 3, seededRandom(3));
+
+  it('loads torch\'s state dict strictly and matches the output and all gradients', async () => {
+    const mha = build();
+    expect(mha.stateLayout().map(([k]) => k)).toEqual(JSON.parse(metadata.state_keys));
+    mha.loadStateDict(state);
+    const f32 = (name: string, grad = false) => e.fromArray(Float32Array.from(values(data[name])), data[name].shape, { requiresGrad: grad });
+    const tape = e.beginTape();
+    let kept: { y: Tensor<'f32'>; grads: Map<string, Tensor<'f32'>> };
+    try {
+      kept = e.scope(() => {
+        const [q, k, v] = [f32('query', true), f32('key', true), f32('value', true)];
+        const y = mha.forward(q, k, v, {
+          keyPaddingMask: e.fromArray(Int32Array.from(values(data.key_padding_mask)), data.key_padding_mask.shape, { dtype: 'i32' }),
+          attnMask: f32('attn_mask'),
+        });
+        const g = tape.backward(y, f32('R'));
+        const grads = new Map<string, Tensor<'f32'>>([['query', g.get(q)!], ['key', g.get(k)!], ['value', g.get(v)!]]);
+        for (const [name, p] of mha.namedParameters()) grads.set(name, g.get(p)!);
+        return { y, grads };
+      });
+    } finally {
+      e.endTape();
+    }
+    expect(e.gpu.takeErrors()).toEqual([]);
+    expect(kept.y.shape).toEqual([5, 2, 12]);
+    close(await kept.y.read(), values(data.out), 'out');
+    expect(kept.grads.size).toBe(7);
+    for (const [name, g] of kept.grads) close(await g.read(), values(data[`grad.${name}`]), `grad.${name}`);
+    for (const t of [kept.y, ...kept.grads.values()]) t.dispose();
+    mha.dispose();
+  });
+
+  it('unbatched [L, E] input equals batch 0 of the batched call', async () => {
+    const mha = build();
+    mha.loadStateDict(state);
+    const [q, k] = [values(data.query), values(data.key)];
+    const [both, one] = e.scope(() => {
+      const qb = e.fromArray(Float32Array.from(q), [5, 2, 12]);
+      const kb = e.fromArray(Float32Array.from(k), [7, 2, 12]);
+      // Batch 0 of [L, B, E] rows: every other row of 12.
+      const row0 = (x: number[], L: number) => Float32Array.from({ length: L * 12 }, (_, i) => x[Math.floor(i / 12) * 24 + (i % 12)]);
+      return [mha.forward(qb, kb), mha.forward(e.fromArray(row0(q, 5), [5, 12]), e.fromArray(row0(k, 7), [7, 12]))];
+    });
+    const [a, b] = [await both.read(), await one.read()];
+    expect(one.shape).toEqual([5, 12]);
+    close(b, Float32Array.from({ length: 60 }, (_, i) => a[Math.floor(i / 12) * 24 + (i % 12)]), 'unbatched');
+    both.dispose();
+    one.dispose();
+    mha.dispose();
+  });
+});
+
+describe('attention dropout (train mode)', () => {
+  it('drops probabilities in train mode only, with a new mask per forward, and back-propagates', async () => {
+    const mha = new MultiheadAttention(e, 8, 2, seededRandom(4), { batchFirst: true, dropout: 0.5, seed: 11 });
+    const x = e.fromArray(Float32Array.from({ length: 3 * 9 * 8 }, (_, i) => Math.sin(i)), [3, 9, 8], { requiresGrad: true }).keep();
+    const evalOut = await e.scope(() => mha.eval().forward(x)).read();
+    mha.train();
+    const tape = e.beginTape();
+    let first: Float32Array;
+    let gx: Float32Array;
+    try {
+      const [y, g] = e.scope(() => {
+        const y = mha.forward(x);
+        return [y, tape.backward(y, e.full(y.shape, 1)).get(x)!];
+      });
+      first = await y.read();
+      gx = await g.read();
+      y.dispose();
+      g.dispose();
+    } finally {
+      e.endTape();
+    }
+    const second = await e.scope(() => mha.forward(x)).read();
+    const diff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+    expect(diff(first, evalOut)).toBeGreaterThan(1e-2);
+    expect(diff(first, second)).toBeGreaterThan(1e-2);
+    expect(gx.every(Number.isFinite) && gx.some((v) => v !== 0)).toBe(true);
+    expect(e.gpu.takeErrors()).toEqual([]);
+    x.dispose();
+    mha.dispose();
   });
 });

@@ -88,11 +88,42 @@ def make(name, norm_first, activation, seed):
     print(f'{name}: {len(data)} data tensors; max |train - eval| at real positions {diff:.2e}')
 
 
+def make_mha():
+    """Cross-attention in torch's default [L, B, E] layout with both kinds of mask."""
+    torch.manual_seed(5)
+    mha = torch.nn.MultiheadAttention(12, 3)
+    with torch.no_grad():  # torch zeroes the biases at init: make them matter
+        mha.in_proj_bias.uniform_(-0.5, 0.5)
+        mha.out_proj.bias.uniform_(-0.5, 0.5)
+    query = torch.randn(5, 2, 12, requires_grad=True)
+    key = torch.randn(7, 2, 12, requires_grad=True)
+    value = torch.randn(7, 2, 12, requires_grad=True)
+    pad = torch.zeros(2, 7, dtype=torch.bool)
+    pad[1, 4:] = True
+    attn_mask = torch.randn(5, 7)
+    attn_mask[0, 2] = float('-inf')
+    attn_mask[3, :3] = float('-inf')
+    R = torch.randn(5, 2, 12)
+    out, _ = mha(query, key, value, key_padding_mask=pad, attn_mask=attn_mask, need_weights=False)
+    (out * R).sum().backward()
+    meta = {'torch': torch.__version__, 'config': json.dumps({'embed_dim': 12, 'num_heads': 3, 'batch_first': False})}
+    state = mha.state_dict()
+    write_safetensors(os.path.join(OUT, 'mha.state.safetensors'), dict(state), {**meta, 'state_keys': json.dumps(list(state.keys()))})
+    data = {'query': query, 'key': key, 'value': value, 'key_padding_mask': pad.to(torch.int32),
+            'attn_mask': attn_mask, 'R': R, 'out': out,
+            'grad.query': query.grad, 'grad.key': key.grad, 'grad.value': value.grad}
+    for pname, p in mha.named_parameters():
+        data[f'grad.{pname}'] = p.grad
+    write_safetensors(os.path.join(OUT, 'mha.data.safetensors'), data, meta)
+    print(f'mha: {len(data)} data tensors')
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.set_num_threads(1)
     for cfg in CONFIGS:
         make(*cfg)
+    make_mha()
     print(f'torch {torch.__version__}, wrote {os.path.normpath(OUT)}', file=sys.stderr)
 
 
