@@ -80,13 +80,20 @@ export interface JaggedHits {
   width: number;
   objectId: Int32Array;
   eventOffsets: Uint32Array;
+  positionDims: number;
 }
 
 /** The feature columns of hits: all but the id, positions (x, y, z) first. */
+const positionRank = (p: string) => ['x', 'y', 'z'].indexOf(p.slice(p.lastIndexOf('/') + 1).toLowerCase()) >>> 0;
+
 export function hitFeatures(l: JaggedSetsLayout, idPath: string): string[] {
   // Positions first: the clustering task draws columns 0 and 1 as the event display.
-  const rank = (p: string) => ['x', 'y', 'z'].indexOf(p.slice(p.lastIndexOf('/') + 1).toLowerCase()) >>> 0;
-  return l.features.filter((p) => p !== idPath).sort((a, b) => rank(a) - rank(b));
+  return l.features.filter((p) => p !== idPath).sort((a, b) => positionRank(a) - positionRank(b));
+}
+
+/** How many leading hit features are coordinates (columns named x, y, z); 2 when none is. */
+export function hitPositionDims(l: JaggedSetsLayout, idPath: string): number {
+  return hitFeatures(l, idPath).filter((p) => positionRank(p) < 3).length || 2;
 }
 
 /**
@@ -108,7 +115,7 @@ export function readJaggedHits(src: H5Source, l: JaggedSetsLayout, idPath: strin
   if (objectId.length !== values.length / width) {
     throw new DataFileError({ code: 'bad-shape', file: src.fileName, dataset: idPath, problem: `${objectId.length} ids`, expected: `${values.length / width}, one per hit` });
   }
-  return { features: values, width, objectId, eventOffsets: offsets };
+  return { features: values, width, objectId, eventOffsets: offsets, positionDims: Math.min(width, hitPositionDims(l, idPath)) };
 }
 
 function readElements(src: H5Source, l: JaggedSetsLayout, paths: string[]): { values: Float32Array; offsets: Uint32Array; width: number } {

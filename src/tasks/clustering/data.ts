@@ -7,7 +7,9 @@
  *     features: Float32Array,      // [N, width] per-hit inputs; columns 0 and 1 are the
  *     width: number,               //   detector-plane position used for the event display
  *     objectId: Int32Array,        // [N] truth object per hit; ≤ 0 is noise
- *     eventOffsets: Uint32Array }  // [E+1] hit offsets of the events
+ *     eventOffsets: Uint32Array,   // [E+1] hit offsets of the events
+ *     positionDims?: number }      // leading feature columns that are coordinates (default 2);
+ *                                  //   the message-passing kNN uses all of them
  * The first 80 % of the events train, the rest test.
  */
 import { normalSampler, seededRandom } from '../../nn/init';
@@ -18,6 +20,8 @@ export interface HitsData {
   width: number;
   objectId: Int32Array;
   eventOffsets: Uint32Array;
+  /** Leading feature columns that are detector coordinates (default 2): the kNN uses all of them. */
+  positionDims?: number;
 }
 
 export function isHitsData(d: unknown): d is HitsData {

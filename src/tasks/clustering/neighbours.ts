@@ -22,27 +22,50 @@ export interface NeighbourGraph {
   dispose(): void;
 }
 
-/** k nearest other hits of the same event (by `pos`, [N, dims]); brute force per event. */
+/**
+ * k nearest other hits of the same event by all `dims` coordinates of `pos` ([N, dims]),
+ * ties to the lower index. Brute force per event with a bounded top-k insertion list:
+ * O(n²·k) per event of n hits, with no per-hit sort.
+ */
 export function knnGraph(pos: Float32Array, dims: number, eventOffsets: ArrayLike<number>, k: number): NeighbourGraphHost {
   const n = pos.length / dims;
-  const lists: number[][] = [];
+  const offsets = new Uint32Array(n + 1);
+  const out: number[] = [];
+  const bestD = new Float64Array(k);
+  const bestJ = new Int32Array(k);
   for (let ev = 0; ev + 1 < eventOffsets.length; ev++) {
     const h0 = eventOffsets[ev], h1 = eventOffsets[ev + 1];
     for (let i = h0; i < h1; i++) {
-      const cand: [number, number][] = [];
+      let m = 0;
       for (let j = h0; j < h1; j++) {
         if (j === i) continue;
         let d2 = 0;
         for (let c = 0; c < dims; c++) d2 += (pos[i * dims + c] - pos[j * dims + c]) ** 2;
-        cand.push([d2, j]);
+        // j grows, so an equal distance never displaces an earlier (lower) index.
+        if (m === k && !(d2 < bestD[k - 1])) continue;
+        let a = m < k ? m++ : k - 1;
+        while (a > 0 && bestD[a - 1] > d2) {
+          bestD[a] = bestD[a - 1];
+          bestJ[a] = bestJ[a - 1];
+          a--;
+        }
+        bestD[a] = d2;
+        bestJ[a] = j;
       }
-      cand.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-      lists.push(cand.slice(0, k).map(([, j]) => j));
+      for (let a = 0; a < m; a++) out.push(bestJ[a]);
+      offsets[i + 1] = out.length;
     }
   }
-  const offsets = new Uint32Array(n + 1);
-  lists.forEach((l, i) => (offsets[i + 1] = offsets[i] + l.length));
-  return { n, offsets, neighbours: Uint32Array.from(lists.flat()) };
+  return { n, offsets, neighbours: Uint32Array.from(out) };
+}
+
+/** The coordinate columns of hits ([N, dims]): every leading position column, 2 by default. */
+export function hitPositions(d: { features: Float32Array; width: number; positionDims?: number }): { pos: Float32Array; dims: number } {
+  const dims = Math.min(d.width, d.positionDims ?? 2);
+  const n = d.features.length / d.width;
+  const pos = new Float32Array(n * dims);
+  for (let i = 0; i < n; i++) pos.set(d.features.subarray(i * d.width, i * d.width + dims), i * dims);
+  return { pos, dims };
 }
 
 export function uploadGraph(e: Engine, h: NeighbourGraphHost): NeighbourGraph {

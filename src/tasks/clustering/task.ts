@@ -19,7 +19,7 @@ import { moduleWeights } from '../../nn/namedWeights';
 import type { EvalFigure, TaskData, TaskDefinition, TaskRun } from '../types';
 import { generateTrackEvents, isHitsData, sliceEvents, type HitsData } from './data';
 import { clusterCounts, condense } from './inference';
-import { knnGraph, neighbourMean, uploadGraph, type NeighbourGraph } from './neighbours';
+import { hitPositions, knnGraph, neighbourMean, uploadGraph, type NeighbourGraph } from './neighbours';
 
 export interface ClusteringConfig extends Record<string, number | string | boolean> {
   trainEvents: number;
@@ -147,12 +147,11 @@ class ClusteringRun implements TaskRun {
   private upload(d: HitsData): Batch {
     const e = this.engine;
     const n = d.objectId.length;
-    const pos = new Float32Array(n * 2);
-    for (let i = 0; i < n; i++) pos.set(d.features.subarray(i * d.width, i * d.width + 2), i * 2);
+    const { pos, dims } = hitPositions(d);
     return {
       features: e.fromArray(d.features, [n, d.width]).keep(),
       layout: uploadOcLayout(e, buildOcLayout(d.objectId, { noiseThreshold: 0, eventOffsets: d.eventOffsets })),
-      graph: uploadGraph(e, knnGraph(pos, 2, d.eventOffsets, this.config.neighbours)),
+      graph: uploadGraph(e, knnGraph(pos, dims, d.eventOffsets, this.config.neighbours)),
       data: d,
     };
   }

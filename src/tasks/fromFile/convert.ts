@@ -55,7 +55,7 @@ export function hitsFromClusters(c: ClusterEntries): HitsData {
     }
   }
   if (ids.length === 0) throw new Error(`${c.file}: ${c.product} "${c.producer}" has no voxels in entries ${c.range.start}–${c.range.end - 1}`);
-  return { kind: 'hits', features: Float32Array.from(feats), width, objectId: Int32Array.from(ids), eventOffsets: Uint32Array.from(offsets) };
+  return { kind: 'hits', features: Float32Array.from(feats), width, objectId: Int32Array.from(ids), eventOffsets: Uint32Array.from(offsets), positionDims: dim };
 }
 
 /** Deep Sets data from a SPANet file: the jets of `source` as sets, one regression/class target per event. */
