@@ -11,3 +11,7 @@ export * from './ops/reshape';
 export * from './ops/segment';
 export * from './ops/image';
 export * from './ops/spanet';
+export * from './ops/reduceAxes';
+export * from './ops/shape';
+export * from './ops/gather';
+export * from './ops/softmaxAxis';
