@@ -15,3 +15,5 @@ export * from './ops/reduceAxes';
 export * from './ops/shape';
 export * from './ops/gather';
 export * from './ops/softmaxAxis';
+export * from './ops/attention4d';
+export * from './ops/attentionHeads';

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/tensor/engine';
 import { attention4d, attention4dOp, attentionProbsOp } from '../../src/tensor/ops/attention4d';
-import { mergeHeadsOp, narrowOp, splitHeadsOp } from '../../src/tensor/ops/attentionHeads';
+import { mergeHeadsOp, narrowRowsOp, splitHeadsOp } from '../../src/tensor/ops/attentionHeads';
 import { attention4dRef } from '../../src/tensor/reference/attention4d';
 import type { Attention4dAttrs } from '../../src/tensor/reference/attention4d';
 import { testEngine } from '../helpers/engine';
@@ -155,9 +155,9 @@ describe('head layout moves', () => {
       });
     }
   }
-  it('narrow takes rows of axis 0 of 1-D and 2-D tensors; its gradient is zero elsewhere', async () => {
-    await checkForward(e, narrowOp, [ref(f32s(48, 1), [48])], { start: 16, length: 16 }, 0, 0);
-    await checkForward(e, narrowOp, [ref(f32s(21 * 7, 1), [21, 7])], { start: 14, length: 7 }, 0, 0);
-    await checkGradient(e, narrowOp, [ref(f32s(21 * 7, 2), [21, 7])], { start: 7, length: 7 }, 1e-6, 1e-7, 200);
+  it('narrowRows takes rows of axis 0 of 1-D and 2-D tensors; its gradient is zero elsewhere', async () => {
+    await checkForward(e, narrowRowsOp, [ref(f32s(48, 1), [48])], { start: 16, length: 16 }, 0, 0);
+    await checkForward(e, narrowRowsOp, [ref(f32s(21 * 7, 1), [21, 7])], { start: 14, length: 7 }, 0, 0);
+    await checkGradient(e, narrowRowsOp, [ref(f32s(21 * 7, 2), [21, 7])], { start: 7, length: 7 }, 1e-6, 1e-7, 200);
   });
 });

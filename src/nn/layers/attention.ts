@@ -1,6 +1,6 @@
 import type { Engine } from '../../tensor/engine';
 import { attention4d, attentionProbs, type AttentionOptions } from '../../tensor/ops/attention4d';
-import { mergeHeads, narrow, splitHeads } from '../../tensor/ops/attentionHeads';
+import { mergeHeads, narrowRows, splitHeads } from '../../tensor/ops/attentionHeads';
 import { dropout } from '../../tensor/ops/dropout';
 import { matmul } from '../../tensor/ops/matmul';
 import { reshape } from '../../tensor/ops/reshape';
@@ -89,8 +89,8 @@ export class MultiheadAttention extends Module {
     const E = this.embedDim;
     const seqFirst = !this.batchFirst;
     const heads = (x: F, block: number): F => {
-      const w = narrow(this.inProjWeight, block * E, E);
-      const b = this.inProjBias ? narrow(this.inProjBias, block * E, E) : undefined;
+      const w = narrowRows(this.inProjWeight, block * E, E);
+      const b = this.inProjBias ? narrowRows(this.inProjBias, block * E, E) : undefined;
       const y = matmul(reshape(x, [-1, E]), w, { transB: true }, b);
       return splitHeads(reshape(y, x.shape), this.numHeads, seqFirst);
     };

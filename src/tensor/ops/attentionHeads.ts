@@ -1,6 +1,6 @@
 /**
  * Layout moves around multi-head attention: token rows ⇄ [B, H, T, D] heads
- * (shaders/attention_heads.wgsl), and narrow (rows [start, start+length) of axis 0, a
+ * (shaders/attention_heads.wgsl), and narrowRows (rows [start, start+length) of axis 0, a
  * buffer copy) to take the q/k/v blocks of a packed in-projection weight.
  */
 import { grid1d } from '../../gpu/grid';
@@ -63,13 +63,13 @@ export const mergeHeadsOp = registerOp<HeadsAttrs>({
 });
 
 /** Rows [start, start + length) of axis 0; the gradient is zero outside them. */
-export const narrowOp = registerOp<NarrowAttrs>({
-  name: 'narrow',
+export const narrowRowsOp = registerOp<NarrowAttrs>({
+  name: 'narrowRows',
   differentiable: [true],
   forward(e, [x], { start, length }) {
     const row = x.size / x.shape[0];
     if (!Number.isInteger(start) || !Number.isInteger(length) || start < 0 || length < 1 || start + length > x.shape[0]) {
-      throw new Error(`narrow: rows [${start}, ${start + length}) are outside [${x.shape}]`);
+      throw new Error(`narrowRows: rows [${start}, ${start + length}) are outside [${x.shape}]`);
     }
     const y = e.empty([length, ...x.shape.slice(1)], x.dtype);
     e.gpu.copy(x.buffer, start * row * 4, y.buffer, 0, y.size * 4);
@@ -90,5 +90,5 @@ export const splitHeads = (x: F, heads: number, seqFirst = false): F =>
   x.engine.apply(splitHeadsOp, [x], { heads, seqFirst }) as F;
 export const mergeHeads = (y: F, seqFirst = false): F =>
   y.engine.apply(mergeHeadsOp, [y], { heads: y.shape[1], seqFirst }) as F;
-export const narrow = (x: F, start: number, length: number): F =>
-  x.engine.apply(narrowOp, [x], { start, length }) as F;
+export const narrowRows = (x: F, start: number, length: number): F =>
+  x.engine.apply(narrowRowsOp, [x], { start, length }) as F;
