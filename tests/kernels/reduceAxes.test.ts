@@ -113,6 +113,14 @@ describe('ties and index conventions', () => {
     x.dispose();
   });
 
+  it('an empty reduction sums to 0 (as torch); max / argmax of nothing is an error', async () => {
+    const x = e.zeros([3, 0, 2]);
+    expect([...(await sumAxes(x, 1).read())]).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(() => maxAxes(x, [1, 2])).toThrow(/empty/);
+    expect(() => argmax(x, 1)).toThrow(/empty/);
+    x.dispose();
+  });
+
   it('varAxes unbiased: false divides by R', async () => {
     const x = e.fromArray([1, 2, 3, 4, 5, 6], [2, 3]);
     const v = await varAxes(x, 1, { unbiased: false }).read();
