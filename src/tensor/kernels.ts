@@ -5,6 +5,7 @@
 import type { GpuContext, Uniform } from '../gpu/context';
 import { grid1d } from '../gpu/grid';
 import { SHADERS } from '../gpu/shaders';
+import { broadcastStrides, collapse } from './reference/broadcast';
 import type { Tensor } from './tensor';
 
 export const UNARY_CODES = { relu: 0, gelu: 1, sigmoid: 2, tanh: 3, log: 4, exp: 5, scale: 6 } as const;
@@ -138,4 +139,124 @@ export function launchReduce(
     launchReduce(g, target, dst, outer, chunks, inner, scale);
     g.release(target);
   }
+}
+
+// ---- broadcasting elementwise ops, where, sums to a shape, parametrised unary ops ----------
+
+export const BROADCAST_CODES = {
+  add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6,
+  eq: 7, ne: 8, lt: 9, le: 10, gt: 11, ge: 12,
+} as const;
+export type BroadcastOpKind = keyof typeof BROADCAST_CODES;
+
+const MAX_BROADCAST_RANK = 6;
+
+/** broadcast.wgsl's uniform block: header, then the collapsed shape and three stride lists. */
+function broadcastGeo(
+  out: readonly number[], operands: (readonly number[] | null)[], code: number, flags: number, alpha = 0,
+): { n: number; uniforms: Uniform[] } {
+  const strides = operands.map((s) => (s ? broadcastStrides(s, out) : out.map(() => 0)));
+  while (strides.length < 3) strides.push(out.map(() => 0));
+  const c = collapse(out, strides);
+  if (c.shape.length > MAX_BROADCAST_RANK) {
+    throw new Error(`broadcast: [${out}] has rank ${c.shape.length} after merging axes (at most ${MAX_BROADCAST_RANK})`);
+  }
+  const pad = (xs: number[], fill: number) => [...xs, ...new Array(8 - xs.length).fill(fill)];
+  const n = out.reduce((a, b) => a * b, 1);
+  const uniforms: Uniform[] = [
+    ['u32', n], ['u32', code], ['u32', c.shape.length], ['u32', flags],
+    ['f32', alpha], ['u32', 0], ['u32', 0], ['u32', 0],
+    ...pad(c.shape, 1).map((v): Uniform => ['u32', v]),
+    ...c.strides.flatMap((s) => pad(s, 0).map((v): Uniform => ['u32', v])),
+  ];
+  return { n, uniforms };
+}
+
+/** c = a ∘ b with NumPy broadcasting; c has the broadcast shape. */
+export function launchBroadcastBinary(g: GpuContext, kind: BroadcastOpKind, a: Tensor, b: Tensor, c: Tensor): void {
+  const { n, uniforms } = broadcastGeo(c.shape, [a.shape, b.shape], BROADCAST_CODES[kind], 0);
+  g.dispatch(SHADERS.broadcast, 'binary_forward', [a.buffer, b.buffer, c.buffer], grid1d(n), uniforms);
+}
+
+/** out = dc · ∂(a ∘ b)/∂a (or ∂b when `wrtB`), in the shape of dc (the broadcast shape). */
+export function launchBroadcastPartial(
+  g: GpuContext, kind: BroadcastOpKind, a: Tensor, b: Tensor, dc: Tensor, out: Tensor, wrtB: boolean,
+): void {
+  const { n, uniforms } = broadcastGeo(dc.shape, [a.shape, b.shape], BROADCAST_CODES[kind], wrtB ? 2 : 0);
+  g.dispatch(SHADERS.broadcast, 'binary_partial', [a.buffer, b.buffer, dc.buffer, out.buffer], grid1d(n), uniforms);
+}
+
+/** out = cond ? a : b, broadcasting all three; a === null takes the constant `alpha` instead. */
+export function launchWhere(g: GpuContext, cond: Tensor, a: Tensor | null, b: Tensor, out: Tensor, alpha = 0): void {
+  const flags = cond.dtype === 'f32' ? 1 : 0;
+  const { n, uniforms } = broadcastGeo(out.shape, [cond.shape, a?.shape ?? null, b.shape], a ? 0 : 1, flags, alpha);
+  g.dispatch(SHADERS.broadcast, 'where_forward',
+    [cond.buffer, a?.buffer ?? g.placeholder('read'), b.buffer, out.buffer], grid1d(n), uniforms);
+}
+
+/** out = dy where cond holds (or, with `whereFalse`, where it does not), else 0; dy's shape. */
+export function launchWherePartial(g: GpuContext, cond: Tensor, dy: Tensor, out: Tensor, whereFalse: boolean): void {
+  const flags = (cond.dtype === 'f32' ? 1 : 0) | (whereFalse ? 2 : 0);
+  const { n, uniforms } = broadcastGeo(dy.shape, [cond.shape], 0, flags);
+  g.dispatch(SHADERS.broadcast, 'where_partial', [cond.buffer, dy.buffer, out.buffer], grid1d(n), uniforms);
+}
+
+/**
+ * scale · (src summed down to `dstShape`), where src has a shape `dstShape` broadcasts to:
+ * the gradient of a broadcast. After merging axes the summed axes form runs between kept
+ * ones; each run is one launchReduce over [outer, n, inner] (deterministic, no atomics).
+ */
+export function launchSumToShape(
+  g: GpuContext, src: GPUBuffer, srcShape: readonly number[], dst: GPUBuffer, dstShape: readonly number[], scale = 1,
+): void {
+  const srcSize = srcShape.reduce((a, b) => a * b, 1);
+  const dstSize = dstShape.reduce((a, b) => a * b, 1);
+  if (srcSize === 0) {
+    launchFill(g, dst, dstSize, 0);
+    return;
+  }
+  const { shape, strides: [s] } = collapse(srcShape, [broadcastStrides(dstShape, srcShape)]);
+  const summed = shape.map((_, k) => s[k] === 0);
+  let remaining = summed.filter(Boolean).length;
+  if (remaining === 0) {
+    launchReduce(g, src, dst, 1, 1, srcSize, scale);
+    return;
+  }
+  const dims = [...shape];
+  let cur = src;
+  for (let k = dims.length - 1; k >= 0; k--) {
+    if (!summed[k]) continue;
+    const outer = dims.slice(0, k).reduce((a, b) => a * b, 1);
+    const inner = dims.slice(k + 1).reduce((a, b) => a * b, 1);
+    const last = --remaining === 0;
+    const target = last ? dst : g.alloc(outer * inner * 4, 'sum-to-shape');
+    launchReduce(g, cur, target, outer, dims[k], inner, last ? scale : 1);
+    if (cur !== src) g.release(cur);
+    dims.splice(k, 1);
+    cur = target;
+  }
+}
+
+/** Codes of unary.wgsl; α and β are each op's parameters (see unary.ts). */
+export const UNARY_MATH_CODES = {
+  neg: 0, abs: 1, sqrt: 2, rsqrt: 3, square: 4, log1p: 5, leakyRelu: 6, elu: 7, softplus: 8, geluErf: 9,
+  addScalar: 10, rsubScalar: 11, divScalar: 12, rdivScalar: 13, powScalar: 14, rpowScalar: 15,
+  maximumScalar: 16, minimumScalar: 17,
+  eqScalar: 18, neScalar: 19, ltScalar: 20, leScalar: 21, gtScalar: 22, geScalar: 23,
+  expm1: 24, erf: 25,
+} as const;
+export type UnaryMathKind = keyof typeof UNARY_MATH_CODES;
+
+const mathParams = (n: number, kind: UnaryMathKind, alpha: number, beta: number): Uniform[] =>
+  [['u32', n], ['u32', UNARY_MATH_CODES[kind]], ['f32', alpha], ['f32', beta]];
+
+export function launchUnaryMath(g: GpuContext, kind: UnaryMathKind, x: Tensor, y: Tensor, alpha = 0, beta = 0): void {
+  g.dispatch(SHADERS.unary, 'unary_forward', [x.buffer, y.buffer], grid1d(x.size), mathParams(x.size, kind, alpha, beta));
+}
+
+export function launchUnaryMathBackward(
+  g: GpuContext, kind: UnaryMathKind, x: Tensor, y: Tensor, dy: Tensor, dx: Tensor, alpha = 0, beta = 0,
+): void {
+  g.dispatch(SHADERS.unary, 'unary_backward', [x.buffer, y.buffer, dy.buffer, dx.buffer], grid1d(x.size),
+    mathParams(x.size, kind, alpha, beta));
 }

@@ -6,6 +6,8 @@ import {
 import { biasAddRef, binaryRef, unaryRef } from '../reference/elementwise';
 import { registerOp, type OpDef } from '../registry';
 import type { Tensor } from '../tensor';
+import { BROADCAST_OPS, binaryOrScalar } from './broadcast';
+import { UNARY_MATH_OPS, geluErf } from './unary';
 
 interface ScaleAttrs { alpha: number }
 
@@ -92,15 +94,39 @@ type T = Tensor<'f32'>;
 const un = (op: OpDef<ScaleAttrs>) => (x: T): T => x.engine.apply(op, [x], { alpha: 1 }) as T;
 
 export const relu = un(UNARY_OPS.relu);
-export const gelu = un(UNARY_OPS.gelu);
+/**
+ * GELU. The default is the tanh approximation (what this engine always used; torch's
+ * approximate='tanh'); { approximate: 'none' } is the exact erf form, torch nn.GELU()'s default.
+ */
+export const gelu = (x: T, opts: { approximate?: 'tanh' | 'none' } = {}): T =>
+  (opts.approximate ?? 'tanh') === 'none' ? geluErf(x) : (x.engine.apply(UNARY_OPS.gelu, [x], { alpha: 1 }) as T);
 export const sigmoid = un(UNARY_OPS.sigmoid);
 export const tanh = un(UNARY_OPS.tanh);
 export const log = un(UNARY_OPS.log);
 export const exp = un(UNARY_OPS.exp);
 export const scale = (x: T, alpha: number): T => x.engine.apply(UNARY_OPS.scale, [x], { alpha }) as T;
-export const add = (a: T, b: T): T => a.engine.apply(BINARY_OPS.add, [a, b], {}) as T;
-export const sub = (a: T, b: T): T => a.engine.apply(BINARY_OPS.sub, [a, b], {}) as T;
-export const mul = (a: T, b: T): T => a.engine.apply(BINARY_OPS.mul, [a, b], {}) as T;
+
+// add / sub / mul: equal shapes take the same-shape kernels above (unchanged numbers), other
+// shapes broadcast (broadcast.ts), and a number operand takes a scalar op.
+type Operand = T | number;
+const equalShapes = (a: Operand, b: Operand): boolean =>
+  typeof a !== 'number' && typeof b !== 'number' && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+const M = UNARY_MATH_OPS;
+
+export const add = (a: Operand, b: Operand): T =>
+  equalShapes(a, b)
+    ? ((a as T).engine.apply(BINARY_OPS.add, [a as T, b as T], {}) as T)
+    : binaryOrScalar(BROADCAST_OPS.add, M.addScalar, M.addScalar, a, b, 'add');
+export const sub = (a: Operand, b: Operand): T => {
+  if (equalShapes(a, b)) return (a as T).engine.apply(BINARY_OPS.sub, [a as T, b as T], {}) as T;
+  // x − s is x + (−s) exactly in IEEE arithmetic.
+  if (typeof b === 'number' && typeof a !== 'number') return a.engine.apply(M.addScalar, [a], { alpha: -b, beta: 0 }) as T;
+  return binaryOrScalar(BROADCAST_OPS.sub, M.addScalar, M.rsubScalar, a, b, 'sub');
+};
+export const mul = (a: Operand, b: Operand): T =>
+  equalShapes(a, b)
+    ? ((a as T).engine.apply(BINARY_OPS.mul, [a as T, b as T], {}) as T)
+    : binaryOrScalar(BROADCAST_OPS.mul, UNARY_OPS.scale, UNARY_OPS.scale, a, b, 'mul');
 export const biasAdd = (x: T, bias: T): T => x.engine.apply(biasAddOp, [x, bias], {}) as T;
 
 export type { Engine };
