@@ -45,6 +45,7 @@ describe('attention4d forward', () => {
   const sizes: [number, number, number, number, number][] = [
     // B, H, T, S, D
     [1, 1, 1, 1, 5], [2, 3, 7, 7, 5], [2, 3, 7, 33, 16], [1, 2, 33, 7, 16], [2, 1, 33, 33, 5], [1, 2, 7, 130, 16],
+    [1, 2, 257, 300, 16],
   ];
   for (const [B, H, T, S, D] of sizes) {
     it(`B${B} H${H} T${T} S${S} D${D}, no mask`, async () => {
@@ -125,6 +126,9 @@ describe('attention4d backward (central differences of the f64 reference)', () =
   }
   it('Dv ≠ D', async () => {
     await checkGradient(e, attention4dOp, qkv(2, 2, 7, 33, 5, 61, 9), {}, G_RTOL, G_ATOL_REL);
+  });
+  it('a long query axis (T 600: dK and dV take the split-K matmul path)', async () => {
+    await checkGradient(e, attention4dOp, qkv(1, 1, 600, 7, 5, 62), {}, G_RTOL, G_ATOL_REL);
   });
 });
 
