@@ -3,12 +3,13 @@
  * page: starts a Vite dev server on 127.0.0.1 for src/bench/bench.html, drives the page's
  * window.bench API case by case, and prints a table (or markdown with --markdown).
  *
- *   npm run bench [-- --quick | --full] [-- --markdown] [-- --only deepset,oc-10000]
+ *   npm run bench [-- --quick | --full] [-- --markdown] [-- --only deepset,oc-10000] [-- --per-dispatch]
  *
  * Default: every case, the slow ones at reduced sizes (about 8 minutes on SwiftShader);
  * --full: the issues' full sizes (segment sum 1M×128, U-ResNet 3×256², the encoder on 64
  * events, the whole OC grid); --quick: tiny sizes. --only keeps the cases whose kind equals,
  * or whose key (kind-sizes, e.g. oc-10000-100-8) contains, one of the given strings.
+ * --per-dispatch times ours on the old recording path (the recording table shows both anyway).
  *
  * CHROMIUM_PATH overrides the browser (default: Debian's /usr/lib/chromium/chromium).
  */
@@ -104,7 +105,7 @@ function log(msg: string): void {
 }
 
 async function main(): Promise<number> {
-  const { mode, markdown, only } = parseArgs(process.argv.slice(2));
+  const { mode, markdown, only, perDispatch } = parseArgs(process.argv.slice(2));
   const set = mode === 'quick' ? QUICK : mode === 'full' ? FULL : DEFAULT;
   const cases = selectCases(set.cases, only, mode);
   const { plan } = set;
@@ -118,7 +119,12 @@ async function main(): Promise<number> {
     configFile: false,
     cacheDir: 'node_modules/.vite-bench',
     logLevel: 'warn',
-    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
+    // Cross-origin isolation gives the page a fine performance.now() (Chromium rounds it to
+    // 100 µs otherwise), which the per-step recording figures need.
+    server: {
+      host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null,
+      headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
+    },
     optimizeDeps: {
       entries: ['src/bench/bench.html'],
       include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients', '@tensorflow/tfjs-backend-webgpu'],
@@ -139,7 +145,7 @@ async function main(): Promise<number> {
     });
     await page.goto(url);
     await page.waitForFunction(() => window.bench !== undefined, null, { timeout: 120_000 });
-    const pageInfo = await page.evaluate(() => window.bench!.init());
+    const pageInfo = await page.evaluate((o) => window.bench!.init(o), { perDispatch });
     log(`adapter ${JSON.stringify(pageInfo.adapter)}, tfjs backend ${pageInfo.tfjsBackend}`);
 
     const loadBefore = loadavg()[0];

@@ -3,13 +3,15 @@ import type { CaseSpec } from './types';
 
 export type BenchMode = 'default' | 'full' | 'quick';
 
-export const USAGE = 'options: --quick | --full, --markdown, --only <kind or id substring>[,<another>]';
+export const USAGE = 'options: --quick | --full, --markdown, --only <kind or id substring>[,<another>], --per-dispatch';
 
 export interface BenchArgs {
   mode: BenchMode;
   markdown: boolean;
   /** Kinds or size substrings; empty = every case of the mode. */
   only: string[];
+  /** Time ours on the old recording path (a uniform buffer and bind group per dispatch). */
+  perDispatch: boolean;
 }
 
 /** Throws on anything it does not know, so a typo does not silently run the whole bench. */
@@ -17,6 +19,7 @@ export function parseArgs(argv: string[]): BenchArgs {
   let mode: BenchMode = 'default';
   let markdown = false;
   const only: string[] = [];
+  let perDispatch = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick' || a === '--full') {
@@ -25,6 +28,8 @@ export function parseArgs(argv: string[]): BenchArgs {
       mode = m;
     } else if (a === '--markdown') {
       markdown = true;
+    } else if (a === '--per-dispatch') {
+      perDispatch = true;
     } else if (a === '--only' || a.startsWith('--only=')) {
       const v = a === '--only' ? argv[++i] : a.slice('--only='.length);
       if (!v || v.startsWith('--')) throw new Error(`--only needs a case kind or id (${USAGE})`);
@@ -33,7 +38,7 @@ export function parseArgs(argv: string[]): BenchArgs {
       throw new Error(`unknown option ${a} (${USAGE})`);
     }
   }
-  return { mode, markdown, only };
+  return { mode, markdown, only, perDispatch };
 }
 
 /** "kind-size-size…" of a case, e.g. oc-10000-100-8 (the plan override is not part of it). */

@@ -12,13 +12,15 @@ import { prepareOc } from './cases/oc';
 import { prepareSpanetEncoder } from './cases/spanet';
 import { prepareUResNet } from './cases/uresnet';
 import { oursPeakBytes, tfjsPeakBytes, type BenchContext, type PreparedCase } from './context';
+import { measureRecording } from './recording';
 import { median, timeSides } from './timing';
 import type { BenchApi, CaseResult, CaseSpec, PageInfo } from './types';
 
 let context: BenchContext | null = null;
 
-async function init(): Promise<PageInfo> {
+async function init(options: { perDispatch?: boolean } = {}): Promise<PageInfo> {
   const gpu = await createGpuContext(navigator.gpu);
+  if (options.perDispatch) gpu.recordingMode = 'perDispatch';
   // tfjs asks navigator.gpu for its own adapter and device; setBackend returns false
   // (and logs why) when that fails, so say so instead of timing its CPU fallback.
   if (!(await tf.setBackend('webgpu')) || tf.getBackend() !== 'webgpu') {
@@ -32,6 +34,8 @@ async function init(): Promise<PageInfo> {
     adapter: { vendor, architecture, device, description, isFallbackAdapter },
     tfjsBackend: tf.getBackend(),
     tfjsVersion: tf.version_core,
+    recordingMode: gpu.recordingMode,
+    isolated: globalThis.crossOriginIsolated === true,
   };
 }
 
@@ -80,6 +84,9 @@ const api: BenchApi = {
       if (c.measureMemory) console.info(`${c.id}: memory measured (${since()})`);
       // tfjs last: every other side is timed against it.
       const { timings, ratios } = await timeSides([c.ours, ...variants.map((v) => v.side), c.tfjs], plan);
+      const recordSteps = plan.recordSteps ?? 3;
+      const recording = c.ours && recordSteps > 0 ? await measureRecording(engine.gpu, c.ours, recordSteps) : undefined;
+      if (recording) console.info(`${c.id}: recording measured (${since()})`);
       const errors = engine.gpu.takeErrors();
       if (errors.length) throw new Error(`WebGPU validation errors in ${c.id}: ${errors.join('; ')}`);
       const last = timings.length - 1;
@@ -87,7 +94,7 @@ const api: BenchApi = {
       return {
         id: c.id, label: c.label, flops: c.flops,
         ours: timings[0], tfjs: timings[last], skipped: c.skipped,
-        ratio: ratioOf(0), ratios: ratios[0], check, memory, items: c.items,
+        ratio: ratioOf(0), ratios: ratios[0], check, memory, items: c.items, recording,
         variants: variants.length
           ? variants.map((v, i) => ({
             name: v.name, timing: timings[i + 1], skipped: v.skipped, ratio: ratioOf(i + 1), ratios: ratios[i + 1], peakBytes: variantPeaks[i],

@@ -69,6 +69,34 @@ function rows(r: CaseResult): string[][] {
   return [main, ...variants];
 }
 
+const REC_HEADERS = [
+  'case', 'dispatches / step', 'ours GPU ms / step',
+  'dispatch() ms: cached', 'per-dispatch', 'step CPU ms: cached', 'per-dispatch',
+  'new bind groups / step: cached', 'per-dispatch', 'uniform writes / step: cached', 'per-dispatch',
+];
+
+const count = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(1));
+
+/** One row per case that measured recording: the CPU side of a step, both paths. */
+function recordingRows(results: CaseResult[]): string[][] {
+  return results.filter((r) => r.recording).map((r) => {
+    const { cached: c, perDispatch: p } = r.recording!;
+    return [
+      r.label, count(c.dispatches), r.ours ? ms(r.ours.medianMs) : '–',
+      ms(c.dispatchMs), ms(p.dispatchMs), ms(c.stepMs), ms(p.stepMs),
+      count(c.bindGroupsCreated), count(p.bindGroupsCreated), count(c.uniformWrites), count(p.uniformWrites),
+    ];
+  });
+}
+
+function recordingNote(info: RunInfo): string {
+  return `recording (ours, ${info.page.recordingMode === 'cached' ? 'timed on the cached path' : 'timed on the per-dispatch path'}): ` +
+    `each path records the case's step a few times after timing, each step alone (queue idle before and after); ` +
+    `"dispatch() ms" = CPU time inside GpuContext.dispatch per step, "step CPU ms" = the whole step() call (ops, tape, dispatches, submit) without the GPU wait; ` +
+    `cached = uniforms packed into one upload per submit and bind groups reused, per-dispatch = a uniform buffer, writeBuffer and bind group per dispatch; ` +
+    `performance.now() ${info.page.isolated ? 'fine-grained (cross-origin isolated page)' : 'coarse (page not cross-origin isolated)'}`;
+}
+
 export function adapterLine(p: PageInfo): string {
   const a = p.adapter;
   const parts = [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ') || 'unnamed adapter';
@@ -115,11 +143,16 @@ function details(results: CaseResult[]): string[] {
   });
 }
 
-export function plainReport(info: RunInfo, results: CaseResult[]): string {
-  const table = [HEADERS, ...results.flatMap(rows)];
-  const widths = HEADERS.map((_, c) => Math.max(...table.map((r) => [...r[c]].length)));
+function alignedTable(table: string[][]): string[] {
+  const widths = table[0].map((_, c) => Math.max(...table.map((r) => [...r[c]].length)));
   const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
-  const out = [...describe(info), '', line(table[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...table.slice(1).map(line), ''];
+  return [line(table[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...table.slice(1).map(line)];
+}
+
+export function plainReport(info: RunInfo, results: CaseResult[]): string {
+  const out = [...describe(info), '', ...alignedTable([HEADERS, ...results.flatMap(rows)]), ''];
+  const rec = recordingRows(results);
+  if (rec.length) out.push(recordingNote(info), '', ...alignedTable([REC_HEADERS, ...rec]), '');
   out.push(...details(results));
   if (isCpuAdapter(info.page)) out.push('', `NOTE: ${CPU_NOTE}`);
   return out.join('\n') + '\n';
@@ -134,8 +167,12 @@ export function markdownReport(info: RunInfo, results: CaseResult[]): string {
     cells(HEADERS.map((_, i) => (i === 0 ? '---' : '---:'))),
     ...results.flatMap(rows).map(cells),
     '',
-    ...details(results).map((l) => `- ${l}`),
   ];
+  const rec = recordingRows(results);
+  if (rec.length) {
+    out.push(`- ${recordingNote(info)}`, '', cells(REC_HEADERS), cells(REC_HEADERS.map((_, i) => (i === 0 ? '---' : '---:'))), ...rec.map(cells), '');
+  }
+  out.push(...details(results).map((l) => `- ${l}`));
   if (isCpuAdapter(info.page)) out.push('', `> ${CPU_NOTE}`);
   return out.join('\n') + '\n';
 }

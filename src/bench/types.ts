@@ -1,4 +1,5 @@
 /** What the runner asks the bench page to measure, and what the page reports back. */
+import type { RecordingProfile } from './recording';
 
 export type CaseSpec = (
   | { kind: 'matmul'; n: number }
@@ -33,6 +34,8 @@ export interface TimingPlan {
    * its only sample (bounds the slowest cases on SwiftShader). Unset: no cap.
    */
   capStepMs?: number;
+  /** Steps recorded per recording path for the CPU recording figures (default 3; 0 = skip). */
+  recordSteps?: number;
 }
 
 export interface SideTiming {
@@ -77,6 +80,8 @@ export interface CaseResult {
   /** Work items per step (events, sets), for items/s. */
   items?: { count: number; unit: string };
   variants?: VariantResult[];
+  /** CPU cost of recording one step of ours, on each recording path. */
+  recording?: RecordingProfile;
 }
 
 export interface PageInfo {
@@ -84,11 +89,15 @@ export interface PageInfo {
   adapter: { vendor: string; architecture: string; device: string; description: string; isFallbackAdapter: boolean };
   tfjsBackend: string;
   tfjsVersion: string;
+  /** The recording path ours was timed with. */
+  recordingMode: 'cached' | 'perDispatch';
+  /** Whether performance.now() has fine resolution (cross-origin isolated page). */
+  isolated: boolean;
 }
 
 /** The API main.ts puts on `window` for the runner. */
 export interface BenchApi {
-  init(): Promise<PageInfo>;
+  init(options?: { perDispatch?: boolean }): Promise<PageInfo>;
   run(spec: CaseSpec, plan: TimingPlan): Promise<CaseResult>;
 }
 

@@ -5,7 +5,7 @@ import type { CaseResult } from '../../src/bench/types';
 const INFO: RunInfo = {
   date: '2026-11-24', machine: 'test', browser: 'x', flags: [], mode: 'quick', load: [1, 1],
   page: {
-    userAgent: '', tfjsBackend: 'webgpu', tfjsVersion: '4.22.0',
+    userAgent: '', tfjsBackend: 'webgpu', tfjsVersion: '4.22.0', recordingMode: 'cached', isolated: true,
     adapter: { vendor: 'google', architecture: 'swiftshader', device: '', description: '', isFallbackAdapter: true },
   },
 };
@@ -21,6 +21,11 @@ const OC: CaseResult = {
 const STEP: CaseResult = {
   id: 'net', label: 'net step', flops: 2e9, ours: timing(500), tfjs: timing(1000), ratio: 0.5, ratios: [0.5],
   check: { ok: false, detail: 'loss differs' }, items: { count: 64, unit: 'events' },
+  recording: {
+    steps: 3,
+    cached: { dispatches: 120, bindGroupsCreated: 0, uniformWrites: 1, dispatchMs: 0.42, stepMs: 1.5 },
+    perDispatch: { dispatches: 120, bindGroupsCreated: 120, uniformWrites: 118, dispatchMs: 3.25, stepMs: 4.75 },
+  },
 };
 
 describe('bench report', () => {
@@ -40,9 +45,18 @@ describe('bench report', () => {
     expect(l).toMatch(/128 \/ 64\.0 events +✗$/);
   });
 
+  it('tables the recording cost of both paths next to the GPU time, for the cases that measured it', () => {
+    const rec = text.split('\n').filter((l) => l.startsWith('net step ') && / 120 /.test(l));
+    expect(rec).toHaveLength(1);
+    expect(rec[0]).toMatch(/120 +500 +0\.420 +3\.25 +1\.50 +4\.75 +0 +120 +1 +118$/);
+    expect(text.split('\n').filter((l) => l.startsWith('OC case ') && / 10\.0 +0/.test(l))).toHaveLength(0);
+    expect(text).toMatch(/fine-grained \(cross-origin isolated page\)/);
+  });
+
   it('writes the same rows as markdown', () => {
     const md = markdownReport(INFO, [OC, STEP]);
     expect(md).toMatch(/\| OC case \[ours dense\] \| 40\.0 \(1 step\) \|/);
     expect(md).toMatch(/\| net step \| 500 \| 1000 \| 0\.50 \|/);
+    expect(md).toMatch(/\| net step \| 120 \| 500 \| 0\.420 \| 3\.25 \|/);
   });
 });
