@@ -22,7 +22,8 @@ export interface BuiltRun {
   dataLabel: string;
 }
 
-export async function buildRun(rc: RunConfig, log: (line: string) => void): Promise<BuiltRun> {
+/** `source` names the run file in errors about its data section. */
+export async function buildRun(rc: RunConfig, log: (line: string) => void, source = 'RUN.json'): Promise<BuiltRun> {
   for (const k of ['validation', 'test'] as const) {
     if (rc.data[k] !== undefined) {
       throw new Error(`data.${k}: separate ${k} files are not supported yet; the tasks hold out part of data.train (or of their built-in data)`);
@@ -34,7 +35,7 @@ export async function buildRun(rc: RunConfig, log: (line: string) => void): Prom
   let dataLabel = 'built-in data';
   if (rc.data.train !== undefined) {
     log(`reading ${rc.data.train}`);
-    const f = await loadFileData(rc.data.train, rc);
+    const f = await loadFileData(rc.data.train, rc, source);
     data = f.data;
     dataLabel = `${f.label} [option ${f.option}]`;
   }

@@ -31,12 +31,13 @@ export async function exportCommand(argv: string[]): Promise<number> {
   if (options.out === undefined) throw new UsageError(`--out FILE is required (${USAGE})`);
   const src = userPath(positional[0]);
   const fromDir = isDirectory(src);
-  const rc = readRunFile(fromDir ? join(src, 'run.json') : src);
+  const runPath = fromDir ? join(src, 'run.json') : src;
+  const rc = readRunFile(runPath);
   const weights = options.weights !== undefined ? userPath(options.weights as string) : fromDir ? join(src, 'weights.safetensors') : null;
   if (!weights) throw new UsageError(`--weights W.safetensors is required when exporting from a RUN.json (a run directory brings its own)`);
   const out = userPath(options.out as string);
 
-  const { engine, run } = await buildRun(rc, log);
+  const { engine, run } = await buildRun(rc, log, runPath);
   try {
     const report = loadWeights(run, rc.task, weights);
     log(`loaded ${report.loaded} tensors from ${weights}`);

@@ -35,7 +35,7 @@ export interface FileData {
   option: string;
 }
 
-export async function loadFileData(path: string, run: Pick<RunConfig, 'task' | 'data'>): Promise<FileData> {
+export async function loadFileData(path: string, run: Pick<RunConfig, 'task' | 'data'>, source = 'RUN.json'): Promise<FileData> {
   const problem = pathProblem(path);
   if (problem) throw new Error(`data.train: ${path}: ${problem}`);
   const name = basename(path);
@@ -43,7 +43,7 @@ export async function loadFileData(path: string, run: Pick<RunConfig, 'task' | '
   const id = 'f1';
   const opened = sessions.add(id, await openNodeH5(path), statSync(path).size, true);
   try {
-    const option = capOption(pickOption(trainingOptions(opened.summary, opened.tree), run, name), run.data.entries);
+    const option = capOption(pickOption(trainingOptions(opened.summary, opened.tree), run, name, source), run.data.entries, source);
     const payload = await loadTaskData(localClient(sessions), id, name, option);
     return { data: resolveFileData(payload), label: `${name}: ${option.title}`, option: optionId(option) };
   } finally {

@@ -24,11 +24,12 @@ const fmt = (v: number) => (Number.isFinite(v) ? v.toPrecision(4) : String(v));
 export async function trainCommand(argv: string[]): Promise<number> {
   const { positional, options } = parseArgs(argv, { steps: 'int', out: 'string', weights: 'string' });
   if (positional.length !== 1) throw new UsageError('usage: physml train RUN.json [--steps N] [--out DIR] [--weights W.safetensors]');
-  const rc = readRunFile(userPath(positional[0]));
+  const runPath = userPath(positional[0]);
+  const rc = readRunFile(runPath);
   if (options.steps !== undefined) rc.steps = options.steps as number;
   const out = userPath((options.out as string | undefined) ?? join('runs', rc.name ?? rc.task));
 
-  const built = await buildRun(rc, log);
+  const built = await buildRun(rc, log, runPath);
   const { engine, run } = built;
   try {
     log(`${rc.task}: ${run.describe()} (${built.dataLabel})`);

@@ -259,25 +259,25 @@ export function optionId(o: TrainingOption): string {
  * The training option of a file that a run asks for: by data.option, or the only option for
  * the run's task. `file` names the file in errors.
  */
-export function pickOption(options: TrainingOption[], run: Pick<RunConfig, 'task' | 'data'>, file: string): TrainingOption {
+export function pickOption(options: TrainingOption[], run: Pick<RunConfig, 'task' | 'data'>, file: string, source = 'RUN.json'): TrainingOption {
   const forTask = options.filter((o) => o.taskId === run.task);
   const list = (os: TrainingOption[]) => os.map((o) => `"${optionId(o)}" (${o.title})`).join('; ');
   if (run.data.option !== undefined) {
     const hit = options.find((o) => optionId(o) === run.data.option);
-    if (!hit) throw new RunConfigError('data.option', `${file} has no option "${run.data.option}" (options: ${list(options) || 'none'})`);
-    if (hit.taskId !== run.task) throw new RunConfigError('data.option', `"${run.data.option}" trains ${hit.taskId}, not ${run.task}`);
+    if (!hit) throw new RunConfigError('data.option', `${file} has no option "${run.data.option}" (options: ${list(options) || 'none'})`, source);
+    if (hit.taskId !== run.task) throw new RunConfigError('data.option', `"${run.data.option}" trains ${hit.taskId}, not ${run.task}`, source);
     return hit;
   }
   if (forTask.length === 1) return forTask[0];
-  if (!forTask.length) throw new RunConfigError('data.train', `${file} cannot train ${run.task} (it can train: ${list(options) || 'nothing'})`);
-  throw new RunConfigError('data.option', `${file} offers ${forTask.length} ways to train ${run.task}; choose one: ${list(forTask)}`);
+  if (!forTask.length) throw new RunConfigError('data.train', `${file} cannot train ${run.task} (it can train: ${list(options) || 'nothing'})`, source);
+  throw new RunConfigError('data.option', `${file} offers ${forTask.length} ways to train ${run.task}; choose one: ${list(forTask)}`, source);
 }
 
 /** The option with its entry / event cap lowered to data.entries. */
-export function capOption(o: TrainingOption, entries: number | undefined): TrainingOption {
+export function capOption(o: TrainingOption, entries: number | undefined, source = 'RUN.json'): TrainingOption {
   if (entries === undefined) return o;
   const r = o.request;
   if ('entries' in r) return { ...o, request: { ...r, entries: Math.min(r.entries, entries) } };
   if ('events' in r) return { ...o, request: { ...r, events: Math.min(r.events, entries) } };
-  throw new RunConfigError('data.entries', `option "${optionId(o)}" reads every set of the file and takes no entry cap`);
+  throw new RunConfigError('data.entries', `option "${optionId(o)}" reads every set of the file and takes no entry cap`, source);
 }
