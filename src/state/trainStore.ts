@@ -3,6 +3,7 @@ import type { AdapterSummary } from '../gpu/context';
 import { appendErrorLines, formatGpuError } from '../gpu/errorLog';
 import { findTask, TASKS } from '../tasks';
 import type { EvalResult, TaskConfig, TaskData } from '../tasks/types';
+import { DEFAULT_OPTIMIZER, type OptimizerConfig } from '../train/optimConfig';
 import type { FromWorker, RunState, TrainSettings } from '../train/protocol';
 import type { MetricPoint } from '../train/trainer';
 import { TrainClient } from '../train/worker/client';
@@ -41,6 +42,8 @@ interface TrainState {
   selectTask(id: string): void;
   setConfig(key: string, value: number | string | boolean): void;
   setSettings(patch: Partial<TrainSettings>): void;
+  /** Changes optimiser settings (name, lr, schedule, clipping, …). */
+  setOptimizer(patch: Partial<OptimizerConfig>): void;
   setData(data: { taskId: string; label: string; payload: TaskData } | null): void;
   create(): void;
   start(): void;
@@ -52,7 +55,12 @@ interface TrainState {
   restart(): void;
 }
 
-export const DEFAULT_SETTINGS: TrainSettings = { lr: 3e-3, weightDecay: 0, readEvery: 10, evalEvery: 100, maxSteps: 0, accumulate: 1 };
+export const DEFAULT_SETTINGS: TrainSettings = { optimizer: { ...DEFAULT_OPTIMIZER, lr: 3e-3 }, readEvery: 10, evalEvery: 100, maxSteps: 0, accumulate: 1 };
+
+/** The optimiser a task starts from: the defaults with the task's lr and weight decay. */
+function taskOptimizer(def: { optimizer?: { lr?: number; weightDecay?: number } }, keep: OptimizerConfig): OptimizerConfig {
+  return { ...keep, lr: def.optimizer?.lr ?? DEFAULT_SETTINGS.optimizer.lr, weight_decay: def.optimizer?.weightDecay ?? 0 };
+}
 
 let client: TrainClient | null = null;
 
@@ -111,7 +119,7 @@ export const useTrainStore = create<TrainState>((set, get) => {
     adapter: null,
     taskId: first.id,
     config: { ...first.defaults },
-    settings: { ...DEFAULT_SETTINGS, lr: first.optimizer?.lr ?? DEFAULT_SETTINGS.lr },
+    settings: { ...DEFAULT_SETTINGS, optimizer: taskOptimizer(first, DEFAULT_SETTINGS.optimizer) },
     state: 'idle',
     step: 0,
     description: '',
@@ -140,13 +148,17 @@ export const useTrainStore = create<TrainState>((set, get) => {
     },
     selectTask(id) {
       const def = findTask(id);
-      set({ taskId: id, config: { ...def.defaults }, settings: { ...get().settings, lr: def.optimizer?.lr ?? DEFAULT_SETTINGS.lr, weightDecay: def.optimizer?.weightDecay ?? 0 } });
+      set({ taskId: id, config: { ...def.defaults }, settings: { ...get().settings, optimizer: taskOptimizer(def, get().settings.optimizer) } });
     },
     setConfig(key, value) {
       set({ config: { ...get().config, [key]: value } });
     },
     setSettings(patch) {
       set({ settings: { ...get().settings, ...patch } });
+    },
+    setOptimizer(patch) {
+      const settings = get().settings;
+      set({ settings: { ...settings, optimizer: { ...settings.optimizer, ...patch } } });
     },
     setData(data) {
       set({ data });

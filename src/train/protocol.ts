@@ -2,11 +2,12 @@
 import type { AdapterSummary } from '../gpu/context';
 import type { GpuErrorRecord } from '../gpu/errorLog';
 import type { EvalResult, TaskConfig, TaskData } from '../tasks/types';
+import type { OptimizerConfig } from './optimConfig';
 import type { MetricPoint } from './trainer';
 
 export interface TrainSettings {
-  lr: number;
-  weightDecay: number;
+  /** Optimiser, schedule, clipping and the skipped-step limit (RUN.json's "optimizer"). */
+  optimizer: OptimizerConfig;
   /** Steps between metric readbacks. */
   readEvery: number;
   /** Steps between test-set evaluations. */

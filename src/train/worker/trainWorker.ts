@@ -46,13 +46,7 @@ async function evaluate(): Promise<void> {
 }
 
 function onPoints(points: import('../trainer').MetricPoint[]): void {
-  if (!points.length) return;
-  post({ type: 'metrics', points });
-  const bad = points.find((p) => !Number.isFinite(p.values.loss));
-  if (bad && state === 'running') {
-    setState('paused');
-    fail(`the loss became ${bad.values.loss} at step ${bad.step}; training paused. Lower the learning rate or check the data for NaN.`);
-  }
+  if (points.length) post({ type: 'metrics', points });
 }
 
 async function runLoop(maxSteps: number): Promise<void> {
@@ -63,6 +57,13 @@ async function runLoop(maxSteps: number): Promise<void> {
   while (state === 'running' && t.step < end) {
     const chunk = Math.min(s.readEvery, end - t.step);
     await t.runSteps(chunk, onPoints, () => state !== 'running');
+    // optimizer.max_skipped_steps non-finite steps in a row: the Trainer stopped itself (the
+    // weights are those before the first skipped step).
+    if (t.pauseReason) {
+      if (state === 'running') setState('paused');
+      fail(t.pauseReason.message);
+      break;
+    }
     forwardGpuErrors();
     if (s.evalEvery > 0 && t.step - lastEvalStep >= s.evalEvery) await evaluate();
     // Let pause / export messages in.
@@ -95,7 +96,13 @@ async function handle(msg: ToWorker): Promise<void> {
       const run = await def.create(engine, { ...def.defaults, ...msg.config }, data);
       settings = msg.settings;
       taskId = msg.taskId;
-      trainer = new Trainer(engine, run, { lr: msg.settings.lr, weightDecay: msg.settings.weightDecay }, msg.settings.readEvery, msg.settings.accumulate);
+      // totalSteps: schedules with decay_steps 0 decay over the step limit.
+      try {
+        trainer = new Trainer(engine, run, msg.settings.optimizer, msg.settings.readEvery, msg.settings.accumulate, { totalSteps: msg.settings.maxSteps });
+      } catch (err) {
+        run.dispose(); // bad optimiser settings (e.g. a decaying schedule without a length)
+        throw err;
+      }
       lastEvalStep = 0;
       const parameterCount = run.parameters().reduce((s, p) => s + p.size, 0);
       post({ type: 'progress', what: 'ready', fraction: 1 });

@@ -4,6 +4,7 @@ import { ConfigForm } from './ConfigForm';
 import { EvalFigures } from './EvalFigures';
 import { ExportBar } from './ExportBar';
 import { MetricsChart } from './MetricsChart';
+import { OptimizerForm } from './OptimizerForm';
 
 /** Pick a task, set it up, train it live, export it. */
 export function TrainPanel() {
@@ -28,14 +29,10 @@ export function TrainPanel() {
         </label>
         <p className="muted">{def.description}</p>
         <ConfigForm fields={def.fields} values={s.config} onChange={s.setConfig} disabled={busy} />
-        <h3>optimizer (AdamW)</h3>
+        <h3>optimizer</h3>
+        <OptimizerForm value={s.settings.optimizer} onChange={s.setOptimizer} disabled={busy} />
+        <h3>loop</h3>
         <div className="form-grid">
-          <label><span>learning rate</span>
-            <input type="number" step="any" min={0} value={s.settings.lr} disabled={busy} data-testid="cfg-lr"
-              onChange={(e) => +e.target.value > 0 && s.setSettings({ lr: +e.target.value })} /></label>
-          <label><span>weight decay</span>
-            <input type="number" step="any" min={0} value={s.settings.weightDecay} disabled={busy}
-              onChange={(e) => +e.target.value >= 0 && s.setSettings({ weightDecay: +e.target.value })} /></label>
           <label><span>evaluate every (steps)</span>
             <input type="number" min={0} value={s.settings.evalEvery} disabled={busy}
               onChange={(e) => s.setSettings({ evalEvery: Math.max(0, Math.round(+e.target.value)) })} /></label>
