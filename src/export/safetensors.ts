@@ -28,10 +28,10 @@ export function encodeSafetensors(weights: StateDict | NamedWeights, metadata: R
     header[name] = { dtype, shape, data_offsets: [offset, offset + data.byteLength] };
     offset += data.byteLength;
   }
-  let json = JSON.stringify(header);
-  // Pad with spaces so the data starts 8-byte aligned.
-  json += ' '.repeat((8 - ((8 + json.length) % 8)) % 8);
-  const headerBytes = new TextEncoder().encode(json);
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  // Pad with spaces so the data starts 8-byte aligned (counted in bytes: names may be non-ASCII).
+  const headerBytes = new Uint8Array(json.length + ((8 - ((8 + json.length) % 8)) % 8)).fill(0x20);
+  headerBytes.set(json);
   const out = new Uint8Array(8 + headerBytes.length + offset);
   new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
   out.set(headerBytes, 8);

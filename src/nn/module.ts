@@ -6,7 +6,7 @@
  */
 import type { Engine } from '../tensor/engine';
 import type { Tensor } from '../tensor/tensor';
-import { entryToFloat32, entryToInt, type StateDict, type StateDtype, type StateEntry } from './stateDict';
+import { entryFromValues, entryToFloat32, entryToInt, type StateDict, type StateDtype, type StateEntry } from './stateDict';
 
 /** A non-trainable tensor saved with the state dict (running statistics, counters). */
 interface BufferSlot {
@@ -143,31 +143,26 @@ export class Module {
   }
 
   // ---- state dict -----------------------------------------------------------------------
-  /** What the state dict will hold: name → shape and dtype, in PyTorch's key order. */
+  /**
+   * What the state dict will hold: name → shape and dtype, in PyTorch's key order. A parameter
+   * shared by two modules appears under both names, as in torch's state_dict() (only
+   * namedParameters() lists it once).
+   */
   stateLayout(): [string, { tensor: Tensor; dtype: StateDtype }][] {
     const out: [string, { tensor: Tensor; dtype: StateDtype }][] = [];
-    const seen = new Set<Tensor>();
     for (const [prefix, m] of this.namedModules()) {
       const name = (n: string) => (prefix ? `${prefix}.${n}` : n);
-      for (const [n, t] of m.params) {
-        if (t && !seen.has(t)) {
-          seen.add(t);
-          out.push([name(n), { tensor: t, dtype: 'F32' }]);
-        }
-      }
+      for (const [n, t] of m.params) if (t) out.push([name(n), { tensor: t, dtype: 'F32' }]);
       for (const [n, b] of m.buffers) if (b?.persistent) out.push([name(n), { tensor: b.tensor, dtype: b.dtype }]);
     }
     return out;
   }
 
-  /** Host copies of every parameter and persistent buffer (one readback per tensor). */
+  /** Host copies of every parameter and persistent buffer (one readback per tensor), in each one's state-dict dtype. */
   async stateDict(): Promise<StateDict> {
     const sd: StateDict = {};
     for (const [name, { tensor, dtype }] of this.stateLayout()) {
-      const data = await tensor.read();
-      sd[name] = dtype === 'I64'
-        ? { dtype, shape: [...tensor.shape], data: BigInt64Array.from(Array.from(data, (v) => BigInt(Math.trunc(v)))) }
-        : { dtype: 'F32', shape: [...tensor.shape], data: data instanceof Float32Array ? data : Float32Array.from(data) };
+      sd[name] = entryFromValues(await tensor.read(), tensor.shape, dtype);
     }
     return sd;
   }
@@ -182,9 +177,9 @@ export class Module {
     const strict = opts.strict ?? true;
     const layout = new Map(this.stateLayout());
     const report: LoadReport = { missing: [], unexpected: [], mismatched: [], loaded: 0 };
-    const writes: [Tensor, StateEntry][] = [];
+    const writes: [string, Tensor, StateEntry][] = [];
     for (const [name, { tensor, dtype }] of layout) {
-      const entry = sd[name];
+      const entry = Object.prototype.hasOwnProperty.call(sd, name) ? sd[name] : undefined;
       if (!entry) {
         report.missing.push(name);
         continue;
@@ -195,16 +190,29 @@ export class Module {
         report.mismatched.push(`${name}: expected [${tensor.shape.join(', ')}] ${dtype}, got [${entry.shape.join(', ')}] ${entry.dtype}`);
         continue;
       }
-      writes.push([tensor, entry]);
+      if (entry.data.length !== tensor.size) {
+        report.mismatched.push(`${name}: shape [${entry.shape.join(', ')}] holds ${tensor.size} values, the entry has ${entry.data.length}`);
+        continue;
+      }
+      writes.push([name, tensor, entry]);
     }
     for (const name of Object.keys(sd)) if (!layout.has(name)) report.unexpected.push(name);
+    // Every value is converted before the first write, so a counter that does not fit 32 bits
+    // also leaves the model untouched.
+    const values: [Tensor, Float32Array | Int32Array | Uint32Array][] = [];
+    for (const [name, tensor, entry] of writes) {
+      try {
+        values.push([tensor, tensor.dtype === 'f32' ? entryToFloat32(entry) : entryToInt(entry, tensor.dtype === 'u32' ? 'u32' : 'i32')]);
+      } catch (err) {
+        report.mismatched.push(`${name}: ${(err as Error).message}`);
+      }
+    }
     if (report.mismatched.length || (strict && (report.missing.length || report.unexpected.length))) {
       throw new StateDictError(report);
     }
     const g = this.engine.gpu;
-    for (const [tensor, entry] of writes) {
-      const values = tensor.dtype === 'f32' ? entryToFloat32(entry) : entryToInt(entry, tensor.dtype === 'u32' ? 'u32' : 'i32');
-      if (values.length) g.write(tensor.buffer, values);
+    for (const [tensor, v] of values) {
+      if (v.length) g.write(tensor.buffer, v);
       report.loaded++;
     }
     return report;

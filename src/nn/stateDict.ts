@@ -98,3 +98,16 @@ export function entryToInt(e: StateEntry, kind: 'i32' | 'u32'): Int32Array | Uin
 export function f32Entry(data: Float32Array, shape: readonly number[]): StateEntry {
   return { dtype: 'F32', shape: [...shape], data };
 }
+
+/** An entry of the given dtype from tensor values (halves rounded to nearest even, integers truncated). */
+export function entryFromValues(values: ArrayLike<number>, shape: readonly number[], dtype: StateDtype): StateEntry {
+  const s = [...shape];
+  switch (dtype) {
+    case 'F32': return { dtype, shape: s, data: values instanceof Float32Array ? values : Float32Array.from(values) };
+    case 'F64': return { dtype, shape: s, data: Float64Array.from(values) };
+    case 'F16': return { dtype, shape: s, data: Uint16Array.from(values, floatToHalf) };
+    case 'BF16': return { dtype, shape: s, data: Uint16Array.from(values, floatToBf16) };
+    case 'I64': return { dtype, shape: s, data: BigInt64Array.from(Array.from(values, (v) => BigInt(Math.trunc(v)))) };
+    case 'I32': return { dtype, shape: s, data: Int32Array.from(values, Math.trunc) };
+  }
+}

@@ -89,9 +89,30 @@ def conv_fixture():
     write_safetensors(os.path.join(OUT, 'conv_eval.safetensors'), record(model, x, upstream))
 
 
+class Nested(nn.Module):
+    """Children registered before an own parameter: torch still saves own entries first."""
+
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+        self.scale = nn.Parameter(torch.ones(2))
+        self.blocks = nn.ModuleList([nn.BatchNorm1d(2), nn.Linear(2, 2, bias=False)])
+        self.register_buffer('step', torch.zeros((), dtype=torch.int64))
+        self.register_buffer('scratch', torch.zeros(2), persistent=False)
+
+
+def nested_fixture():
+    """Key order and names of nested modules, ModuleList and buffers (tests/nn/module.test.ts)."""
+    torch.manual_seed(2)
+    model = Nested()
+    sd = model.state_dict()
+    write_safetensors(os.path.join(OUT, 'nested_state.safetensors'), sd, list(sd))
+
+
 if __name__ == '__main__':
     os.makedirs(OUT, exist_ok=True)
     mlp_fixture()
     conv_fixture()
+    nested_fixture()
     for f in sorted(os.listdir(OUT)):
         print(f, os.path.getsize(os.path.join(OUT, f)), 'bytes')
