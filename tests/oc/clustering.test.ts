@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { testEngine } from '../helpers/engine';
 import { Trainer } from '../../src/train/trainer';
 import { clusteringTask } from '../../src/tasks/clustering/task';
-import { generateTrackEvents, isHitsData } from '../../src/tasks/clustering/data';
+import { generateTrackEvents, isHitsData, trainableEvents } from '../../src/tasks/clustering/data';
+import type { TaskData } from '../../src/tasks/types';
 import { clusterCounts, condense } from '../../src/tasks/clustering/inference';
 
 describe('clustering inference and metrics', () => {
@@ -48,5 +49,46 @@ describe('clustering task', () => {
     expect(after.figures?.map((f) => f.id)).toEqual(['event-truth', 'event-prediction', 'latent']);
     console.log(`clustering: efficiency ${before.scalars.efficiency} → ${after.scalars.efficiency}, loss ${before.scalars.loss} → ${after.scalars.loss}`);
     trainer.dispose();
+  });
+});
+
+describe('clustering from files with unusable events', () => {
+  /** Five synthetic events, then event 1 emptied and event 3 turned into noise only. */
+  function withBadEvents() {
+    const d = generateTrackEvents({ events: 5, minTracks: 2, maxTracks: 3, layers: 6, noiseHits: 2, seed: 5 });
+    const id = Int32Array.from(d.objectId);
+    for (let h = d.eventOffsets[3]; h < d.eventOffsets[4]; h++) id[h] = 0;
+    const keep = (h: number) => h < d.eventOffsets[1] || h >= d.eventOffsets[2];
+    const hits = Array.from({ length: id.length }, (_, h) => h).filter(keep);
+    const features = new Float32Array(hits.length * d.width);
+    hits.forEach((h, k) => features.set(d.features.subarray(h * d.width, (h + 1) * d.width), k * d.width));
+    const n1 = d.eventOffsets[2] - d.eventOffsets[1];
+    const eventOffsets = Uint32Array.from(d.eventOffsets, (o, ev) => (ev >= 2 ? o - n1 : o));
+    return { ...d, features, objectId: Int32Array.from(hits, (h) => id[h]), eventOffsets, eventNames: ['entry 10', 'entry 11', 'entry 12', 'entry 13', 'entry 14'] };
+  }
+
+  it('skips empty and all-noise events, names them by their file event, and trains on the rest', async () => {
+    const data = withBadEvents();
+    const { data: kept, empty, allNoise } = trainableEvents(data);
+    expect(empty).toEqual(['entry 11']);
+    expect(allNoise).toEqual(['entry 13']);
+    expect(kept.eventOffsets.length - 1).toBe(3);
+    expect(kept.eventNames).toEqual(['entry 10', 'entry 12', 'entry 14']);
+    const e = await testEngine();
+    const run = await clusteringTask.create(e, { ...clusteringTask.defaults, hidden: 8, eventsPerBatch: 2 }, data as unknown as TaskData);
+    expect(run.describe()).toContain('skipped 1 empty (entry 11) and 1 all-noise (entry 13) events');
+    const trainer = new Trainer(e, run);
+    await trainer.runSteps(2, () => {});
+    const points = await trainer.flush();
+    expect(points.every((p) => Number.isFinite(p.values.loss))).toBe(true);
+    trainer.dispose();
+  });
+
+  it('with fewer than two usable events the error says how many and which were skipped', async () => {
+    const d = withBadEvents();
+    const only = { ...d, objectId: d.objectId.map((v, h) => (h >= d.eventOffsets[1] ? 0 : v)) };
+    const e = await testEngine();
+    await expect(async () => clusteringTask.create(e, clusteringTask.defaults, only as unknown as TaskData))
+      .rejects.toThrow(/at least 2 events with an object .* it has 1; skipped 1 empty \(entry 11\) and 3 all-noise \(entry 12, entry 13, entry 14\)/);
   });
 });

@@ -22,6 +22,8 @@ export interface HitsData {
   eventOffsets: Uint32Array;
   /** Leading feature columns that are detector coordinates (default 2): the kNN uses all of them. */
   positionDims?: number;
+  /** What each event is in its file (e.g. "entry 12, plane 1"), for messages; default "event i". */
+  eventNames?: string[];
 }
 
 export function isHitsData(d: unknown): d is HitsData {
@@ -85,9 +87,50 @@ export function generateTrackEvents(c: TrackEventConfig): HitsData {
 export function sliceEvents(d: HitsData, from: number, to: number): HitsData {
   const h0 = d.eventOffsets[from], h1 = d.eventOffsets[to];
   return {
-    kind: 'hits', width: d.width,
+    kind: 'hits', width: d.width, positionDims: d.positionDims,
     features: d.features.slice(h0 * d.width, h1 * d.width),
     objectId: d.objectId.slice(h0, h1),
     eventOffsets: Uint32Array.from(d.eventOffsets.subarray(from, to + 1), (o) => o - h0),
+    eventNames: d.eventNames?.slice(from, to),
+  };
+}
+
+export interface TrainableEvents {
+  data: HitsData;
+  /** Names (file events) of the events left out: no hits, or only noise hits (id ≤ 0). */
+  empty: string[];
+  allNoise: string[];
+}
+
+/**
+ * Leaves out events the object condensation loss cannot use (it is undefined without an
+ * object), keeping each kept event's file name for later messages.
+ */
+export function trainableEvents(d: HitsData): TrainableEvents {
+  const keep: number[] = [];
+  const empty: string[] = [];
+  const allNoise: string[] = [];
+  const events = d.eventOffsets.length - 1;
+  const name = (ev: number) => d.eventNames?.[ev] ?? `event ${ev}`;
+  for (let ev = 0; ev < events; ev++) {
+    const h0 = d.eventOffsets[ev], h1 = d.eventOffsets[ev + 1];
+    if (h1 === h0) empty.push(name(ev));
+    else if (!d.objectId.subarray(h0, h1).some((id) => id > 0)) allNoise.push(name(ev));
+    else keep.push(ev);
+  }
+  if (keep.length === events) return { data: d, empty, allNoise };
+  const offsets = new Uint32Array(keep.length + 1);
+  keep.forEach((ev, k) => (offsets[k + 1] = offsets[k] + d.eventOffsets[ev + 1] - d.eventOffsets[ev]));
+  const n = offsets[keep.length];
+  const features = new Float32Array(n * d.width);
+  const objectId = new Int32Array(n);
+  keep.forEach((ev, k) => {
+    const h0 = d.eventOffsets[ev], h1 = d.eventOffsets[ev + 1];
+    features.set(d.features.subarray(h0 * d.width, h1 * d.width), offsets[k] * d.width);
+    objectId.set(d.objectId.subarray(h0, h1), offsets[k]);
+  });
+  return {
+    data: { kind: 'hits', width: d.width, positionDims: d.positionDims, features, objectId, eventOffsets: offsets, eventNames: keep.map(name) },
+    empty, allNoise,
   };
 }

@@ -17,7 +17,7 @@ import { buildOcLayout, condensationLoss, uploadOcLayout, weightedOcLoss, type O
 import { Module } from '../../nn/module';
 import { moduleWeights } from '../../nn/namedWeights';
 import type { EvalFigure, TaskData, TaskDefinition, TaskRun } from '../types';
-import { generateTrackEvents, isHitsData, sliceEvents, type HitsData } from './data';
+import { generateTrackEvents, isHitsData, sliceEvents, trainableEvents, type HitsData, type TrainableEvents } from './data';
 import { clusterCounts, condense } from './inference';
 import { hitPositions, knnGraph, neighbourMean, uploadGraph, type NeighbourGraph } from './neighbours';
 
@@ -78,6 +78,14 @@ class ClusteringModel extends Module {
   }
 }
 
+function describeSkipped(t: TrainableEvents): string {
+  const list = (names: string[]) => names.slice(0, 5).join(', ') + (names.length > 5 ? ', …' : '');
+  const parts: string[] = [];
+  if (t.empty.length) parts.push(`${t.empty.length} empty (${list(t.empty)})`);
+  if (t.allNoise.length) parts.push(`${t.allNoise.length} all-noise (${list(t.allNoise)})`);
+  return parts.length ? `; skipped ${parts.join(' and ')} events` : '';
+}
+
 export const clusteringTask: TaskDefinition<ClusteringConfig> = {
   id: 'oc-clustering',
   label: 'Object condensation clustering (tracks)',
@@ -120,12 +128,14 @@ class ClusteringRun implements TaskRun {
     let train: HitsData;
     let test: HitsData;
     if (data && isHitsData(data)) {
-      const events = data.eventOffsets.length - 1;
+      const usable = trainableEvents(data);
+      const events = usable.data.eventOffsets.length - 1;
+      const skipped = describeSkipped(usable);
+      if (events < 2) throw new Error(`the hits file needs at least 2 events with an object (train and test), it has ${events}${skipped}`);
       const cut = Math.max(1, Math.min(events - 1, Math.round(events * 0.8)));
-      if (events < 2) throw new Error('the hits file needs at least 2 events (train and test)');
-      train = sliceEvents(data, 0, cut);
-      test = sliceEvents(data, cut, events);
-      this.source = `file: ${cut} train / ${events - cut} test events`;
+      train = sliceEvents(usable.data, 0, cut);
+      test = sliceEvents(usable.data, cut, events);
+      this.source = `file: ${cut} train / ${events - cut} test events${skipped}`;
     } else {
       if (data) throw new Error('the clustering task needs hits data ({kind: "hits", features, width, objectId, eventOffsets})');
       const gen = (events: number, seed: number) => generateTrackEvents({

@@ -38,13 +38,15 @@ export function hitsFromClusters(c: ClusterEntries): HitsData {
   const feats: number[] = [];
   const ids: number[] = [];
   const offsets = [0];
+  const eventNames: string[] = [];
   const entries = c.range.end - c.range.start;
   for (let e = 0; e < entries; e++) {
     for (const pl of c.planes) {
       const meta = pl.metas[e] ?? pl.metas[pl.metas.length - 1];
       const lo = pl.voxels.offsets[e];
       const hi = pl.voxels.offsets[e + 1];
-      if (hi === lo) continue;
+      // Empty planes stay as empty events: the clustering task counts and skips them by name.
+      eventNames.push(`entry ${c.range.start + e}${c.planes.length > 1 ? `, projection ${pl.projectionId}` : ''}`);
       const w = pl.voxels.width;
       for (let r = lo; r < hi; r++) {
         for (let a = 0; a < dim; a++) feats.push(pl.voxels.values[r * w + a] / meta.numberOfVoxels[a]);
@@ -55,7 +57,7 @@ export function hitsFromClusters(c: ClusterEntries): HitsData {
     }
   }
   if (ids.length === 0) throw new Error(`${c.file}: ${c.product} "${c.producer}" has no voxels in entries ${c.range.start}–${c.range.end - 1}`);
-  return { kind: 'hits', features: Float32Array.from(feats), width, objectId: Int32Array.from(ids), eventOffsets: Uint32Array.from(offsets), positionDims: dim };
+  return { kind: 'hits', features: Float32Array.from(feats), width, objectId: Int32Array.from(ids), eventOffsets: Uint32Array.from(offsets), positionDims: dim, eventNames };
 }
 
 /** Deep Sets data from a SPANet file: the jets of `source` as sets, one regression/class target per event. */
