@@ -26,7 +26,7 @@ export interface ValueAndGrad {
  * (the gradients are returned, not stored on tensors), so this is safe next to a Trainer's
  * parameters. Not nestable: it needs no tape to be recording (no higher-order gradients).
  */
-export function valueAndGrad<I extends Tensor[]>(fn: (...inputs: I) => Tensor, inputs: I): ValueAndGrad {
+export function valueAndGrad(fn: (...inputs: T[]) => Tensor, inputs: readonly T[]): ValueAndGrad {
   if (inputs.length === 0) throw new Error('valueAndGrad: needs at least one input');
   const e = inputs[0].engine;
   const wasRequired = inputs.map((t) => t.requiresGrad);
