@@ -10,6 +10,9 @@ import { dropoutOp } from '../../src/tensor/ops/dropout';
 import { batchNormRunningRef } from '../../src/tensor/reference/batchnorm';
 import { bilinearRef } from '../../src/tensor/reference/bilinear';
 import { dropoutFactor } from '../../src/tensor/reference/dropout';
+import { seededRandom } from '../../src/nn/init';
+import { BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, Dropout, LeakyReLU, Upsample } from '../../src/nn/layers';
+import { batchNormRef } from '../../src/tensor/reference/batchnorm';
 import { testEngine } from '../helpers/engine';
 import { checkForward, checkGradient, expectClose, ref } from '../helpers/opcheck';
 import { uniform } from '../helpers/random';
@@ -148,5 +151,69 @@ describe('convTranspose2d op', () => {
   it('rejects output_padding ≥ stride, as torch', () => {
     const attrs = { stride: [1, 1] as [number, number], padding: [0, 0] as [number, number], outputPadding: [1, 1] as [number, number] };
     expect(() => e.apply(convTranspose2dOp, [e.zeros([1, 1, 2, 2]), e.zeros([1, 1, 3, 3])], attrs)).toThrow(/output_padding/);
+  });
+});
+
+describe('layer Modules', () => {
+  const tensor = (x: { data: Float64Array; shape: number[] }) => e.fromArray(Float32Array.from(x.data), x.shape);
+
+  it('Conv2d and ConvTranspose2d draw torch\'s default bounds: 1/√fan_in, fan_in from weight dim 1', async () => {
+    const rand = seededRandom(1);
+    const conv = new Conv2d(e, 6, 5, 3, rand, { padding: 1 });
+    const convT = new ConvTranspose2d(e, 6, 2, 3, rand);
+    for (const [m, fanIn] of [[conv, 6 * 9], [convT, 2 * 9]] as const) {
+      const w = await m.weight.read();
+      const b = await m.bias!.read();
+      const bound = 1 / Math.sqrt(fanIn);
+      expect(Math.max(...w.map(Math.abs))).toBeLessThanOrEqual(bound);
+      expect(Math.max(...w.map(Math.abs))).toBeGreaterThan(0.9 * bound); // the whole range is used
+      expect(Math.max(...b.map(Math.abs))).toBeLessThanOrEqual(bound);
+    }
+    expect(conv.weight.shape).toEqual([5, 6, 3, 3]);
+    expect(convT.weight.shape).toEqual([6, 2, 3, 3]);
+    expect(new Conv2d(e, 2, 3, 1, rand, { bias: false }).stateLayout().map(([n]) => n)).toEqual(['weight']);
+  });
+
+  it('BatchNorm1d on [N, C] and [N, C, L], BatchNorm2d on [N, C, H, W]; rank errors name the layer', async () => {
+    for (const [shape, make] of [[[9, 3], () => new BatchNorm1d(e, 3)], [[4, 3, 5], () => new BatchNorm1d(e, 3)], [[2, 3, 3, 5], () => new BatchNorm2d(e, 3)]] as const) {
+      const m = make();
+      const x = rnd([...shape], 90);
+      const C = [3];
+      const ones = ref([1, 1, 1], C);
+      const zeros = ref([0, 0, 0], C);
+      // Fresh torch defaults: weight 1, bias 0, running 0 / 1.
+      expectClose(await m.forward(tensor(x)).read(), batchNormRef(x, ones, zeros, zeros, ones, 1e-5, true).data, 1e-4, 1e-5, `train [${shape}]`);
+      m.eval();
+      const sd = await m.stateDict();
+      const rm = ref(sd.running_mean.data as Float32Array, C);
+      const rv = ref(sd.running_var.data as Float32Array, C);
+      expectClose(await m.forward(tensor(x)).read(), batchNormRef(x, ones, zeros, rm, rv, 1e-5, false).data, 1e-5, 1e-6, `eval [${shape}]`);
+    }
+    expect(() => new BatchNorm2d(e, 3).forward(e.zeros([2, 3]))).toThrow(/BatchNorm2d\(3\): expected x of rank 4/);
+    expect(new BatchNorm1d(e, 2, { affine: false }).stateLayout().map(([n]) => n)).toEqual(['running_mean', 'running_var', 'num_batches_tracked']);
+  });
+
+  it('Dropout: identity in eval mode, a new seeded mask each train forward, reproducible per seed', async () => {
+    const x = e.full([1000], 1);
+    const a = new Dropout(e, 0.5, 11);
+    const m1 = await a.forward(x).read();
+    const m2 = await a.forward(x).read();
+    expect(Array.from(m1)).not.toEqual(Array.from(m2));
+    const b = new Dropout(e, 0.5, 11);
+    expect(Array.from(await b.forward(x).read())).toEqual(Array.from(m1));
+    a.eval();
+    expect(a.forward(x)).toBe(x);
+    expect(Array.from(await new Dropout(e, 1).forward(x).read()).every((v) => v === 0)).toBe(true);
+  });
+
+  it('LeakyReLU(0.2) and bilinear / nearest Upsample', async () => {
+    const x = rnd([1, 2, 3, 4], 91);
+    const y = await new LeakyReLU(e, 0.2).forward(tensor(x)).read();
+    expectClose(y, Array.from(x.data, (v) => (v > 0 ? v : 0.2 * v)), 1e-6, 1e-7, 'leaky');
+    const up = await new Upsample(e, { scaleFactor: 2 }).forward(tensor(x)).read();
+    expectClose(up, bilinearRef(x, bilinearGeometry(3, 4, { scale: 2 })).data, 1e-6, 1e-7, 'bilinear');
+    const near = new Upsample(e, { scaleFactor: 3, mode: 'nearest' }).forward(tensor(x));
+    expect(near.shape).toEqual([1, 2, 9, 12]);
+    expect(() => new Upsample(e, { size: [5, 5], mode: 'nearest' }).forward(tensor(x))).toThrow(/nearest/);
   });
 });

@@ -10,6 +10,9 @@ import { Module, ModuleList, Sequential, StateDictError } from '../../src/nn/mod
 import { bf16ToFloat, floatToBf16, floatToHalf, halfToFloat, type StateDict, type StateEntry } from '../../src/nn/stateDict';
 import type { Engine } from '../../src/tensor/engine';
 import type { Tensor } from '../../src/tensor/tensor';
+import { Adam } from '../../src/train/adam';
+import { add, mul } from '../../src/tensor/ops/elementwise';
+import { mse } from '../../src/tensor/ops/losses';
 import { testEngine } from '../helpers/engine';
 
 let e: Engine;
@@ -173,5 +176,43 @@ describe('state dicts through safetensors', () => {
     expect(sd.h).toEqual({ dtype: 'F16', shape: [2], data: Uint16Array.from([1 / 3, 2], floatToHalf) });
     expect(sd.k).toEqual({ dtype: 'I32', shape: [1], data: Int32Array.from([-4]) });
     m.loadStateDict(decodeStateDict(encodeSafetensors(sd)).state);
+  });
+});
+
+describe('a user-defined layer (the README example)', () => {
+  /** y = x·a + b per feature, from broadcasting ops: no WGSL of its own. */
+  class Affine extends Module {
+    readonly a = this.parameter('a', Float32Array.of(1, 1), [2]);
+    readonly b = this.parameter('b', new Float32Array(2), [2]);
+    forward(x: Tensor<'f32'>): Tensor<'f32'> {
+      return add(mul(x, this.a), this.b);
+    }
+  }
+
+  it('trains with Adam to the generating a, b and saves them under its own names', async () => {
+    const model = new Affine(e);
+    const rand = seededRandom(9);
+    const xs = Float32Array.from({ length: 64 * 2 }, () => 2 * rand() - 1);
+    const x = e.fromArray(xs, [64, 2]).keep();
+    const y = e.fromArray(xs.map((v, i) => (i % 2 ? -2 * v + 0.5 : 3 * v - 1)), [64, 2]).keep();
+    const opt = new Adam(e, model.parameters(), { lr: 0.05 });
+    for (let step = 0; step < 300; step++) {
+      e.scope(() => {
+        const tape = e.beginTape();
+        try {
+          tape.backward(mse(model.forward(x), y));
+        } finally {
+          e.endTape();
+        }
+        opt.update();
+      });
+      e.gpu.submit();
+    }
+    const sd = await model.stateDict();
+    expect(Object.keys(sd)).toEqual(['a', 'b']);
+    // Noise-free data: Adam (lr 0.05, 300 steps) ends within its step size of the optimum.
+    expect(Array.from(sd.a.data as Float32Array).map((v) => Math.round(v * 100) / 100)).toEqual([3, -2]);
+    expect(Array.from(sd.b.data as Float32Array).map((v) => Math.round(v * 100) / 100)).toEqual([-1, 0.5]);
+    expect(e.gpu.takeErrors()).toEqual([]);
   });
 });

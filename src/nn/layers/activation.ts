@@ -1,5 +1,6 @@
 import type { Engine } from '../../tensor/engine';
-import { add, relu, scale } from '../../tensor/ops/elementwise';
+import { relu } from '../../tensor/ops/elementwise';
+import { leakyRelu } from '../../tensor/ops/unary';
 import type { Tensor } from '../../tensor/tensor';
 import { Module } from '../module';
 
@@ -10,17 +11,13 @@ export class ReLU extends Module {
   }
 }
 
-/**
- * torch.nn.LeakyReLU(negative_slope): max(x, 0) + slope·min(x, 0), written as
- * slope·x + (1 - slope)·relu(x) from existing ops (no kernel of its own; a fused leakyRelu
- * op can replace it without changing results beyond f32 rounding).
- */
+/** torch.nn.LeakyReLU(negative_slope): x for x > 0, slope·x otherwise. */
 export class LeakyReLU extends Module {
   constructor(engine: Engine, readonly negativeSlope = 0.01) {
     super(engine);
   }
 
   forward(x: Tensor<'f32'>): Tensor<'f32'> {
-    return add(scale(x, this.negativeSlope), scale(relu(x), 1 - this.negativeSlope));
+    return leakyRelu(x, this.negativeSlope);
   }
 }
