@@ -1,3 +1,4 @@
+import { halfToNumber } from './half';
 import type { CompoundMember, DType, NumericArray } from './types';
 
 /**
@@ -14,7 +15,7 @@ function readScalar(dv: DataView, off: number, t: DType): number {
     case 'float':
       if (t.size === 8) return dv.getFloat64(off, true);
       if (t.size === 4) return dv.getFloat32(off, true);
-      return NaN;
+      return halfToNumber(dv.getUint16(off, true));
     case 'int':
       return readInt(dv, off, t.size, t.signed, true);
     case 'bool':

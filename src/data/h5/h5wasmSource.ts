@@ -1,6 +1,8 @@
 import type * as H5 from 'h5wasm';
 import { DataFileError, summarizeHdf5Message } from '../errors';
 import { metaToDType, H5T, type H5Meta } from './dtype';
+import { unreadableFilter, unreadableFilterProblem } from './filters';
+import { decodeHalfs } from './half';
 import type { H5Source } from './source';
 import { dtypeToText, normPath, type AttrValue, type DatasetInfo, type NumericArray } from './types';
 
@@ -105,7 +107,7 @@ class H5wasmSource implements H5Source {
     if (!this.isDataset(p))
       throw new DataFileError({ code: 'missing-dataset', file: this.fileName, dataset: p, problem: 'dataset is missing', expected: 'a dataset' });
     let meta: H5Meta & { shape: number[] | null; maxshape: number[] | null; chunks: number[] | null };
-    let filters: { name: string }[] = [];
+    let filters: { id: number; name: string }[] = [];
     try {
       meta = this.M.get_dataset_metadata(this.f.file_id, p) as typeof meta;
       filters = this.M.get_dataset_filters(this.f.file_id, p);
@@ -122,6 +124,7 @@ class H5wasmSource implements H5Source {
       dtypeText: dtypeToText(dtype),
       chunks: meta.chunks ? [...meta.chunks] : null,
       filters: filters.map((x) => x.name),
+      filterIds: filters.map((x) => Number(x.id)),
       attrs: this.attrs(p),
     };
     this.infoCache.set(p, info);
@@ -164,6 +167,9 @@ class H5wasmSource implements H5Source {
       if (status < 0) throw new Error(`H5Dread failed (status ${status})`);
       return M.HEAPU8.slice(ptr, ptr + nbytes);
     } catch (e) {
+      // HDF5 only says it found no plugin directory; name the filter and the way out instead
+      const filter = unreadableFilter(info);
+      if (filter) throw new DataFileError({ code: 'read-failed', file: this.fileName, dataset: info.path, problem: unreadableFilterProblem(info, this.fileName, filter) });
       throw this.fail(info.path, e);
     } finally {
       M._free(ptr);
@@ -178,6 +184,7 @@ class H5wasmSource implements H5Source {
     const buf = bytes.buffer as ArrayBuffer;
     const size = t.size;
     if (t.kind === 'float') {
+      if (size === 2) return decodeHalfs(bytes);
       if (size === 4) return new Float32Array(buf, 0, bytes.length / 4);
       if (size === 8) return new Float64Array(buf, 0, bytes.length / 8);
     } else if (t.kind === 'int' || t.kind === 'enum' || t.kind === 'bool') {

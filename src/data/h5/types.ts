@@ -31,6 +31,8 @@ export interface DatasetInfo {
   dtypeText: string;
   chunks: number[] | null;
   filters: string[];
+  /** HDF5 filter ids, parallel to `filters` (absent from sources that do not report them) */
+  filterIds?: number[];
   attrs: Record<string, AttrValue>;
 }
 
