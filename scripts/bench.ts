@@ -43,7 +43,7 @@ const FLAGS = [
  * their agreement check has already run every kernel of both sides (pipelines compiled,
  * pools filled). A side slower than 15 s a step is timed by that one step.
  */
-const HEAVY: Partial<TimingPlan> = { warmup: 0, samples: 3, minSamples: 2, budgetMs: 20_000, capStepMs: 15_000 };
+const HEAVY: Partial<TimingPlan> = { warmup: 0, samples: 3, minSamples: 2, budgetMs: 20_000, capStepMs: 15_000, recordSteps: 2 };
 
 const OC_FULL_GRID: CaseSpec[] = [10_000, 50_000, 100_000].flatMap((n) =>
   [100, 1000, 5000].map((k): CaseSpec => ({ kind: 'oc', n, k, d: 8, plan: HEAVY })));

@@ -84,7 +84,7 @@ const api: BenchApi = {
       if (c.measureMemory) console.info(`${c.id}: memory measured (${since()})`);
       // tfjs last: every other side is timed against it.
       const { timings, ratios } = await timeSides([c.ours, ...variants.map((v) => v.side), c.tfjs], plan);
-      const recordSteps = plan.recordSteps ?? 3;
+      const recordSteps = plan.recordSteps ?? 5;
       const recording = c.ours && recordSteps > 0 ? await measureRecording(engine.gpu, c.ours, recordSteps) : undefined;
       if (recording) console.info(`${c.id}: recording measured (${since()})`);
       const errors = engine.gpu.takeErrors();

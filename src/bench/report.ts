@@ -91,7 +91,7 @@ function recordingRows(results: CaseResult[]): string[][] {
 
 function recordingNote(info: RunInfo): string {
   return `recording (ours, ${info.page.recordingMode === 'cached' ? 'timed on the cached path' : 'timed on the per-dispatch path'}): ` +
-    `each path records the case's step a few times after timing, each step alone (queue idle before and after); ` +
+    `each path records the case's step a few times after timing and a warm-up on the cached path (until a step creates no bind group, at most 24 steps or 5 s), each step alone (queue idle before and after); ` +
     `"dispatch() ms" = CPU time inside GpuContext.dispatch per step, "step CPU ms" = the whole step() call (ops, tape, dispatches, submit) without the GPU wait; ` +
     `cached = uniforms packed into one upload per submit and bind groups reused, per-dispatch = a uniform buffer, writeBuffer and bind group per dispatch; ` +
     `performance.now() ${info.page.isolated ? 'fine-grained (cross-origin isolated page)' : 'coarse (page not cross-origin isolated)'}`;

@@ -34,7 +34,7 @@ export interface TimingPlan {
    * its only sample (bounds the slowest cases on SwiftShader). Unset: no cap.
    */
   capStepMs?: number;
-  /** Steps recorded per recording path for the CPU recording figures (default 3; 0 = skip). */
+  /** Steps recorded per recording path for the CPU recording figures (default 5; 0 = skip). */
   recordSteps?: number;
 }
 

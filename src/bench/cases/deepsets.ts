@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { offsetsFromCounts } from '../../data/ragged';
 import { DeepSet } from '../../nn/deepset';
+import { transpose2d } from '../../nn/linear';
 import { seededRandom } from '../../nn/init';
 import { mse } from '../../tensor/ops/losses';
 import { segmentSum } from '../../tensor/ops/segment';
@@ -67,7 +68,11 @@ export async function prepareDeepSet(
   const adam = new Adam(e, params, HYPER);
   const initial = await Promise.all(params.map((p) => p.read()));
 
-  const vars = tf.tidy(() => params.map((p, i) => tf.variable(tf.tensor(initial[i], [...p.shape]))));
+  // Our Linear weights are [out, in] (torch layout); the tfjs twin multiplies by [in, out].
+  const vars = tf.tidy(() => params.map((p, i) => tf.variable(p.rank === 2
+    ? tf.tensor(transpose2d(initial[i], p.shape[0], p.shape[1]), [p.shape[1], p.shape[0]])
+    : tf.tensor(initial[i], [...p.shape]))));
+  const tfjsGradToOurs = (g: Float32Array, i: number) => (params[i].rank === 2 ? transpose2d(g, params[i].shape[1], params[i].shape[0]) : g);
   const tx = tf.tensor2d(xData, [rows, INPUT_WIDTH]);
   const tids = tf.tensor1d(ids, 'int32');
   const ty = tf.tensor2d(yData, [sets, 1]);
@@ -84,7 +89,7 @@ export async function prepareDeepSet(
     return tf.mean(tf.squaredDifference(h, ty));
   };
 
-  const { oursStep, tfjsStep, checkAgreement } = trainingPair({ e, params, adam, oursLoss, tfAdam, vars, tfjsLoss });
+  const { oursStep, tfjsStep, checkAgreement } = trainingPair({ e, params, adam, oursLoss, tfAdam, vars, tfjsLoss, tfjsGradToOurs });
 
   // Forward 2·rows·Σ phi in·out + 2·sets·Σ rho in·out; backward twice that, less the
   // input gradient of the first layer; the pool adds rows·width (negligible).

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { transpose2d } from '../../nn/linear';
 import { Mlp } from '../../nn/mlp';
 import { seededRandom } from '../../nn/init';
 import { mse } from '../../tensor/ops/losses';
@@ -49,7 +50,11 @@ export async function prepareMlp({ engine: e, tfBackend }: BenchContext, batch: 
   const adam = new Adam(e, params, HYPER);
   const initial = await Promise.all(params.map((p) => p.read()));
 
-  const vars = tf.tidy(() => params.map((p, i) => tf.variable(tf.tensor(initial[i], [...p.shape]))));
+  // Our Linear weights are [out, in] (torch layout); the tfjs twin multiplies by [in, out].
+  const vars = tf.tidy(() => params.map((p, i) => tf.variable(p.rank === 2
+    ? tf.tensor(transpose2d(initial[i], p.shape[0], p.shape[1]), [p.shape[1], p.shape[0]])
+    : tf.tensor(initial[i], [...p.shape]))));
+  const tfjsGradToOurs = (g: Float32Array, i: number) => (params[i].rank === 2 ? transpose2d(g, params[i].shape[1], params[i].shape[0]) : g);
   const tx = tf.tensor2d(xData, [batch, inW]);
   const ty = tf.tensor2d(yData, [batch, 1]);
   const tfAdam = tf.train.adam(HYPER.lr, HYPER.beta1, HYPER.beta2, HYPER.eps);
@@ -64,7 +69,7 @@ export async function prepareMlp({ engine: e, tfBackend }: BenchContext, batch: 
     return tf.mean(tf.squaredDifference(h, ty));
   };
 
-  const { oursStep, tfjsStep, checkAgreement } = trainingPair({ e, params, adam, oursLoss, tfAdam, vars, tfjsLoss });
+  const { oursStep, tfjsStep, checkAgreement } = trainingPair({ e, params, adam, oursLoss, tfAdam, vars, tfjsLoss, tfjsGradToOurs });
 
   const fanProducts = widths.slice(1).reduce((s, w, i) => s + widths[i] * w, 0);
   return {
