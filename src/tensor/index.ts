@@ -21,3 +21,7 @@ export * from './ops/where';
 export { detach, valueAndGrad, type ValueAndGrad } from './autodiff';
 export * from './ops/attention4d';
 export * from './ops/attentionHeads';
+export * from './ops/batchnorm';
+export * from './ops/dropout';
+export * from './ops/bilinear';
+export * from './ops/convTranspose';

@@ -4,3 +4,6 @@ export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm';
 export { Dropout } from './dropout';
 export { Upsample, type UpsampleOptions } from './upsample';
 export { ReLU, LeakyReLU } from './activation';
+export { LayerNorm, type LayerNormOptions } from './layerNorm';
+export { MultiheadAttention, type MultiheadAttentionOptions, type AttentionCall } from './attention';
+export { TransformerEncoderLayer, type TransformerEncoderLayerOptions, type EncoderCall } from './transformer';
