@@ -4,7 +4,7 @@ import { appendErrorLines, formatGpuError } from '../gpu/errorLog';
 import { findTask, TASKS } from '../tasks';
 import type { EvalResult, TaskConfig, TaskData } from '../tasks/types';
 import { DEFAULT_OPTIMIZER, type OptimizerConfig } from '../train/optimConfig';
-import type { FromWorker, RunState, TrainSettings } from '../train/protocol';
+import type { FromWorker, RunState, TrainSettings, WeightsReport } from '../train/protocol';
 import type { MetricPoint } from '../train/trainer';
 import { TrainClient } from '../train/worker/client';
 
@@ -36,7 +36,9 @@ interface TrainState {
   errors: string[];
   exported: { name: string; url: string; bytes: number; format: string; note?: string } | null;
   /** Data attached from a loaded file; used when its task is the selected one. */
-  data: { taskId: string; label: string; payload: TaskData } | null;
+  data: FileData | null;
+  /** The last "Load weights" outcome (cleared by a new model). */
+  weights: WeightsReport | null;
 
   connect(): void;
   selectTask(id: string): void;
@@ -44,7 +46,9 @@ interface TrainState {
   setSettings(patch: Partial<TrainSettings>): void;
   /** Changes optimiser settings (name, lr, schedule, clipping, …). */
   setOptimizer(patch: Partial<OptimizerConfig>): void;
-  setData(data: { taskId: string; label: string; payload: TaskData } | null): void;
+  setData(data: FileData | null): void;
+  /** Sends a .safetensors file to the worker for a strict load into the created model. */
+  loadWeights(name: string, bytes: Uint8Array): void;
   create(): void;
   start(): void;
   pause(): void;
@@ -53,6 +57,14 @@ interface TrainState {
   dismissError(i: number): void;
   /** Starts a fresh training worker and GPU device (after a device loss or a crash). */
   restart(): void;
+}
+
+export interface FileData {
+  taskId: string;
+  label: string;
+  payload: TaskData;
+  /** The file and its training option (RUN.json's data.train / data.option). */
+  source?: { file: string; option: string };
 }
 
 export const DEFAULT_SETTINGS: TrainSettings = { optimizer: { ...DEFAULT_OPTIMIZER, lr: 3e-3 }, readEvery: 10, evalEvery: 100, maxSteps: 0, accumulate: 1 };
@@ -71,7 +83,10 @@ export const useTrainStore = create<TrainState>((set, get) => {
         set({ gpu: 'ready', adapter: msg.adapter });
         return;
       case 'created':
-        set({ description: msg.description, parameterCount: msg.parameterCount, points: [], evals: [], lastEval: null, step: 0 });
+        set({ description: msg.description, parameterCount: msg.parameterCount, points: [], evals: [], lastEval: null, step: 0, weights: null });
+        return;
+      case 'weightsLoaded':
+        set({ weights: msg.report });
         return;
       case 'state':
         set({ state: msg.state, step: msg.step });
@@ -132,6 +147,7 @@ export const useTrainStore = create<TrainState>((set, get) => {
     errors: [],
     exported: null,
     data: null,
+    weights: null,
 
     connect() {
       if (client) return;
@@ -173,6 +189,10 @@ export const useTrainStore = create<TrainState>((set, get) => {
     pause: () => send({ type: 'pause' }),
     stepOnce: (n = 1) => send({ type: 'step', n }),
     exportModel: (format) => send({ type: 'export', format }),
+    loadWeights(name, bytes) {
+      set({ weights: null });
+      send({ type: 'loadWeights', name, bytes });
+    },
     dismissError(i) {
       set({ errors: get().errors.filter((_, k) => k !== i) });
     },

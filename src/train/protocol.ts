@@ -26,6 +26,8 @@ export type ToWorker =
   | { type: 'step'; n: number }
   | { type: 'evaluate' }
   | { type: 'export'; format: 'safetensors' | 'onnx' }
+  /** Loads a .safetensors state dict into the created model (strict: every key must match). */
+  | { type: 'loadWeights'; name: string; bytes: Uint8Array }
   | { type: 'dispose' };
 
 export type RunState = 'idle' | 'creating' | 'ready' | 'running' | 'paused' | 'error';
@@ -38,6 +40,21 @@ export type FromWorker =
   | { type: 'eval'; step: number; result: EvalResult }
   | { type: 'exported'; format: 'safetensors' | 'onnx'; bytes: Uint8Array; name: string; note?: string }
   | { type: 'progress'; what: string; fraction: number }
+  /** The outcome of loadWeights: nothing is written unless every key, shape and dtype matched. */
+  | { type: 'weightsLoaded'; report: WeightsReport }
   | { type: 'error'; message: string; fatal: boolean }
   /** WebGPU validation / uncaptured errors since the last such message (not fatal). */
   | { type: 'gpuErrors'; errors: GpuErrorRecord[]; dropped: number };
+
+/** What a "Load weights" did, key by key (the Module's LoadReport, plus the file and outcome). */
+export interface WeightsReport {
+  name: string;
+  ok: boolean;
+  loaded: number;
+  missing: string[];
+  unexpected: string[];
+  /** `name: expected [..] F32, got [..] F16` */
+  mismatched: string[];
+  /** Why nothing loaded, when it was not a key mismatch (unreadable file, no model yet). */
+  problem?: string;
+}

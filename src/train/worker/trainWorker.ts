@@ -2,11 +2,12 @@
 // The training worker: owns the GPU device, the task and the trainer, so the page never
 // blocks on training. The page talks to it through train/protocol.ts messages.
 import { createGpuContext } from '../../gpu/context';
-import { encodeSafetensors } from '../../export/safetensors';
+import { decodeStateDict, encodeSafetensors } from '../../export/safetensors';
+import { StateDictError } from '../../nn/module';
 import { findTask } from '../../tasks';
 import { resolveFileData } from '../../tasks/fromFile/convert';
 import { Engine } from '../../tensor/engine';
-import type { FromWorker, RunState, ToWorker, TrainSettings } from '../protocol';
+import type { FromWorker, RunState, ToWorker, TrainSettings, WeightsReport } from '../protocol';
 import { Trainer } from '../trainer';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -152,6 +153,13 @@ async function handle(msg: ToWorker): Promise<void> {
       post({ type: 'exported', format: msg.format, bytes, name: `${taskId}-step${trainer.step}.${msg.format}`, note }, [bytes.buffer]);
       return;
     }
+    case 'loadWeights': {
+      const report = loadWeights(msg.name, msg.bytes);
+      post({ type: 'weightsLoaded', report });
+      // The test metrics of the loaded weights, so the chart shows where training resumes.
+      if (report.ok) await evaluate();
+      return;
+    }
     case 'dispose':
       trainer?.dispose();
       trainer = null;
@@ -159,6 +167,22 @@ async function handle(msg: ToWorker): Promise<void> {
       engine?.gpu.releaseMemory();
       setState('idle');
       return;
+  }
+}
+
+/** Strict load into the created model; a mismatch loads nothing and lists the keys. */
+function loadWeights(name: string, bytes: Uint8Array): WeightsReport {
+  const none = { name, ok: false, loaded: 0, missing: [], unexpected: [], mismatched: [] };
+  if (!trainer) return { ...none, problem: 'create the model first' };
+  if (state === 'running') return { ...none, problem: 'pause training first' };
+  const model = trainer.run.model;
+  if (!model) return { ...none, problem: `the task ${taskId} cannot load weights yet` };
+  try {
+    const report = model.loadStateDict(decodeStateDict(bytes, name).state, { strict: true });
+    return { name, ok: true, ...report };
+  } catch (err) {
+    if (err instanceof StateDictError) return { name, ok: false, ...err.report, loaded: 0 };
+    return { ...none, problem: err instanceof Error ? err.message : String(err) };
   }
 }
 

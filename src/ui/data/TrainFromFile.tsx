@@ -4,6 +4,7 @@ import { useTrainStore } from '../../state/trainStore';
 import { findTask } from '../../tasks';
 import { loadTaskData } from '../../tasks/fromFile/load';
 import { trainingOptions, type TrainingOption } from '../../tasks/fromFile/options';
+import { optionId } from '../../train/runConfig';
 
 /** Offers the tasks this file can train, and hands the chosen data to the Train panel. */
 export function TrainFromFile({ file }: { file: LoadedFile }) {
@@ -23,7 +24,7 @@ export function TrainFromFile({ file }: { file: LoadedFile }) {
     setDone(null);
     try {
       const payload = await loadTaskData(getDataClient(), file.id, file.name, o);
-      setData({ taskId: o.taskId, label: `${file.name}: ${o.title}`, payload });
+      setData({ taskId: o.taskId, label: `${file.name}: ${o.title}`, payload, source: { file: file.name, option: optionId(o) } });
       setDone(`${findTask(o.taskId).label} will train on ${file.name}. Create the model in the Train panel.`);
     } catch (e) {
       setError(`${file.name}: ${e instanceof Error ? e.message : String(e)}`);

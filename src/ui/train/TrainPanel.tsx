@@ -3,7 +3,9 @@ import { findTask, TASKS } from '../../tasks';
 import { ConfigForm } from './ConfigForm';
 import { EvalFigures } from './EvalFigures';
 import { ExportBar } from './ExportBar';
+import { LoadWeights } from './LoadWeights';
 import { MetricsChart } from './MetricsChart';
+import { RunConfigBar } from './RunConfigBar';
 import { OptimizerForm } from './OptimizerForm';
 
 /** Pick a task, set it up, train it live, export it. */
@@ -58,6 +60,7 @@ export function TrainPanel() {
           <button onClick={s.pause} disabled={s.state !== 'running'} data-testid="btn-pause">Pause</button>
           <button onClick={() => s.stepOnce(1)} disabled={!hasModel || busy} data-testid="btn-step">Step</button>
         </div>
+        <RunConfigBar /><LoadWeights />
         {s.progress && (
           <div className="progress" data-testid="progress">
             <span>{s.progress.what}…</span>
