@@ -44,6 +44,22 @@ export interface TreeNode {
   children?: TreeNode[];
   dataset?: DatasetInfo;
   target?: string;
+  /** a group whose members were not all listed: how many were left out, and why */
+  cut?: { omitted: number; reason: 'node-limit' | 'depth-limit' };
+  /** on the root only, when any group was cut: the limits and what they left out */
+  truncated?: TreeTruncation;
+}
+
+export interface TreeTruncation {
+  maxNodes: number;
+  maxDepth: number;
+  /** nodes listed in the tree */
+  listed: number;
+  /** members left out of groups because the node limit was reached */
+  omittedByNodeLimit: number;
+  /** groups below the depth limit whose members were not listed, and how many members they hold */
+  groupsAtDepthLimit: number;
+  omittedByDepthLimit: number;
 }
 
 export type NumericArray =

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { AttrValue, TreeNode } from '../../data/h5/types';
 import { dtypeToText } from '../../data/h5/types';
+import { truncationText } from '../../data/h5/tree';
 
 function attrsText(a: Record<string, AttrValue>): string {
   return Object.entries(a)
@@ -22,6 +23,11 @@ function Node({ node, depth, selected, onSelect }: { node: TreeNode; depth: numb
         {open && (
           <ul>
             {node.children?.map((c) => <Node key={c.path} node={c} depth={depth + 1} selected={selected} onSelect={onSelect} />)}
+            {node.cut && (
+              <li className="data-tree-cut muted" data-testid="data-tree-cut">
+                … {node.cut.omitted.toLocaleString('en-US')} more not listed ({node.cut.reason === 'depth-limit' ? 'depth limit' : 'node limit'})
+              </li>
+            )}
           </ul>
         )}
       </li>
@@ -55,9 +61,13 @@ function Node({ node, depth, selected, onSelect }: { node: TreeNode; depth: numb
 }
 
 export function TreeView({ tree, selected, onSelect }: { tree: TreeNode; selected: string | null; onSelect: (p: string) => void }) {
+  const cut = truncationText(tree);
   return (
-    <ul className="data-tree" data-testid="data-tree">
-      <Node node={tree} depth={0} selected={selected} onSelect={onSelect} />
-    </ul>
+    <>
+      {cut && <div className="banner warning" role="status" data-testid="data-tree-truncated">{cut}</div>}
+      <ul className="data-tree" data-testid="data-tree">
+        <Node node={tree} depth={0} selected={selected} onSelect={onSelect} />
+      </ul>
+    </>
   );
 }
