@@ -45,6 +45,13 @@ class BatchNorm extends Module {
     this.numBatchesTracked = this.registerBuffer('num_batches_tracked', engine.fromArray(new Int32Array(1), [], { dtype: 'i32' }), { dtype: 'I64' });
   }
 
+  dispose(): void {
+    super.dispose();
+    // affine=false: the constant γ = 1, β = 0 are not parameters, so Module.dispose misses them.
+    this.weight.dispose();
+    this.bias.dispose();
+  }
+
   forward(x: Tensor<'f32'>): Tensor<'f32'> {
     if (!this.ranks.includes(x.rank) || x.shape[1] !== this.numFeatures) {
       throw new Error(`${this.constructor.name}(${this.numFeatures}): expected x of rank ${this.ranks.join(' or ')} with ${this.numFeatures} channels, got [${x.shape}]`);
