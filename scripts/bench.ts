@@ -64,6 +64,7 @@ const DEFAULT: { cases: CaseSpec[]; plan: TimingPlan } = {
     { kind: 'oc', n: 10_000, k: 100, d: 8, plan: HEAVY },
     { kind: 'uresnet', events: 1, size: 64, plan: HEAVY },
     { kind: 'spanet', events: 8, jets: 10, layers: 6, width: 128, heads: 8, plan: HEAVY },
+    { kind: 'clustering', eventsPerBatch: 4, hidden: 48 },
   ],
   // 1024 matmul takes seconds a step on SwiftShader: one warm-up step (the step that sizes
   // the samples is a second) and up to 7 sample pairs, cut to 3 once a case has sampled for
@@ -96,6 +97,7 @@ const QUICK: typeof DEFAULT = {
     { kind: 'oc', n: 2000, k: 50, d: 8 },
     { kind: 'uresnet', events: 1, size: 32 },
     { kind: 'spanet', events: 8, jets: 6, layers: 2, width: 32, heads: 4 },
+    { kind: 'clustering', eventsPerBatch: 4, hidden: 48 },
   ],
   plan: { warmup: 1, samples: 3, budgetMs: 5_000, minSamples: 3, targetSampleMs: 100, maxItersPerSample: 50 },
 };

@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { createGpuContext } from '../gpu/context';
 import { Engine } from '../tensor/engine';
+import { prepareClustering } from './cases/clustering';
 import { prepareDeepSet, prepareSegmentSum } from './cases/deepsets';
 import { prepareMatmul } from './cases/matmul';
 import { prepareMlp } from './cases/mlp';
@@ -55,6 +56,8 @@ async function prepare(ctx: BenchContext, spec: CaseSpec): Promise<PreparedCase>
       return prepareUResNet(ctx, spec.events, spec.size);
     case 'spanet':
       return prepareSpanetEncoder(ctx, spec);
+    case 'clustering':
+      return prepareClustering(ctx, spec.eventsPerBatch, spec.hidden);
   }
 }
 

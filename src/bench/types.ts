@@ -12,6 +12,8 @@ export type CaseSpec = (
   | { kind: 'uresnet'; events: number; size: number }
   /** Transformer encoder training step over `events` events of up to `jets` jets. */
   | { kind: 'spanet'; events: number; jets: number; layers: number; width: number; heads: number }
+  /** The clustering task's training step (ours only: no tfjs twin). */
+  | { kind: 'clustering'; eventsPerBatch: number; hidden: number }
 ) & {
   /** Overrides of the run's timing plan for this case (heavy cases sample less). */
   plan?: Partial<TimingPlan>;
