@@ -120,4 +120,20 @@ describe('physml export', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--weights W\.safetensors is required/);
   });
+
+  it('--format onnx writes the task\'s verified ONNX model of the loaded weights', () => {
+    const dir = tempDir();
+    const run = {
+      task: 'deepsets', name: 'ds', steps: 1, eval_every: 0,
+      config: { phiWidth: 8, rhoWidth: 8, phiDepth: 1, rhoDepth: 1, trainSets: 8, testSets: 8, batchCapacity: 4096 },
+    };
+    writeJson(join(dir, 'RUN.json'), run);
+    expect(physml(['train', 'RUN.json'], { cwd: dir }).status).toBe(0);
+    const r = physml(['export', 'runs/ds', '--format', 'onnx', '--out', 'ds.onnx'], { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/onnxruntime-web agrees on 8 test sets/);
+    const bytes = readFileSync(join(dir, 'ds.onnx'));
+    expect(bytes.includes(Buffer.from('physml.verified_with'))).toBe(true);
+
+  });
 });
