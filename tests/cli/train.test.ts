@@ -134,6 +134,5 @@ describe('physml export', () => {
     expect(r.stderr).toMatch(/onnxruntime-web agrees on 8 test sets/);
     const bytes = readFileSync(join(dir, 'ds.onnx'));
     expect(bytes.includes(Buffer.from('physml.verified_with'))).toBe(true);
-
   });
 });
