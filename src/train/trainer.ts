@@ -34,6 +34,16 @@ export interface PauseReason {
   message: string;
 }
 
+/** The Trainer's host-side loop state, which a checkpoint stores next to the GPU state. */
+export interface TrainerHostState {
+  step: number;
+  /** Training wall time so far (ms). */
+  activeMs: number;
+  /** Skip streak and last skipped_steps value, so the pause rule continues across a resume. */
+  streak: number;
+  lastSkipped: number;
+}
+
 export interface TrainerOptions {
   /** The run's step count, for schedules whose decay_steps is 0. */
   totalSteps?: number;
@@ -216,6 +226,21 @@ export class Trainer {
     const done = this.inflight ? await this.inflight : [];
     if (done.length) onPoints(done);
     this.inflight = this.ringSteps.length ? this.flush() : null;
+  }
+
+  /** Host loop state for a checkpoint; call between runSteps calls (the ring is drained then). */
+  hostState(): TrainerHostState {
+    const running = this.activeSince === null ? 0 : performance.now() - this.activeSince;
+    return { step: this.step, activeMs: this.activeMs + running, streak: this.streak, lastSkipped: this.lastSkipped };
+  }
+
+  /** Restores hostState() into a fresh Trainer (the GPU state is restored by checkpoint.ts). */
+  restoreHostState(s: TrainerHostState): void {
+    if (this.activeSince !== null || this.ringSteps.length) throw new Error('restore a Trainer before it trains');
+    this.step = s.step;
+    this.activeMs = s.activeMs;
+    this.streak = s.streak;
+    this.lastSkipped = s.lastSkipped;
   }
 
   evaluate(): Promise<EvalResult> {

@@ -49,6 +49,11 @@ export abstract class Optimizer {
     return this.params.map((p) => p.tensor);
   }
 
+  /** Parameter i's slot tensors in slotNames order (checkpoints copy them on the GPU). */
+  slotTensors(i: number): readonly Tensor<'f32'>[] {
+    return this.slots[i];
+  }
+
   /** Records the guarded update of every parameter's `.grad`, then drops the references. */
   step(opts: StepOptions = {}): void {
     const gradScale = opts.gradScale ?? 1;
