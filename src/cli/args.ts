@@ -2,7 +2,7 @@
  * Command-line arguments of one subcommand: positionals and `--flag value` / `--flag=value`
  * options, each option declared with its kind so a typo is an error rather than ignored.
  */
-export type OptionKind = 'string' | 'int' | 'bool';
+export type OptionKind = 'string' | 'int' | 'number' | 'bool';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -48,6 +48,10 @@ export function parseArgs(argv: string[], spec: Record<string, OptionKind>): Par
     if (kind === 'int') {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} needs a non-negative integer, got "${value}"`);
+      options[name] = n;
+    } else if (kind === 'number') {
+      const n = Number(value);
+      if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} needs a non-negative number, got "${value}"`);
       options[name] = n;
     } else {
       options[name] = value;

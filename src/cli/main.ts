@@ -11,6 +11,10 @@ usage:
   physml train RUN.json [--steps N] [--out DIR] [--weights W.safetensors]
       trains headless; writes DIR/metrics.jsonl, DIR/weights.safetensors, DIR/run.json
       (DIR defaults to runs/<name>)
+      [--checkpoint-every N] [--checkpoint-minutes M] [--keep K] [--best METRIC]
+      checkpoints into DIR/checkpoints/ every N steps and/or M minutes and at the end,
+      keeping the last K (default 3) and the best by the test METRIC
+      [--resume DIR]  continues DIR's run from its newest checkpoint, exactly
   physml export (RUN.json | DIR) --format onnx|safetensors --out FILE [--weights W.safetensors]
       builds the model of a run, loads its weights (DIR/weights.safetensors by default for
       a run directory) and writes it without training
@@ -18,6 +22,8 @@ usage:
       the tree of groups and datasets and the detected kind of an HDF5 file
   physml oc-loss <event.json> [--fused]
       object condensation losses and gradients of one event as JSON
+  physml event <EVENT.yaml>
+      a SPANet event file's parsed description as JSON (exit 1: the line and the problem)
   physml help
       this text
 
@@ -30,6 +36,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   export: async () => (await import('./export')).exportCommand,
   inspect: async () => (await import('./inspect')).inspectCommand,
   'oc-loss': async () => (await import('./oc-loss')).ocLossCommand,
+  event: async () => (await import('../tasks/spanet/eventCommand')).eventCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

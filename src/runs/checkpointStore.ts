@@ -154,9 +154,10 @@ export async function saveCheckpoint(store: FolderStore, files: CheckpointFiles,
     'optimizer.safetensors': files.optimizer,
     'checkpoint.json': new TextEncoder().encode(formatCheckpointMeta(files.meta)),
   };
+  // The state at a step is the same whenever it is saved: a complete checkpoint is never rewritten (or put at risk).
+  if (await store.readFile(`${dir}/checkpoint.json`)) return { name, removed: [] };
   try {
-    // Rewriting the same step: drop its checkpoint.json first so a half-rewritten folder never looks complete.
-    await store.removeDir(dir);
+    await store.removeDir(dir); // the remains of an interrupted write
     for (const f of CHECKPOINT_FILES) await store.writeFile(`${dir}/${f}`, bytes[f]);
   } catch (err) {
     await store.removeDir(dir).catch(() => undefined);
