@@ -86,6 +86,18 @@ export function readGenericTable(src: H5Source, table: GenericTable, start = 0, 
 export function readGenericJagged(src: H5Source, j: GenericJagged): { values: Float64Array; offsets: Uint32Array } {
   const values = toFloat64(src.readNumeric(j.values));
   const raw = toFloat64(src.readNumeric(j.offsets));
+  for (let i = 0; i < raw.length; i++)
+    if (!(Number.isInteger(raw[i]) && raw[i]! >= 0 && raw[i]! < 2 ** 32))
+      throw new DataFileError({ code: 'bad-dtype', file: src.fileName, dataset: j.offsets, problem: `${j.mode === 'counts' ? 'count' : 'offset'} ${raw[i]} at ${i}`, expected: `non-negative integer ${j.mode}` });
+  // Offsets starting above 0 would silently drop the elements before the first set.
+  if (j.mode === 'offsets' && raw.length && raw[0] !== 0)
+    throw new DataFileError({
+      code: 'bad-shape',
+      file: src.fileName,
+      dataset: j.offsets,
+      problem: `the first offset is ${raw[0]}, so values 0..${raw[0]! - 1} of ${j.values} belong to no set`,
+      expected: 'offsets starting at 0 (n + 1 set boundaries)',
+    });
   let offsets: Uint32Array;
   if (j.mode === 'counts') {
     offsets = new Uint32Array(raw.length + 1);

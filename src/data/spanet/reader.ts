@@ -129,6 +129,9 @@ export function spanetLayout(src: H5Source): SpanetLayout {
   return { nEvents: Math.max(0, nEvents), sources, targets, regressions: flat('/REGRESSIONS'), classifications: flat('/CLASSIFICATIONS') };
 }
 
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
 /** Reads events [start, end): jets ragged from MASK, plus targets, regressions and classifications. */
 export function readSpanetEvents(src: H5Source, range?: { start: number; end: number }, layout = spanetLayout(src)): SpanetEvents {
   const f = src.fileName;
@@ -189,6 +192,17 @@ export function readSpanetEvents(src: H5Source, range?: { start: number; end: nu
   const regressions: Record<string, Float32Array> = {};
   for (const k of layout.regressions) regressions[k] = toFloat32(src.readNumeric(`/REGRESSIONS/${k}`, r.start, n));
   const classifications: Record<string, Float64Array> = {};
-  for (const k of layout.classifications) classifications[k] = toFloat64(src.readNumeric(`/CLASSIFICATIONS/${k}`, r.start, n));
+  for (const k of layout.classifications) {
+    const path = `/CLASSIFICATIONS/${k}`;
+    const v = toFloat64(src.readNumeric(path, r.start, n));
+    // Class ids become int32 downstream: a larger one would wrap (2^40 → 0) without a word.
+    for (let e = 0; e < n; e++) {
+      const x = v[e]!;
+      if (Number.isNaN(x)) continue; // a missing target, as in SPANet
+      if (!(Number.isInteger(x) && x >= INT32_MIN && x <= INT32_MAX))
+        throw new DataFileError({ code: 'out-of-range', file: f, dataset: path, problem: `event ${r.start + e}: class ${x}`, expected: `integer class ids within int32 (${INT32_MIN}..${INT32_MAX}), NaN for none` });
+    }
+    classifications[k] = v;
+  }
   return { file: f, range: r, sources, targets, regressions, classifications };
 }

@@ -1,3 +1,5 @@
+import { DataFileError } from '../../data/errors';
+
 /**
  * The data the cosmic-tagging task accepts (TaskData with kind 'planes'): dense per-plane
  * images and labels of E events,
@@ -14,6 +16,43 @@ export interface PlaneData {
   width: number;
   images: Float32Array;
   labels: Uint8Array | Int32Array;
+  /** what the conversion from a file noticed (e.g. planes without labels), for the description */
+  notes?: string[];
+}
+
+/**
+ * Dense planes are one float32 image and one uint8 label per pixel, per plane and event. 2 GiB
+ * is the largest ArrayBuffer every browser allocates and the engine's largest GPU buffer
+ * (src/gpu/limits.ts).
+ */
+export const MAX_DENSE_PLANE_BYTES = 2 ** 31;
+export const DENSE_BYTES_PER_PIXEL = 5;
+
+export function densePlaneBytes(events: number, planes: number, height: number, width: number): number {
+  return events * planes * height * width * DENSE_BYTES_PER_PIXEL;
+}
+
+/** Bytes as "128 GiB (137438953472 bytes)". */
+export function bytesText(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let u = 0;
+  let v = n;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} bytes` : `${Number(v.toPrecision(3))} ${units[u]} (${n} bytes)`;
+}
+
+/** Where densified voxels came from, so that errors name the file, dataset, entry and projection. */
+export interface DensifyContext {
+  file: string;
+  imageDataset: string;
+  labelDataset: string;
+  /** the file's entry number of event e */
+  entry(e: number): number;
+  /** the projection id of plane p */
+  projection(p: number): number;
 }
 
 export const CLASS_NAMES = ['background', 'cosmic', 'neutrino'] as const;
@@ -37,17 +76,28 @@ export interface SparsePlaneVoxels {
  * the column (so H = nvox[0], W = nvox[1]), missing pixels are 0. `image[e][p]` and
  * `label[e][p]` are entry e, plane p; a label voxel with no image voxel still sets the label.
  */
-export function densifyPlanes(image: SparsePlaneVoxels[][], label: SparsePlaneVoxels[][], nvox: [number, number]): PlaneData {
+export function densifyPlanes(image: SparsePlaneVoxels[][], label: SparsePlaneVoxels[][], nvox: [number, number], where?: DensifyContext): PlaneData {
   const events = image.length;
   const planes = image[0]?.length ?? 0;
   const [height, width] = nvox;
   const hw = height * width;
+  const fail = (dataset: 'image' | 'label', problem: string, expected: string): Error =>
+    where
+      ? new DataFileError({ code: 'out-of-range', file: where.file, dataset: dataset === 'image' ? where.imageDataset : where.labelDataset, problem, expected })
+      : new Error(`${problem} (expected ${expected})`);
+  const entryText = (e: number, p: number) => (where ? `entry ${where.entry(e)}, projection ${where.projection(p)}` : `entry ${e}, plane ${p}`);
+  const bytes = densePlaneBytes(events, planes, height, width);
+  if (bytes > MAX_DENSE_PLANE_BYTES) {
+    const problem = `${events} events × ${planes} planes of a ${height}×${width} grid need ${bytesText(bytes)} as dense float32 images + uint8 labels`;
+    const expected = `at most ${bytesText(MAX_DENSE_PLANE_BYTES)}: a smaller grid or fewer events`;
+    throw where ? new DataFileError({ code: 'bad-shape', file: where.file, dataset: where.imageDataset, problem, expected }) : new Error(`${problem} (expected ${expected})`);
+  }
   const images = new Float32Array(events * planes * hw);
   const labels = new Uint8Array(events * planes * hw);
-  const fill = (v: SparsePlaneVoxels, e: number, p: number, what: string, put: (i: number, val: number) => void) => {
+  const fill = (v: SparsePlaneVoxels, e: number, p: number, what: 'image' | 'label', put: (i: number, val: number) => void) => {
     for (let k = 0; k < v.ids.length; k++) {
       const id = v.ids[k];
-      if (!(id >= 0 && id < hw)) throw new Error(`${what} voxel id ${id} of entry ${e}, plane ${p} is outside the ${height}×${width} grid`);
+      if (!(id >= 0 && id < hw)) throw fail(what, `${what} voxel id ${id} of ${entryText(e, p)} is outside the ${height}×${width} grid`, `ids below ${hw}`);
       const x = Math.floor(id / width);
       const y = id % width;
       put((e * planes + p) * hw + x * width + y, v.values[k]);
@@ -58,7 +108,7 @@ export function densifyPlanes(image: SparsePlaneVoxels[][], label: SparsePlaneVo
     for (let p = 0; p < planes; p++) {
       fill(image[e][p], e, p, 'image', (i, v) => (images[i] = v));
       fill(label[e][p], e, p, 'label', (i, v) => {
-        if (!(v === 0 || v === 1 || v === 2)) throw new Error(`label ${v} in entry ${e}, plane ${p}: expected 0, 1 or 2`);
+        if (!(v === 0 || v === 1 || v === 2)) throw fail('label', `label ${v} in ${entryText(e, p)}`, '0, 1 or 2 (background, cosmic, neutrino)');
         labels[i] = v;
       });
     }

@@ -3,24 +3,25 @@
  * training worker; data already in a task's format passes through unchanged.
  */
 import type { ClusterEntries } from '../../data/larcv3/reader';
-import { planesFromSparse2d } from '../cosmic/larcv3Planes';
 import type { HitsData } from '../clustering/data';
 import type { SetsTaskData } from '../deepsets/data';
 import type { TaskData } from '../types';
 import type { FileTaskData } from './load';
+import { segmentationPlanes } from './segmentation';
+import { checkTargets, type TargetWhere } from './targets';
 
 export function resolveFileData(data: TaskData): TaskData {
   const d = data as FileTaskData;
   switch (d.kind) {
     case 'file:larcv3-segmentation':
-      return planesFromSparse2d(d.image, d.label) as unknown as TaskData;
+      return segmentationPlanes(d.image, d.label) as unknown as TaskData;
     case 'file:larcv3-clusters':
       return hitsFromClusters(d.clusters) as unknown as TaskData;
     case 'file:spanet-sets':
       return setsFromSpanet(d) as unknown as TaskData;
     case 'file:generic-sets': {
       const { values, offsets, width, targets } = d.sets;
-      return setsWithTargets(values, offsets, width, targets, d.request.targetKind, `${d.file}: ${d.request.target}`) as unknown as TaskData;
+      return setsWithTargets(values, offsets, width, targets, d.request.targetKind, `${d.file}: ${d.request.target}`, genericTargetWhere(d)) as unknown as TaskData;
     }
     default:
       return data;
@@ -67,31 +68,39 @@ export function setsFromSpanet(d: Extract<FileTaskData, { kind: 'file:spanet-set
   if (!src) throw new Error(`${d.file}: no input "${request.source}"`);
   const raw = request.targetKind === 'regression' ? events.regressions[request.target] : events.classifications[request.target];
   if (!raw) throw new Error(`${d.file}: no ${request.targetKind} "${request.target}"`);
-  return setsWithTargets(src.data.values, src.data.offsets, src.data.width, raw, request.targetKind, `${d.file}: ${request.source} → ${request.target}`);
+  return setsWithTargets(src.data.values, src.data.offsets, src.data.width, raw, request.targetKind, `${d.file}: ${request.source} → ${request.target}`, spanetTargetWhere(d));
+}
+
+export function spanetTargetWhere(d: Extract<FileTaskData, { kind: 'file:spanet-sets' }>): TargetWhere {
+  const group = d.request.targetKind === 'regression' ? 'REGRESSIONS' : 'CLASSIFICATIONS';
+  return { file: d.file, dataset: `/${group}/${d.request.target}`, item: 'event' };
+}
+export function genericTargetWhere(d: Extract<FileTaskData, { kind: 'file:generic-sets' }>): TargetWhere {
+  return { file: d.file, dataset: d.request.target, item: 'set' };
 }
 
 /**
- * Sets with one target each; sets whose target is missing (NaN) are left out. Class targets
- * are relabelled 0..C-1 in sorted order of the file's values.
+ * Sets with one target each. Sets whose target is NaN (none) are left out, counted in the
+ * label; ±Inf is an error naming the file, dataset and set (checkTargets). Class targets are
+ * relabelled 0..C-1 in sorted order of the file's values, and the label says which.
  */
 export function setsWithTargets(
   values: Float32Array, offsets: Uint32Array, width: number, raw: ArrayLike<number>,
-  targetKind: 'regression' | 'classification', label: string,
+  targetKind: 'regression' | 'classification', label: string, where?: TargetWhere,
 ): SetsTaskData {
-  const keep: number[] = [];
-  for (let i = 0; i < offsets.length - 1; i++) if (Number.isFinite(raw[i])) keep.push(i);
-  if (!keep.length) throw new Error(`${label}: no set has a finite target`);
+  const { keep, classes, notes } = checkTargets(raw, targetKind, where ?? { file: label, dataset: 'targets', item: 'set' });
+  if (raw.length !== offsets.length - 1) throw new Error(`${label}: ${raw.length} targets for ${offsets.length - 1} sets`);
+  const described = notes.length ? `${label} (${notes.join('; ')})` : label;
   const outOffsets = new Uint32Array(keep.length + 1);
   keep.forEach((i, k) => (outOffsets[k + 1] = outOffsets[k] + offsets[i + 1] - offsets[i]));
   const outValues = new Float32Array(outOffsets[keep.length] * width);
   keep.forEach((i, k) => outValues.set(values.subarray(offsets[i] * width, offsets[i + 1] * width), outOffsets[k] * width));
   if (targetKind === 'regression') {
-    return { kind: 'sets', values: outValues, offsets: outOffsets, width, targets: Float32Array.from(keep, (i) => raw[i]), label };
+    return { kind: 'sets', values: outValues, offsets: outOffsets, width, targets: Float32Array.from(keep, (i) => raw[i]), label: described };
   }
-  const classes = [...new Set(keep.map((i) => raw[i]))].sort((a, b) => a - b);
   const index = new Map(classes.map((c, k) => [c, k]));
   return {
     kind: 'sets', values: outValues, offsets: outOffsets, width,
-    targets: Int32Array.from(keep, (i) => index.get(raw[i])!), numClasses: Math.max(2, classes.length), label,
+    targets: Int32Array.from(keep, (i) => index.get(raw[i])!), numClasses: Math.max(2, classes.length), label: described,
   };
 }

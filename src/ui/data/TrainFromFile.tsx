@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { getDataClient, type LoadedFile } from '../../state/dataStore';
 import { useTrainStore } from '../../state/trainStore';
-import { findTask } from '../../tasks';
-import { loadTaskData } from '../../tasks/fromFile/load';
+import { taskSpec as findTask } from '../../tasks/catalog';
+import { loadTaskData, payloadNotes } from '../../tasks/fromFile/load';
 import { trainingOptions, type TrainingOption } from '../../tasks/fromFile/options';
 import { optionId } from '../../train/runConfig';
 
@@ -13,6 +13,7 @@ export function TrainFromFile({ file }: { file: LoadedFile }) {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  const [notes, setNotes] = useState<string[]>([]);
   if (!file.summary) return null;
   const options = trainingOptions(file.summary, file.tree);
   if (!options.length) {
@@ -22,9 +23,13 @@ export function TrainFromFile({ file }: { file: LoadedFile }) {
     setBusy(o.title);
     setError(null);
     setDone(null);
+    setNotes([]);
     try {
       const payload = await loadTaskData(getDataClient(), file.id, file.name, o);
-      setData({ taskId: o.taskId, label: `${file.name}: ${o.title}`, payload, source: { file: file.name, option: optionId(o) } });
+      // what the read changed or noticed travels with the data's label into the Train panel
+      const found = payloadNotes(payload);
+      setNotes(found);
+      setData({ taskId: o.taskId, label: `${file.name}: ${o.title}${found.length ? ` — ${found.join('; ')}` : ''}`, payload, source: { file: file.name, option: optionId(o) } });
       setDone(`${findTask(o.taskId).label} will train on ${file.name}. Create the model in the Train panel.`);
     } catch (e) {
       setError(`${file.name}: ${e instanceof Error ? e.message : String(e)}`);
@@ -48,6 +53,11 @@ export function TrainFromFile({ file }: { file: LoadedFile }) {
       {busy && <div className="progress" data-testid="train-from-file-busy"><span>reading {busy}…</span><progress /></div>}
       {error && <div className="banner error" role="alert" data-testid="train-from-file-error">{error}</div>}
       {done && <div className="muted" data-testid="train-from-file-done">{done}</div>}
+      {notes.length > 0 && (
+        <ul className="banner warning" data-testid="train-from-file-notes">
+          {notes.map((n, i) => <li key={i}>{n}</li>)}
+        </ul>
+      )}
     </div>
   );
 }
