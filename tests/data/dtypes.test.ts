@@ -30,11 +30,11 @@ describe('float16 datasets', () => {
       expect(src.info('/half').dtypeText).toBe('<f2');
       const v = src.readNumeric('/half');
       expect(v).toBeInstanceOf(Float32Array);
-      expect(Array.from(v).slice(0, 7)).toEqual([0, 1, -2.5, 0.333251953125, 65504, 2 ** -24, -0]);
+      expect(Array.from(v as Float32Array).slice(0, 7)).toEqual([0, 1, -2.5, 0.333251953125, 65504, 2 ** -24, -0]);
       expect(Object.is(v[6], -0)).toBe(true);
       expect(v[7]).toBeNaN();
       expect(v[8]).toBe(-Infinity);
-      expect(Array.from(src.readNumeric('/half_2d'))).toEqual([0, 0.25, 0.5, 0.75, 1, 1.25]);
+      expect(Array.from(src.readNumeric('/half_2d') as Float32Array)).toEqual([0, 0.25, 0.5, 0.75, 1, 1.25]);
       const cols = decodeCompound(src.readRows('/table', 0, 3), src.info('/table').dtype);
       expect(Array.from(cols['a'] as Float64Array)).toEqual([0.5, -1, 1024]);
       expect(Array.from(cols['b'] as Float64Array)).toEqual([1, 2, 3]);
@@ -81,7 +81,7 @@ describe('lzf-compressed datasets', () => {
       expect(e.message).toContain('re-save it with gzip: h5repack -f GZIP=4 lzf.h5 lzf_gzip.h5');
       expect(e.message).not.toMatch(/plugin|directory/);
       // other datasets of the file stay readable
-      expect(Array.from(src.readNumeric('/plain'))).toEqual([0, 1, 2, 3]);
+      expect(Array.from(src.readNumeric('/plain') as Float32Array)).toEqual([0, 1, 2, 3]);
     } finally {
       src.close();
     }
