@@ -24,6 +24,8 @@ usage:
       object condensation losses and gradients of one event as JSON
   physml event <EVENT.yaml>
       a SPANet event file's parsed description as JSON (exit 1: the line and the problem)
+  physml event <EVENT.yaml>
+      a SPANet event file's parsed description as JSON (exit 1: the line and the problem)
   physml help
       this text
 
@@ -36,6 +38,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   export: async () => (await import('./export')).exportCommand,
   inspect: async () => (await import('./inspect')).inspectCommand,
   'oc-loss': async () => (await import('./oc-loss')).ocLossCommand,
+  event: async () => (await import('../tasks/spanet/eventCommand')).eventCommand,
   event: async () => (await import('../tasks/spanet/eventCommand')).eventCommand,
 };
 

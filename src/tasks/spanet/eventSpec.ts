@@ -1,123 +1,62 @@
-import { parseYaml, type YamlValue } from './yaml';
+import { readEventFile } from './eventFile';
+import { expandEntry, groupFromGenerators, orbits } from './permutations';
+
+export { permutationGroup } from './permutations';
+export { EventFileError, readEventFile } from './eventFile';
 
 /** SPANet's per-feature preprocessing: log means x → log(x + 1), normalize means (x − μ)/σ. */
 export type FeatureTransform = 'none' | 'log' | 'normalize' | 'log_normalize';
 export const TRANSFORMS: FeatureTransform[] = ['none', 'log', 'normalize', 'log_normalize'];
+export type InputKind = 'sequential' | 'global' | 'relative';
+/** Upstream's regression types (spanet/dataset/regressions). */
+export type RegressionKind = 'gaussian' | 'laplacian' | 'log_gaussian';
 
 export interface FeatureSpec { name: string; transform: FeatureTransform }
-export interface InputSpec { name: string; kind: 'sequential' | 'global'; features: FeatureSpec[] }
+export interface InputSpec { name: string; kind: InputKind; features: FeatureSpec[] }
 export interface ParticleSpec {
   name: string;
   products: string[];
-  /** Axis permutations of the assignment tensor that leave the particle unchanged (identity first). */
+  /** The input each product is drawn from (`- b: Jets`); null = not named (upstream's -1). */
+  productSources: (string | null)[];
+  /** The generators as written (complete sets expanded to transpositions), as cycles of product names. */
+  productGenerators: string[][][];
+  /** The group generated: axis permutations of the assignment tensor that leave the particle unchanged (identity first). */
   productPerms: number[][];
 }
 
 /** The event description (SPANet's event .yaml), resolved into index form. */
 export interface EventSpec {
+  /** In file order, as upstream's input_names. */
   inputs: InputSpec[];
   particles: ParticleSpec[];
+  eventGenerators: string[][][];
   /** Permutations of the particles that leave the event unchanged (identity first), e.g. t1 ↔ t2. */
   eventPerms: number[][];
-  /** Dataset paths under REGRESSIONS / CLASSIFICATIONS, e.g. "EVENT/log_invariant_mass". */
+  /** Dataset paths under REGRESSIONS / CLASSIFICATIONS in upstream's order: EVENT/x, p/PARTICLE/x, p/product/x. */
   regressions: string[];
+  regressionKinds: RegressionKind[];
   classifications: string[];
 }
 
-/** Every permutation of 0..n-1 that maps each group onto itself (elements outside groups fixed). */
-export function permutationGroup(n: number, groups: number[][]): number[][] {
-  const cls = Array.from({ length: n }, (_, i) => i);
-  groups.forEach((g, gi) => g.forEach((i) => { cls[i] = n + gi; }));
-  const out: number[][] = [];
-  const perm: number[] = [];
-  const used = new Array<boolean>(n).fill(false);
-  const rec = (a: number) => {
-    if (a === n) { out.push([...perm]); return; }
-    for (let s = 0; s < n; s++) {
-      if (used[s] || cls[s] !== cls[a]) continue;
-      used[s] = true; perm.push(s);
-      rec(a + 1);
-      used[s] = false; perm.pop();
-    }
-  };
-  rec(0);
-  return out; // lexicographic: the identity comes first
-}
-
-const asMap = (v: YamlValue | undefined, what: string): Record<string, YamlValue> => {
-  if (v === null || v === undefined) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw new Error(`event file: ${what} must be a mapping`);
-  return v;
-};
-
-function symmetricSets(entries: YamlValue, names: string[], where: string): number[][] {
-  if (entries === null) return [];
-  if (!Array.isArray(entries)) throw new Error(`event file: PERMUTATIONS/${where} must be a list of [a, b] lists`);
-  return entries.map((e) => {
-    if (!Array.isArray(e) || e.some((x) => Array.isArray(x))) {
-      throw new Error(`event file: PERMUTATIONS/${where}: only flat lists of interchangeable names are supported, got ${JSON.stringify(e)}`);
-    }
-    return e.map((x) => {
-      const i = names.indexOf(String(x));
-      if (i < 0) throw new Error(`event file: PERMUTATIONS/${where} names "${x}", which is not one of ${names.join(', ')}`);
-      return i;
-    });
-  });
-}
-
-function eventPermsFor(particles: ParticleSpec[], sets: number[][]): number[][] {
-  for (const s of sets) {
-    const k = particles[s[0]].products.length;
-    if (s.some((i) => particles[i].products.length !== k)) {
-      throw new Error(`event file: particles ${s.map((i) => particles[i].name).join(', ')} are declared interchangeable but have different numbers of products`);
-    }
-  }
-  return permutationGroup(particles.length, sets);
-}
-
-/** Parses SPANet's event YAML (INPUTS / EVENT / PERMUTATIONS / REGRESSIONS / CLASSIFICATIONS). */
+/** Parses an event file and checks it fits the workbench model (see validateSpec). */
 export function parseEventFile(text: string): EventSpec {
-  const root = asMap(parseYaml(text), 'the file');
-  const inputs: InputSpec[] = [];
-  const ins = asMap(root.INPUTS, 'INPUTS');
-  for (const kind of ['SEQUENTIAL', 'GLOBAL'] as const) {
-    for (const [name, feats] of Object.entries(asMap(ins[kind], `INPUTS/${kind}`))) {
-      const features = Object.entries(asMap(feats, `INPUTS/${kind}/${name}`)).map(([f, t]) => {
-        const transform = String(t ?? 'none') as FeatureTransform;
-        if (!TRANSFORMS.includes(transform)) throw new Error(`event file: feature ${name}/${f} has transform "${t}" (expected ${TRANSFORMS.join(', ')})`);
-        return { name: f, transform };
-      });
-      inputs.push({ name, kind: kind === 'SEQUENTIAL' ? 'sequential' : 'global', features });
-    }
-  }
-  const perms = asMap(root.PERMUTATIONS, 'PERMUTATIONS');
-  const particles: ParticleSpec[] = Object.entries(asMap(root.EVENT, 'EVENT')).map(([name, prods]) => {
-    if (!Array.isArray(prods) || prods.length === 0) throw new Error(`event file: EVENT/${name} must list its decay products`);
-    const products = prods.map(String);
-    if (products.length > 3) throw new Error(`event file: EVENT/${name} has ${products.length} products; up to 3 are supported`);
-    return { name, products, productPerms: permutationGroup(products.length, symmetricSets(perms[name] ?? null, products, name)) };
-  });
-  const eventPerms = eventPermsFor(particles, symmetricSets(perms.EVENT ?? null, particles.map((p) => p.name), 'EVENT'));
-  const heads = (v: YamlValue | undefined, what: string): string[] =>
-    Object.entries(asMap(v, what)).flatMap(([owner, list]) => {
-      if (list === null) return [];
-      if (!Array.isArray(list)) throw new Error(`event file: ${what}/${owner} must be a list`);
-      return list.map((x) => `${owner}/${x}`);
-    });
-  const spec: EventSpec = {
-    inputs, particles, eventPerms,
-    regressions: heads(root.REGRESSIONS, 'REGRESSIONS'),
-    classifications: heads(root.CLASSIFICATIONS, 'CLASSIFICATIONS'),
-  };
+  const spec = readEventFile(text);
   validateSpec(spec);
   return spec;
 }
 
+/** What the workbench's SPANet model takes (the description itself may be richer). */
 export function validateSpec(spec: EventSpec): void {
   const seq = spec.inputs.filter((i) => i.kind === 'sequential');
+  if (spec.inputs.some((i) => i.kind === 'relative')) throw new Error('RELATIVE inputs are not supported by the model yet');
   if (seq.length !== 1) throw new Error(`the model needs exactly one sequential input (the jets), found ${seq.length}`);
+  for (const p of spec.particles) {
+    const other = p.productSources.find((s) => s !== null && s !== seq[0].name);
+    if (other) throw new Error(`particle ${p.name}: products from input "${other}" are not supported by the model yet (only ${seq[0].name})`);
+  }
   if (!spec.particles.length) throw new Error('the event has no particles to reconstruct');
   if (spec.particles.length > 16) throw new Error('more than 16 particles are not supported');
+  if (spec.particles.some((p) => p.products.length > 3)) throw new Error('particles with more than 3 products are not supported by the model yet');
   if (spec.eventPerms.length > 24) throw new Error('the event permutation group has more than 24 elements');
 }
 
@@ -164,19 +103,26 @@ export function inferEventSpec(layout: LayoutSummary, sample?: (source: string, 
     name: s.name, kind: s.kind,
     features: s.features.map((f) => ({ name: f, transform: defaultTransform(f, sample?.(s.name, f)) })),
   }));
-  const particles: ParticleSpec[] = layout.targets.map((t) => ({
-    name: t.particle, products: [...t.products],
-    productPerms: permutationGroup(t.products.length, inferProductSets(t.products)),
-  }));
+  const particles: ParticleSpec[] = layout.targets.map((t) => {
+    const gens = inferProductSets(t.products).flatMap((set) => expandEntry(set));
+    return {
+      name: t.particle, products: [...t.products], productSources: t.products.map(() => null),
+      productGenerators: gens.map((g) => g.map((c) => c.map((i) => t.products[i]))),
+      productPerms: groupFromGenerators(t.products.length, gens),
+    };
+  });
   const bySignature = new Map<string, number[]>();
   particles.forEach((p, i) => {
     const sig = [...p.products].sort().join('|');
     bySignature.set(sig, [...(bySignature.get(sig) ?? []), i]);
   });
+  const evGens = [...bySignature.values()].filter((g) => g.length > 1).flatMap((set) => expandEntry(set));
   const spec: EventSpec = {
     inputs, particles,
-    eventPerms: permutationGroup(particles.length, [...bySignature.values()].filter((g) => g.length > 1)),
-    regressions: [...layout.regressions], classifications: [...layout.classifications],
+    eventGenerators: evGens.map((g) => g.map((c) => c.map((i) => particles[i].name))),
+    eventPerms: groupFromGenerators(particles.length, evGens),
+    regressions: [...layout.regressions], regressionKinds: layout.regressions.map(() => 'gaussian'),
+    classifications: [...layout.classifications],
   };
   validateSpec(spec);
   return spec;
@@ -185,45 +131,51 @@ export function inferEventSpec(layout: LayoutSummary, sample?: (source: string, 
 /** SPANet's event YAML for a spec (what the UI shows for editing and the export records). */
 export function eventSpecToYaml(spec: EventSpec): string {
   const out: string[] = ['INPUTS:'];
-  for (const kind of ['sequential', 'global'] as const) {
+  // type blocks in the order the inputs have them (upstream keeps file order)
+  const kinds = [...new Set<InputKind>([...spec.inputs.map((i) => i.kind), 'sequential', 'global'])];
+  for (const kind of kinds) {
+    const ins = spec.inputs.filter((x) => x.kind === kind);
     out.push(`  ${kind.toUpperCase()}:`);
-    for (const i of spec.inputs.filter((x) => x.kind === kind)) {
+    for (const i of ins) {
       out.push(`    ${i.name}:`);
       for (const f of i.features) out.push(`      ${f.name}: ${f.transform}`);
     }
   }
   out.push('', 'EVENT:');
-  for (const p of spec.particles) out.push(`  ${p.name}:`, ...p.products.map((q) => `    - ${q}`));
-  out.push('', 'PERMUTATIONS:');
-  const sets = (perms: number[][], names: string[]) => {
-    // orbits of the group = the interchangeable sets
-    const seen = new Set<number>();
-    const res: string[][] = [];
-    names.forEach((_, i) => {
-      if (seen.has(i)) return;
-      const orbit = [...new Set(perms.map((p) => p[i]))].sort((a, b) => a - b);
-      orbit.forEach((j) => seen.add(j));
-      if (orbit.length > 1) res.push(orbit.map((j) => names[j]));
-    });
-    return res;
-  };
-  const ev = sets(spec.eventPerms, spec.particles.map((p) => p.name));
-  if (ev.length) out.push('  EVENT:', ...ev.map((s) => `    - [ ${s.join(', ')} ]`));
   for (const p of spec.particles) {
-    const s = sets(p.productPerms, p.products);
-    if (s.length) out.push(`  ${p.name}:`, ...s.map((x) => `    - [ ${x.join(', ')} ]`));
+    out.push(`  ${p.name}:`, ...p.products.map((q, i) => `    - ${q}${p.productSources[i] ? `: ${p.productSources[i]}` : ''}`));
   }
-  const group = (paths: string[], key: string) => {
+  out.push('', 'PERMUTATIONS:');
+  // generators are written as explicit cycles, which read back to the same generators
+  const gens = (g: string[][][]) => g.map((cycles) => `    - [ ${cycles.map((c) => `[ ${c.join(', ')} ]`).join(', ')} ]`);
+  if (spec.eventGenerators.length) out.push('  EVENT:', ...gens(spec.eventGenerators));
+  for (const p of spec.particles) if (p.productGenerators.length) out.push(`  ${p.name}:`, ...gens(p.productGenerators));
+  const tree = (paths: string[], key: string, kinds?: RegressionKind[]) => {
     out.push('', `${key}:`);
-    const owners = new Map<string, string[]>();
-    for (const path of paths) {
-      const i = path.lastIndexOf('/');
-      const owner = i < 0 ? 'EVENT' : path.slice(0, i);
-      owners.set(owner, [...(owners.get(owner) ?? []), path.slice(i + 1)]);
+    const owners = new Map<string, Map<string, string[]>>();
+    paths.forEach((path, i) => {
+      const parts = path.split('/');
+      const name = parts.pop()!;
+      const [top, sub] = parts;
+      const entry = kinds && kinds[i] !== 'gaussian' ? `[ ${name}, ${kinds[i]} ]` : name;
+      if (!owners.has(top)) owners.set(top, new Map());
+      const m = owners.get(top)!;
+      m.set(sub ?? '', [...(m.get(sub ?? '') ?? []), entry]);
+    });
+    for (const [top, m] of owners) {
+      out.push(`  ${top}:`);
+      for (const [sub, names] of m) {
+        if (sub) out.push(`    ${sub}:`, ...names.map((n) => `      - ${n}`));
+        else out.push(...names.map((n) => `    - ${n}`));
+      }
     }
-    for (const [o, names] of owners) out.push(`  ${o}:`, ...names.map((n) => `    - ${n}`));
   };
-  group(spec.regressions, 'REGRESSIONS');
-  group(spec.classifications, 'CLASSIFICATIONS');
+  tree(spec.regressions, 'REGRESSIONS', spec.regressionKinds);
+  tree(spec.classifications, 'CLASSIFICATIONS');
   return out.join('\n') + '\n';
+}
+
+/** The interchangeable sets of a group (its orbits), e.g. for a summary line. */
+export function symmetricSets(perms: number[][], names: string[]): string[][] {
+  return orbits(perms, names.length).map((o) => o.map((i) => names[i]));
 }
