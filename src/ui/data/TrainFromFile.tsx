@@ -54,8 +54,8 @@ export function TrainFromFile({ file }: { file: LoadedFile }) {
       {error && <div className="banner error" role="alert" data-testid="train-from-file-error">{error}</div>}
       {done && <div className="muted" data-testid="train-from-file-done">{done}</div>}
       {notes.length > 0 && (
-        <ul className="banner warning" data-testid="train-from-file-notes">
-          {notes.map((n, i) => <li key={i}>{n}</li>)}
+        <ul className="train-from-file-notes" data-testid="train-from-file-notes">
+          {notes.map((n, i) => <li key={i} className={n.startsWith('warning') ? 'banner warning' : 'muted'}>{n}</li>)}
         </ul>
       )}
     </div>
