@@ -14,11 +14,11 @@ export interface OnnxOutput {
   dims: number[];
 }
 
-type Ort = typeof import('onnxruntime-web');
+type Ort = typeof import('onnxruntime-web/wasm');
 let ortPromise: Promise<Ort> | null = null;
 
 function loadOrt(): Promise<Ort> {
-  ortPromise ??= import('onnxruntime-web').then((ort) => {
+  ortPromise ??= import('onnxruntime-web/wasm').then((ort) => {
     // Threads need cross-origin isolation in browsers and worker_threads in Node; a model this
     // size does not need them.
     ort.env.wasm.numThreads = 1;

@@ -1,12 +1,12 @@
 import { create } from 'zustand';
 import type { AdapterSummary } from '../gpu/context';
-import { appendErrorLines, formatGpuError } from '../gpu/errorLog';
-import { findTask, TASKS } from '../tasks';
+import { appendErrorLines, formatGpuError } from './errorLines';
+import { TASK_CATALOG, taskSpec } from '../tasks/catalog';
 import type { EvalResult, TaskConfig, TaskData } from '../tasks/types';
 import { DEFAULT_OPTIMIZER, type OptimizerConfig } from '../train/optimConfig';
 import type { FromWorker, RunState, TrainSettings, WeightsReport } from '../train/protocol';
-import type { MetricPoint } from '../train/trainer';
 import { TrainClient } from '../train/worker/client';
+import { SeriesColumns } from './seriesColumns';
 
 export interface EvalPoint {
   step: number;
@@ -28,7 +28,14 @@ interface TrainState {
   step: number;
   description: string;
   parameterCount: number;
-  points: MetricPoint[];
+  /** Training scalars by column (mutated in place by appends; `seriesVersion` says when). */
+  series: SeriesColumns;
+  /** Bumped on every append to `series`: what charts subscribe to. */
+  seriesVersion: number;
+  /** The latest training point's scalars. */
+  lastTrain: Record<string, number>;
+  /** Form fields whose typed value breaks their limits (key → message); Create waits for none. */
+  fieldErrors: Record<string, string>;
   evals: EvalPoint[];
   lastEval: EvalResult | null;
   stepsPerSecond: number;
@@ -43,6 +50,8 @@ interface TrainState {
   connect(): void;
   selectTask(id: string): void;
   setConfig(key: string, value: number | string | boolean): void;
+  /** Records (message) or clears (null) a form field's limit violation. */
+  setFieldError(key: string, message: string | null): void;
   setSettings(patch: Partial<TrainSettings>): void;
   /** Changes optimiser settings (name, lr, schedule, clipping, …). */
   setOptimizer(patch: Partial<OptimizerConfig>): void;
@@ -83,7 +92,7 @@ export const useTrainStore = create<TrainState>((set, get) => {
         set({ gpu: 'ready', adapter: msg.adapter });
         return;
       case 'created':
-        set({ description: msg.description, parameterCount: msg.parameterCount, points: [], evals: [], lastEval: null, step: 0, weights: null });
+        set({ description: msg.description, parameterCount: msg.parameterCount, series: new SeriesColumns(), seriesVersion: 0, lastTrain: {}, evals: [], lastEval: null, step: 0, weights: null });
         return;
       case 'weightsLoaded':
         set({ weights: msg.report });
@@ -92,13 +101,15 @@ export const useTrainStore = create<TrainState>((set, get) => {
         set({ state: msg.state, step: msg.step });
         return;
       case 'metrics': {
-        const points = get().points.concat(msg.points);
+        if (!msg.points.length) return;
+        const { series, seriesVersion } = get();
+        series.append(msg.points);
         const last = msg.points[msg.points.length - 1];
         // Rate over the last ~50 recorded steps.
-        const ref = points[Math.max(0, points.length - 50)];
-        const dt = (last.wallMs - ref.wallMs) / 1000;
-        const stepsPerSecond = dt > 0 ? (last.step - ref.step) / dt : get().stepsPerSecond;
-        set({ points, step: last.step, stepsPerSecond });
+        const ref = Math.max(0, series.length - 50);
+        const dt = (last.wallMs - series.wallMs()[ref]) / 1000;
+        const stepsPerSecond = dt > 0 ? (last.step - series.steps()[ref]) / dt : get().stepsPerSecond;
+        set({ seriesVersion: seriesVersion + 1, lastTrain: last.values, step: last.step, stepsPerSecond });
         return;
       }
       case 'eval':
@@ -128,7 +139,7 @@ export const useTrainStore = create<TrainState>((set, get) => {
     client.send(msg);
   };
 
-  const first = TASKS[0];
+  const first = TASK_CATALOG[0];
   return {
     gpu: 'unknown',
     adapter: null,
@@ -139,7 +150,10 @@ export const useTrainStore = create<TrainState>((set, get) => {
     step: 0,
     description: '',
     parameterCount: 0,
-    points: [],
+    series: new SeriesColumns(),
+    seriesVersion: 0,
+    lastTrain: {},
+    fieldErrors: {},
     evals: [],
     lastEval: null,
     stepsPerSecond: 0,
@@ -163,11 +177,16 @@ export const useTrainStore = create<TrainState>((set, get) => {
       client.send({ type: 'init' });
     },
     selectTask(id) {
-      const def = findTask(id);
-      set({ taskId: id, config: { ...def.defaults }, settings: { ...get().settings, optimizer: taskOptimizer(def, get().settings.optimizer) } });
+      const def = taskSpec(id);
+      set({ taskId: id, config: { ...def.defaults }, fieldErrors: {}, settings: { ...get().settings, optimizer: taskOptimizer(def, get().settings.optimizer) } });
     },
     setConfig(key, value) {
       set({ config: { ...get().config, [key]: value } });
+    },
+    setFieldError(key, message) {
+      const { [key]: _old, ...rest } = get().fieldErrors;
+      if (message === null && _old === undefined) return;
+      set({ fieldErrors: message === null ? rest : { ...rest, [key]: message } });
     },
     setSettings(patch) {
       set({ settings: { ...get().settings, ...patch } });
@@ -181,7 +200,8 @@ export const useTrainStore = create<TrainState>((set, get) => {
       if (data && data.taskId !== get().taskId) get().selectTask(data.taskId);
     },
     create() {
-      const { taskId, config, settings, data } = get();
+      const { taskId, config, settings, data, fieldErrors } = get();
+      if (Object.keys(fieldErrors).length) return;
       set({ progress: { what: 'building model', fraction: 0 } });
       send({ type: 'create', taskId, config, settings, data: data?.taskId === taskId ? data.payload : undefined });
     },

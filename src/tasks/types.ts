@@ -2,13 +2,21 @@ import type { Module } from '../nn/module';
 import type { Engine } from '../tensor/engine';
 import type { Tensor } from '../tensor/tensor';
 
+/** What every field has; `hideWhenFile`: only the built-in data uses it (hidden when a file is attached). */
+interface FieldBase {
+  key: string;
+  label: string;
+  help?: string;
+  hideWhenFile?: boolean;
+}
+
 /** One setting a task exposes in the UI; the form is generated from these. */
 export type ConfigField =
-  | { key: string; label: string; kind: 'number' | 'int'; min?: number; max?: number; step?: number; help?: string }
-  | { key: string; label: string; kind: 'select'; options: string[]; help?: string }
-  | { key: string; label: string; kind: 'bool'; help?: string }
+  | (FieldBase & { kind: 'number' | 'int'; min?: number; max?: number; step?: number })
+  | (FieldBase & { kind: 'select'; options: string[] })
+  | (FieldBase & { kind: 'bool' })
   /** Free text (e.g. a YAML event description), editable or loaded from a file. */
-  | { key: string; label: string; kind: 'text'; help?: string };
+  | (FieldBase & { kind: 'text' });
 
 export type TaskConfig = Record<string, number | string | boolean>;
 
@@ -74,3 +82,6 @@ export interface TaskDefinition<C extends TaskConfig = TaskConfig> {
   optimizer?: { lr?: number; weightDecay?: number };
   create(engine: Engine, config: C, data?: TaskData): Promise<TaskRun> | TaskRun;
 }
+
+/** A task without its implementation: what the page's catalogue shows (src/tasks/catalog.ts). */
+export type TaskSpec<C extends TaskConfig = TaskConfig> = Omit<TaskDefinition<C>, 'create'>;

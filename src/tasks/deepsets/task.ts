@@ -15,20 +15,8 @@ import {
 import { fileSplit, labelledFromTaskData, largest, parseSetsTaskData, toySplit, type LabelledSets, type Split } from './data';
 import { deepSetOnnx, deepSetOnnxFeeds } from './onnx';
 import { describePadding, regressionMetrics, classificationMetrics } from './metrics';
-
-export interface DeepSetsConfig extends Record<string, number | string | boolean> {
-  pool: string;
-  phiWidth: number;
-  phiDepth: number;
-  rhoWidth: number;
-  rhoDepth: number;
-  activation: string;
-  head: string;
-  batchCapacity: number;
-  trainSets: number;
-  testSets: number;
-  seed: number;
-}
+import { deepSetsSpec, type DeepSetsConfig } from './spec';
+export type { DeepSetsConfig } from './spec';
 
 /**
  * ONNX and in-app predictions may differ by f32 rounding only: both sum up to a few hundred
@@ -40,32 +28,7 @@ export interface DeepSetsConfig extends Record<string, number | string | boolean
 export const ONNX_TOLERANCE = 1e-4;
 
 export const deepSetsTask: TaskDefinition<DeepSetsConfig> = {
-  id: 'deepsets',
-  label: 'Deep Sets (variable-size sets)',
-  description:
-    'ρ(pool φ(xᵢ)) on sets of varying size, packed into fixed-capacity blocks and pooled by segment ops over CSR offsets. ' +
-    'Built-in data: the toy problem y = log(1 + |Σ xᵢ₀² + 3xᵢ₁|) with set sizes up to 401; or sets from a loaded file.',
-  defaults: {
-    pool: 'sum', phiWidth: 128, phiDepth: 3, rhoWidth: 128, rhoDepth: 3, activation: 'relu', head: 'regression',
-    batchCapacity: 8192, trainSets: 100, testSets: 100, seed: 1,
-  },
-  fields: [
-    { key: 'pool', label: 'pooling', kind: 'select', options: ['sum', 'mean', 'max'] },
-    { key: 'phiWidth', label: 'φ width', kind: 'int', min: 1, max: 4096 },
-    { key: 'phiDepth', label: 'φ layers', kind: 'int', min: 1, max: 16 },
-    { key: 'rhoWidth', label: 'ρ width', kind: 'int', min: 1, max: 4096 },
-    { key: 'rhoDepth', label: 'ρ hidden layers', kind: 'int', min: 0, max: 16 },
-    { key: 'activation', label: 'activation', kind: 'select', options: ['relu', 'gelu', 'tanh', 'sigmoid'] },
-    {
-      key: 'head', label: 'head', kind: 'select', options: ['regression', 'classification'],
-      help: 'Built-in data: regression on the target, or classification of target > median. File data decides by its target type.',
-    },
-    { key: 'batchCapacity', label: 'block capacity (elements)', kind: 'int', min: 1, max: 4_194_304, help: 'element rows per packed block; raised to the largest set if smaller' },
-    { key: 'trainSets', label: 'training sets', kind: 'int', min: 1, max: 1_000_000 },
-    { key: 'testSets', label: 'test sets', kind: 'int', min: 1, max: 1_000_000 },
-    { key: 'seed', label: 'seed', kind: 'int', min: 0 },
-  ],
-  optimizer: { lr: 1e-3 },
+  ...deepSetsSpec,
   create: (engine, config, data) => new DeepSetsRun(engine, config, data),
 };
 

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { Histogram } from '../../data/preview';
+import { loadPlotly } from '../plots/plotly';
 
 /** Bar chart of a precomputed histogram (plotly loaded lazily, drawn with Plotly.react). */
 export function HistogramPlot({ h }: { h: Histogram }) {
@@ -9,7 +10,7 @@ export function HistogramPlot({ h }: { h: Histogram }) {
     if (!el || h.counts.length === 0) return;
     let cancelled = false;
     let purge: ((el: HTMLElement) => void) | null = null;
-    void import('plotly.js-dist-min').then(({ default: Plotly }) => {
+    void loadPlotly().then((Plotly) => {
       if (cancelled) return;
       purge = (x) => Plotly.purge(x);
       const centers = h.counts.map((_, i) => (h.edges[i]! + h.edges[i + 1]!) / 2);

@@ -4,10 +4,22 @@ import type { EvalFigure } from '../../tasks/types';
 import { Plot } from '../plots/Plot';
 import { finiteRange } from '../plots/range';
 
+/** SVG scatter stays responsive up to about this many markers; larger test sets are thinned evenly. */
+const MAX_MARKERS = 5000;
+
+function thin<T>(a: T[] | undefined, stride: number): T[] | undefined {
+  return a && stride > 1 ? a.filter((_, i) => i % stride === 0) : a;
+}
+
 function FigurePlot({ fig }: { fig: EvalFigure }) {
+  const n = fig.x?.length ?? 0;
+  const stride = Math.ceil(n / MAX_MARKERS);
   const data = useMemo(() => {
     if (fig.kind === 'scatter') {
-      const points = { x: fig.x, y: fig.y, mode: 'markers', type: 'scattergl', marker: { size: 4, opacity: 0.7, color: fig.color, colorscale: 'Portland' }, name: 'test set' };
+      const points = {
+        x: thin(fig.x, stride), y: thin(fig.y, stride), mode: 'markers', type: 'scatter',
+        marker: { size: 4, opacity: 0.7, color: thin(fig.color, stride), colorscale: 'Portland' }, name: 'test set',
+      };
       if (!fig.diagonal) return [points];
       const range = finiteRange(fig.x, fig.y);
       if (!range) return [points];
@@ -15,13 +27,13 @@ function FigurePlot({ fig }: { fig: EvalFigure }) {
       return [points, { x: [lo, hi], y: [lo, hi], mode: 'lines', line: { dash: 'dot', color: '#888' }, name: 'y = x' }];
     }
     return [{ z: fig.z, type: 'heatmap', colorscale: 'Viridis', showscale: fig.kind === 'heatmap' }];
-  }, [fig]);
+  }, [fig, stride]);
   const layout = useMemo(() => ({
-    title: { text: fig.title, font: { size: 13 } },
+    title: { text: stride > 1 ? `${fig.title} (every ${stride}th of ${n.toLocaleString()} points)` : fig.title, font: { size: 13 } },
     xaxis: { title: { text: fig.xLabel ?? '' } },
     yaxis: { title: { text: fig.yLabel ?? '' }, ...(fig.kind !== 'scatter' ? { scaleanchor: 'x' } : {}) },
     showlegend: false,
-  }), [fig]);
+  }), [fig, stride, n]);
   return <Plot data={data} layout={layout} testId={`figure-${fig.id}`} height={300} />;
 }
 

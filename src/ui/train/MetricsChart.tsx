@@ -1,53 +1,59 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTrainStore } from '../../state/trainStore';
-import { Plot } from '../plots/Plot';
-import { smooth } from '../plots/smoothing';
+import { LineChart, type ChartLine } from '../plots/LineChart';
+import { metricCurves, metricNames } from './curves';
+
+/** Redraws at most this often however fast the worker reports (it may send 100 messages/s). */
+const REDRAW_MS = 250;
+
+/** `value`, but changing at most once per `ms` (trailing: the latest value always shows). */
+function useThrottled<T>(value: T, ms: number): T {
+  const [shown, setShown] = useState(value);
+  const last = useRef(0);
+  useEffect(() => {
+    const apply = () => {
+      last.current = performance.now();
+      setShown(value);
+    };
+    const wait = last.current + ms - performance.now();
+    if (wait <= 0) {
+      apply();
+      return;
+    }
+    const t = setTimeout(apply, wait);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return shown;
+}
+
+const STYLE: Record<'raw' | 'smoothed' | 'test', Omit<ChartLine, 'name' | 'x' | 'y'>> = {
+  raw: { color: 'rgba(31,119,180,0.3)', width: 1 },
+  smoothed: { color: '#1f77b4', width: 2 },
+  test: { color: '#d62728', width: 2, points: true },
+};
 
 /**
  * Live training curves: every scalar the task reports, train (per step) and test (per
- * evaluation), with log y, smoothing, and step or wall-time x axis.
+ * evaluation), with log y, smoothing, and step or wall-time x axis. Reads the column store
+ * and draws a min/max-downsampled view, so a run of 10⁶ steps costs what 1,500 points do.
  */
 export function MetricsChart() {
-  const points = useTrainStore((s) => s.points);
+  const series = useTrainStore((s) => s.series);
+  const version = useThrottled(useTrainStore((s) => s.seriesVersion), REDRAW_MS);
   const evals = useTrainStore((s) => s.evals);
   const [logY, setLogY] = useState(true);
   const [smoothing, setSmoothing] = useState(0.6);
   const [xAxis, setXAxis] = useState<'step' | 'time'>('step');
 
-  const names = useMemo(() => {
-    const set = new Set<string>();
-    for (const p of points.slice(-1)) Object.keys(p.values).forEach((k) => set.add(k));
-    for (const e of evals.slice(-1)) Object.keys(e.scalars).forEach((k) => set.add(k));
-    return [...set];
-  }, [points, evals]);
+  // `version` stands for the series' contents (mutated in place).
+  const names = useMemo(() => metricNames(series, evals), [series, version, evals]);
   const [shown, setShown] = useState<string>('loss');
   const metric = names.includes(shown) ? shown : (names[0] ?? 'loss');
 
-  const data = useMemo(() => {
-    const wallAt = (step: number) => {
-      const p = points.find((q) => q.step >= step);
-      return (p ?? points[points.length - 1])?.wallMs / 1000;
-    };
-    const trainPts = points.filter((p) => metric in p.values);
-    const trainX = trainPts.map((p) => (xAxis === 'step' ? p.step : p.wallMs / 1000));
-    const trainY = trainPts.map((p) => p.values[metric]);
-    const testPts = evals.filter((e) => metric in e.scalars).sort((a, b) => a.step - b.step);
-    return [
-      { x: trainX, y: trainY, name: `train ${metric} (raw)`, mode: 'lines', line: { width: 1, color: 'rgba(31,119,180,0.25)' }, showlegend: false },
-      { x: trainX, y: smooth(trainY, smoothing), name: `train ${metric}`, mode: 'lines', line: { width: 2, color: '#1f77b4' } },
-      {
-        x: testPts.map((e) => (xAxis === 'step' ? e.step : wallAt(e.step) ?? 0)),
-        y: testPts.map((e) => e.scalars[metric]),
-        name: `test ${metric}`, mode: 'lines+markers', line: { width: 2, color: '#d62728' },
-      },
-    ];
-  }, [points, evals, metric, smoothing, xAxis]);
-
-  const layout = useMemo(() => ({
-    xaxis: { title: { text: xAxis === 'step' ? 'step' : 'wall time (s)' } },
-    yaxis: { title: { text: metric }, type: logY ? 'log' : 'linear' },
-    legend: { orientation: 'h', y: 1.12 },
-  }), [logY, metric, xAxis]);
+  const lines = useMemo(
+    () => metricCurves(series, evals, metric, smoothing, xAxis).map((c): ChartLine => ({ ...STYLE[c.kind], name: c.name, x: c.x, y: c.y })),
+    [series, version, evals, metric, smoothing, xAxis],
+  );
 
   return (
     <div className="card">
@@ -70,8 +76,12 @@ export function MetricsChart() {
           </select>
         </label>
       </div>
-      <Plot data={data} layout={layout} testId="metrics-chart" />
-      <div className="muted" data-testid="metric-count">{points.length} training points, {evals.length} evaluations</div>
+      {series.length === 0 && evals.length === 0 ? (
+        <p className="muted chart-empty" data-testid="metrics-chart-empty">Curves appear here once a model is created and trained.</p>
+      ) : (
+        <LineChart lines={lines} xLabel={xAxis === 'step' ? 'step' : 'wall time (s)'} yLabel={metric} logY={logY} testId="metrics-chart" />
+      )}
+      <div className="muted" data-testid="metric-count">{series.length} training points, {evals.length} evaluations</div>
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useTrainStore } from '../../state/trainStore';
-import { TASKS } from '../../tasks';
+import { TASK_CATALOG as TASKS } from '../../tasks/catalog';
 import { DEFAULT_STEPS, formatRunJson, parseRunConfig, parseRunJson, type RunConfig } from '../../train/runConfig';
 
 type TrainState = ReturnType<typeof useTrainStore.getState>;

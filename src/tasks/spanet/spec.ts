@@ -1,0 +1,59 @@
+// Plain data about the task (no engine imports): the page's catalogue shows it and task.ts builds on it.
+import type { TaskSpec } from '../types';
+
+export interface SpanetConfig extends Record<string, number | string | boolean> {
+  demoEvents: number;
+  maxJets: number;
+  testFraction: number;
+  evalEvents: number;
+  batchSize: number;
+  width: number;
+  layers: number;
+  heads: number;
+  assignDim: number;
+  seed: number;
+  assignmentScale: number;
+  detectionScale: number;
+  regressionScale: number;
+  classificationScale: number;
+  logOutputs: boolean;
+  /** SPANet event file (YAML); empty = inferred from the data file (or the demo's own). */
+  eventYaml: string;
+}
+
+export const SPANET_DEFAULTS: SpanetConfig = {
+  demoEvents: 2048, maxJets: 8, testFraction: 0.2, evalEvents: 256, batchSize: 16,
+  width: 32, layers: 2, heads: 4, assignDim: 16, seed: 1,
+  assignmentScale: 1, detectionScale: 1, regressionScale: 1, classificationScale: 1, logOutputs: false,
+  eventYaml: '',
+};
+
+export const spanetSpec: TaskSpec<SpanetConfig> = {
+  id: 'spanet',
+  label: 'SPANet jet-parton assignment',
+  description: 'Symmetry-preserving attention network: a transformer over jets and one symmetric tensor attention head per particle '
+    + 'assign jets to decay products (t → b q q), with detection, regression and classification heads. Demo data: synthetic fully hadronic tt̄.',
+  defaults: SPANET_DEFAULTS,
+  fields: [
+    { key: 'demoEvents', label: 'demo events (synthetic tt̄)', kind: 'int', min: 64, max: 200_000, hideWhenFile: true },
+    { key: 'maxJets', label: 'demo jet slots', kind: 'int', min: 6, max: 20, hideWhenFile: true },
+    { key: 'testFraction', label: 'test fraction', kind: 'number', min: 0.05, max: 0.9, step: 0.05 },
+    { key: 'evalEvents', label: 'events per evaluation', kind: 'int', min: 16, max: 100_000 },
+    { key: 'batchSize', label: 'batch size', kind: 'int', min: 1, max: 4096 },
+    { key: 'width', label: 'hidden width', kind: 'int', min: 8, max: 512 },
+    { key: 'layers', label: 'transformer layers', kind: 'int', min: 0, max: 16 },
+    { key: 'heads', label: 'attention heads', kind: 'int', min: 1, max: 16 },
+    { key: 'assignDim', label: 'tensor attention width', kind: 'int', min: 2, max: 64, help: 'rank-3 weights have this³ entries' },
+    { key: 'assignmentScale', label: 'assignment loss scale', kind: 'number', min: 0 },
+    { key: 'detectionScale', label: 'detection loss scale', kind: 'number', min: 0 },
+    { key: 'regressionScale', label: 'regression loss scale', kind: 'number', min: 0 },
+    { key: 'classificationScale', label: 'classification loss scale', kind: 'number', min: 0 },
+    { key: 'logOutputs', label: 'ONNX: log-probability outputs', kind: 'bool' },
+    { key: 'seed', label: 'seed', kind: 'int', min: 0 },
+    {
+      key: 'eventYaml', label: 'event description (SPANet YAML)', kind: 'text',
+      help: 'INPUTS, EVENT, PERMUTATIONS, REGRESSIONS, CLASSIFICATIONS as in SPANet event files; leave empty to infer it from the data file',
+    },
+  ],
+  optimizer: { lr: 2e-3 },
+};
