@@ -146,8 +146,10 @@ async function handle(msg: ToWorker): Promise<void> {
         bytes = await run.exportOnnx();
         note = run.lastOnnxCheck ?? undefined;
       } else {
-        if (!run.namedWeights) throw new Error(`the task ${taskId} cannot export weights`);
-        bytes = encodeSafetensors(await run.namedWeights(), { task: taskId, step: String(trainer.step) });
+        // The full state dict (running statistics and I64 counters included), as torch saves it.
+        const weights = run.model ? await run.model.stateDict() : await run.namedWeights?.();
+        if (!weights) throw new Error(`the task ${taskId} cannot export weights`);
+        bytes = encodeSafetensors(weights, { task: taskId, step: String(trainer.step), format: 'pt' });
       }
       post({ type: 'progress', what: 'exported', fraction: 1 });
       post({ type: 'exported', format: msg.format, bytes, name: `${taskId}-step${trainer.step}.${msg.format}`, note }, [bytes.buffer]);
