@@ -19,13 +19,15 @@ export interface SpanetConfig extends Record<string, number | string | boolean> 
   logOutputs: boolean;
   /** SPANet event file (YAML); empty = inferred from the data file (or the demo's own). */
   eventYaml: string;
+  /** SPANet options file (JSON, upstream's names); empty = the fields above. */
+  optionsJson: string;
 }
 
 export const SPANET_DEFAULTS: SpanetConfig = {
   demoEvents: 2048, maxJets: 8, testFraction: 0.2, evalEvents: 256, batchSize: 16,
   width: 32, layers: 2, heads: 4, assignDim: 16, seed: 1,
   assignmentScale: 1, detectionScale: 1, regressionScale: 1, classificationScale: 1, logOutputs: false,
-  eventYaml: '',
+  eventYaml: '', optionsJson: '',
 };
 
 export const spanetSpec: TaskSpec<SpanetConfig> = {
@@ -53,6 +55,11 @@ export const spanetSpec: TaskSpec<SpanetConfig> = {
     {
       key: 'eventYaml', label: 'event description (SPANet YAML)', kind: 'text',
       help: 'INPUTS, EVENT, PERMUTATIONS, REGRESSIONS, CLASSIFICATIONS as in SPANet event files; leave empty to infer it from the data file',
+    },
+    {
+      key: 'optionsJson', label: 'options file (SPANet JSON)', kind: 'text',
+      help: "upstream's options JSON (e.g. options_files/*/example.json); its hidden_dim, num_encoder_layers, num_attention_heads, batch_size, "
+        + 'train_validation_split and loss scales replace the fields above; unknown and not-yet-used options are listed with the data',
     },
   ],
   optimizer: { lr: 2e-3 },

@@ -15,6 +15,7 @@ import { greedyAssignment, matchEvent } from './reconstruct';
 import { syntheticTtbar, TTBAR_EVENT_YAML } from './synthetic';
 import { sampleValues, tablesFromEvents, tablesLayout, type SpanetTables } from './tables';
 import { spanetSpec, type SpanetConfig } from './spec';
+import { applyOptions, type OptionsApplied } from './options';
 export type { SpanetConfig } from './spec';
 export { SPANET_DEFAULTS } from './spec';
 
@@ -40,7 +41,10 @@ export const spanetTask: TaskDefinition<SpanetConfig> = {
   create: (engine, config, data) => {
     const input = data as SpanetTaskData | undefined;
     const yaml = config.eventYaml.trim();
-    return new SpanetRun(engine, config, yaml ? { ...input, eventFile: yaml } : input);
+    const opts = config.optionsJson.trim() ? applyOptions(config, config.optionsJson) : null;
+    const run = new SpanetRun(engine, opts?.config ?? config, yaml ? { ...input, eventFile: yaml } : input);
+    if (opts) run.optionNotes = optionNotes(opts);
+    return run;
   },
 };
 
@@ -278,17 +282,27 @@ export class SpanetRun implements TaskRun {
     return bytes;
   }
 
+  /** What the options file left unused (shown with the data). */
+  optionNotes = '';
+
   describe() {
     const d = this.data;
     const testEvents = this.test.reduce((a, b) => a + b.host.events.filter((x) => x >= 0).length, 0);
     return `${this.source}: ${d.trainEvents} train / ${testEvents} test events, ≤${d.N} jets, particles `
-      + `${this.spec.particles.map((p) => `${p.name}(${p.products.join(',')})`).join(' ')}, ${this.train.length} batches of ${this.config.batchSize}`;
+      + `${this.spec.particles.map((p) => `${p.name}(${p.products.join(',')})`).join(' ')}, ${this.train.length} batches of ${this.config.batchSize}${this.optionNotes}`;
   }
 
   dispose() {
     this.model.dispose();
     for (const b of [...this.train, ...this.test]) disposeBatch(b);
   }
+}
+
+function optionNotes(o: OptionsApplied): string {
+  const parts = [`options file: learning_rate ${o.learningRate} (set it in the optimiser)`];
+  if (o.unknown.length) parts.push(`unknown options ${o.unknown.join(', ')}`);
+  if (o.notUsed.length) parts.push(`not used by this model yet: ${o.notUsed.join(', ')}`);
+  return `; ${parts.join('; ')}`;
 }
 
 function range(a: number, b: number): number[] {
