@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+"""Reference data for the upstream-equal SPANet network from upstream's own network code.
+
+Runs JetReconstructionNetwork of Alexanders101/SPANet (a checkout you provide; none of its
+code is in this repository) with Debian's torch on SPANet's semi-leptonic ttH example file,
+with a small, seeded configuration (weights redrawn N(0, 0.3²), norm weights 1 + N(0, 0.3²),
+the normaliser's statistics as upstream computes them), in eval mode, and writes under
+tests/fixtures/torch/spanet/:
+
+  ttH_small.state.safetensors  the network's state_dict (upstream's names; metadata
+                               `state_keys` = torch's key order, `options` = the options JSON,
+                               `upstream_commit`)
+  ttH_small.io.safetensors     the network's inputs `source.<i>.data` / `source.<i>.mask` (I32)
+                               for the first EVENTS events as the dataset gives them, and its
+                               outputs: `assignment.<particle>` (log-probabilities, [B, N, ...]),
+                               `detection.<particle>` (logits), `regression.<key>`,
+                               `classification.<key>` (logits)
+
+Upstream needs pytorch-lightning, opt_einsum and numba, which Debian lacks: the script puts
+minimal stand-ins in their place (a LightningModule that is a torch.nn.Module, einsum for
+contract_expression, no numba prediction_selection, which forward() does not use) and a stand-in JetReconstructionBase that only builds the
+training dataset and registers upstream's `event_permutation_tensor`, as upstream's does.
+
+Run from the repository root:
+  git --git-dir=<mirror> archive <commit> | tar x -C /tmp/spanet_up
+  /usr/bin/python3 tools/torch_fixtures/make_spanet_fixtures.py /tmp/spanet_up <commit> DATA.h5
+"""
+import json
+import os
+import sys
+import types
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_transformer_fixtures import write_safetensors  # noqa: E402
+
+UPSTREAM, COMMIT, DATA = sys.argv[1], sys.argv[2], sys.argv[3]
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tests', 'fixtures', 'torch', 'spanet')
+EVENTS = 6
+
+OPTIONS = {
+    'hidden_dim': 16, 'transformer_dim': 16, 'transformer_dim_scale': 2.0,
+    'initial_embedding_dim': 8, 'position_embedding_dim': 4, 'num_embedding_layers': 2,
+    'num_encoder_layers': 1, 'num_branch_embedding_layers': 1, 'num_branch_encoder_layers': 1,
+    'num_jet_embedding_layers': 1, 'num_jet_encoder_layers': 1, 'num_detector_layers': 1,
+    'num_regression_layers': 1, 'num_classification_layers': 1, 'split_symmetric_attention': True,
+    'num_attention_heads': 2, 'dropout': 0.0, 'partial_events': True, 'balance_particles': False,
+}
+
+
+def stub(name, **attrs):
+    m = types.ModuleType(name)
+    m.__dict__.update(attrs)
+    sys.modules[name] = m
+    return m
+
+
+def package(name):
+    m = stub(name)
+    m.__path__ = [os.path.join(UPSTREAM, *name.split('.'))]
+    return m
+
+
+class LightningStandIn(torch.nn.Module):
+    def save_hyperparameters(self, *args, **kwargs):
+        pass
+
+
+def contract_expression(subscripts, *shapes, **kwargs):
+    return lambda *operands, **kw: torch.einsum(subscripts, *operands)
+
+
+stub('pytorch_lightning', LightningModule=LightningStandIn)
+stub('opt_einsum', contract_expression=contract_expression)
+sys.path.insert(0, UPSTREAM)
+# packages without their __init__ (which pull in the training code and its dependencies)
+for name in ['spanet', 'spanet.dataset', 'spanet.network', 'spanet.network.jet_reconstruction']:
+    package(name)
+
+from spanet.options import Options  # noqa: E402
+from spanet.dataset.jet_reconstruction_dataset import JetReconstructionDataset  # noqa: E402
+
+
+class JetReconstructionBase(LightningStandIn):
+    def __init__(self, options):
+        super().__init__()
+        self.options = options
+        self.training_dataset = JetReconstructionDataset(
+            options.training_file, options.event_info_file, limit_index=1.0, partial_events=options.partial_events)
+        group = np.array(self.event_info.event_permutation_group)
+        self.event_permutation_tensor = torch.nn.Parameter(torch.from_numpy(group), False)
+
+    @property
+    def event_info(self):
+        return self.training_dataset.event_info
+
+
+# the numba assignment extraction is not part of forward()
+stub('spanet.network.prediction_selection', extract_predictions=None)
+stub('spanet.network.jet_reconstruction.jet_reconstruction_base', JetReconstructionBase=JetReconstructionBase)
+from spanet.network.jet_reconstruction.jet_reconstruction_network import JetReconstructionNetwork  # noqa: E402
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    options = Options(os.path.join(UPSTREAM, 'event_files', 'semi_leptonic_ttH.yaml'), DATA)
+    options.update_options(OPTIONS)
+    torch.manual_seed(7)
+    net = JetReconstructionNetwork(options)
+    # upstream's initialisation leaves gates and summary vectors near zero, which makes every
+    # event's output nearly the same; spread the weights so each path changes the outputs
+    with torch.no_grad():
+        for name, p in net.named_parameters():
+            if 'normalizer' in name or not p.dtype.is_floating_point:
+                continue
+            scale = 1.0 if name.endswith('norm.weight') or name.endswith('normalization.weight') else 0.0
+            p.copy_(scale + 0.3 * torch.randn_like(p))
+    net.eval()
+    state = net.state_dict()
+    batch = net.training_dataset[:EVENTS]
+    with torch.no_grad():
+        out = net(batch.sources)
+    io = {}
+    for i, (data, mask) in enumerate(batch.sources):
+        io[f'source.{i}.data'] = data.float()
+        io[f'source.{i}.mask'] = mask.to(torch.int32)
+    names = list(net.event_info.product_particles.keys())
+    for name, a, d in zip(names, out.assignments, out.detections):
+        io[f'assignment.{name}'] = a.float()
+        io[f'detection.{name}'] = d.float()
+    for k, v in out.regressions.items():
+        io[f'regression.{k}'] = v.float()
+    for k, v in out.classifications.items():
+        io[f'classification.{k}'] = v.float()
+    meta = {'upstream_commit': COMMIT, 'options': json.dumps(OPTIONS), 'events': str(EVENTS)}
+    write_safetensors(os.path.join(OUT, 'ttH_small.state.safetensors'),
+                      {k: v for k, v in state.items()}, {**meta, 'state_keys': json.dumps(list(state.keys()))})
+    write_safetensors(os.path.join(OUT, 'ttH_small.io.safetensors'), io, meta)
+    print(f'{len(state)} state entries, {sum(v.numel() for v in state.values())} values; io: {sorted(io)}')
+
+
+if __name__ == '__main__':
+    main()
