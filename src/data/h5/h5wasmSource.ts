@@ -15,6 +15,24 @@ type H5Module = typeof H5.Module;
 
 const errorHandlerSet = new WeakSet<object>();
 
+/**
+ * Wasm memory one read piece may take. 64 MiB keeps h5wasm's heap small (a stream reads a
+ * batch at a time) while a piece is still large enough that per-call overhead is noise.
+ */
+const DEFAULT_SLICE_BYTES = 64 << 20;
+let sliceBytes = DEFAULT_SLICE_BYTES;
+export function readSliceBytes(): number {
+  return sliceBytes;
+}
+/** Sets the read piece size (tests use small pieces to exercise the splitting); returns the old one. */
+export function setReadSliceBytes(n: number): number {
+  const old = sliceBytes;
+  sliceBytes = n > 0 ? Math.floor(n) : DEFAULT_SLICE_BYTES;
+  return old;
+}
+/** The largest single read: JS typed arrays hold at most 2^32 − 1 bytes on V8 (Node 20). */
+export const MAX_READ_BYTES = 2 ** 32 - 1;
+
 /** Opens `fsPath` (a path in h5wasm's Emscripten FS) read-only; errors become DataFileErrors. */
 export async function openWithH5wasm(lib: H5Lib, fsPath: string, fileName: string, onClose?: () => void): Promise<H5Source> {
   const M = await lib.ready;
@@ -148,16 +166,60 @@ class H5wasmSource implements H5Source {
         problem: `rows ${start}..${start + count} requested`,
         expected: `rows within 0..${shape[0]}`,
       });
-    const inner = shape.slice(1).reduce((a, b) => a * b, 1);
-    const nbytes = count * inner * info.dtype.size;
     if (count === 0) return new Uint8Array(0);
-    const cnt = [BigInt(count), ...shape.slice(1).map(BigInt)];
-    const off = [BigInt(start), ...shape.slice(1).map(() => 0n)];
-    return this.readSelection(info, cnt, off, nbytes);
+    return this.readBox(info, [start, ...shape.slice(1).map(() => 0)], [count, ...shape.slice(1)]);
+  }
+
+  /**
+   * Reads the hyperslab `offset`/`count` in pieces of at most readSliceBytes() each: h5wasm's
+   * `_malloc` takes a 32-bit size (a larger request wraps around and the read comes back
+   * truncated without an error) and the wasm heap itself is bounded, so no read asks for
+   * more than one slice of wasm memory. The result is one JS array, refused up front when it
+   * would pass MAX_READ_BYTES (read fewer rows: a stream reads a batch at a time).
+   */
+  private readBox(info: DatasetInfo, offset: number[], count: number[]): Uint8Array {
+    const size = info.dtype.size;
+    const total = count.reduce((a, b) => a * b, size);
+    if (total > MAX_READ_BYTES)
+      throw new DataFileError({
+        code: 'bad-request',
+        file: this.fileName,
+        dataset: info.path,
+        problem: `a read of ${count[0]} rows is ${total} bytes, more than one read may return (${MAX_READ_BYTES} bytes)`,
+        expected: 'fewer rows per read (stream the dataset in batches)',
+      });
+    const slice = readSliceBytes();
+    if (total <= slice) return this.readSelection(info, count.map(BigInt), offset.map(BigInt), total);
+    const out = new Uint8Array(total);
+    let at = 0;
+    // Split the outermost axis with more than one index; a piece of one index that is still
+    // too large is split along the next axis. Pieces stay contiguous in row-major order.
+    const visit = (off: number[], cnt: number[]) => {
+      const bytes = cnt.reduce((a, b) => a * b, size);
+      if (bytes <= slice) {
+        out.set(this.readSelection(info, cnt.map(BigInt), off.map(BigInt), bytes), at);
+        at += bytes;
+        return;
+      }
+      const axis = cnt.findIndex((c) => c > 1);
+      const unit = bytes / cnt[axis]!;
+      const step = Math.max(1, Math.floor(slice / unit));
+      for (let i = 0; i < cnt[axis]!; i += step) {
+        const o = off.slice();
+        const c = cnt.slice();
+        o[axis] = off[axis]! + i;
+        c[axis] = Math.min(step, cnt[axis]! - i);
+        visit(o, c);
+      }
+    };
+    visit(offset, count);
+    return out;
   }
 
   private readSelection(info: DatasetInfo, count: bigint[] | null, offset: bigint[] | null, nbytes: number): Uint8Array {
     const M = this.M;
+    if (nbytes > 0x7fffffff)
+      throw new DataFileError({ code: 'read-failed', file: this.fileName, dataset: info.path, problem: `a single read of ${nbytes} bytes does not fit wasm's 32-bit allocator` });
     const ptr = M._malloc(Math.max(nbytes, 1));
     if (!ptr)
       throw new DataFileError({ code: 'read-failed', file: this.fileName, dataset: info.path, problem: `cannot allocate ${nbytes} bytes` });
