@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 
-/** The test-efficiency series of the metrics chart (plotly keeps its traces on the div). */
+/** The test-efficiency series of the metrics chart (the chart keeps its drawn lines on the div). */
 async function testEfficiency(page: Page): Promise<number[]> {
   return page.getByTestId('metrics-chart').evaluate((el) => {
     const traces = (el as unknown as { data?: { name?: string; y?: number[] }[] }).data ?? [];

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 
-/** y values of the named trace of the live metrics chart (plotly keeps them on the div). */
+/** y values of the named trace of the live metrics chart (the chart keeps its drawn lines on the div). */
 async function series(page: Page, name: string): Promise<number[]> {
   return page.getByTestId('metrics-chart').evaluate((el, n) => {
     const traces = (el as unknown as { data?: { name?: string; y?: number[] }[] }).data ?? [];

@@ -30,7 +30,7 @@ test('trains a Deep Set on the toy sets, watches the loss fall, exports a verifi
   const firstLoss = Number(await page.getByTestId('train-loss').textContent());
   await expect.poll(async () => Number(await page.getByTestId('run-step').textContent()), { timeout: 180_000 }).toBeGreaterThan(firstStep + 20);
   await expect.poll(async () => Number(await page.getByTestId('train-loss').textContent()), { timeout: 120_000 }).toBeLessThan(firstLoss * 0.7);
-  await expect(page.getByTestId('metrics-chart').locator('.main-svg').first()).toBeVisible();
+  await expect(page.getByTestId('metrics-chart').locator('canvas').first()).toBeVisible();
 
   await page.getByTestId('btn-pause').click();
   await expect(page.getByTestId('run-state')).toHaveText('paused', { timeout: 60_000 });

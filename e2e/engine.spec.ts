@@ -24,6 +24,6 @@ test('finds the WebGPU adapter and trains the demo model in the worker', async (
   await expect(page.getByTestId('run-state')).toHaveText('paused');
   // Evaluation after pausing: the test loss must have fallen well below the untrained one.
   await expect.poll(async () => Number(await page.getByTestId('test-loss').textContent())).toBeLessThan(initialTest / 3);
-  await expect(page.getByTestId('metrics-chart').locator('.main-svg').first()).toBeVisible();
+  await expect(page.getByTestId('metrics-chart').locator('canvas').first()).toBeVisible();
   expect(consoleErrors.filter((e) => !e.includes('favicon'))).toEqual([]);
 });

@@ -39,8 +39,8 @@ export interface DataState {
   preview: PreviewState | null;
   /** Loads a File (drop or picker). A failure adds an error entry; other files stay. */
   loadFile(file: File): Promise<void>;
-  /** Loads a file served by the app (e.g. /demo/larcv3_demo.h5). */
-  loadUrl(url: string, name?: string): Promise<void>;
+  /** Loads a file served by the app (e.g. /demo/larcv3_demo.h5); resolves to its id (ready or failed). */
+  loadUrl(url: string, name?: string): Promise<string>;
   remove(id: string): void;
   setActive(id: string): void;
   showPreview(fileId: string, path: string): Promise<void>;
@@ -77,16 +77,19 @@ export const useDataStore = create<DataState>((set, get) => {
       update(id, { status: 'error', progress: 1, stage: 'failed', error: toError(e) });
       set({ activeId: id });
     }
+    return id;
   }
 
   return {
     files: [],
     activeId: null,
     preview: null,
-    loadFile: (file) => load(file.name, file.size, (c, id, p) => c.open(file, p, id)),
+    loadFile: async (file) => {
+      await load(file.name, file.size, (c, id, p) => c.open(file, p, id));
+    },
     loadUrl: async (url, name) => {
       const n = name ?? url.split('/').pop() ?? url;
-      await load(n, 0, async (c, id, p) => {
+      return load(n, 0, async (c, id, p) => {
         p(0.01, 'downloading');
         const res = await fetch(url);
         if (!res.ok) throw new Error(`${n}: download failed (HTTP ${res.status})`);

@@ -1,12 +1,13 @@
-import { useCallback, useRef, useState, type DragEvent } from 'react';
+import { useCallback } from 'react';
 import type { FileSummary } from '../../data/detect';
 import { useDataStore, type LoadedFile } from '../../state/dataStore';
+import { DropZone } from './DropZone';
 import { PreviewView } from './PreviewView';
 import { TrainFromFile } from './TrainFromFile';
 import { TreeView } from './TreeView';
 import './data.css';
 
-const DEMO_FILES = ['larcv3_demo.h5', 'cosmic_demo.h5', 'spanet_demo.h5', 'sets_demo.h5', 'hits_demo.h5'];
+export const DEMO_FILES = ['larcv3_demo.h5', 'cosmic_demo.h5', 'spanet_demo.h5', 'sets_demo.h5', 'hits_demo.h5'];
 
 function kindLabel(s: FileSummary): string {
   switch (s.kind) {
@@ -50,56 +51,21 @@ function FileRow({ f, active, onSelect, onRemove }: { f: LoadedFile; active: boo
 /** Drop zone, file picker, loaded files, inspector tree and dataset preview. */
 export function DataPanel() {
   const { files, activeId, preview, loadFile, loadUrl, remove, setActive, showPreview } = useDataStore();
-  const [over, setOver] = useState(false);
-  const input = useRef<HTMLInputElement>(null);
   const active = files.find((f) => f.id === activeId) ?? null;
 
   const addFiles = useCallback(
-    (list: FileList | File[] | null) => {
-      for (const f of Array.from(list ?? [])) void loadFile(f);
+    (list: File[]) => {
+      for (const f of list) void loadFile(f);
     },
     [loadFile],
   );
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    setOver(false);
-    addFiles(e.dataTransfer?.files ?? null);
-  };
   const base = (import.meta.env?.BASE_URL as string | undefined) ?? '/';
 
   return (
     <section className="data-panel" data-testid="data-panel">
-      <div
-        className={`data-dropzone${over ? ' over' : ''}`}
-        data-testid="data-dropzone"
-        onDragOver={(e) => {
-          e.preventDefault();
-          setOver(true);
-        }}
-        onDragLeave={() => setOver(false)}
-        onDrop={onDrop}
-        onClick={() => input.current?.click()}
-        role="button"
-        tabIndex={0}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter' || e.key === ' ') input.current?.click();
-        }}
-      >
+      <DropZone testId="data-dropzone" inputTestId="data-file-input" onFiles={addFiles}>
         Drop HDF5 files here (larcv3, SPANet or any HDF5), or click to choose
-        <input
-          ref={input}
-          type="file"
-          multiple
-          accept=".h5,.hdf5,.hdf,.he5,application/x-hdf5"
-          data-testid="data-file-input"
-          style={{ display: 'none' }}
-          onClick={(e) => e.stopPropagation()}
-          onChange={(e) => {
-            addFiles(e.target.files);
-            e.target.value = '';
-          }}
-        />
-      </div>
+      </DropZone>
       <div className="data-demo">
         Demo files:{' '}
         {DEMO_FILES.map((n) => (
