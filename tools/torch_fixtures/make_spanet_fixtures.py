@@ -141,5 +141,82 @@ def main():
     print(f'{len(state)} state entries, {sum(v.numel() for v in state.values())} values; io: {sorted(io)}')
 
 
+def loss_cases():
+    """Upstream's training_step loss (jet_reconstruction_training.py) on made-up network outputs.
+
+    The network is replaced by fixed outputs (float64, so the reference can be compared
+    tightly): 7 events, 5 jets, particles t1 (3 products), t2 (3), h (2), the event group
+    {id, t1<->t2}, partial events with per-event weights, NaN regression targets of the three
+    regression types and ignored (-1) classification targets.
+    """
+    from types import MethodType, SimpleNamespace
+    from spanet.network.jet_reconstruction.jet_reconstruction_training import JetReconstructionTraining
+    from spanet.dataset.types import AssignmentTargets, Batch, Outputs
+    g = torch.Generator().manual_seed(11)
+    B, N = 7, 5
+    ks = {'t1': 3, 't2': 3, 'h': 2}
+    groups = {'t1': 2, 't2': 2, 'h': 2}
+    perms = [[0, 1, 2], [1, 0, 2]]
+    assignments, detections, targets, raw = [], [], [], {}
+    for name, k in ks.items():
+        logits = torch.randn(B, N ** k, generator=g, dtype=torch.float64)
+        logp = torch.log_softmax(logits, -1).reshape(B, *([N] * k))
+        idx = torch.stack([torch.randperm(N, generator=g)[:k] for _ in range(B)])
+        mask = torch.rand(B, generator=g) > 0.3
+        idx[~mask, 0] = -1
+        weight = 0.5 + torch.rand(B, generator=g, dtype=torch.float64)
+        det = torch.randn(B, generator=g, dtype=torch.float64)
+        assignments.append(logp); detections.append(det)
+        targets.append(AssignmentTargets(idx, mask, weight))
+        raw[name] = {'k': k, 'num_targets': groups[name], 'logp': logp.reshape(B, -1).tolist(), 'indices': idx.tolist(),
+                     'mask': mask.int().tolist(), 'weight': weight.tolist(), 'detection': det.tolist()}
+    reg_types = {'EVENT/a': 'gaussian', 'EVENT/b': 'laplacian', 'EVENT/c': 'log_gaussian'}
+    reg_pred, reg_target, reg_std = {}, {}, {}
+    for i, key in enumerate(reg_types):
+        reg_pred[key] = torch.randn(B, generator=g, dtype=torch.float64)
+        t = torch.randn(B, generator=g, dtype=torch.float64)
+        t[i::3] = float('nan')
+        reg_target[key] = t
+        reg_std[key] = torch.tensor(0.5 + i, dtype=torch.float64)
+    cls_logits = {'EVENT/signal': torch.randn(B, 3, generator=g, dtype=torch.float64)}
+    cls_target = {'EVENT/signal': torch.tensor([0, 2, -1, 1, 1, -1, 0])}
+
+    def run(opts):
+        options = Options()
+        options.update_options(opts)
+        net = JetReconstructionTraining.__new__(JetReconstructionTraining)
+        torch.nn.Module.__init__(net)
+        net.options = options
+        net.event_permutation_tensor = torch.nn.Parameter(torch.tensor(perms), False)
+        net.branch_decoders = [SimpleNamespace(num_targets=groups[n]) for n in ks]
+        net.training_dataset = SimpleNamespace(assignments={n: None for n in ks}, regression_types=reg_types)
+        net.regression_decoder = SimpleNamespace(networks={k: SimpleNamespace(mean=0.0, std=reg_std[k]) for k in reg_types})
+        net.balance_particles = net.balance_jets = net.balance_classifications = False
+        logged = {}
+        net.log = lambda name, value, **kw: logged.__setitem__(name, float(value))
+        net.forward = lambda sources: Outputs(assignments, detections, {}, reg_pred, cls_logits)
+        batch = Batch((), torch.full((B,), N), tuple(targets), reg_target, cls_target)
+        total = JetReconstructionTraining.training_step(net, batch, 0)
+        return {'options': opts, 'total': float(total), 'logged': logged}
+
+    cases = [run(c) for c in [
+        {'combine_pair_loss': 'min', 'focal_gamma': 0.0, 'assignment_loss_scale': 1.0, 'detection_loss_scale': 1.0,
+         'regression_loss_scale': 1.0, 'classification_loss_scale': 1.0},
+        {'combine_pair_loss': 'softmin', 'focal_gamma': 2.0, 'assignment_loss_scale': 0.7, 'detection_loss_scale': 0.3,
+         'regression_loss_scale': 2.0, 'classification_loss_scale': 0.5},
+        {'combine_pair_loss': 'mean', 'focal_gamma': 0.5, 'assignment_loss_scale': 1.0, 'detection_loss_scale': 0.0,
+         'regression_loss_scale': 0.0, 'classification_loss_scale': 1.0},
+    ]]
+    data = {'upstream_commit': COMMIT, 'B': B, 'N': N, 'event_permutations': perms, 'particles': raw,
+            'regressions': {k: {'kind': reg_types[k], 'pred': reg_pred[k].tolist(), 'std': float(reg_std[k]),
+                                'target': [None if v != v else v for v in reg_target[k].tolist()]} for k in reg_types},
+            'classifications': {k: {'logits': cls_logits[k].tolist(), 'target': cls_target[k].tolist()} for k in cls_logits},
+            'cases': cases}
+    with open(os.path.join(OUT, 'loss_cases.json'), 'w') as f:
+        json.dump(data, f, indent=1)
+    print('loss cases:', [c['total'] for c in cases])
+
+
 if __name__ == '__main__':
     main()
+    loss_cases()
