@@ -69,6 +69,9 @@ describe('learning-rate schedules', () => {
     expect(() => sched({ schedule: 'warmup_cosine', warmup_steps: 5 })).toThrow(/needs decay_steps or a step limit/);
     expect(() => sched({ schedule: 'warmup_linear', warmup_steps: 10, decay_steps: 10 })).toThrow(/warmup_steps/);
     expect(() => resolveOptimizerConfig({ name: 'lion' as never })).toThrow(/name "lion"/);
+    // The older camelCase key (tasks' `optimizer: { weightDecay }`) still sets the decay.
+    expect(resolveOptimizerConfig({ weightDecay: 0.1 }).weight_decay).toBe(0.1);
+    expect(resolveOptimizerConfig({ weightDecay: 0.1, weight_decay: 0.2 }).weight_decay).toBe(0.2);
   });
 });
 
