@@ -78,7 +78,7 @@ const OPTIMIZER_CHECKS: Record<keyof OptimizerConfig, Check> = {
   step_size: { kind: 'int', min: 1 },
   gamma: { kind: 'number', min: 0, exclusiveMin: true },
   clip_norm: { kind: 'number', min: 0 },
-  max_skipped_steps: { kind: 'int', min: 1 },
+  max_skipped_steps: { kind: 'int', min: 0 }, // 0: never pause (skipped steps are still counted)
 };
 
 const DATA_CHECKS: Record<keyof RunDataConfig, Check> = {
