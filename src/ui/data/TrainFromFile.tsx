@@ -1,14 +1,12 @@
 import { useState } from 'react';
-import { getDataClient, type LoadedFile } from '../../state/dataStore';
+import type { LoadedFile } from '../../state/dataStore';
 import { useTrainStore } from '../../state/trainStore';
 import { taskSpec as findTask } from '../../tasks/catalog';
-import { loadTaskData, payloadNotes } from '../../tasks/fromFile/load';
 import { trainingOptions, type TrainingOption } from '../../tasks/fromFile/options';
-import { optionId } from '../../train/runConfig';
+import { attachTrainingOption } from './attachOption';
 
 /** Offers the tasks this file can train, and hands the chosen data to the Train panel. */
 export function TrainFromFile({ file }: { file: LoadedFile }) {
-  const setData = useTrainStore((s) => s.setData);
   const running = useTrainStore((s) => s.state === 'running' || s.state === 'creating');
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -25,11 +23,8 @@ export function TrainFromFile({ file }: { file: LoadedFile }) {
     setDone(null);
     setNotes([]);
     try {
-      const payload = await loadTaskData(getDataClient(), file.id, file.name, o);
       // what the read changed or noticed travels with the data's label into the Train panel
-      const found = payloadNotes(payload);
-      setNotes(found);
-      setData({ taskId: o.taskId, label: `${file.name}: ${o.title}${found.length ? ` — ${found.join('; ')}` : ''}`, payload, source: { file: file.name, option: optionId(o) } });
+      setNotes(await attachTrainingOption(file, o));
       setDone(`${findTask(o.taskId).label} will train on ${file.name}. Create the model in the Train panel.`);
     } catch (e) {
       setError(`${file.name}: ${e instanceof Error ? e.message : String(e)}`);

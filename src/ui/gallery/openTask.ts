@@ -1,9 +1,8 @@
-import { getDataClient, useDataStore } from '../../state/dataStore';
+import { useDataStore } from '../../state/dataStore';
 import { useTrainStore } from '../../state/trainStore';
 import { taskSpec } from '../../tasks/catalog';
-import { loadTaskData } from '../../tasks/fromFile/load';
 import { trainingOptions } from '../../tasks/fromFile/options';
-import { optionId } from '../../train/runConfig';
+import { attachTrainingOption } from '../data/attachOption';
 import type { GalleryTask } from './galleryTasks';
 
 /**
@@ -25,10 +24,9 @@ export async function openGalleryTask(card: GalleryTask, baseUrl: string): Promi
   if (!file || file.status !== 'ready' || !file.summary) throw new Error(`${name}: ${file?.error?.message ?? 'could not be opened'}`);
   const option = trainingOptions(file.summary, file.tree).find((o) => o.taskId === card.taskId);
   if (!option) throw new Error(`${name}: no ${taskSpec(card.taskId).label} data found in it`);
-  const payload = await loadTaskData(getDataClient(), file.id, file.name, option);
   // Select first (resets the form to the task's defaults), then attach and apply the preset.
   useTrainStore.getState().selectTask(card.taskId);
-  useTrainStore.getState().setData({ taskId: card.taskId, label: `${file.name}: ${option.title}`, payload, source: { file: file.name, option: optionId(option) } });
+  await attachTrainingOption(file, option);
   applyPreset(card);
   return `${file.name}: ${option.title}`;
 }
