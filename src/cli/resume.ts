@@ -1,15 +1,15 @@
 /**
  * `physml train --resume DIR` and the checkpoint flags: finding the checkpoint, checking that
  * the RUN.json trains the same model the same way, trimming metrics.jsonl back to the
- * checkpoint's step, and writing checkpoints in the background while training goes on.
+ * checkpoint's step (the writing itself is runs/checkpointWriter.ts).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { CHECKPOINTS_DIR, CheckpointClock, latestCheckpoint, saveCheckpoint, type CheckpointPolicy } from '../runs/checkpointStore';
+import { CHECKPOINTS_DIR, latestCheckpoint } from '../runs/checkpointStore';
 import { fsFolderStore } from '../runs/fsStore';
-import { beginCheckpoint, parseCheckpointMeta, type CheckpointFiles } from '../train/checkpoint';
+import { parseCheckpointMeta, type CheckpointFiles } from '../train/checkpoint';
+export { CheckpointWriter } from '../runs/checkpointWriter';
 import type { RunConfig } from '../train/runConfig';
-import type { Trainer } from '../train/trainer';
 
 export interface ResumePoint {
   /** The run folder the checkpoint belongs to (its metrics.jsonl continues). */
@@ -73,60 +73,3 @@ export function trimMetrics(path: string, step: number): number {
   return lines.length - kept.length;
 }
 
-type Summary = { train: Record<string, number>; test: Record<string, number>; best: Record<string, number> };
-
-/**
- * Writes checkpoints into DIR/checkpoints one after another, in the background: the step
- * loop only records the GPU copies (beginCheckpoint) and goes on.
- */
-export class CheckpointWriter {
-  readonly clock: CheckpointClock;
-  private chain: Promise<void> = Promise.resolve();
-  private failure: Error | null = null;
-  private lastStep = -1;
-  readonly summary: Summary = { train: {}, test: {}, best: {} };
-
-  constructor(readonly dir: string, readonly policy: CheckpointPolicy, private rc: RunConfig, startStep: number, private log: (l: string) => void) {
-    this.clock = new CheckpointClock(policy, startStep);
-    // A resumed run already has a checkpoint at its start step.
-    if (startStep > 0) this.lastStep = startStep;
-  }
-
-  noteTrain(values: Record<string, number>): void {
-    Object.assign(this.summary.train, values);
-  }
-
-  noteTest(values: Record<string, number>): void {
-    Object.assign(this.summary.test, values);
-    for (const [k, v] of Object.entries(values)) {
-      if (!Number.isFinite(v)) continue;
-      const max = /accuracy|iou|efficiency|purity|match|auc/i.test(k);
-      const b = this.summary.best[k];
-      if (b === undefined || (max ? v > b : v < b)) this.summary.best[k] = v;
-    }
-  }
-
-  /** Records the copies now; the files are written when the readback lands. */
-  checkpoint(trainer: Trainer): void {
-    if (trainer.step === this.lastStep) return;
-    this.lastStep = trainer.step;
-    this.clock.mark(trainer.step);
-    const pending = beginCheckpoint(trainer, { task: this.rc.task, run: this.rc, metrics: structuredClone(this.summary) });
-    const store = fsFolderStore(this.dir);
-    this.chain = this.chain.then(async () => {
-      try {
-        const r = await saveCheckpoint(store, await pending, this.policy);
-        this.log(`checkpoint ${r.name}${r.removed.length ? ` (removed ${r.removed.join(', ')})` : ''}`);
-      } catch (err) {
-        this.failure = err as Error;
-        this.log(`warning: ${(err as Error).message}`);
-      }
-    });
-  }
-
-  /** Waits for every write; returns the last failure, if any. */
-  async settle(): Promise<Error | null> {
-    await this.chain;
-    return this.failure;
-  }
-}

@@ -21,6 +21,7 @@ import { buildRun, checkGpuErrors, loadWeights, runStateDict } from './build';
 import { createTrainer } from './optimizer';
 import { applyCheckpoint } from '../train/checkpoint';
 import { DEFAULT_POLICY, type CheckpointPolicy } from '../runs/checkpointStore';
+import { fsFolderStore } from '../runs/fsStore';
 import { CheckpointWriter, findResumePoint, resumeMismatch, trimMetrics, type ResumePoint } from './resume';
 import { userPath } from './paths';
 import { readRunFile } from './runFile';
@@ -82,7 +83,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     } else {
       writeFileSync(metricsPath, '');
     }
-    const ckpt = checkpointing ? new CheckpointWriter(out, policy, rc, trainer.step, log) : null;
+    const ckpt = checkpointing ? new CheckpointWriter(fsFolderStore(out), policy, rc, trainer.step, log) : null;
     if (resume && ckpt) Object.assign(ckpt.summary, structuredClone(resume.files.meta.metrics));
     // wall_ms is training time, as the app's wall-time axis: evaluations and readback
     // waits between runSteps calls do not count; an evaluation carries its step's time.

@@ -85,6 +85,14 @@ function taskOptimizer(def: { optimizer?: { lr?: number; weightDecay?: number } 
 
 let client: TrainClient | null = null;
 
+/** Other stores (runsStore) hear every worker message, after this store has handled it. */
+export const workerListeners = new Set<(msg: FromWorker) => void>();
+
+/** Sends a message to the training worker (no-op before connect). */
+export function sendToWorker(msg: Parameters<TrainClient['send']>[0]): void {
+  client?.send(msg);
+}
+
 export const useTrainStore = create<TrainState>((set, get) => {
   const onMessage = (msg: FromWorker) => {
     switch (msg.type) {
@@ -171,6 +179,7 @@ export const useTrainStore = create<TrainState>((set, get) => {
       }
       client = new TrainClient();
       client.on(onMessage);
+      client.on((msg) => workerListeners.forEach((l) => l(msg))); // after the store's own handling
       client.on((msg) => {
         if (msg.type === 'error' && get().gpu === 'unknown') set({ gpu: 'unavailable' });
       });

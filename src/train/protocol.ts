@@ -4,6 +4,8 @@ import type { GpuErrorRecord } from '../gpu/errorLog';
 import type { EvalResult, TaskConfig, TaskData } from '../tasks/types';
 import type { OptimizerConfig } from './optimConfig';
 import type { MetricPoint } from './trainer';
+import type { CheckpointPolicy } from '../runs/checkpointStore';
+import type { RunConfig } from './runConfig';
 
 export interface TrainSettings {
   /** Optimiser, schedule, clipping and the skipped-step limit (RUN.json's "optimizer"). */
@@ -28,6 +30,12 @@ export type ToWorker =
   | { type: 'export'; format: 'safetensors' | 'onnx' }
   /** Loads a .safetensors state dict into the created model (strict: every key must match). */
   | { type: 'loadWeights'; name: string; bytes: Uint8Array }
+  /** Checkpoint the created model into the browser's run folder <runId> (runs/checkpointStore). */
+  | { type: 'track'; runId: string; run: RunConfig; policy: CheckpointPolicy }
+  /** Loads run <runId>'s newest checkpoint into the created, untrained model, and tracks it. */
+  | { type: 'restore'; runId: string; run: RunConfig; policy: CheckpointPolicy }
+  /** Writes a checkpoint now (when tracked and not running). */
+  | { type: 'checkpoint' }
   | { type: 'dispose' };
 
 export type RunState = 'idle' | 'creating' | 'ready' | 'running' | 'paused' | 'error';
@@ -44,7 +52,11 @@ export type FromWorker =
   | { type: 'weightsLoaded'; report: WeightsReport }
   | { type: 'error'; message: string; fatal: boolean }
   /** WebGPU validation / uncaptured errors since the last such message (not fatal). */
-  | { type: 'gpuErrors'; errors: GpuErrorRecord[]; dropped: number };
+  | { type: 'gpuErrors'; errors: GpuErrorRecord[]; dropped: number }
+  /** A checkpoint was written (error null) or could not be (the older ones are kept). */
+  | { type: 'checkpointed'; runId: string; step: number; error: string | null }
+  /** restore finished: training continues at `step`. */
+  | { type: 'restored'; runId: string; step: number };
 
 /** What a "Load weights" did, key by key (the Module's LoadReport, plus the file and outcome). */
 export interface WeightsReport {

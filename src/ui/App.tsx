@@ -5,6 +5,7 @@ import { ErrorList } from './ErrorList';
 import { TaskGallery } from './gallery/TaskGallery';
 import { GpuStatus } from './GpuStatus';
 import { TrainPanel } from './train/TrainPanel';
+import { RunsPanel } from './runs/RunsPanel';
 
 export function App() {
   const connect = useTrainStore((s) => s.connect);
@@ -33,6 +34,7 @@ export function App() {
       <main>
         <DataPanel />
         <TrainPanel />
+        <RunsPanel />
       </main>
     </div>
   );

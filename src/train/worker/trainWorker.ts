@@ -9,6 +9,7 @@ import { resolveFileData } from '../../tasks/fromFile/convert';
 import { Engine } from '../../tensor/engine';
 import type { FromWorker, RunState, ToWorker, TrainSettings, WeightsReport } from '../protocol';
 import { Trainer } from '../trainer';
+import { WorkerCheckpoints } from './checkpointing';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 let engine: Engine | null = null;
@@ -17,6 +18,7 @@ let settings: TrainSettings | null = null;
 let taskId = '';
 let state: RunState = 'idle';
 let lastEvalStep = 0;
+const checkpoints = new WorkerCheckpoints((m) => post(m));
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(msg, transfer);
@@ -42,11 +44,13 @@ async function evaluate(): Promise<void> {
   if (!trainer) return;
   lastEvalStep = trainer.step;
   const result = await trainer.evaluate();
+  checkpoints.noteTest(result.scalars);
   post({ type: 'eval', step: trainer.step, result });
   forwardGpuErrors();
 }
 
 function onPoints(points: import('../trainer').MetricPoint[]): void {
+  if (points.length) checkpoints.noteTrain(points[points.length - 1].values);
   if (points.length) post({ type: 'metrics', points });
 }
 
@@ -67,6 +71,7 @@ async function runLoop(maxSteps: number): Promise<void> {
     }
     forwardGpuErrors();
     if (s.evalEvery > 0 && t.step - lastEvalStep >= s.evalEvery) await evaluate();
+    checkpoints.maybe(t);
     // Let pause / export messages in.
     await new Promise((r) => setTimeout(r, 0));
   }
@@ -89,6 +94,7 @@ async function handle(msg: ToWorker): Promise<void> {
       setState('creating');
       trainer?.dispose();
       trainer = null;
+      checkpoints.detach();
       // The old model's buffers would otherwise stay in the pool for the whole session.
       engine?.gpu.releaseMemory();
       const def = findTask(msg.taskId);
@@ -119,6 +125,7 @@ async function handle(msg: ToWorker): Promise<void> {
       // A pause message may have changed the state while the loop awaited.
       if ((state as RunState) === 'running') setState('paused');
       await evaluate();
+      if (trainer) checkpoints.now(trainer); // on pause
       return;
     }
     case 'pause':
@@ -130,8 +137,24 @@ async function handle(msg: ToWorker): Promise<void> {
       await runLoop(msg.n);
       setState('paused');
       await evaluate();
+      if (trainer) checkpoints.now(trainer);
       return;
     }
+    case 'track':
+      if (trainer) checkpoints.track(trainer, msg.runId, msg.run, msg.policy);
+      return;
+    case 'restore': {
+      if (!trainer) throw new Error('create the model before restoring a checkpoint');
+      const step = await checkpoints.restore(trainer, msg.runId, msg.run, msg.policy);
+      lastEvalStep = step;
+      post({ type: 'restored', runId: msg.runId, step });
+      setState('paused');
+      await evaluate();
+      return;
+    }
+    case 'checkpoint':
+      if (trainer && state !== 'running') checkpoints.now(trainer);
+      return;
     case 'evaluate':
       await evaluate();
       return;

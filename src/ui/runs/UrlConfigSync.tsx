@@ -1,0 +1,25 @@
+import { useEffect } from 'react';
+import { decodeRunHash, encodeRunHash } from '../../runs/urlConfig';
+import { useRunsStore } from '../../state/runsStore';
+import { useTrainStore } from '../../state/trainStore';
+import { TASK_CATALOG } from '../../tasks/catalog';
+import { applyRun, runFromState } from '../train/RunConfigBar';
+
+/** Keeps the task and its options in the URL hash: a link opens the same setup. */
+export function UrlConfigSync() {
+  useEffect(() => {
+    try {
+      const rc = decodeRunHash(location.hash, TASK_CATALOG);
+      if (rc) applyRun(rc);
+    } catch (err) {
+      useRunsStore.setState({ message: { kind: 'error', text: (err as Error).message } });
+    }
+    let last = '';
+    return useTrainStore.subscribe((s) => {
+      const hash = encodeRunHash(runFromState(s), TASK_CATALOG);
+      if (hash !== last && hash !== location.hash) history.replaceState(null, '', hash || location.pathname + location.search);
+      last = hash;
+    });
+  }, []);
+  return null;
+}
