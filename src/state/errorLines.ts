@@ -1,6 +1,8 @@
 // The page's error list (pure; the page imports nothing from src/gpu). Same lines as
 // src/gpu/errorLog.ts's formatGpuError / appendErrorLines, which the worker side and its tests use.
-import type { GpuErrorRecord } from '../gpu/errorLog';
+import type { FromWorker } from '../train/protocol';
+
+type GpuErrorRecord = Extract<FromWorker, { type: 'gpuErrors' }>['errors'][number];
 
 /** One line for the page's error list. */
 export function formatGpuError(r: GpuErrorRecord): string {

@@ -1,5 +1,4 @@
 import { create } from 'zustand';
-import type { AdapterSummary } from '../gpu/context';
 import { appendErrorLines, formatGpuError } from './errorLines';
 import { TASK_CATALOG, taskSpec } from '../tasks/catalog';
 import type { EvalResult, TaskConfig, TaskData } from '../tasks/types';
@@ -7,6 +6,9 @@ import { DEFAULT_OPTIMIZER, type OptimizerConfig } from '../train/optimConfig';
 import type { FromWorker, RunState, TrainSettings, WeightsReport } from '../train/protocol';
 import { TrainClient } from '../train/worker/client';
 import { SeriesColumns } from './seriesColumns';
+
+/** The GPU adapter the worker found (the page takes the type from the protocol, not src/gpu). */
+type AdapterSummary = Extract<FromWorker, { type: 'ready' }>['adapter'];
 
 export interface EvalPoint {
   step: number;
