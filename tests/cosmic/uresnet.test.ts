@@ -85,7 +85,12 @@ describe('cosmic tagging task', () => {
     // The Trainer adds its own scalars (learning rate, gradient norm, skipped steps).
     const trainerKeys = ['lr', 'grad_norm', 'skipped_steps'];
     expect(Object.keys(points[0].values).filter((k) => !trainerKeys.includes(k)).sort()).toEqual([...keys].sort());
-    for (const p of points) for (const k of keys.slice(1)) expect(p.values[k]).toBeGreaterThanOrEqual(0), expect(p.values[k]).toBeLessThanOrEqual(1);
+    for (const p of points) {
+      for (const k of keys.slice(1)) {
+        expect(p.values[k]).toBeGreaterThanOrEqual(0);
+        expect(p.values[k]).toBeLessThanOrEqual(1);
+      }
+    }
     const mean = (ps: MetricPoint[]) => ps.reduce((a, p) => a + p.values.loss, 0) / ps.length;
     expect(mean(points.slice(-4))).toBeLessThan(0.7 * mean(points.slice(0, 4)));
     const ev = await trainer.evaluate();
