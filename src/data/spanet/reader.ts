@@ -10,6 +10,8 @@ import type { RaggedF32 } from '../ragged';
  *   INPUTS/<source>/MASK  [N, L] bool  + INPUTS/<source>/<feature> [N, L]   (sequential source, e.g. jets)
  *   INPUTS/<source>/<feature> [N]                                          (global source, e.g. MET)
  *   TARGETS/<particle>/<product> [N] int: index of the matched jet, -1 if none
+ *   TARGETS/<particle>/MASK [N] bool, TARGETS/<particle>/WEIGHT [N] float (optional, as upstream:
+ *     the particle is present / its loss weight; without MASK present = every product matched)
  *   REGRESSIONS/<EVENT|particle>[/<product>]/<name> [N] float (optional)
  *   CLASSIFICATIONS/<EVENT|particle>[/<product>]/<name> [N] int (optional)
  */
@@ -23,7 +25,7 @@ export interface SpanetSourceInfo {
 export interface SpanetLayout {
   nEvents: number;
   sources: SpanetSourceInfo[];
-  targets: { particle: string; products: string[] }[];
+  targets: { particle: string; products: string[]; hasMask?: boolean; hasWeight?: boolean }[];
   regressions: string[];
   classifications: string[];
 }
@@ -40,6 +42,10 @@ export interface SpanetEvents {
   sources: SpanetSourceData[];
   /** targets[particle][product] = jet index per event (-1 when absent) */
   targets: Record<string, Record<string, Int32Array>>;
+  /** TARGETS/<particle>/MASK where the file has it (1 = present) */
+  targetMasks?: Record<string, Uint8Array>;
+  /** TARGETS/<particle>/WEIGHT where the file has it */
+  targetWeights?: Record<string, Float32Array>;
   /** "EVENT/neutrino_px" → values per event */
   regressions: Record<string, Float32Array>;
   classifications: Record<string, Float64Array>;
@@ -106,14 +112,21 @@ export function spanetLayout(src: H5Source): SpanetLayout {
   for (const particle of src.keys('/TARGETS')) {
     const g = `/TARGETS/${particle}`;
     if (!src.isGroup(g)) continue;
-    const products = src.keys(g).filter((k) => src.isDataset(`${g}/${k}`));
+    const datasets = src.keys(g).filter((k) => src.isDataset(`${g}/${k}`));
+    const products = datasets.filter((k) => k !== 'MASK' && k !== 'WEIGHT');
+    for (const special of ['MASK', 'WEIGHT'].filter((k) => datasets.includes(k))) {
+      const info = src.info(`${g}/${special}`);
+      if (info.shape.length !== 1) throw new DataFileError({ code: 'bad-shape', file: f, dataset: info.path, problem: `shape [${info.shape}]`, expected: '[events]' });
+      if (!isNumeric(info.dtype)) throw new DataFileError({ code: 'bad-dtype', file: f, dataset: info.path, problem: `dtype ${info.dtypeText}`, expected: special === 'MASK' ? 'bool' : 'numbers' });
+      checkN(info.path, info.shape[0]!);
+    }
     for (const p of products) {
       const info = src.info(`${g}/${p}`);
       if (info.shape.length !== 1) throw new DataFileError({ code: 'bad-shape', file: f, dataset: info.path, problem: `shape [${info.shape}]`, expected: '[events]' });
       if (info.dtype.kind !== 'int') throw new DataFileError({ code: 'bad-dtype', file: f, dataset: info.path, problem: `dtype ${info.dtypeText}`, expected: 'integer jet indices' });
       checkN(info.path, info.shape[0]!);
     }
-    targets.push({ particle, products });
+    targets.push({ particle, products, ...(datasets.includes('MASK') ? { hasMask: true } : {}), ...(datasets.includes('WEIGHT') ? { hasWeight: true } : {}) });
   }
   const flat = (root: string): string[] => {
     if (!src.isGroup(root)) return [];
@@ -174,6 +187,8 @@ export function readSpanetEvents(src: H5Source, range?: { start: number; end: nu
   });
   const seq = layout.sources.find((s) => s.kind === 'sequential');
   const targets: SpanetEvents['targets'] = {};
+  let targetMasks: SpanetEvents['targetMasks'];
+  let targetWeights: SpanetEvents['targetWeights'];
   for (const t of layout.targets) {
     targets[t.particle] = {};
     for (const p of t.products) {
@@ -187,6 +202,19 @@ export function readSpanetEvents(src: H5Source, range?: { start: number; end: nu
         out[e] = x;
       }
       targets[t.particle]![p] = out;
+    }
+    if (t.hasMask) {
+      const m = src.readNumeric(`/TARGETS/${t.particle}/MASK`, r.start, n);
+      (targetMasks ??= {})[t.particle] = Uint8Array.from({ length: n }, (_, e) => (m[e] ? 1 : 0));
+    }
+    if (t.hasWeight) {
+      const path = `/TARGETS/${t.particle}/WEIGHT`;
+      const w = toFloat32(src.readNumeric(path, r.start, n));
+      for (let e = 0; e < n; e++) {
+        if (!(Number.isFinite(w[e]!) && w[e]! >= 0))
+          throw new DataFileError({ code: 'out-of-range', file: f, dataset: path, problem: `event ${r.start + e}: weight ${w[e]}`, expected: 'finite weights ≥ 0' });
+      }
+      (targetWeights ??= {})[t.particle] = w;
     }
   }
   const regressions: Record<string, Float32Array> = {};
@@ -204,5 +232,5 @@ export function readSpanetEvents(src: H5Source, range?: { start: number; end: nu
     }
     classifications[k] = v;
   }
-  return { file: f, range: r, sources, targets, regressions, classifications };
+  return { file: f, range: r, sources, targets, ...(targetMasks ? { targetMasks } : {}), ...(targetWeights ? { targetWeights } : {}), regressions, classifications };
 }

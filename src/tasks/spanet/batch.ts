@@ -16,8 +16,10 @@ export interface HostBatch {
   attnMask: Uint32Array;     // [B, N + 1]
   jetMask: Uint32Array;      // [B, N]
   targets: Int32Array;       // [G_perm, B, P]
-  detection: Int32Array;     // [B * P]: 1 when the particle's truth is complete, -1 on padding
+  detection: Int32Array;     // [B * P]: 1 when the particle is present (see PreparedData.present), -1 on padding
   regressions: Float32Array; // [B, R] normalised, NaN → 0
+  /** [B, R]: 1 / (events of the batch with a value for r) where event b has one, else 0 (upstream masks NaN) */
+  regressionWeights: Float32Array;
   classes: Int32Array[];     // per classification: [B]
 }
 
@@ -36,6 +38,7 @@ export function buildBatch(d: PreparedData, spec: EventSpec, events: number[], B
   const detection = new Int32Array(B * P).fill(-1);
   const R = spec.regressions.length;
   const regressions = new Float32Array(B * R);
+  const regressionWeights = new Float32Array(B * R);
   const classes = spec.classifications.map(() => new Int32Array(B).fill(-1));
   slots.forEach((e, b) => {
     const evRow = (B * N + b) * Din;
@@ -53,19 +56,28 @@ export function buildBatch(d: PreparedData, spec: EventSpec, events: number[], B
     for (let c = 0; c < G; c++) tokens[evRow + D + c] = (d.globals[e * G + c] - d.globalNorm.mean[c]) / d.globalNorm.std[c];
     const complete = spec.particles.map((p, pi) => {
       const jets = Array.from(d.truth.subarray((e * P + pi) * 3, (e * P + pi) * 3 + p.products.length));
-      return jets.every((j) => j >= 0) && new Set(jets).size === jets.length ? flatIndex(jets, N) : -1;
+      // a particle the file's MASK marks absent is not scored, as upstream masks it
+      const usable = d.present[e * P + pi] === 1 && jets.every((j) => j >= 0) && new Set(jets).size === jets.length;
+      return usable ? flatIndex(jets, N) : -1;
     });
-    complete.forEach((t, pi) => { detection[b * P + pi] = t >= 0 ? 1 : 0; });
+    // the detection target is upstream's mask (TARGETS MASK when the file has one)
+    complete.forEach((_, pi) => { detection[b * P + pi] = d.present[e * P + pi]; });
     perms.forEach((sigma, g) => {
       for (let p = 0; p < P; p++) targets[(g * B + b) * P + p] = complete[sigma[p]];
     });
     for (let r = 0; r < R; r++) {
       const v = (d.regressions[e * R + r] - d.regNorm.mean[r]) / d.regNorm.std[r];
       regressions[b * R + r] = Number.isFinite(v) ? v : 0;
+      regressionWeights[b * R + r] = Number.isFinite(v) ? 1 : 0;
     }
     classes.forEach((c, ci) => { c[b] = d.classes[e * spec.classifications.length + ci]; });
   });
-  return { B, events: slots, tokens, attnMask, jetMask, targets, detection, regressions, classes };
+  for (let r = 0; r < R; r++) {
+    let count = 0;
+    for (let b = 0; b < B; b++) count += regressionWeights[b * R + r];
+    for (let b = 0; b < B; b++) regressionWeights[b * R + r] = count ? regressionWeights[b * R + r] / count : 0;
+  }
+  return { B, events: slots, tokens, attnMask, jetMask, targets, detection, regressions, regressionWeights, classes };
 }
 
 /** A batch uploaded once and kept on the GPU for the whole run. */
@@ -77,6 +89,7 @@ export interface GpuBatch {
   targets: Tensor<'i32'>;
   detection: Tensor<'i32'>;
   regressions: Tensor<'f32'>;
+  regressionWeights: Tensor<'f32'>;
   classes: Tensor<'i32'>[];
 }
 
@@ -92,10 +105,11 @@ export function uploadBatch(e: Engine, h: HostBatch, d: PreparedData, spec: Even
     targets: e.fromArray(h.targets, [spec.eventPerms.length, B, P], { dtype: 'i32' }).keep(),
     detection: e.fromArray(h.detection, [B * P], { dtype: 'i32' }).keep(),
     regressions: e.fromArray(h.regressions, [B, spec.regressions.length]).keep(),
+    regressionWeights: e.fromArray(h.regressionWeights, [B, spec.regressions.length]).keep(),
     classes: h.classes.map((c) => e.fromArray(c, [B], { dtype: 'i32' }).keep()),
   };
 }
 
 export function disposeBatch(b: GpuBatch): void {
-  for (const t of [b.tokens, b.attnMask, b.jetMask, b.targets, b.detection, b.regressions, ...b.classes]) t.dispose();
+  for (const t of [b.tokens, b.attnMask, b.jetMask, b.targets, b.detection, b.regressions, b.regressionWeights, ...b.classes]) t.dispose();
 }

@@ -1,8 +1,9 @@
 import type { SpanetOutputs } from '../../nn/spanet';
 import type { Engine } from '../../tensor/engine';
 import { assignmentAccuracy, assignmentNll } from '../../tensor/ops/assignment';
-import { add, scale } from '../../tensor/ops/elementwise';
-import { mse, softmaxCrossEntropy } from '../../tensor/ops/losses';
+import { add, mul, scale, sub } from '../../tensor/ops/elementwise';
+import { softmaxCrossEntropy } from '../../tensor/ops/losses';
+import { sumAxes } from '../../tensor/ops/reduceAxes';
 import type { Tensor } from '../../tensor/tensor';
 import type { GpuBatch } from './batch';
 import type { EventSpec } from './eventSpec';
@@ -16,8 +17,9 @@ export interface SpanetLoss {
 
 /**
  * SPANet's combined objective: assignment cross-entropy minimised over the event
- * permutation group (missing truth masked), detection cross-entropy, regression MSE in
- * normalised units and classification cross-entropy, each with its scale.
+ * permutation group (missing truth masked), detection cross-entropy, regression squared
+ * error in normalised units (per target over the events that have a value, as upstream's
+ * gaussian loss, summed over targets) and classification cross-entropy, each with its scale.
  */
 export function spanetLoss(e: Engine, out: SpanetOutputs, batch: GpuBatch, spec: EventSpec, s: LossScales): SpanetLoss {
   const at = { B: batch.host.B, P: spec.particles.length, G: spec.eventPerms.length };
@@ -26,7 +28,9 @@ export function spanetLoss(e: Engine, out: SpanetOutputs, batch: GpuBatch, spec:
   terms.detection = softmaxCrossEntropy(out.detectionLogits, batch.detection);
   let loss = add(scale(terms.assignment, s.assignment), scale(terms.detection, s.detection));
   if (out.regression) {
-    terms.regression = mse(out.regression, batch.regressions);
+    // upstream: per target, the mean over events that have a value (NaN masked), summed over targets
+    const diff = sub(out.regression, batch.regressions);
+    terms.regression = sumAxes(mul(mul(diff, diff), batch.regressionWeights));
     loss = add(loss, scale(terms.regression, s.regression));
   }
   out.classLogits.forEach((logits, i) => {

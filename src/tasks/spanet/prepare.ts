@@ -22,6 +22,10 @@ export interface PreparedData {
   globalNorm: { mean: Float32Array; std: Float32Array };
   /** [E, P, 3]: jet index per product (-1 missing), slots beyond a particle's k unused */
   truth: Int32Array;
+  /** [E, P]: 1 when the particle is present (TARGETS/<p>/MASK, else every product matched to a distinct jet) */
+  present: Uint8Array;
+  /** [E, P]: TARGETS/<p>/WEIGHT, else 1 */
+  weights: Float32Array;
   regressions: Float32Array;   // [E, R] raw values (NaN = none)
   regNorm: { mean: Float32Array; std: Float32Array };
   classes: Int32Array;         // [E, C] class or -1
@@ -106,6 +110,18 @@ export function prepareData(t: SpanetTables, spec: EventSpec, testFraction: numb
       }
     });
   });
+  const present = new Uint8Array(E * P);
+  const weights = new Float32Array(E * P).fill(1);
+  spec.particles.forEach((p, pi) => {
+    const mask = t.targetMasks?.[p.name];
+    const w = t.targetWeights?.[p.name];
+    for (let e = 0; e < E; e++) {
+      const jets = Array.from(truth.subarray((e * P + pi) * 3, (e * P + pi) * 3 + p.products.length));
+      const complete = jets.every((j) => j >= 0) && new Set(jets).size === jets.length;
+      present[e * P + pi] = mask ? mask[e] : complete ? 1 : 0;
+      if (w) weights[e * P + pi] = w[e];
+    }
+  });
   const R = spec.regressions.length;
   const regressions = new Float32Array(E * R);
   spec.regressions.forEach((k, r) => {
@@ -131,7 +147,7 @@ export function prepareData(t: SpanetTables, spec: EventSpec, testFraction: numb
   });
   const nJets = new Int32Array(E);
   for (let e = 0; e < E; e++) for (let j = 0; j < N; j++) nJets[e] += jetMask[e * N + j];
-  return { nEvents: E, N, D, G, jets, jetMask, globals, globalSlices, jetNorm, globalNorm, truth, regressions, regNorm, classes, classCounts, nJets, trainEvents };
+  return { nEvents: E, N, D, G, jets, jetMask, globals, globalSlices, jetNorm, globalNorm, truth, present, weights, regressions, regNorm, classes, classCounts, nJets, trainEvents };
 }
 
 /** Flat index of a product tuple in a particle's N^k space (first product most significant). */

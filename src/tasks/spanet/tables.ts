@@ -16,6 +16,9 @@ export interface SpanetTables {
     mask?: Uint8Array;
   }[];
   targets: Record<string, Record<string, Int32Array>>;
+  /** TARGETS/<particle>/MASK and WEIGHT where the file has them */
+  targetMasks?: Record<string, Uint8Array>;
+  targetWeights?: Record<string, Float32Array>;
   /** "EVENT/name" → value per event (NaN = no value) */
   regressions: Record<string, Float32Array>;
   /** "EVENT/name" → class per event (-1 = none) */
@@ -42,7 +45,7 @@ export function tablesFromEvents(ev: SpanetEvents): SpanetTables {
   });
   const classifications: Record<string, Int32Array> = {};
   for (const [k, v] of Object.entries(ev.classifications)) classifications[k] = Int32Array.from(v, (x) => (Number.isFinite(x) ? x : -1));
-  return { nEvents: n, sources, targets: ev.targets, regressions: ev.regressions, classifications };
+  return { nEvents: n, sources, targets: ev.targets, targetMasks: ev.targetMasks, targetWeights: ev.targetWeights, regressions: ev.regressions, classifications };
 }
 
 /** The layout summary inferEventSpec needs. */
