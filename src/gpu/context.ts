@@ -60,6 +60,11 @@ export interface RecordingStats {
  */
 export type RecordingMode = 'cached' | 'perDispatch';
 
+/** Gives each dispatch's own compute pass its timestamp writes (undefined: untimed pass). */
+export interface DispatchTimer {
+  timestampWrites(label: string): GPUComputePassTimestampWrites | undefined;
+}
+
 /** Idle trimming: every `every` submits, free pool buffers unused for `idleSubmits` submits are destroyed. */
 export interface IdleTrim {
   every: number;
@@ -93,6 +98,8 @@ export class GpuContext {
    * whose message names no kernel, so that its repeats in later steps are attributed.
    */
   debugErrors = false;
+  /** Set while src/gpu/profiler.ts profiles a step (null otherwise). */
+  profiler: DispatchTimer | null = null;
   idleTrim: IdleTrim | null = { every: 64, idleSubmits: 256 };
   dispatchCount = 0;
   submitCount = 0;
@@ -173,6 +180,11 @@ export class GpuContext {
     }
   }
 
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = null;
+  }
+
   private ensureEncoder(): GPUCommandEncoder {
     if (this.pass) {
       this.pass.end();
@@ -201,7 +213,12 @@ export class GpuContext {
       ? this.cachedBindGroup(pipeline, label, buffers, uniforms)
       : this.freshBindGroup(pipeline, label, buffers, uniforms);
     if (this.debugErrors) this.finishEncoder();
-    const pass = this.ensurePass(this.debugErrors ? label : undefined);
+    // Profiling (src/gpu/profiler.ts): a pass of its own per dispatch, bracketed by timestamps.
+    const timestampWrites = this.profiler?.timestampWrites(label);
+    if (this.profiler) this.endPass();
+    const pass = this.profiler
+      ? (this.pass = this.ensureEncoder().beginComputePass({ label, timestampWrites }))
+      : this.ensurePass(this.debugErrors ? label : undefined);
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     const [x, y = 1, z = 1] = workgroups;
@@ -209,6 +226,7 @@ export class GpuContext {
       pass.dispatchWorkgroups(x, y, z);
       this.dispatchCount++;
     }
+    if (this.profiler) this.endPass();
     if (this.debugErrors) this.finishEncoder(label);
     this.recordMs += performance.now() - t0;
   }

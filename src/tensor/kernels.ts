@@ -4,15 +4,19 @@
  */
 import type { GpuContext, Uniform } from '../gpu/context';
 import { grid1d } from '../gpu/grid';
+import { noteWork } from '../gpu/profiler';
 import { SHADERS } from '../gpu/shaders';
 import { broadcastStrides, collapse } from './reference/broadcast';
+import { matmulTile } from './matmul/autotune';
+import { matmulKernel } from './matmul/pipelines';
+import { SHARED_KT, tileCols, tileRows, vectorWidths, type MatmulVariant, type TileShape } from './matmul/variant';
 import type { Tensor } from './tensor';
 
 export const UNARY_CODES = { relu: 0, gelu: 1, sigmoid: 2, tanh: 3, log: 4, exp: 5, scale: 6 } as const;
 export type UnaryKind = keyof typeof UNARY_CODES;
 export const BINARY_CODES = { add: 0, sub: 1, mul: 2 } as const;
 export type BinaryKind = keyof typeof BINARY_CODES;
-/** Activations the matmul kernel can fuse (codes of matmul.wgsl). */
+/** Activations the matmul kernel can fuse (generated in src/tensor/matmul/wgsl.ts). */
 export const ACTIVATION_CODES = { none: 0, relu: 1, gelu: 2, sigmoid: 3, tanh: 4 } as const;
 export type Activation = keyof typeof ACTIVATION_CODES;
 
@@ -72,9 +76,11 @@ export interface MatmulArgs {
   transA: boolean; transB: boolean;
   batch: number; strideA: number; strideB: number;
   bias?: Tensor; act: Activation; z?: Tensor;
+  /** Tile shape to use instead of the tuner's choice (tests, the tuner itself). */
+  tile?: TileShape;
 }
 
-/** Output tiles below which a long K is split across workgroups (see matmul.wgsl). */
+/** Output tiles (of 64×64) below which a long K is split across workgroups. */
 const SPLIT_K_MAX_TILES = 32;
 const SPLIT_K_MIN_CHUNK = 256;
 
@@ -87,20 +93,36 @@ export function matmulSplits(m: MatmulArgs): number {
   return Math.max(1, Math.min(byK, byTiles, Math.floor(65535 / m.batch)));
 }
 
+/**
+ * C = act(op(A)·op(B) + bias) through the pipeline specialised for this product's
+ * transposes, epilogue and vec4-compatible layout, with the tile the tuner picked for
+ * this adapter and shape class (src/tensor/matmul/). Split-K writes partial products to
+ * a scratch buffer and sums them with a deterministic reduction.
+ */
 export function launchMatmul(g: GpuContext, a: Tensor, b: Tensor, c: Tensor, m: MatmulArgs): void {
   const splits = matmulSplits(m);
-  const kChunk = Math.ceil(m.K / splits / 16) * 16;
+  // Chunks are whole shared-memory slices, so that only the last chunk has a K tail.
+  const kChunk = splits === 1 ? m.K : Math.ceil(m.K / splits / SHARED_KT) * SHARED_KT;
   const out = splits === 1 ? c.buffer : g.alloc(splits * m.batch * m.M * m.N * 4, 'matmul-split-k');
+  const vec = vectorWidths(m.M, m.N, m.K, m.transA, m.transB);
+  const tile = m.tile ?? matmulTile(g, m.M, m.N, m.K, m.transA, m.transB);
+  const variant: MatmulVariant = {
+    transA: m.transA, transB: m.transB, bias: !!m.bias, act: m.act, writeZ: !!m.z, ...vec, tile,
+  };
+  const buffers = [a.buffer, b.buffer];
+  if (m.bias) buffers.push(m.bias.buffer);
+  buffers.push(out);
+  if (m.z) buffers.push(m.z.buffer);
+  // Minimum traffic: each operand read once, C (and Z) written once per split.
+  const words = (m.strideA ? m.batch : 1) * m.M * m.K + (m.strideB ? m.batch : 1) * m.K * m.N + splits * m.batch * m.M * m.N * (m.z ? 2 : 1);
+  noteWork(g, 2 * m.batch * m.M * m.N * m.K, 4 * words);
   g.dispatch(
-    SHADERS.matmul, 'matmul',
-    [a.buffer, b.buffer, m.bias?.buffer ?? g.placeholder('read'), out, m.z?.buffer ?? g.placeholder('write')],
-    [Math.ceil(m.N / 64), Math.ceil(m.M / 64), m.batch * splits],
+    matmulKernel(variant), 'matmul', buffers,
+    [Math.ceil(m.N / tileCols(tile)), Math.ceil(m.M / tileRows(tile)), m.batch * splits],
     [
       ['u32', m.M], ['u32', m.N], ['u32', m.K],
-      ['u32', +m.transA], ['u32', +m.transB],
-      ['u32', m.bias ? 1 : 0], ['u32', ACTIVATION_CODES[m.act]], ['u32', m.z ? 1 : 0],
       ['u32', m.strideA], ['u32', m.strideB], ['u32', m.M * m.N],
-      ['u32', splits], ['u32', splits === 1 ? m.K : kChunk], ['u32', 0], ['u32', 0], ['u32', 0],
+      ['u32', splits], ['u32', kChunk],
     ],
   );
   if (splits > 1) {
