@@ -37,6 +37,7 @@ describe('options file in the config (optionsJson)', () => {
     const run = (await spanetTask.create(e, { ...tiny, optionsJson: json })) as import('../../src/tasks/spanet/task').SpanetRun;
     expect(run.config).toMatchObject({ width: 12, layers: 1, heads: 2, batchSize: 4, detectionScale: 0.5, testFraction: 0.25 });
     expect(run.describe()).toMatch(/unknown options not_an_option/);
+    expect(run.describe()).toMatch(/upstream schedule \d+ warm-up of \d+ steps/);
     expect(run.describe()).toMatch(/not used by this model yet: num_branch_encoder_layers/);
     run.dispose();
     await expect(async () => spanetTask.create(e, { ...tiny, optionsJson: '{"hidden_dim": "big"}' })).rejects.toThrow(/hidden_dim is "big"/);

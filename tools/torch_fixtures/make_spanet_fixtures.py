@@ -217,6 +217,28 @@ def loss_cases():
     print('loss cases:', [c['total'] for c in cases])
 
 
+def schedule_cases():
+    """lr multipliers of upstream's schedules (learning_rate_schedules.py) through torch's LambdaLR."""
+    from spanet.network import learning_rate_schedules as lrs
+    cases = []
+    for warmup, total, cycles in [(3, 20, 0), (0, 12, 0), (2, 17, 1), (4, 31, 3), (5, 23, 5)]:
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+        if cycles < 1:
+            sched = lrs.get_linear_schedule_with_warmup(opt, num_warmup_steps=warmup, num_training_steps=total)
+        else:
+            sched = lrs.get_cosine_with_hard_restarts_schedule_with_warmup(
+                opt, num_warmup_steps=warmup, num_training_steps=total, num_cycles=cycles)
+        factors = []
+        for _ in range(total + 3):
+            factors.append(opt.param_groups[0]['lr'])
+            opt.step()
+            sched.step()
+        cases.append({'warmup': warmup, 'total': total, 'cycles': cycles, 'factors': factors})
+    with open(os.path.join(OUT, 'schedules.json'), 'w') as f:
+        json.dump({'upstream_commit': COMMIT, 'cases': cases}, f, indent=1)
+
+
 if __name__ == '__main__':
     main()
     loss_cases()
+    schedule_cases()

@@ -141,6 +141,7 @@ const TAKEN: Record<string, keyof SpanetConfig> = {
 
 export interface OptionsApplied {
   config: SpanetConfig;
+  options: SpanetOptions;
   /** options that differ from upstream's defaults but the workbench does not act on yet */
   notUsed: string[];
   unknown: string[];
@@ -153,6 +154,8 @@ export function applyOptions(config: SpanetConfig, text: string): OptionsApplied
   const next = { ...config };
   for (const [name, key] of Object.entries(TAKEN)) (next as Record<string, unknown>)[key] = options[name];
   next.testFraction = Math.min(0.9, Math.max(0.05, 1 - Number(options.train_validation_split)));
-  const used = new Set([...Object.keys(TAKEN), 'train_validation_split', 'learning_rate', 'event_info_file', 'training_file']);
-  return { config: next, notUsed: changed.filter((k) => !used.has(k)), unknown, learningRate: Number(options.learning_rate) };
+  // learning rate, schedule, decay and clipping are reported as optimiser settings (schedule.ts)
+  const used = new Set([...Object.keys(TAKEN), 'train_validation_split', 'learning_rate', 'event_info_file', 'training_file',
+    'epochs', 'learning_rate_warmup_epochs', 'learning_rate_cycles', 'l2_penalty', 'gradient_clip', 'optimizer']);
+  return { config: next, options, notUsed: changed.filter((k) => !used.has(k)), unknown, learningRate: Number(options.learning_rate) };
 }

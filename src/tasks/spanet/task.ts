@@ -16,6 +16,7 @@ import { syntheticTtbar, TTBAR_EVENT_YAML } from './synthetic';
 import { sampleValues, tablesFromEvents, tablesLayout, type SpanetTables } from './tables';
 import { spanetSpec, type SpanetConfig } from './spec';
 import { applyOptions, type OptionsApplied } from './options';
+import { upstreamSchedule, type UpstreamSchedule } from './schedule';
 export type { SpanetConfig } from './spec';
 export { SPANET_DEFAULTS } from './spec';
 
@@ -43,7 +44,7 @@ export const spanetTask: TaskDefinition<SpanetConfig> = {
     const yaml = config.eventYaml.trim();
     const opts = config.optionsJson.trim() ? applyOptions(config, config.optionsJson) : null;
     const run = new SpanetRun(engine, opts?.config ?? config, yaml ? { ...input, eventFile: yaml } : input);
-    if (opts) run.optionNotes = optionNotes(opts);
+    if (opts) run.optionNotes = optionNotes(opts, upstreamSchedule(opts.options, run.data.trainEvents));
     return run;
   },
 };
@@ -298,8 +299,11 @@ export class SpanetRun implements TaskRun {
   }
 }
 
-function optionNotes(o: OptionsApplied): string {
-  const parts = [`options file: learning_rate ${o.learningRate} (set it in the optimiser)`];
+function optionNotes(o: OptionsApplied, s: UpstreamSchedule): string {
+  const sched = s.optimizer
+    ? `optimizer ${JSON.stringify(s.optimizer)}`
+    : `${s.cycles} cosine cycles with hard restarts (no equal optimiser setting yet)`;
+  const parts = [`options file: learning_rate ${o.learningRate}, upstream schedule ${s.warmupSteps} warm-up of ${s.totalSteps} steps (${s.stepsPerEpoch} per epoch): ${sched} (set it in the optimiser)`];
   if (o.unknown.length) parts.push(`unknown options ${o.unknown.join(', ')}`);
   if (o.notUsed.length) parts.push(`not used by this model yet: ${o.notUsed.join(', ')}`);
   return `; ${parts.join('; ')}`;
