@@ -58,3 +58,39 @@ test('a run survives a reload: found in the Runs panel with its curves, resumed,
   await expect(again.getByTestId('run-steps')).toHaveText(String(step + 1));
   expect(consoleErrors.filter((e) => !e.includes('favicon'))).toEqual([]);
 });
+
+test('two runs overlay on the compare chart with their config difference; the URL carries the config', async ({ page }) => {
+  await page.goto('/#task=toy-mlp&hidden=16');
+  await expect(page.getByTestId('gpu-adapter')).toBeVisible();
+  await page.getByTestId('btn-create').click();
+  await expect(page.getByTestId('run-state')).toHaveText('ready');
+  for (let i = 1; i <= 3; i++) {
+    await page.getByTestId('btn-step').click();
+    await expect(page.getByTestId('run-step')).toHaveText(String(i));
+    await expect(page.getByTestId('run-state')).toHaveText('paused');
+  }
+  // An edited link applies to the form, and the form writes the URL back.
+  await page.evaluate(() => (location.hash = '#task=toy-mlp&hidden=24'));
+  await expect(page.getByTestId('train-panel').locator('input[value="24"]')).toHaveCount(1);
+  await page.getByTestId('cfg-max-steps').fill('7');
+  await page.getByTestId('cfg-max-steps').press('Tab');
+  await expect.poll(() => page.evaluate(() => location.hash)).toBe('#task=toy-mlp&hidden=24&steps=7');
+  await page.getByTestId('btn-create').click();
+  await expect(page.getByTestId('run-state')).toHaveText('ready');
+  await page.getByTestId('btn-step').click();
+  await expect(page.getByTestId('run-step')).toHaveText('1');
+  await expect(page.getByTestId('run-row')).toHaveCount(2);
+  const names = ['wide', 'narrow'];
+  for (const [i, n] of names.entries()) {
+    const r = page.getByTestId('run-row').nth(i);
+    await r.getByTestId('run-name').fill(n);
+    await r.getByTestId('run-name').press('Enter');
+  }
+  await page.waitForTimeout(2500);
+  for (let i = 0; i < 2; i++) await page.getByTestId('run-row').nth(i).getByTestId('run-compare').check();
+  const chart = page.getByTestId('runs-chart');
+  await expect(chart.locator('.legendtext')).toHaveText(['wide', 'narrow']);
+  await expect(page.getByTestId('runs-diff')).toContainText('config.hidden');
+  await expect(page.getByTestId('runs-diff')).toContainText('24');
+  await expect(page.getByTestId('runs-points-1')).toHaveText('3 points');
+});

@@ -8,18 +8,29 @@ import { applyRun, runFromState } from '../train/RunConfigBar';
 /** Keeps the task and its options in the URL hash: a link opens the same setup. */
 export function UrlConfigSync() {
   useEffect(() => {
-    try {
-      const rc = decodeRunHash(location.hash, TASK_CATALOG);
-      if (rc) applyRun(rc);
-    } catch (err) {
-      useRunsStore.setState({ message: { kind: 'error', text: (err as Error).message } });
-    }
+    const fromHash = () => {
+      const t = useTrainStore.getState();
+      if (t.state === 'running' || t.state === 'creating') return;
+      try {
+        const rc = decodeRunHash(location.hash, TASK_CATALOG);
+        if (rc) applyRun(rc);
+      } catch (err) {
+        useRunsStore.setState({ message: { kind: 'error', text: (err as Error).message } });
+      }
+    };
+    fromHash();
+    // An edited or pasted link applies at once (our own replaceState fires no hashchange).
+    window.addEventListener('hashchange', fromHash);
     let last = '';
-    return useTrainStore.subscribe((s) => {
+    const stop = useTrainStore.subscribe((s) => {
       const hash = encodeRunHash(runFromState(s), TASK_CATALOG);
       if (hash !== last && hash !== location.hash) history.replaceState(null, '', hash || location.pathname + location.search);
       last = hash;
     });
+    return () => {
+      stop();
+      window.removeEventListener('hashchange', fromHash);
+    };
   }, []);
   return null;
 }
