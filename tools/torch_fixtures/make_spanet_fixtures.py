@@ -238,7 +238,60 @@ def schedule_cases():
         json.dump({'upstream_commit': COMMIT, 'cases': cases}, f, indent=1)
 
 
+def evaluation_cases():
+    """Upstream's spanet.test tables (evaluate_predictions) on made-up predictions.
+
+    For upstream's two event files: E events with 6..11 jets, each particle present with
+    probability 0.8, predictions equal to the truth (sometimes with its symmetric partner's
+    jets or the product order swapped) or random jets.
+    """
+    stub('spanet.evaluation', evaluate_on_test_dataset=None, load_model=None)
+    from spanet.test import evaluate_predictions
+    from spanet.dataset.event_info import EventInfo
+    rng = np.random.RandomState(5)
+    out = []
+    for event_file, E in [('semi_leptonic_ttH.yaml', 300), ('full_hadronic_ttbar.yaml', 300)]:
+        path = os.path.join(UPSTREAM, 'event_files', event_file)
+        info = EventInfo.read_from_yaml(path)
+        ks = [len(p) for p in info.product_particles.values()]
+        num_vectors = rng.randint(6, 12, size=E)
+        targets = [np.full((E, k), -1, dtype=np.int64) for k in ks]
+        predictions = [np.zeros((E, k), dtype=np.int64) for k in ks]
+        masks = [np.zeros(E, dtype=bool) for _ in ks]
+        for e in range(E):
+            jets = rng.permutation(num_vectors[e])
+            used = 0
+            for i, k in enumerate(ks):
+                if rng.rand() < 0.8 and used + k <= num_vectors[e]:
+                    targets[i][e] = jets[used:used + k]
+                    masks[i][e] = True
+                used += k
+            for i, k in enumerate(ks):
+                r = rng.rand()
+                if r < 0.5 and masks[i][e]:
+                    predictions[i][e] = targets[i][e][::-1] if rng.rand() < 0.3 else targets[i][e]
+                else:
+                    predictions[i][e] = rng.choice(num_vectors[e], size=k, replace=False)
+        # swap the two tops' predictions in some ttbar events (the event symmetry must absorb it)
+        if len(ks) == 2 and ks[0] == ks[1]:
+            swap = rng.rand(E) < 0.3
+            predictions[0][swap], predictions[1][swap] = predictions[1][swap].copy(), predictions[0][swap].copy()
+        results, jet_limits, clusters = evaluate_predictions(
+            [p.copy() for p in predictions], num_vectors, [t.copy() for t in targets], [m.copy() for m in masks], path, 2)
+        out.append({
+            'event_file': event_file, 'num_vectors': num_vectors.tolist(),
+            'targets': [t.tolist() for t in targets], 'predictions': [p.tolist() for p in predictions],
+            'masks': [m.astype(int).tolist() for m in masks],
+            'jet_limits': ['Full' if j is None else j for j in jet_limits],
+            'clusters': [[c[0], list(c[1]), list(map(int, c[2]))] for c in clusters],
+            'results': {('Full' if k is None else k): {kk: (None if vv != vv else float(vv)) for kk, vv in v.items()} for k, v in results.items()},
+        })
+    with open(os.path.join(OUT, 'evaluation_cases.json'), 'w') as f:
+        json.dump({'upstream_commit': COMMIT, 'lines': 2, 'cases': out}, f)
+
+
 if __name__ == '__main__':
     main()
     loss_cases()
     schedule_cases()
+    evaluation_cases()

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readEventFile } from '../../src/tasks/spanet/eventFile';
+import { longestCommonSubstring, spanetTestReport } from '../../src/tasks/spanet/testReport';
+
+// Numbers from upstream's spanet.test evaluate_predictions on made-up predictions
+// (tools/torch_fixtures/make_spanet_fixtures.py); the event descriptions below have the
+// particles, products and symmetries of upstream's two event files.
+const fx = JSON.parse(readFileSync(new URL('../fixtures/torch/spanet/evaluation_cases.json', import.meta.url), 'utf8'));
+const INPUTS = 'INPUTS:\n  SEQUENTIAL:\n    Jets:\n      pt: log_normalize\n';
+const EVENTS: Record<string, string> = {
+  'semi_leptonic_ttH.yaml': `${INPUTS}EVENT:\n  lt: [b]\n  ht: [b, q1, q2]\n  h: [b1, b2]\nPERMUTATIONS:\n  ht:\n    - [q1, q2]\n  h:\n    - [b1, b2]\n`,
+  'full_hadronic_ttbar.yaml': `${INPUTS}EVENT:\n  t1: [q1, q2, b]\n  t2: [q1, q2, b]\nPERMUTATIONS:\n  EVENT:\n    - [t1, t2]\n  t1:\n    - [q1, q2]\n  t2:\n    - [q1, q2]\n`,
+};
+
+describe("spanet.test's tables", () => {
+  fx.cases.forEach((c: any) => {
+    it(`equal upstream's numbers for ${c.event_file}`, () => {
+      const spec = readEventFile(EVENTS[c.event_file]);
+      const r = spanetTestReport({
+        spec, numVectors: c.num_vectors, lines: fx.lines,
+        predictions: c.predictions.map((p: number[][]) => p.flat()),
+        targets: c.targets.map((t: number[][]) => t.flat()),
+        masks: c.masks,
+      });
+      expect(r.jetLimits).toEqual(c.jet_limits);
+      expect(r.clusters.map((x) => [x.name, x.particles, x.indices])).toEqual(c.clusters);
+      for (const limit of c.jet_limits) {
+        expect(Object.keys(r.results[limit]).sort()).toEqual(Object.keys(c.results[limit]).sort());
+        for (const [k, v] of Object.entries<number | null>(c.results[limit])) {
+          const ours = r.results[limit][k];
+          // ratios of small counts, both computed in f64: equal to 1e-12
+          if (v === null) expect(ours, `${limit} ${k}`).toBeNaN();
+          else expect(Math.abs(ours - v), `${limit} ${k}`).toBeLessThanOrEqual(1e-12);
+        }
+      }
+    });
+  });
+
+  it("names clusters as upstream's longest common substring", () => {
+    expect(longestCommonSubstring(['t1', 't2'])).toBe('t');
+    expect(longestCommonSubstring(['ht'])).toBe('ht');
+    expect(longestCommonSubstring(['w_plus', 'w_minus'])).toBe('w_');
+  });
+});
