@@ -10,8 +10,8 @@ import type { StateDict } from '../nn/stateDict';
 import { findTask } from '../tasks';
 import type { TaskDefinition, TaskRun } from '../tasks/types';
 import { Engine } from '../tensor/engine';
-import type { RunConfig } from '../train/runConfig';
-import { loadFileData } from './fileData';
+import { streamsData, type RunConfig } from '../train/runConfig';
+import { loadFileData, streamFileData } from './fileData';
 import { pathProblem } from './inspect';
 
 export interface BuiltRun {
@@ -25,15 +25,18 @@ export interface BuiltRun {
 /** `source` names the run file in errors about its data section. */
 export async function buildRun(rc: RunConfig, log: (line: string) => void, source = 'RUN.json'): Promise<BuiltRun> {
   for (const k of ['validation', 'test'] as const) {
-    if (rc.data[k] !== undefined) {
-      throw new Error(`data.${k}: separate ${k} files are not supported yet; the tasks hold out part of data.train (or of their built-in data)`);
-    }
+    if (rc.data[k] !== undefined && rc.data.train === undefined) throw new Error(`data.${k}: a ${k} file needs a data.train file`);
   }
   const def = findTask(rc.task);
   const engine = new Engine(await nodeGpuContext());
   let data;
   let dataLabel = 'built-in data';
-  if (rc.data.train !== undefined) {
+  if (streamsData(rc.data)) {
+    // validation / test files or data.stream: batches are read from disk as training goes
+    const f = await streamFileData(rc, source);
+    data = f.data;
+    dataLabel = `${f.label} [option ${f.option}]`;
+  } else if (rc.data.train !== undefined) {
     log(`reading ${rc.data.train}`);
     const f = await loadFileData(rc.data.train, rc, source);
     data = f.data;

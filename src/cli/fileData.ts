@@ -14,7 +14,13 @@ import { resolveFileData } from '../tasks/fromFile/convert';
 import { loadTaskData } from '../tasks/fromFile/load';
 import { trainingOptions } from '../tasks/fromFile/options';
 import type { TaskData } from '../tasks/types';
-import { capOption, optionId, pickOption, type RunConfig } from '../train/runConfig';
+import { capOption, DEFAULT_STREAM_BATCH, optionId, pickOption, RunConfigError, type RunConfig } from '../train/runConfig';
+import { entryReaderFor, planOrders, scanClasses, STREAMABLE, streamable, type Role } from '../data/stream/plan';
+import { EntryOrder } from '../data/stream/order';
+import { BatchReader } from '../data/stream/reader';
+import type { BatchSource, EntryReader } from '../data/stream/types';
+import type { SetsStreamData } from '../tasks/deepsets/stream';
+import type { HitsStreamData } from '../tasks/clustering/stream';
 import { pathProblem } from './inspect';
 
 /** The subset of DataWorkerClient that loadTaskData calls, answered in-process. */
@@ -48,5 +54,64 @@ export async function loadFileData(path: string, run: Pick<RunConfig, 'task' | '
     return { data: resolveFileData(payload), label: `${name}: ${option.title}`, option: optionId(option) };
   } finally {
     sessions.close(id);
+  }
+}
+
+/**
+ * Streams for `physml train` (data.stream, or a validation / test file): the option is chosen
+ * on the training file as above, the validation and test files must offer the same option,
+ * and each role's BatchReader reads from disk batch by batch (nothing is loaded whole).
+ * The returned close() closes the files once training is done.
+ */
+export async function streamFileData(run: Pick<RunConfig, 'task' | 'data' | 'seed'>, source = 'RUN.json'): Promise<FileData & { close: () => void }> {
+  const d = run.data;
+  const open = async (role: Role, path: string) => {
+    const problem = pathProblem(path);
+    if (problem) throw new Error(`data.${role}: ${path}: ${problem}`);
+    const sessions = new FileSessions();
+    const opened = sessions.add(role, await openNodeH5(path), statSync(path).size, true);
+    return { name: basename(path), src: sessions.get(role), opened, close: () => sessions.close(role) };
+  };
+  const files: Partial<Record<Role, Awaited<ReturnType<typeof open>>>> = {};
+  try {
+    files.train = await open('train', d.train!);
+    const option = pickOption(trainingOptions(files.train.opened.summary, files.train.opened.tree), run, files.train.name, source);
+    if (!streamable(option.request)) throw new RunConfigError('data.stream', `option "${optionId(option)}" does not stream yet (streaming: ${STREAMABLE.join(', ')})`, source);
+    const readers: Partial<Record<Role, EntryReader<unknown>>> = { train: entryReaderFor(files.train.src, option.request) };
+    for (const role of ['validation', 'test'] as const) {
+      const path = d[role];
+      if (path === undefined) continue;
+      const f = (files[role] = await open(role, path));
+      const same = trainingOptions(f.opened.summary, f.opened.tree).find((o) => optionId(o) === optionId(option));
+      if (!same) throw new RunConfigError(`data.${role}`, `${f.name} does not offer the training file's option "${optionId(option)}"`, source);
+      readers[role] = entryReaderFor(f.src, same.request);
+    }
+    const orders = planOrders(
+      { train: readers.train!.entries, validation: readers.validation?.entries, test: readers.test?.entries },
+      { batch: d.batch ?? DEFAULT_STREAM_BATCH, seed: run.seed, trainFraction: d.split, evalEntries: d.eval_entries, entries: d.entries },
+    );
+    const reader = <P>(role: Role): BatchSource<P> | undefined => {
+      const r = readers[role] ?? (role === 'validation' ? readers.train : undefined);
+      const o = orders[role];
+      return r && o ? (new BatchReader(r, new EntryOrder(o), { prefetch: d.prefetch ?? 3 }) as BatchSource<P>) : undefined;
+    };
+    const r = option.request;
+    const label = `${files.train.name}: ${option.title}`;
+    let data: TaskData;
+    if (r.kind === 'generic-sets') {
+      const classes = r.targetKind === 'classification' ? scanClasses(files.train.src, r.target) : undefined;
+      data = { kind: 'sets-stream', train: reader('train')!, validation: reader('validation'), test: reader('test'), targetKind: r.targetKind, classes, label } satisfies SetsStreamData;
+    } else {
+      data = { kind: 'hits-stream', train: reader('train')!, validation: reader('validation'), test: reader('test'), label } satisfies HitsStreamData;
+    }
+    const roles = (Object.keys(files) as Role[]).map((k) => `${k} ${files[k]!.name}`).join(', ');
+    return {
+      data, option: optionId(option),
+      label: `${label}; streaming (${roles}; batch ${d.batch ?? DEFAULT_STREAM_BATCH}${d.validation ? '' : `, split ${d.split ?? 0.95}`})`,
+      close: () => Object.values(files).forEach((f) => f?.close()),
+    };
+  } catch (e) {
+    Object.values(files).forEach((f) => f?.close());
+    throw e;
   }
 }

@@ -56,6 +56,18 @@ export interface TaskRun {
   parameters(): Tensor<'f32'>[];
   /** Records the forward pass and loss of the next training batch (inside a tape). */
   trainStep(step: number): StepOutputs;
+  /**
+   * Streaming tasks (src/data/stream): fetches and uploads the batch of micro-step `step`
+   * before trainStep(step) records it. The Trainer awaits it and reports the wait as
+   * `data_wait_ms` / `input_fraction`; a rejection with a StreamDataError pauses training.
+   */
+  nextBatch?(step: number): Promise<void>;
+  /** Streaming tasks: leaves a bad entry out of the training stream (the user chose to skip it). */
+  skipEntry?(entry: number): void;
+  /** Streaming tasks: where the training stream is (epoch, position, entries/s, MB/s). */
+  streamStats?(): import('../data/stream/types').StreamStats;
+  /** Streaming tasks with a test file: one pass over it, the task's metrics. */
+  evaluateTest?(): Promise<EvalResult>;
   /** Evaluates on held-out data; may read back from the GPU. */
   evaluate(): Promise<EvalResult>;
   /** Named weights for export (safetensors / ONNX). */

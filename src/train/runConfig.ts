@@ -1,7 +1,8 @@
 /**
  * RUN.json: the run description the UI saves and loads and `physml train` runs.
  *   {"task", "config": {task options, same keys as the form}, "optimizer": {...},
- *    "data": {"train", "validation"?, "option"?, "entries"?}, "seed", "steps", "eval_every", ...}
+ *    "data": {"train", "validation"?, "test"?, "option"?, "entries"?, "stream"?, "batch"?, "split"?,
+ *             "eval_entries"?, "prefetch"?}, "seed", "steps", "eval_every", ...}
  * Omitted keys take the task's defaults; unknown keys are an error naming the key.
  * Pure (no engine imports): the page, the worker and the CLI share it.
  */
@@ -18,6 +19,26 @@ export interface RunDataConfig {
   option?: string;
   /** Read at most this many entries / events of the file (lowers the option's own cap). */
   entries?: number;
+  /**
+   * Stream batches from the files instead of loading the data whole (src/data/stream); on
+   * whenever a validation or test file is given.
+   */
+  stream?: boolean;
+  /** Streaming: entries per training batch (default 32). */
+  batch?: number;
+  /** Streaming with one file: the fraction of its entries that trains, the rest validates (default 0.95). */
+  split?: number;
+  /** Streaming: validation entries per evaluation (0 or omitted = the whole validation range). */
+  eval_entries?: number;
+  /** Streaming: batches read ahead (default 3). */
+  prefetch?: number;
+}
+
+export const DEFAULT_STREAM_BATCH = 32;
+
+/** Whether a run streams its data (src/data/stream) rather than loading it whole. */
+export function streamsData(d: RunDataConfig): boolean {
+  return d.train !== undefined && (d.stream === true || d.validation !== undefined || d.test !== undefined);
 }
 
 export interface RunConfig {
@@ -84,6 +105,8 @@ const OPTIMIZER_CHECKS: Record<keyof OptimizerConfig, Check> = {
 const DATA_CHECKS: Record<keyof RunDataConfig, Check> = {
   train: { kind: 'string' }, validation: { kind: 'string' }, test: { kind: 'string' }, option: { kind: 'string' },
   entries: { kind: 'int', min: 1 },
+  stream: { kind: 'bool' }, batch: { kind: 'int', min: 1 }, split: { kind: 'number', min: 0, max: 1, exclusiveMin: true, exclusiveMax: true },
+  eval_entries: { kind: 'int', min: 0 }, prefetch: { kind: 'int', min: 0 },
 };
 
 const TOP_CHECKS: Record<Exclude<keyof RunConfig, 'config' | 'optimizer' | 'data'>, Check> = {

@@ -32,6 +32,8 @@ export interface PauseReason {
   /** Parameters whose gradient was non-finite (or too large for f32) since the last read. */
   params: string[];
   message: string;
+  /** Set when a streamed batch could not be read: the entry at fault (skip it to continue). */
+  data?: { file: string; dataset: string | null; entry: number | null };
 }
 
 /** The Trainer's host-side loop state, which a checkpoint stores next to the GPU state. */
@@ -68,7 +70,10 @@ export class Trainer {
   lastGuard: GuardSnapshot | null = null;
   private names: string[] | null = null;
   private ring: GPUBuffer | null = null;
-  private ringSteps: { step: number; wallMs: number; lr: number }[] = [];
+  private ringSteps: { step: number; wallMs: number; lr: number; waitMs: number }[] = [];
+  /** Time the current step waited for its streamed batch (ms), and the previous point's wall time. */
+  private waitMs = 0;
+  private lastPointMs = 0;
   /** Training wall time: only time spent inside runSteps counts, not pauses or evaluations. */
   private activeMs = 0;
   private activeSince: number | null = null;
@@ -146,7 +151,7 @@ export class Trainer {
     const guard = this.optimizer.guard.buffer;
     g.copy(guard, GUARD.norm, this.ring!, (slot + width - 2) * 4, 4);
     g.copy(guard, GUARD.skipped, this.ring!, (slot + width - 1) * 4, 4);
-    this.ringSteps.push({ step: this.step + 1, lr, wallMs: this.activeMs + (this.activeSince === null ? 0 : performance.now() - this.activeSince) });
+    this.ringSteps.push({ step: this.step + 1, lr, waitMs: this.waitMs, wallMs: this.activeMs + (this.activeSince === null ? 0 : performance.now() - this.activeSince) });
   }
 
   /**
@@ -166,11 +171,17 @@ export class Trainer {
     return reading.then((buf) => {
       const v = new Float32Array(buf, 0, steps.length * names.length);
       this.lastGuard = decodeGuard(buf.slice(tail), guard.paramCount);
-      const points = steps.map((s, i) => ({
-        step: s.step,
-        wallMs: s.wallMs,
-        values: { ...Object.fromEntries(names.map((n, j) => [n, v[i * names.length + j]])), lr: s.lr },
-      }));
+      const points = steps.map((s, i) => {
+        const values: Record<string, number> = { ...Object.fromEntries(names.map((n, j) => [n, v[i * names.length + j]])), lr: s.lr };
+        if (this.run.nextBatch) {
+          // input-bound (near 1) or GPU-bound (near 0): the step's share spent waiting for data
+          const span = Math.max(1e-3, s.wallMs - this.lastPointMs);
+          values.data_wait_ms = s.waitMs;
+          values.input_fraction = Math.min(1, s.waitMs / span);
+        }
+        this.lastPointMs = s.wallMs;
+        return { step: s.step, wallMs: s.wallMs, values };
+      });
       this.watchSkips(points, this.lastGuard);
       return points;
     });
@@ -210,6 +221,7 @@ export class Trainer {
     this.activeSince = performance.now();
     try {
       for (let i = 0; i < n && !shouldStop() && !this.pauseReason; i++) {
+        if (this.run.nextBatch && !(await this.fetchBatches())) break;
         this.trainStep();
         if (this.ringSteps.length >= this.readEvery) await this.drainInto(onPoints);
       }
@@ -219,6 +231,30 @@ export class Trainer {
       this.activeMs += performance.now() - this.activeSince;
       this.activeSince = null;
     }
+  }
+
+  /**
+   * Awaits the streamed batches of the next step's micro-batches, timing the wait. A batch
+   * that cannot be read pauses training before the step (weights and optimiser untouched)
+   * with the entry at fault in pauseReason.data.
+   */
+  private async fetchBatches(): Promise<boolean> {
+    const t0 = performance.now();
+    try {
+      for (let k = 0; k < this.accumulate; k++) await this.run.nextBatch!(this.step * this.accumulate + k);
+    } catch (e) {
+      const d = e as { name?: string; file?: string; dataset?: string | null; entry?: number | null; message?: string };
+      if (d?.name !== 'StreamDataError') throw e;
+      this.pauseReason = {
+        step: this.step, consecutive: 0, lossNonFinite: false, params: [],
+        message: `training paused before step ${this.step + 1}: ${d.message}. The weights are kept; skip the entry to continue.`,
+        data: { file: d.file ?? '', dataset: d.dataset ?? null, entry: d.entry ?? null },
+      };
+      return false;
+    } finally {
+      this.waitMs = performance.now() - t0;
+    }
+    return true;
   }
 
   /** Delivers the outstanding readback (if any) and starts the next one (if any). */

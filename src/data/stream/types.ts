@@ -13,8 +13,6 @@ export interface EntryReader<P> {
   readonly entries: number;
   /** Reads `entries` (absolute entry numbers, any order) into one payload, in that order. */
   read(entries: Uint32Array): P;
-  /** Bytes of the file read by the last read() (for MB/s). */
-  readonly lastBytes: number;
 }
 
 export interface StreamBatch<P> {

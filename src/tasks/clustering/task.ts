@@ -21,6 +21,8 @@ import { generateTrackEvents, isHitsData, sliceEvents, trainableEvents, type Hit
 import { clusterCounts, condense } from './inference';
 import { hitPositions, knnGraph, neighbourMean, uploadGraph, type NeighbourGraph } from './neighbours';
 import { clusteringSpec, type ClusteringConfig } from './spec';
+import { isHitsStreamData, type HitsPayload, type HitsStreamData } from './stream';
+import type { BatchSource } from '../../data/stream/types';
 export type { ClusteringConfig } from './spec';
 
 interface Batch {
@@ -70,18 +72,48 @@ function describeSkipped(t: TrainableEvents): string {
 
 export const clusteringTask: TaskDefinition<ClusteringConfig> = {
   ...clusteringSpec,
-  create: (engine, config, data) => new ClusteringRun(engine, config, data),
+  create: (engine, config, data) => (isHitsStreamData(data) ? ClusteringRun.fromStream(engine, config, data) : new ClusteringRun(engine, config, data)),
 };
+
+/** Events the loss can use from a streamed batch (empty and all-noise events left out), or null. */
+function usableBatch(p: HitsPayload): HitsData | null {
+  const t = trainableEvents(p);
+  return t.data.eventOffsets.length > 1 ? t.data : null;
+}
 
 class ClusteringRun implements TaskRun {
   readonly model: ClusteringModel;
   private batches: Batch[] = [];
-  private test: Batch;
+  private test!: Batch;
   private source: string;
+  /** Streaming: the sources, and the uploaded batch of each pending step. */
+  private stream: HitsStreamData | null = null;
+  private pending = new Map<number, Batch>();
+  private first: HitsData | null = null;
 
-  constructor(private engine: Engine, private config: ClusteringConfig, data?: TaskData) {
+  /** A run that trains from streams; the first training batch gives the feature width. */
+  static async fromStream(engine: Engine, config: ClusteringConfig, data: HitsStreamData): Promise<ClusteringRun> {
+    let first: HitsData | null = null;
+    for (let tries = 0; !first && tries < 100; tries++) {
+      const b = await data.train.next();
+      if (!b) break;
+      first = usableBatch(b.payload);
+    }
+    if (!first) throw new Error(`${data.train.stats().file}: no batch with an object to train on`);
+    return new ClusteringRun(engine, config, first as unknown as TaskData, data);
+  }
+
+  constructor(private engine: Engine, private config: ClusteringConfig, data?: TaskData, stream?: HitsStreamData) {
     let train: HitsData;
     let test: HitsData;
+    if (stream) {
+      this.stream = stream;
+      this.first = data as unknown as HitsData;
+      this.model = new ClusteringModel(engine, this.first.width, config.hidden, config.latentDims, seededRandom(config.seed));
+      this.source = `${stream.label ?? stream.train.stats().file}: streaming ${stream.train.stats().epochSize} training entries per epoch` +
+        (stream.validation ? `, validating on ${stream.validation.stats().epochSize} entries of ${stream.validation.stats().file}` : '');
+      return;
+    }
     if (data && isHitsData(data)) {
       const usable = trainableEvents(data);
       const events = usable.data.eventOffsets.length - 1;
@@ -135,21 +167,99 @@ class ClusteringRun implements TaskRun {
     return this.model.parameters();
   }
 
+  async nextBatch(step: number): Promise<void> {
+    const s = this.stream!;
+    for (const [k, b] of this.pending) if (k < step) { this.release(b); this.pending.delete(k); }
+    let d = this.first;
+    this.first = null;
+    while (!d) {
+      const b = await s.train.next();
+      if (!b) throw new Error('the training stream ended');
+      d = usableBatch(b.payload);
+    }
+    this.pending.set(step, this.upload(d));
+  }
+
+  skipEntry(entry: number): void {
+    this.stream?.train.skip(entry);
+  }
+
+  streamStats() {
+    return this.stream!.train.stats();
+  }
+
+  private release(b: Batch): void {
+    b.features.dispose();
+    b.layout.dispose();
+    b.graph.dispose();
+  }
+
   trainStep(step: number) {
-    const { loss, terms } = this.loss(this.batches[step % this.batches.length]);
+    const batch = this.stream ? this.pending.get(step) : this.batches[step % this.batches.length];
+    if (!batch) throw new Error(`clustering stream: no batch fetched for step ${step} (call nextBatch first)`);
+    const { loss, terms } = this.loss(batch);
     return { loss, metrics: { attractive: terms.attractive, repulsive: terms.repulsive, coward: terms.coward, noise: terms.noise } };
   }
 
   async evaluate() {
+    if (this.stream) {
+      if (!this.stream.validation) throw new Error('clustering stream: no validation data (give a validation file or a split of the training file)');
+      return this.evaluateStream(this.stream.validation);
+    }
+    return this.evaluateBatch(this.test);
+  }
+
+  async evaluateTest() {
+    if (!this.stream?.test) throw new Error('clustering: no test file');
+    return this.evaluateStream(this.stream.test);
+  }
+
+  /** One pass over `source`: metrics summed over its batches (loss terms weighted by hits), figures of its first batch. */
+  private async evaluateStream(source: BatchSource<HitsPayload>) {
+    source.restart();
+    const sums: Record<string, number> = {};
+    let weight = 0;
+    let figures: EvalFigure[] | undefined;
+    let entries = 0;
+    const counts = { objects: 0, clusters: 0 };
+    for (let b = await source.next(); b; b = await source.next()) {
+      const d = usableBatch(b.payload);
+      if (!d) continue;
+      const batch = this.upload(d);
+      try {
+        const r = await this.evaluateBatch(batch);
+        figures ??= r.figures;
+        const w = d.objectId.length;
+        for (const [k, v] of Object.entries(r.scalars)) if (!['efficiency', 'purity', 'perfect'].includes(k)) sums[k] = (sums[k] ?? 0) + v * w;
+        weight += w;
+        for (const k of ['matched', 'perfect', 'puritySum', 'objects', 'clusters'] as const) sums[`#${k}`] = (sums[`#${k}`] ?? 0) + r.totals[k];
+        counts.objects = sums['#objects'];
+        counts.clusters = sums['#clusters'];
+        entries += b.entries.length;
+      } finally {
+        this.release(batch);
+      }
+    }
+    if (!weight) throw new Error(`${source.stats().file}: the evaluation stream has no event with an object`);
+    const scalars: Record<string, number> = {};
+    for (const [k, v] of Object.entries(sums)) if (!k.startsWith('#')) scalars[k] = v / weight;
+    scalars.efficiency = counts.objects ? sums['#matched'] / counts.objects : 0;
+    scalars.purity = counts.clusters ? sums['#puritySum'] / counts.clusters : 0;
+    scalars.perfect = counts.objects ? sums['#perfect'] / counts.objects : 0;
+    scalars.entries = entries;
+    return { scalars, figures };
+  }
+
+  private async evaluateBatch(batch: Batch) {
     const e = this.engine;
     const out = e.scope(() => {
-      const r = this.loss(this.test);
+      const r = this.loss(batch);
       return { loss: r.loss, terms: r.terms.terms, beta: r.beta, coords: r.coords };
     });
     const [loss, terms, beta, coords] = await Promise.all([out.loss.item(), out.terms.read(), out.beta.read(), out.coords.read()]);
     for (const t of Object.values(out)) t.dispose();
     const L = this.config.latentDims;
-    const d = this.test.data;
+    const d = batch.data;
     const pred = new Int32Array(beta.length);
     const total = { objects: 0, matched: 0, perfect: 0, clusters: 0, puritySum: 0 };
     for (let ev = 0; ev + 1 < d.eventOffsets.length; ev++) {
@@ -166,12 +276,11 @@ class ClusteringRun implements TaskRun {
       purity: total.clusters ? total.puritySum / total.clusters : 0,
       perfect: total.objects ? total.perfect / total.objects : 0,
     };
-    return { scalars, figures: this.figures(beta, coords, pred) };
+    return { scalars, figures: this.figures(d, beta, coords, pred), totals: total };
   }
 
   /** Event display of the first test event (truth and prediction) and its latent space. */
-  private figures(beta: Float32Array, coords: Float32Array, pred: Int32Array): EvalFigure[] {
-    const d = this.test.data;
+  private figures(d: HitsData, beta: Float32Array, coords: Float32Array, pred: Int32Array): EvalFigure[] {
     const n = d.eventOffsets[1];
     const L = this.config.latentDims;
     const col = (c: number) => Array.from({ length: n }, (_, i) => d.features[i * d.width + c]);
@@ -193,12 +302,19 @@ class ClusteringRun implements TaskRun {
   }
 
   describe() {
+    if (this.stream) return this.source;
     const hits = this.batches.reduce((a, b) => a + b.data.objectId.length, 0);
     return `${this.source}; ${this.batches.length} batches, ${(hits / Math.max(1, this.batches.length)).toFixed(0)} hits per batch`;
   }
 
   dispose() {
     this.model.dispose();
+    if (this.stream) {
+      for (const b of this.pending.values()) this.release(b);
+      this.pending.clear();
+      for (const s of [this.stream.train, this.stream.validation, this.stream.test]) s?.close();
+      return;
+    }
     for (const b of [...this.batches, this.test]) {
       b.features.dispose();
       b.layout.dispose();

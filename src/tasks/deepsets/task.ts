@@ -16,6 +16,7 @@ import { fileSplit, labelledFromTaskData, largest, parseSetsTaskData, toySplit, 
 import { deepSetOnnx, deepSetOnnxFeeds } from './onnx';
 import { describePadding, regressionMetrics, classificationMetrics } from './metrics';
 import { deepSetsSpec, type DeepSetsConfig } from './spec';
+import { DeepSetsStreamRun, isSetsStreamData } from './stream';
 export type { DeepSetsConfig } from './spec';
 
 /**
@@ -29,7 +30,7 @@ export const ONNX_TOLERANCE = 1e-4;
 
 export const deepSetsTask: TaskDefinition<DeepSetsConfig> = {
   ...deepSetsSpec,
-  create: (engine, config, data) => new DeepSetsRun(engine, config, data),
+  create: (engine, config, data) => (isSetsStreamData(data) ? DeepSetsStreamRun.create(engine, config, data) : new DeepSetsRun(engine, config, data)),
 };
 
 export class DeepSetsRun implements TaskRun {
