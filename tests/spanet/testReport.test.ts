@@ -43,3 +43,25 @@ describe("spanet.test's tables", () => {
     expect(longestCommonSubstring(['w_plus', 'w_minus'])).toBe('w_');
   });
 });
+
+describe('spanet.test tables in the task evaluation', () => {
+  it('agree with the task’s own purity on complete events (type 2t, Full)', async () => {
+    const { testEngine } = await import('../helpers/engine');
+    const { SPANET_DEFAULTS, spanetTask } = await import('../../src/tasks/spanet/task');
+    const e = await testEngine();
+    const run = (await spanetTask.create(e, { ...SPANET_DEFAULTS, demoEvents: 96, evalEvents: 32, batchSize: 8, width: 8, heads: 1, layers: 0, assignDim: 2 })) as import('../../src/tasks/spanet/task').SpanetRun;
+    try {
+      const { scalars } = await run.evaluate();
+      const rep = run.lastTestReport!;
+      expect(rep.clusters.map((c) => c.name)).toEqual(['t']);
+      expect(rep.jetLimits.at(-1)).toBe('Full');
+      expect(scalars['spanet.test Full: *t event purity']).toBe(rep.results.Full['*t/event_purity']);
+      // both: every particle right, up to t1 <-> t2 and q1 <-> q2, over events with both tops complete
+      expect(rep.results.Full['2t/event_purity']).toBeCloseTo(scalars['event purity'], 12);
+      const props = ['0t', '1t', '2t'].map((t) => rep.results.Full[`${t}/event_proportion`]);
+      expect(props.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    } finally {
+      run.dispose();
+    }
+  });
+});

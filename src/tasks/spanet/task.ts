@@ -17,6 +17,7 @@ import { sampleValues, tablesFromEvents, tablesLayout, type SpanetTables } from 
 import { spanetSpec, type SpanetConfig } from './spec';
 import { applyOptions, type OptionsApplied } from './options';
 import { upstreamSchedule, type UpstreamSchedule } from './schedule';
+import { spanetTestReport, type TestReport } from './testReport';
 export type { SpanetConfig } from './spec';
 export { SPANET_DEFAULTS } from './spec';
 
@@ -176,6 +177,8 @@ export class SpanetRun implements TaskRun {
     const clsHits = spec.classifications.map(() => 0), clsTotal = spec.classifications.map(() => 0);
     const termSums: Record<string, number> = {};
     let batches = 0;
+    // inputs of spanet.test's tables: greedy predictions, raw targets, presence, vectors (jets + global inputs)
+    const tr = { predictions: ks.map(() => [] as number[]), targets: ks.map(() => [] as number[]), masks: ks.map(() => [] as number[]), numVectors: [] as number[] };
     for (const b of this.test) {
       const pred = await this.predict(b);
       batches++;
@@ -192,6 +195,14 @@ export class SpanetRun implements TaskRun {
           return jets.every((j) => j >= 0) && new Set(jets).size === jets.length ? jets : null;
         });
         const m = matchEvent(reco, truth, spec);
+        spec.particles.forEach((_, pi) => {
+          for (let a = 0; a < ks[pi]; a++) {
+            tr.predictions[pi].push(reco[pi]?.[a] ?? -2);
+            tr.targets[pi].push(d.truth[(ev * P + pi) * 3 + a]);
+          }
+          tr.masks[pi].push(d.present[ev * P + pi]);
+        });
+        tr.numVectors.push(d.nJets[ev] + d.globalSlices.length);
         complete += m.complete;
         correct += m.correct;
         m.perParticle.forEach((ok, p) => { if (ok !== null) { particleTotal[p]++; if (ok) particleCorrect[p]++; } });
@@ -236,6 +247,15 @@ export class SpanetRun implements TaskRun {
       scalars[`${name} residual rms`] = Math.sqrt(ratio(s, regPred[r].length));
     });
     spec.classifications.forEach((name, ci) => { scalars[`${name} accuracy`] = ratio(clsHits[ci], clsTotal[ci]); });
+    if (tr.numVectors.length) {
+      this.lastTestReport = spanetTestReport({ spec, ...tr });
+      const anyType = this.lastTestReport.clusters.map((c) => `*${c.name}`).join('');
+      for (const limit of this.lastTestReport.jetLimits) {
+        const row = this.lastTestReport.results[limit];
+        scalars[`spanet.test ${limit}: ${anyType} event purity`] = row[`${anyType}/event_purity`];
+        for (const c of this.lastTestReport.clusters) scalars[`spanet.test ${limit}: ${anyType} ${c.name} purity`] = row[`${anyType}/${c.name}_purity`];
+      }
+    }
     const figures: EvalFigure[] = [{
       id: 'purity-by-jets', title: 'event purity by jet multiplicity (test)', kind: 'scatter',
       x: [minJets, minJets + 1, minJets + 2], y: bins.map((_, i) => ratio(fullCorrect[i], full[i])),
@@ -282,6 +302,9 @@ export class SpanetRun implements TaskRun {
     this.lastOnnxCheck = `onnxruntime-web agrees on ${events.length} test events: max |Δ assignment probability| = ${worst.toExponential(2)} (tolerance ${ONNX_PROB_TOLERANCE})`;
     return bytes;
   }
+
+  /** spanet.test's tables for the latest evaluation (testReport.ts). */
+  lastTestReport: TestReport | null = null;
 
   /** What the options file left unused (shown with the data). */
   optionNotes = '';
