@@ -93,10 +93,10 @@ describe('resume from a checkpoint', () => {
     });
   });
 
-  it('object condensation clustering (kNN message passing, OC loss terms)', async () => {
+  it('Deep Sets (segment pooling over packed sets, several batches)', async () => {
     await checkResume({
-      task: 'oc-clustering', n: 4, accumulate: 1,
-      config: { trainEvents: 8, testEvents: 4, eventsPerBatch: 2, hidden: 16 },
+      task: 'deepsets', n: 4, accumulate: 1,
+      config: { phiWidth: 16, phiDepth: 2, rhoWidth: 16, rhoDepth: 2, trainSets: 40, testSets: 16, batchCapacity: 2048 },
       optimizer: { name: 'adam', lr: 1e-3 },
     });
   });
