@@ -7,5 +7,5 @@ export default defineConfig({
   server: { host: '127.0.0.1', port: 5173 },
   preview: { host: '127.0.0.1', port: 4173 },
   build: { target: 'es2022', chunkSizeWarningLimit: 6000 },
-  optimizeDeps: { exclude: ['h5wasm', 'onnxruntime-web'] },
+  optimizeDeps: { exclude: ['h5wasm', 'onnxruntime-web', 'onnxruntime-web/wasm'] },
 });
