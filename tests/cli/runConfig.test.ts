@@ -24,7 +24,7 @@ describe('RUN.json parsing', () => {
     expect(() => parse({ task: 'toy-mlp', epochs: 3 })).toThrow(/RUN\.json: epochs: unknown key \(allowed: name, task, seed, steps, eval_every, read_every, accumulate, config, optimizer, data\)/);
     expect(() => parse({ task: 'toy-mlp', config: { hiden: 3 } })).toThrow(/config\.hiden: unknown key \(allowed: trainSize, testSize, batchSize, hidden, layers, activation, seed\)/);
     expect(() => parse({ task: 'toy-mlp', optimizer: { learning_rate: 1 } })).toThrow(/optimizer\.learning_rate: unknown key \(allowed: name, lr, weight_decay/);
-    expect(() => parse({ task: 'toy-mlp', data: { path: 'x.h5' } })).toThrow(/data\.path: unknown key \(allowed: train, validation, test, option, entries\)/);
+    expect(() => parse({ task: 'toy-mlp', data: { path: 'x.h5' } })).toThrow(/data\.path: unknown key \(allowed: train, validation, test, option, entries, stream, batch, split, eval_entries, prefetch\)/);
   });
 
   it('names the key and the expected type or range of a bad value', () => {
