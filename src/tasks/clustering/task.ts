@@ -168,7 +168,9 @@ class ClusteringRun implements TaskRun {
   }
 
   async nextBatch(step: number): Promise<void> {
-    const s = this.stream!;
+    // Built-in and in-memory data keep their fixed batches (trainStep picks them by step).
+    if (!this.stream) return;
+    const s = this.stream;
     for (const [k, b] of this.pending) if (k < step) { this.release(b); this.pending.delete(k); }
     let d = this.first;
     this.first = null;
