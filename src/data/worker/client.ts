@@ -1,5 +1,5 @@
 import { DataFileError, isDataFileErrorJSON } from '../errors';
-import type { EntriesResult, OpenResult, ResultMap, WorkerRequest, WorkerResponse } from './protocol';
+import type { EntriesResult, OpenResult, ResultMap, StreamOpened, StreamRequest, WorkerRequest, WorkerResponse } from './protocol';
 import type { Preview } from '../preview';
 import type { SpanetEvents } from '../spanet/reader';
 import type { JaggedHits, JaggedSets, JaggedSetsLayout } from '../generic/sets';
@@ -87,6 +87,11 @@ export class DataWorkerClient {
   }
   readHits(fileId: string, layout: JaggedSetsLayout, idColumn: string): Promise<JaggedHits> {
     return this.call<'readHits'>({ op: 'readHits', fileId, layout, idColumn });
+  }
+  /** Starts serving a stream on the request's ports (transferred to the data worker). */
+  stream(request: StreamRequest): Promise<StreamOpened> {
+    const ports = Object.values(request.ports).filter((p): p is MessagePort => !!p);
+    return this.call<'stream'>({ op: 'stream', request }, undefined, ports);
   }
   close(fileId: string): Promise<true> {
     return this.call<'close'>({ op: 'close', fileId });

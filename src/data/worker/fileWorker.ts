@@ -106,6 +106,8 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       return sessions.readSets(req.fileId, req.layout, req.target);
     case 'readHits':
       return sessions.readHits(req.fileId, req.layout, req.idColumn);
+    case 'stream':
+      return sessions.openStream(req.request);
     case 'close':
       sessions.close(req.fileId);
       return true;

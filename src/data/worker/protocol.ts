@@ -5,6 +5,8 @@ import type { ClusterEntries, ImageEntries, ParticleEntries, SparseEntries } fro
 import type { Preview } from '../preview';
 import type { SpanetEvents } from '../spanet/reader';
 import type { JaggedHits, JaggedSets, JaggedSetsLayout } from '../generic/sets';
+import type { Role, StreamSettings } from '../stream/plan';
+import type { FileRequest } from '../../tasks/fromFile/options';
 
 /** Typed messages between the page (DataWorkerClient) and fileWorker. */
 export type WorkerRequest =
@@ -15,7 +17,26 @@ export type WorkerRequest =
   | { id: number; op: 'readSpanet'; fileId: string; start: number; end: number }
   | { id: number; op: 'readSets'; fileId: string; layout: JaggedSetsLayout; target: string }
   | { id: number; op: 'readHits'; fileId: string; layout: JaggedSetsLayout; idColumn: string }
+  | { id: number; op: 'stream'; request: StreamRequest }
   | { id: number; op: 'close'; fileId: string };
+
+/**
+ * Serve a training option's batches on MessagePorts (src/data/stream): the training file and
+ * optional validation / test files (each must offer the same option), one port per role.
+ */
+export interface StreamRequest {
+  files: Partial<Record<Role, string>> & { train: string };
+  option: FileRequest;
+  settings: StreamSettings;
+  ports: Partial<Record<Role, MessagePort>> & { train: MessagePort };
+}
+
+export interface StreamOpened {
+  /** entries per epoch / per pass of each role */
+  epochSizes: Partial<Record<Role, number>>;
+  /** classification targets: the sorted class values of the training file */
+  classes?: number[];
+}
 
 export interface OpenResult {
   fileId: string;
@@ -37,6 +58,7 @@ export interface ResultMap {
   readSpanet: SpanetEvents;
   readSets: JaggedSets;
   readHits: JaggedHits;
+  stream: StreamOpened;
   close: true;
 }
 

@@ -6,7 +6,12 @@ import { Larcv3Reader } from '../larcv3/reader';
 import { previewDataset } from '../preview';
 import { readSpanetEvents } from '../spanet/reader';
 import { readJaggedHits, readJaggedSets, type JaggedSetsLayout } from '../generic/sets';
-import type { EntriesResult, OpenResult } from './protocol';
+import type { EntriesResult, OpenResult, StreamOpened, StreamRequest } from './protocol';
+import { entryReaderFor, planOrders, scanClasses, type Role } from '../stream/plan';
+import { EntryOrder } from '../stream/order';
+import { BatchReader } from '../stream/reader';
+import { serveBatches, type PortLike } from '../stream/port';
+import type { EntryReader } from '../stream/types';
 
 /**
  * Worker-side bookkeeping of opened files, independent of how a file was
@@ -76,6 +81,29 @@ export class FileSessions {
 
   readHits(fileId: string, layout: JaggedSetsLayout, idColumn: string) {
     return readJaggedHits(this.get(fileId), layout, idColumn);
+  }
+
+  /** Serves the option's batches of each role on its port (see StreamRequest). */
+  openStream(req: StreamRequest): StreamOpened {
+    const readers: Partial<Record<Role, EntryReader<unknown>>> = {};
+    for (const role of ['train', 'validation', 'test'] as const) {
+      const id = req.files[role];
+      if (id !== undefined) readers[role] = entryReaderFor(this.get(id), req.option);
+    }
+    const orders = planOrders({ train: readers.train!.entries, validation: readers.validation?.entries, test: readers.test?.entries }, req.settings);
+    const epochSizes: StreamOpened['epochSizes'] = {};
+    for (const role of ['train', 'validation', 'test'] as const) {
+      const port = req.ports[role];
+      const reader = readers[role] ?? (role === 'validation' ? readers.train : undefined);
+      const o = orders[role];
+      if (!port || !reader || !o) continue;
+      const order = new EntryOrder(o);
+      epochSizes[role] = order.epochSize;
+      serveBatches(port as unknown as PortLike, new BatchReader(reader, order, { prefetch: req.settings.prefetch ?? 3 }));
+    }
+    const r = req.option;
+    const classes = r.kind === 'generic-sets' && r.targetKind === 'classification' ? scanClasses(this.get(req.files.train), r.target) : undefined;
+    return classes ? { epochSizes, classes } : { epochSizes };
   }
 
   close(fileId: string): void {

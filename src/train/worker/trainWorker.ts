@@ -6,6 +6,7 @@ import { decodeStateDict, encodeSafetensors } from '../../export/safetensors';
 import { StateDictError } from '../../nn/module';
 import { findTask } from '../../tasks';
 import { resolveFileData } from '../../tasks/fromFile/convert';
+import { isPortStreamData, streamDataFromPorts } from '../../data/stream/portData';
 import { Engine } from '../../tensor/engine';
 import type { FromWorker, RunState, ToWorker, TrainSettings, WeightsReport } from '../protocol';
 import { Trainer } from '../trainer';
@@ -99,7 +100,8 @@ async function handle(msg: ToWorker): Promise<void> {
       engine?.gpu.releaseMemory();
       const def = findTask(msg.taskId);
       post({ type: 'progress', what: `building ${def.label}`, fraction: 0 });
-      const data = msg.data ? resolveFileData(msg.data) : undefined;
+      // streamed data arrives as MessagePorts served by the data worker (src/data/stream/portData.ts)
+      const data = msg.data ? (isPortStreamData(msg.data) ? streamDataFromPorts(msg.data) : resolveFileData(msg.data)) : undefined;
       const run = await def.create(engine, { ...def.defaults, ...msg.config }, data);
       settings = msg.settings;
       taskId = msg.taskId;

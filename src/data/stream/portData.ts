@@ -1,0 +1,40 @@
+/**
+ * Streams between the two workers. The page creates one MessageChannel per role, sends one
+ * end of each to the data worker (`stream` request: it serves BatchReaders on them) and the
+ * other ends to the training worker inside the task data (PortStreamData, transferred); the
+ * training worker turns them into PortBatchSources (streamDataFromPorts), so batches go from
+ * worker to worker and the page never holds them.
+ */
+import type { SetsStreamData } from '../../tasks/deepsets/stream';
+import type { HitsStreamData } from '../../tasks/clustering/stream';
+import type { TaskData } from '../../tasks/types';
+import { PortBatchSource, type PortLike } from './port';
+import type { Role } from './plan';
+
+export type PortStreamData = {
+  kind: 'stream-ports';
+  /** which task data the batches make */
+  payload: 'sets' | 'hits';
+  ports: Partial<Record<Role, PortLike>> & { train: PortLike };
+  targetKind?: 'regression' | 'classification';
+  classes?: number[];
+  label?: string;
+  /** batches in flight per port (default 3) */
+  depth?: number;
+};
+
+export function isPortStreamData(d: TaskData | undefined): d is PortStreamData {
+  return !!d && (d as { kind?: unknown }).kind === 'stream-ports';
+}
+
+/** The training worker's task data for ports received from the page. */
+export function streamDataFromPorts(d: PortStreamData): TaskData {
+  const src = <P>(p: PortLike | undefined) => (p ? new PortBatchSource<P>(p, d.depth ?? 3) : undefined);
+  if (d.payload === 'sets') {
+    return {
+      kind: 'sets-stream', train: src(d.ports.train)!, validation: src(d.ports.validation), test: src(d.ports.test),
+      targetKind: d.targetKind ?? 'regression', classes: d.classes, label: d.label,
+    } satisfies SetsStreamData;
+  }
+  return { kind: 'hits-stream', train: src(d.ports.train)!, validation: src(d.ports.validation), test: src(d.ports.test), label: d.label } satisfies HitsStreamData;
+}
