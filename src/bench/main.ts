@@ -4,10 +4,12 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { createGpuContext } from '../gpu/context';
+import { profileStep } from '../gpu/profiler';
 import { Engine } from '../tensor/engine';
 import { matmulTuningIdle } from '../tensor/matmul/autotune';
 import { prepareClustering } from './cases/clustering';
 import { prepareDeepSet, prepareSegmentSum } from './cases/deepsets';
+import { withJaxPeer } from './cases/jaxPeer';
 import { prepareMatmul } from './cases/matmul';
 import { prepareMlp } from './cases/mlp';
 import { prepareOc } from './cases/oc';
@@ -70,7 +72,7 @@ const api: BenchApi = {
     const plan = { ...runPlan, ...spec.plan };
     const t0 = performance.now();
     const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
-    const c = await prepare(context, spec);
+    const c = await withJaxPeer(context, spec, await prepare(context, spec));
     console.info(`${c.id}: prepared (${since()})`);
     try {
       const check = await c.check();
@@ -93,6 +95,7 @@ const api: BenchApi = {
       const recordSteps = plan.recordSteps ?? 5;
       const recording = c.ours && recordSteps > 0 ? await measureRecording(engine.gpu, c.ours, recordSteps) : undefined;
       if (recording) console.info(`${c.id}: recording measured (${since()})`);
+      const profile = c.ours ? await profileStep(engine.gpu, () => c.ours!.step()) : undefined;
       const errors = engine.gpu.takeErrors();
       if (errors.length) throw new Error(`WebGPU validation errors in ${c.id}: ${errors.join('; ')}`);
       const last = timings.length - 1;
@@ -100,7 +103,7 @@ const api: BenchApi = {
       return {
         id: c.id, label: c.label, flops: c.flops,
         ours: timings[0], tfjs: timings[last], skipped: c.skipped,
-        ratio: ratioOf(0), ratios: ratios[0], check, memory, items: c.items, recording,
+        ratio: ratioOf(0), ratios: ratios[0], check, memory, items: c.items, recording, profile,
         variants: variants.length
           ? variants.map((v, i) => ({
             name: v.name, timing: timings[i + 1], skipped: v.skipped, ratio: ratioOf(i + 1), ratios: ratios[i + 1], peakBytes: variantPeaks[i],

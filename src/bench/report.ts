@@ -153,6 +153,7 @@ export function plainReport(info: RunInfo, results: CaseResult[]): string {
   const out = [...describe(info), '', ...alignedTable([HEADERS, ...results.flatMap(rows)]), ''];
   const rec = recordingRows(results);
   if (rec.length) out.push(recordingNote(info), '', ...alignedTable([REC_HEADERS, ...rec]), '');
+  out.push(...extraSections(results, alignedTable, (x) => x));
   out.push(...details(results));
   if (isCpuAdapter(info.page)) out.push('', `NOTE: ${CPU_NOTE}`);
   return out.join('\n') + '\n';
@@ -172,7 +173,79 @@ export function markdownReport(info: RunInfo, results: CaseResult[]): string {
   if (rec.length) {
     out.push(`- ${recordingNote(info)}`, '', cells(REC_HEADERS), cells(REC_HEADERS.map((_, i) => (i === 0 ? '---' : '---:'))), ...rec.map(cells), '');
   }
+  const mdTable = (t: string[][]) => [cells(t[0]), cells(t[0].map((_, i) => (i === 0 ? '---' : '---:'))), ...t.slice(1).map(cells)];
+  out.push(...extraSections(results, mdTable, (x) => `- ${x}`));
   out.push(...details(results).map((l) => `- ${l}`));
   if (isCpuAdapter(info.page)) out.push('', `> ${CPU_NOTE}`);
   return out.join('\n') + '\n';
+}
+
+// ---- second peer (jax-js) and per-kernel profiles ------------------------------------------
+
+/** ours / peer per round (samples of the same round are back to back), then the median. */
+function pairedRatio(a: SideTiming | null, b: SideTiming | null): number {
+  if (!a || !b) return NaN;
+  const n = Math.min(a.samplesMs.length, b.samplesMs.length);
+  const rs = a.samplesMs.slice(0, n).map((x, i) => x / b.samplesMs[i]).sort((x, y) => x - y);
+  if (!rs.length) return NaN;
+  const m = rs.length >> 1;
+  return rs.length % 2 ? rs[m] : (rs[m - 1] + rs[m]) / 2;
+}
+
+const PEER_HEADERS = ['case', 'ours ms', 'jax-js ms', 'tfjs ms', 'ours / jax-js', 'ours / tfjs', 'jax-js / tfjs', 'ours GFLOP/s', 'jax-js GFLOP/s'];
+
+function peerRows(results: CaseResult[]): string[][] {
+  return results.flatMap((r) => {
+    const v = r.variants?.find((x) => x.name === 'jax-js');
+    if (!v) return [];
+    const gf = (t: SideTiming | null) => (r.flops > 0 && t ? (r.flops / (t.medianMs * 1e-3) / 1e9).toFixed(2) : '–');
+    return [[
+      r.label, timeCell(r.ours, r.skipped?.ours), timeCell(v.timing, v.skipped), timeCell(r.tfjs, r.skipped?.tfjs),
+      ratioCell(pairedRatio(r.ours, v.timing)), ratioCell(r.ratio), ratioCell(v.ratio), gf(r.ours), gf(v.timing),
+    ]];
+  });
+}
+
+const PROFILE_TOP = 6;
+const PROFILE_HEADERS = ['case', 'kernel', 'calls', 'GPU ms', '% of step', 'GFLOP/s', 'GB/s', '% of peak'];
+
+const num = (x: number | null, digits = 2) => (x === null ? '–' : x >= 100 ? x.toFixed(0) : x.toFixed(digits));
+
+/** The top kernels of each profiled case by GPU time (one step, a timed pass per dispatch). */
+function profileRows(results: CaseResult[]): string[][] {
+  return results.filter((r) => r.profile).flatMap((r) => {
+    const p = r.profile!;
+    const top = p.kernels.slice(0, PROFILE_TOP);
+    const rest = p.kernels.slice(PROFILE_TOP);
+    const pct = (ms: number | null) => (ms !== null && p.gpuMs ? `${((100 * ms) / p.gpuMs).toFixed(1)}` : '–');
+    const peakPct = (gflops: number | null) => (gflops !== null && p.peak ? `${((100 * gflops) / p.peak.gflops).toFixed(1)}` : '–');
+    const rows = top.map((k, i) => [
+      i === 0 ? `${r.label} (${p.dispatches} dispatches, GPU ${num(p.gpuMs)} ms, wall ${num(p.wallMs)} ms)` : '',
+      k.kernel, String(k.calls), num(k.ms, 3), pct(k.ms), num(k.gflops), num(k.gbps), peakPct(k.gflops),
+    ]);
+    if (rest.length) {
+      const ms = p.timer === 'timestamp' ? rest.reduce((x, k) => x + (k.ms ?? 0), 0) : null;
+      rows.push(['', `${rest.length} other kernels`, String(rest.reduce((x, k) => x + k.calls, 0)), num(ms, 3), pct(ms), '–', '–', '–']);
+    }
+    return rows;
+  });
+}
+
+function profileNote(results: CaseResult[]): string {
+  const p = results.find((r) => r.profile)?.profile;
+  const peak = p?.peak ? `peak: ${p.peak.source}` : 'peak: not known for this adapter (WebGPU reports none; src/gpu/profiler.ts lists datasheet figures of a few GPUs)';
+  return `profile (ours, one step after timing, ${p?.timer === 'timestamp' ? 'timestamp-query around each dispatch in a compute pass of its own' : 'no timestamp-query on this device: calls only'}): ` +
+    `top ${PROFILE_TOP} kernels by GPU time; GFLOP/s and GB/s where the launcher reports its work (matmul: 2·M·N·K flops, operands read once and C written once); ${peak}`;
+}
+
+/** The jax-js and profile sections, appended by plainReport/markdownReport. */
+function extraSections(results: CaseResult[], table: (rows: string[][]) => string[], note: (s: string) => string): string[] {
+  const out: string[] = [];
+  const peers = peerRows(results);
+  if (peers.length) {
+    out.push(note('second peer: jax-js (@jax-js/jax, WebGPU device) timed in the same rounds as ours and tfjs; ours / jax-js = median of the per-round ratios'), '', ...table([PEER_HEADERS, ...peers]), '');
+  }
+  const prof = profileRows(results);
+  if (prof.length) out.push(note(profileNote(results)), '', ...table([PROFILE_HEADERS, ...prof]), '');
+  return out;
 }

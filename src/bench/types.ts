@@ -1,4 +1,5 @@
 /** What the runner asks the bench page to measure, and what the page reports back. */
+import type { StepProfile } from '../gpu/profiler';
 import type { RecordingProfile } from './recording';
 
 export type CaseSpec = (
@@ -84,6 +85,8 @@ export interface CaseResult {
   variants?: VariantResult[];
   /** CPU cost of recording one step of ours, on each recording path. */
   recording?: RecordingProfile;
+  /** GPU time per kernel of one step of ours (timestamp queries), after timing. */
+  profile?: StepProfile;
 }
 
 export interface PageInfo {

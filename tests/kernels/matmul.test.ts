@@ -1,9 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { matmulOp, type MatmulAttrs } from '../../src/tensor/ops/matmul';
-import { matmulSplits } from '../../src/tensor/kernels';
+import { launchMatmul, matmulSplits, type Activation } from '../../src/tensor/kernels';
+import {
+  TILE_CANDIDATES, defaultTile, matmulTile, matmulTuneRecords, matmulTuningIdle, setMatmulAutotune, shapeClass,
+} from '../../src/tensor/matmul/autotune';
+import { tileName, type TileShape } from '../../src/tensor/matmul/variant';
+import { matmulRef } from '../../src/tensor/reference/matmul';
 import type { Engine } from '../../src/tensor/engine';
 import { testEngine } from '../helpers/engine';
-import { checkForward, checkGradient, ref } from '../helpers/opcheck';
+import { checkForward, checkGradient, expectClose, ref } from '../helpers/opcheck';
 import { uniform } from '../helpers/random';
 
 // A dot product of length K in f32 with fma accumulates relative error ~K·2^-24 in the
@@ -82,5 +87,136 @@ describe('matmul backward vs finite differences', () => {
   it('batched', async () => {
     const at = { transA: true };
     await checkGradient(e, matmulOp, operands(5, 4, 3, at, 2, 8), at, 1e-3, 1e-4);
+  });
+});
+
+// ---- every generated variant against the f64 reference -------------------------------------
+// launchMatmul with an explicit tile: each tile of both families (register-tiled, staged in
+// workgroup memory), each transpose pair, on odd shapes (scalar access, clamped edges, a K
+// tail) and on multiples of 4 that are not multiples of any tile (vec4 access); epilogues
+// (bias, each activation, the pre-activation Z) on both families and both layouts; batch
+// with a broadcast operand; split-K. Same tolerances as above (K ≤ 300 here except split-K).
+
+interface VariantCase {
+  M: number; N: number; K: number; transA: boolean; transB: boolean;
+  batch?: number; broadcastB?: boolean; bias?: boolean; act?: Activation; z?: boolean;
+}
+
+/** Runs one product through `tile`; returns C (and Z) with the f64 reference of both. */
+async function runVariant(tile: TileShape, c: VariantCase) {
+  const { M, N, K, transA, transB } = c;
+  const batch = c.batch ?? 1;
+  const act = c.act ?? 'none';
+  const aShape = transA ? [K, M] : [M, K];
+  const bShape = transB ? [N, K] : [K, N];
+  const aData = uniform(batch * M * K, M + 3 * N + 7 * K);
+  const bBatch = c.broadcastB ? 1 : batch;
+  const bData = uniform(bBatch * K * N, M * 5 + N + K);
+  const biasData = c.bias ? uniform(N, 17) : null;
+  const a = e.fromArray(Float32Array.from(aData), [batch * aShape[0], aShape[1]]);
+  const b = e.fromArray(Float32Array.from(bData), [bBatch * bShape[0], bShape[1]]);
+  const bias = biasData ? e.fromArray(Float32Array.from(biasData), [N]) : undefined;
+  const out = e.empty([batch * M, N]);
+  const z = c.z ? e.empty([batch * M, N]) : undefined;
+  launchMatmul(e.gpu, a, b, out, {
+    M, N, K, transA, transB, batch, strideA: M * K, strideB: c.broadcastB ? 0 : K * N, bias, act, z, tile,
+  });
+  const got = await out.read();
+  const gotZ = z ? await z.read() : null;
+  for (const t of [a, b, bias, out, z]) t?.dispose();
+  expect(e.gpu.takeErrors(), 'GPU validation errors').toEqual([]);
+  const refC = new Float64Array(batch * M * N);
+  const refZ = new Float64Array(batch * M * N);
+  for (let t = 0; t < batch; t++) {
+    const slice = (d: Float64Array, n: number, i: number) => d.subarray(i * n, (i + 1) * n);
+    const A = { data: slice(aData, M * K, t), shape: aShape };
+    const B = { data: slice(bData, K * N, c.broadcastB ? 0 : t), shape: bShape };
+    const bt = biasData ? { data: biasData, shape: [N] } : null;
+    refC.set(matmulRef(A, B, bt, { transA, transB, activation: act }).data, t * M * N);
+    refZ.set(matmulRef(A, B, bt, { transA, transB }).data, t * M * N);
+  }
+  return { got, gotZ, refC, refZ };
+}
+
+function maxAbs(x: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]));
+  return m;
+}
+
+async function checkVariant(tile: TileShape, c: VariantCase, atolRel = ATOL_REL): Promise<Float32Array> {
+  const { got, gotZ, refC, refZ } = await runVariant(tile, c);
+  const scale = Math.max(1, maxAbs(refZ));
+  expectClose(got, refC, RTOL, atolRel * scale, `${tileName(tile)} C`);
+  if (gotZ) expectClose(gotZ, refZ, RTOL, atolRel * scale, `${tileName(tile)} Z`);
+  return got;
+}
+
+describe('matmul variants vs f64', () => {
+  beforeAll(() => setMatmulAutotune(e.gpu, false));
+  const shapes: [string, number, number, number][] = [['odd', 37, 29, 19], ['vec4', 68, 36, 20], ['one row', 1, 12, 8]];
+  for (const tile of TILE_CANDIDATES) {
+    for (const [kind, M, N, K] of shapes) {
+      it(`${tileName(tile)} ${kind} M${M} N${N} K${K}, all transposes`, async () => {
+        for (const transA of [false, true]) for (const transB of [false, true]) {
+          await checkVariant(tile, { M, N, K, transA, transB });
+        }
+      });
+    }
+  }
+  const families = [TILE_CANDIDATES.find((t) => !t.shared)!, TILE_CANDIDATES.find((t) => t.shared)!];
+  for (const tile of families) {
+    for (const act of ['none', 'relu', 'gelu', 'sigmoid', 'tanh'] as const) {
+      it(`${tileName(tile)} bias + ${act} + Z, odd and vec4 layouts`, async () => {
+        await checkVariant(tile, { M: 33, N: 7, K: 13, transA: false, transB: true, bias: true, act, z: act !== 'none' });
+        await checkVariant(tile, { M: 40, N: 44, K: 24, transA: true, transB: false, bias: true, act, z: act !== 'none' });
+      });
+    }
+    it(`${tileName(tile)} batched with a broadcast B, 257 rows`, async () => {
+      await checkVariant(tile, { M: 257, N: 9, K: 7, transA: false, transB: false, batch: 3, broadcastB: true });
+      await checkVariant(tile, { M: 12, N: 16, K: 8, transA: true, transB: true, batch: 2 });
+    });
+    it(`${tileName(tile)} split-K (odd and vec4 K)`, async () => {
+      for (const [M, N, K, tA] of [[7, 5, 1001, true], [12, 8, 1024, false]] as [number, number, number, boolean][]) {
+        expect(matmulSplits({ M, N, K, batch: 1, transA: tA, transB: false, strideA: 0, strideB: 0, act: 'none' })).toBeGreaterThan(1);
+        await checkVariant(tile, { M, N, K, transA: tA, transB: false }, 1e-4);
+      }
+    });
+  }
+  it('every tile gives the same bits (the tuner never changes a result)', async () => {
+    const c: VariantCase = { M: 45, N: 36, K: 51, transA: true, transB: false, bias: true, act: 'gelu' };
+    const first = await checkVariant(TILE_CANDIDATES[0], c);
+    for (const tile of TILE_CANDIDATES.slice(1)) {
+      const got = (await runVariant(tile, c)).got;
+      expect(Array.from(got), tileName(tile)).toEqual(Array.from(first));
+    }
+  });
+});
+
+describe('matmul autotune', () => {
+  it('times the candidates of a shape class once and then uses the fastest', async () => {
+    const g = e.gpu;
+    setMatmulAutotune(g, true);
+    try {
+      const [M, N, K] = [128, 132, 136];
+      const before = matmulTuneRecords(g).length;
+      const first = matmulTile(g, M, N, K, false, true);
+      expect(first).toEqual(defaultTile(g));
+      await matmulTuningIdle(g);
+      const recs = matmulTuneRecords(g).slice(before);
+      expect(recs.map((r) => r.shapeClass)).toEqual([shapeClass(M, N, K, false, true)]);
+      const times = Object.entries(recs[0].timesMs);
+      expect(times.length).toBeGreaterThanOrEqual(3);
+      for (const [, ms] of times) expect(ms).toBeGreaterThan(0);
+      const fastest = times.reduce((x, y) => (y[1] < x[1] ? y : x))[0];
+      expect(recs[0].chosen).toBe(fastest);
+      expect(tileName(matmulTile(g, M, N, K, false, true))).toBe(fastest);
+      // Same class (same powers of two and vec4 layout): no second tuning run.
+      matmulTile(g, 120, 140, 132, false, true);
+      await matmulTuningIdle(g);
+      expect(matmulTuneRecords(g).length).toBe(before + 1);
+    } finally {
+      setMatmulAutotune(g, false);
+    }
   });
 });

@@ -88,3 +88,6 @@ export async function prepareMlp({ engine: e, tfBackend }: BenchContext, batch: 
     },
   };
 }
+
+/** The case's targets, for peers built from the same inputs (cases/jaxPeer.ts). */
+export const mlpTargets = targets;

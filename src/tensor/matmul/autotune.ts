@@ -32,7 +32,7 @@ export function tileCandidates(g: GpuContext): TileShape[] {
 }
 
 /** Products smaller than this (multiply-adds) take the default: too short to time, or to matter. */
-const MIN_TUNED_WORK = 64 ** 3;
+export const MIN_TUNED_WORK = 128 ** 3;
 
 export function isCpuAdapter(g: GpuContext): boolean {
   const a = g.adapter;
