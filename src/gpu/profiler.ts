@@ -130,15 +130,15 @@ export function hasTimestamps(device: GPUDevice): boolean {
 
 /**
  * Records and runs one step with a timed pass per dispatch; resolves with the kernels'
- * GPU times. `step` records (and may submit) synchronously, as a training step does.
+ * GPU times. Every dispatch recorded until `step` (sync or async) returns is counted.
  */
-export async function profileStep(g: GpuContext, step: () => void): Promise<StepProfile> {
+export async function profileStep(g: GpuContext, step: () => void | Promise<void>): Promise<StepProfile> {
   await g.finish();
   const timer = new StepTimer(g.device, hasTimestamps(g.device));
   const t0 = performance.now();
   g.profiler = timer;
   try {
-    step();
+    await step();
     g.submit();
   } finally {
     g.profiler = null;

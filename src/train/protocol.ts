@@ -1,6 +1,7 @@
 // Messages between the page and the training worker.
 import type { AdapterSummary } from '../gpu/context';
 import type { GpuErrorRecord } from '../gpu/errorLog';
+import type { StepProfile } from '../gpu/profiler';
 import type { EvalResult, TaskConfig, TaskData } from '../tasks/types';
 import type { OptimizerConfig } from './optimConfig';
 import type { MetricPoint } from './trainer';
@@ -36,6 +37,8 @@ export type ToWorker =
   | { type: 'restore'; runId: string; run: RunConfig; policy: CheckpointPolicy }
   /** Writes a checkpoint now (when tracked and not running). */
   | { type: 'checkpoint' }
+  /** Runs one training step with GPU timestamps around each dispatch (when not running). */
+  | { type: 'profile' }
   | { type: 'dispose' };
 
 export type RunState = 'idle' | 'creating' | 'ready' | 'running' | 'paused' | 'error';
@@ -56,7 +59,9 @@ export type FromWorker =
   /** A checkpoint was written (error null) or could not be (the older ones are kept). */
   | { type: 'checkpointed'; runId: string; step: number; error: string | null }
   /** restore finished: training continues at `step`. */
-  | { type: 'restored'; runId: string; step: number };
+  | { type: 'restored'; runId: string; step: number }
+  /** The outcome of 'profile': per-kernel GPU times of that step (plain data). */
+  | { type: 'profiled'; profile: StepProfile };
 
 /** What a "Load weights" did, key by key (the Module's LoadReport, plus the file and outcome). */
 export interface WeightsReport {

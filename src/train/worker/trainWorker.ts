@@ -2,6 +2,7 @@
 // The training worker: owns the GPU device, the task and the trainer, so the page never
 // blocks on training. The page talks to it through train/protocol.ts messages.
 import { createGpuContext } from '../../gpu/context';
+import { profileStep } from '../../gpu/profiler';
 import { decodeStateDict, encodeSafetensors } from '../../export/safetensors';
 import { StateDictError } from '../../nn/module';
 import { findTask } from '../../tasks';
@@ -152,6 +153,18 @@ async function handle(msg: ToWorker): Promise<void> {
       post({ type: 'restored', runId: msg.runId, step });
       setState('paused');
       await evaluate();
+      return;
+    }
+    case 'profile': {
+      if (!trainer || !engine || state === 'running') return;
+      const t = trainer;
+      setState('running');
+      try {
+        const profile = await profileStep(engine.gpu, () => t.runSteps(1, onPoints));
+        post({ type: 'profiled', profile });
+      } finally {
+        setState('paused');
+      }
       return;
     }
     case 'checkpoint':

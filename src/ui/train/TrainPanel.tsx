@@ -10,6 +10,7 @@ import { MetricsChart } from './MetricsChart';
 import { NumberField } from './NumberField';
 import { RunConfigBar } from './RunConfigBar';
 import { OptimizerForm } from './OptimizerForm';
+import { ProfileView } from './ProfileView';
 import { RunStatus } from './RunStatus';
 
 /** Pick a task, set it up, train it live, export it. */
@@ -80,6 +81,7 @@ export function TrainPanel() {
       <MetricsChart />
       <EvalFigures />
       <ExportBar />
+      <ProfileView />
     </section>
   );
 }
