@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SPANET_DEFAULTS, spanetTask } from '../../src/tasks/spanet/task';
 import { TTBAR_EVENT_YAML } from '../../src/tasks/spanet/synthetic';
+import { applyOptions } from '../../src/tasks/spanet/options';
 import type { Engine } from '../../src/tensor/engine';
 import { testEngine } from '../helpers/engine';
 
@@ -41,5 +42,28 @@ describe('options file in the config (optionsJson)', () => {
     expect(run.describe()).toMatch(/not used by this model yet: num_branch_encoder_layers/);
     run.dispose();
     await expect(async () => spanetTask.create(e, { ...tiny, optionsJson: '{"hidden_dim": "big"}' })).rejects.toThrow(/hidden_dim is "big"/);
+  });
+});
+
+describe("training with upstream's loss (config loss: upstream)", () => {
+  it('reports per-particle terms, and the loss is their mean with the other active terms', async () => {
+    const run = (await spanetTask.create(e, { ...tiny, loss: 'upstream', combinePairLoss: 'softmin', focalGamma: 1, regressionScale: 0, classificationScale: 0 })) as import('../../src/tasks/spanet/task').SpanetRun;
+    try {
+      const p = await run.predict(run.train[0]);
+      const t = p.terms;
+      expect(Object.keys(t)).toEqual(expect.arrayContaining(['assignment t1', 'assignment t2', 'detection t1', 'detection t2']));
+      for (const k of ['assignment t1', 'assignment t2', 'detection t1', 'detection t2']) expect(Number.isFinite(t[k])).toBe(true);
+      const { loss } = run.trainStep(0);
+      const mean = (t['assignment t1'] + t['assignment t2'] + t['detection t1'] + t['detection t2']) / 4;
+      expect(Math.abs((await loss.read())[0] - mean)).toBeLessThanOrEqual(1e-5 * Math.abs(mean));
+    } finally {
+      run.dispose();
+    }
+  });
+
+  it('an options file switches to it with its focal_gamma and combine_pair_loss', () => {
+    const a = applyOptions(SPANET_DEFAULTS, '{"focal_gamma": 2, "combine_pair_loss": "softmin", "partial_events": false}');
+    expect(a.config).toMatchObject({ loss: 'upstream', focalGamma: 2, combinePairLoss: 'softmin' });
+    expect(a.notUsed.join(' ')).toMatch(/partial_events \(false/);
   });
 });

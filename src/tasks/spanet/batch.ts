@@ -2,6 +2,7 @@ import type { Engine } from '../../tensor/engine';
 import type { Tensor } from '../../tensor/tensor';
 import type { EventSpec } from './eventSpec';
 import { flatIndex, type PreparedData } from './prepare';
+import { disposePermutedTargets, permutedTargetsHost, uploadPermutedTargets, type PermutedTargets, type PermutedTargetsHost } from './upstreamLossGpu';
 
 /**
  * One fixed-size batch on the host. Token rows follow attention.wgsl: B·N jet tokens, then
@@ -21,6 +22,8 @@ export interface HostBatch {
   /** [B, R]: 1 / (events of the batch with a value for r) where event b has one, else 0 (upstream masks NaN) */
   regressionWeights: Float32Array;
   classes: Int32Array[];     // per classification: [B]
+  /** upstream's loss tables: targets of σ_g(p) per [B, G] (indices clamped to ≥ 0 as upstream, padding weight 0) */
+  permuted: PermutedTargetsHost;
 }
 
 export const tokenWidth = (d: PreparedData) => d.D + d.G + 2;
@@ -72,12 +75,23 @@ export function buildBatch(d: PreparedData, spec: EventSpec, events: number[], B
     }
     classes.forEach((c, ci) => { c[b] = d.classes[e * spec.classifications.length + ci]; });
   });
+  const flatClamped = new Int32Array(B * P), presentBP = new Float32Array(B * P), weightBP = new Float32Array(B * P);
+  slots.forEach((e, b) => {
+    if (e < 0) return;
+    spec.particles.forEach((p, pi) => {
+      const jets = Array.from(d.truth.subarray((e * P + pi) * 3, (e * P + pi) * 3 + p.products.length), (j) => Math.max(0, j));
+      flatClamped[b * P + pi] = flatIndex(jets, N);
+      presentBP[b * P + pi] = d.present[e * P + pi];
+      weightBP[b * P + pi] = d.weights[e * P + pi];
+    });
+  });
+  const permuted = permutedTargetsHost(B, perms, flatClamped, presentBP, weightBP, P);
   for (let r = 0; r < R; r++) {
     let count = 0;
     for (let b = 0; b < B; b++) count += regressionWeights[b * R + r];
     for (let b = 0; b < B; b++) regressionWeights[b * R + r] = count ? regressionWeights[b * R + r] / count : 0;
   }
-  return { B, events: slots, tokens, attnMask, jetMask, targets, detection, regressions, regressionWeights, classes };
+  return { B, events: slots, tokens, attnMask, jetMask, targets, detection, regressions, regressionWeights, classes, permuted };
 }
 
 /** A batch uploaded once and kept on the GPU for the whole run. */
@@ -91,6 +105,7 @@ export interface GpuBatch {
   regressions: Tensor<'f32'>;
   regressionWeights: Tensor<'f32'>;
   classes: Tensor<'i32'>[];
+  permuted: PermutedTargets;
 }
 
 export function uploadBatch(e: Engine, h: HostBatch, d: PreparedData, spec: EventSpec): GpuBatch {
@@ -107,9 +122,11 @@ export function uploadBatch(e: Engine, h: HostBatch, d: PreparedData, spec: Even
     regressions: e.fromArray(h.regressions, [B, spec.regressions.length]).keep(),
     regressionWeights: e.fromArray(h.regressionWeights, [B, spec.regressions.length]).keep(),
     classes: h.classes.map((c) => e.fromArray(c, [B], { dtype: 'i32' }).keep()),
+    permuted: uploadPermutedTargets(e, h.permuted),
   };
 }
 
 export function disposeBatch(b: GpuBatch): void {
   for (const t of [b.tokens, b.attnMask, b.jetMask, b.targets, b.detection, b.regressions, b.regressionWeights, ...b.classes]) t.dispose();
+  disposePermutedTargets(b.permuted);
 }

@@ -154,8 +154,17 @@ export function applyOptions(config: SpanetConfig, text: string): OptionsApplied
   const next = { ...config };
   for (const [name, key] of Object.entries(TAKEN)) (next as Record<string, unknown>)[key] = options[name];
   next.testFraction = Math.min(0.9, Math.max(0.05, 1 - Number(options.train_validation_split)));
+  // an options file means upstream's training semantics
+  next.loss = 'upstream';
+  next.focalGamma = Number(options.focal_gamma);
+  const combine = String(options.combine_pair_loss).toLowerCase();
+  next.combinePairLoss = combine === 'none' ? 'min' : combine; // upstream's None falls through to min
   // learning rate, schedule, decay and clipping are reported as optimiser settings (schedule.ts)
   const used = new Set([...Object.keys(TAKEN), 'train_validation_split', 'learning_rate', 'event_info_file', 'training_file',
+    'focal_gamma', 'combine_pair_loss', 'partial_events',
     'epochs', 'learning_rate_warmup_epochs', 'learning_rate_cycles', 'l2_penalty', 'gradient_clip', 'optimizer']);
-  return { config: next, options, notUsed: changed.filter((k) => !used.has(k)), unknown, learningRate: Number(options.learning_rate) };
+  const notUsed = changed.filter((k) => !used.has(k));
+  // the workbench always trains on partial events (upstream's partial_events true)
+  if (options.partial_events === false) notUsed.push('partial_events (false: full events only is not supported yet)');
+  return { config: next, options, notUsed, unknown, learningRate: Number(options.learning_rate) };
 }

@@ -17,6 +17,11 @@ export interface SpanetConfig extends Record<string, number | string | boolean> 
   regressionScale: number;
   classificationScale: number;
   logOutputs: boolean;
+  /** 'upstream' = SPANet v2's training loss (permuted targets, log|G|, per-particle means, mean of terms) */
+  loss: string;
+  focalGamma: number;
+  /** upstream's combine_pair_loss: min, mean or softmin */
+  combinePairLoss: string;
   /** SPANet event file (YAML); empty = inferred from the data file (or the demo's own). */
   eventYaml: string;
   /** SPANet options file (JSON, upstream's names); empty = the fields above. */
@@ -27,6 +32,7 @@ export const SPANET_DEFAULTS: SpanetConfig = {
   demoEvents: 2048, maxJets: 8, testFraction: 0.2, evalEvents: 256, batchSize: 16,
   width: 32, layers: 2, heads: 4, assignDim: 16, seed: 1,
   assignmentScale: 1, detectionScale: 1, regressionScale: 1, classificationScale: 1, logOutputs: false,
+  loss: 'workbench', focalGamma: 0, combinePairLoss: 'min',
   eventYaml: '', optionsJson: '',
 };
 
@@ -50,6 +56,12 @@ export const spanetSpec: TaskSpec<SpanetConfig> = {
     { key: 'detectionScale', label: 'detection loss scale', kind: 'number', min: 0 },
     { key: 'regressionScale', label: 'regression loss scale', kind: 'number', min: 0 },
     { key: 'classificationScale', label: 'classification loss scale', kind: 'number', min: 0 },
+    {
+      key: 'loss', label: 'loss', kind: 'select', options: ['workbench', 'upstream'],
+      help: "upstream: SPANet v2's loss (set by an options file); workbench: summed assignment NLL, detection and regression means",
+    },
+    { key: 'focalGamma', label: 'focal gamma (upstream loss)', kind: 'number', min: 0, max: 10 },
+    { key: 'combinePairLoss', label: 'combine permutations (upstream loss)', kind: 'select', options: ['min', 'mean', 'softmin'] },
     { key: 'logOutputs', label: 'ONNX: log-probability outputs', kind: 'bool' },
     { key: 'seed', label: 'seed', kind: 'int', min: 0 },
     {

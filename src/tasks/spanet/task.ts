@@ -110,7 +110,10 @@ export class SpanetRun implements TaskRun {
     for (let s = d.trainEvents; s < testEnd; s += B) {
       this.test.push(uploadBatch(engine, buildBatch(d, spec, range(s, Math.min(s + B, testEnd)), B), d, spec));
     }
-    this.scales = { assignment: c.assignmentScale, detection: c.detectionScale, regression: c.regressionScale, classification: c.classificationScale };
+    this.scales = {
+      assignment: c.assignmentScale, detection: c.detectionScale, regression: c.regressionScale, classification: c.classificationScale,
+      mode: c.loss === 'upstream' ? 'upstream' : 'workbench', focalGamma: c.focalGamma, combinePairLoss: c.combinePairLoss,
+    };
     this.model = new SpanetModel(engine, {
       tokenWidth: tokenWidth(d), width: c.width, layers: c.layers, heads: c.heads, ffWidth: 2 * c.width, assignDim: c.assignDim,
       particles: spec.particles.map((p) => ({ name: p.name, k: p.products.length, perms: p.productPerms })),
