@@ -82,6 +82,22 @@ describe('training', () => {
     tr.dispose();
   });
 
+  it("learns the planted tt̄ signal with upstream's loss (loss: upstream)", async () => {
+    const run = spanetTask.create(e, {
+      ...SPANET_DEFAULTS, demoEvents: 352, maxJets: 7, evalEvents: 96, batchSize: 16, width: 16, heads: 2, layers: 1, assignDim: 8, loss: 'upstream',
+    }) as SpanetRun;
+    const before = (await run.evaluate()).scalars;
+    const tr = new Trainer(e, run, { lr: 4e-3 }, 10);
+    const points: { values: Record<string, number> }[] = [];
+    await tr.runSteps(60, (p) => points.push(...p));
+    const after = (await run.evaluate()).scalars;
+    expect(e.gpu.takeErrors()).toEqual([]);
+    expect(points.every((p) => Number.isFinite(p.values.loss))).toBe(true);
+    expect(after.loss).toBeLessThan(before.loss);
+    expect(after['particle purity']).toBeGreaterThan(Math.max(0.25, before['particle purity'] + 0.15));
+    tr.dispose();
+  });
+
   it.skipIf(!hasTtH)("trains on SPANet's semi-leptonic ttH example file", async () => {
     const src = await openNodeH5(TTH_FILE);
     const events = readSpanetEvents(src);
