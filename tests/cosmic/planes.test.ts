@@ -8,8 +8,8 @@ import { classWeightTable } from '../../src/losses/segmentation';
 import { makeBatches } from '../../src/tasks/cosmic/batches';
 
 describe('densify sparse planes', () => {
-  it('x = id // nvox[1] is the row, y = id % nvox[1] the column; missing pixels are 0', () => {
-    // 2 entries × 2 planes of a 3×4 grid.
+  it('as CosmicTagger: voxel (c0, c1) = (id // nvox[1], id % nvox[1]) lands at [c1, c0], so H = nvox[1] (time), W = nvox[0] (wire)', () => {
+    // 2 entries × 2 planes of a 3 (wire) × 4 (time) grid: images 4 high, 3 wide.
     const img = [
       [{ ids: [0, 5, 11], values: [1, 2, 3] }, { ids: [7], values: [4] }],
       [{ ids: [], values: [] }, { ids: [4], values: [5] }],
@@ -19,14 +19,14 @@ describe('densify sparse planes', () => {
       [{ ids: [], values: [] }, { ids: [4], values: [1] }],
     ];
     const d = densifyPlanes(img, lab, [3, 4]);
-    expect([d.events, d.planes, d.height, d.width]).toEqual([2, 2, 3, 4]);
-    const at = (a: ArrayLike<number>, e: number, p: number, x: number, y: number) => a[((e * 2 + p) * 3 + x) * 4 + y];
+    expect([d.events, d.planes, d.height, d.width]).toEqual([2, 2, 4, 3]);
+    const at = (a: ArrayLike<number>, e: number, p: number, time: number, wire: number) => a[((e * 2 + p) * 4 + time) * 3 + wire];
     expect(at(d.images, 0, 0, 0, 0)).toBe(1);
-    expect(at(d.images, 0, 0, 1, 1)).toBe(2); // id 5 → (1, 1)
-    expect(at(d.images, 0, 0, 2, 3)).toBe(3); // id 11 → (2, 3)
-    expect(at(d.labels, 0, 0, 2, 3)).toBe(2);
-    expect(at(d.images, 0, 1, 1, 3)).toBe(4); // id 7 → (1, 3)
-    expect(at(d.labels, 1, 1, 1, 0)).toBe(1); // id 4 → (1, 0)
+    expect(at(d.images, 0, 0, 1, 1)).toBe(2); // id 5 → c = (1, 1)
+    expect(at(d.images, 0, 0, 3, 2)).toBe(3); // id 11 → c = (2, 3) → [3, 2]
+    expect(at(d.labels, 0, 0, 3, 2)).toBe(2);
+    expect(at(d.images, 0, 1, 3, 1)).toBe(4); // id 7 → c = (1, 3) → [3, 1]
+    expect(at(d.labels, 1, 1, 0, 1)).toBe(1); // id 4 → c = (1, 0) → [0, 1]
     expect(Array.from(d.images).filter((v) => v !== 0).length).toBe(5);
     expect(isPlaneData(d)).toBe(true);
   });
@@ -100,13 +100,13 @@ describe('larcv3 sparse2d → planes (demo file, reader by the data helper)', ()
       expect(d.planes).toBe(img.planes.length);
       expect(d.events).toBe(3);
       const nvox = img.planes[0].metas[0].numberOfVoxels;
-      expect([d.height, d.width]).toEqual([nvox[0], nvox[1]]);
+      expect([d.height, d.width]).toEqual([nvox[1], nvox[0]]); // CosmicTagger's dense[plane, c1, c0]
       let checked = 0;
       img.planes.forEach((pl, p) => {
         for (let e = 0; e < 3; e++) {
           for (let k = pl.voxels.offsets[e]; k < pl.voxels.offsets[e + 1]; k++) {
             const [x, y, v] = [pl.voxels.values[k * 3], pl.voxels.values[k * 3 + 1], pl.voxels.values[k * 3 + 2]];
-            expect(d.images[((e * d.planes + p) * d.height + x) * d.width + y]).toBe(v);
+            expect(d.images[((e * d.planes + p) * d.height + y) * d.width + x]).toBe(v); // (c0, c1) = (x, y) → [y, x]
             checked++;
           }
         }

@@ -7,9 +7,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { classWeightTable, segmentationCrossEntropy } from '../../losses/segmentation';
 import { seededRandom } from '../../nn/init';
-import { UResNet } from '../../nn/uresnet';
+import { DEFAULT_URESNET, UResNet } from '../../nn/uresnet';
 import { syntheticPlanes } from '../../tasks/cosmic/synthetic';
-import { cosmicTaggingTask, uresnetConfig } from '../../tasks/cosmic/task';
+import { cosmicTaggingTask } from '../../tasks/cosmic/task';
 import type { Tensor } from '../../tensor/tensor';
 import { Adam } from '../../train/adam';
 import { fmt, maxNormRelDiff } from '../agreement';
@@ -44,7 +44,7 @@ export async function prepareUResNet({ engine: e, tfBackend }: BenchContext, eve
   const table = classWeightTable('light', labels, P, CLASSES, HW);
   const hyper = { lr: cosmicTaggingTask.optimizer?.lr ?? 2e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
-  const model = new UResNet(e, uresnetConfig(defaults, P), seededRandom(defaults.seed as number));
+  const model = new UResNet(e, { ...DEFAULT_URESNET, planes: P, bias: false }, seededRandom(defaults.seed as number)); // the instance-norm U-ResNet its tfjs twin mirrors (the task's former defaults)
   const params = model.parameters();
   const x = e.fromArray(data.images, [N, 1, size, size]).keep();
   const y = e.fromArray(labels, [N, size, size], { dtype: 'i32' }).keep();

@@ -66,20 +66,23 @@ export function isPlaneData(d: unknown): d is PlaneData {
 
 /** One plane of one entry's sparse voxels: flat ids into an nvox[0] × nvox[1] grid. */
 export interface SparsePlaneVoxels {
-  /** voxel ids; id = x · nvox[1] + y */
+  /** voxel ids; id = c0 · nvox[1] + c1 (larcv3's row-major index) */
   ids: ArrayLike<number>;
   values: ArrayLike<number>;
 }
 
 /**
- * Dense [E, P, H, W] arrays from sparse voxels: x = id // nvox[1] is the row, y = id % nvox[1]
- * the column (so H = nvox[0], W = nvox[1]), missing pixels are 0. `image[e][p]` and
- * `label[e][p]` are entry e, plane p; a label voxel with no image voxel still sets the label.
+ * Dense [E, P, H, W] arrays from sparse voxels, filled as CosmicTagger fills them: larcv3's
+ * batch filler gives each voxel coordinates (c0, c1) = (id // nvox[1], id % nvox[1]) and
+ * CosmicTagger's larcvsparse_to_dense_2d writes dense[plane, c1, c0], so H = nvox[1] (time,
+ * 1280 at full resolution) and W = nvox[0] (wire, 2048): [B, 3, 1280, 2048]. Missing
+ * pixels are 0. `image[e][p]` and `label[e][p]` are entry e, plane p; a label voxel with no
+ * image voxel still sets the label.
  */
 export function densifyPlanes(image: SparsePlaneVoxels[][], label: SparsePlaneVoxels[][], nvox: [number, number], where?: DensifyContext): PlaneData {
   const events = image.length;
   const planes = image[0]?.length ?? 0;
-  const [height, width] = nvox;
+  const [width, height] = nvox; // (wire, time) voxels → [time, wire] images
   const hw = height * width;
   const fail = (dataset: 'image' | 'label', problem: string, expected: string): Error =>
     where
@@ -98,9 +101,9 @@ export function densifyPlanes(image: SparsePlaneVoxels[][], label: SparsePlaneVo
     for (let k = 0; k < v.ids.length; k++) {
       const id = v.ids[k];
       if (!(id >= 0 && id < hw)) throw fail(what, `${what} voxel id ${id} of ${entryText(e, p)} is outside the ${height}×${width} grid`, `ids below ${hw}`);
-      const x = Math.floor(id / width);
-      const y = id % width;
-      put((e * planes + p) * hw + x * width + y, v.values[k]);
+      const wire = Math.floor(id / height);
+      const time = id % height;
+      put((e * planes + p) * hw + time * width + wire, v.values[k]);
     }
   };
   for (let e = 0; e < events; e++) {

@@ -1,40 +1,72 @@
 // Plain data about the task (no engine imports): the page's catalogue shows it and task.ts builds on it.
+import { SMALL_URESNET, UPSTREAM_URESNET, type CosmicNetworkConfig } from '../../nn/cosmicUResNetConfig';
 import type { TaskSpec } from '../types';
 
+/**
+ * Data and loss options in our names; the network under CosmicTagger's option names
+ * (src/config/network.py). `network` picks a preset: "small" (the default here: same layer
+ * types, tiny, for quick runs), "uresnet" (upstream's UResNet, the README network) or
+ * "custom" (the fields below, whose defaults are upstream's).
+ */
 export interface CosmicConfig extends Record<string, number | string | boolean> {
   trainEvents: number;
   testEvents: number;
   imageSize: number;
   downsample: number;
   batchSize: number;
-  depth: number;
-  filters: number;
-  blocksPerLayer: number;
-  blocksDeepest: number;
-  blocksFinal: number;
-  bottleneckDeepest: number;
-  filterSizeDeepest: number;
-  residual: boolean;
-  connections: string;
-  growth: string;
-  downsampling: string;
+  network: string;
+  bias: boolean;
   normalization: string;
-  joinPlanes: boolean;
+  n_initial_filters: number;
+  blocks_per_layer: number;
+  blocks_deepest_layer: number;
+  blocks_final: number;
+  depth: number;
+  filter_size_deepest: string;
+  bottleneck_deepest: number;
+  residual: boolean;
+  block_concat: boolean;
+  connections: string;
+  growth_rate: string;
+  downsampling: string;
+  upsampling: string;
   balance: string;
   seed: number;
 }
+
+export const NETWORK_PRESETS = ['small', 'uresnet', 'custom'] as const;
+
+/** The network of a task config: the preset's, or the custom fields. */
+export function networkConfig(c: CosmicConfig): CosmicNetworkConfig {
+  if (c.network === 'small') return { ...SMALL_URESNET };
+  if (c.network === 'uresnet') return { ...UPSTREAM_URESNET };
+  if (c.network !== 'custom') throw new Error(`network must be one of ${NETWORK_PRESETS.join(', ')}, got "${c.network}"`);
+  return {
+    bias: c.bias, normalization: c.normalization as CosmicNetworkConfig['normalization'], n_initial_filters: c.n_initial_filters,
+    blocks_per_layer: c.blocks_per_layer, blocks_deepest_layer: c.blocks_deepest_layer, blocks_final: c.blocks_final, depth: c.depth,
+    filter_size_deepest: Number(c.filter_size_deepest), bottleneck_deepest: c.bottleneck_deepest, residual: c.residual,
+    block_concat: c.block_concat, connections: c.connections as CosmicNetworkConfig['connections'],
+    growth_rate: c.growth_rate as CosmicNetworkConfig['growth_rate'], downsampling: c.downsampling as CosmicNetworkConfig['downsampling'],
+    upsampling: c.upsampling as CosmicNetworkConfig['upsampling'],
+  };
+}
+
+const U = UPSTREAM_URESNET;
+const custom = 'used when network = custom';
 
 export const cosmicTaggingSpec: TaskSpec<CosmicConfig> = {
   id: 'cosmic-uresnet',
   label: 'Cosmic tagging: U-ResNet segmentation (CosmicTagger)',
   description:
-    'Per-pixel background / cosmic / neutrino segmentation of 3 wire planes with a U-ResNet whose planes share weights and meet at the deepest layer. ' +
+    'Per-pixel background / cosmic / neutrino segmentation of 3 wire planes [time × wire] with CosmicTagger\'s UResNet (same modules, state-dict names, batch norm, bilinear upsampling, leaky ReLU); the planes share weights and meet at the deepest layer. ' +
     'Trains on a loaded larcv3 file (planes data) or on built-in synthetic events; reports accuracy, non-background accuracy, cosmic and neutrino IoU.',
   defaults: {
-    trainEvents: 64, testEvents: 16, imageSize: 64, downsample: 1, batchSize: 2,
-    depth: 2, filters: 8, blocksPerLayer: 1, blocksDeepest: 1, blocksFinal: 1, bottleneckDeepest: 32, filterSizeDeepest: 3,
-    residual: true, connections: 'concat', growth: 'additive', downsampling: 'max_pooling', normalization: 'instance',
-    joinPlanes: true, balance: 'light', seed: 1,
+    trainEvents: 64, testEvents: 16, imageSize: 64, downsample: 1, batchSize: 2, network: 'small',
+    bias: U.bias, normalization: U.normalization, n_initial_filters: U.n_initial_filters, blocks_per_layer: U.blocks_per_layer,
+    blocks_deepest_layer: U.blocks_deepest_layer, blocks_final: U.blocks_final, depth: U.depth,
+    filter_size_deepest: String(U.filter_size_deepest), bottleneck_deepest: U.bottleneck_deepest, residual: U.residual,
+    block_concat: U.block_concat, connections: U.connections, growth_rate: U.growth_rate, downsampling: U.downsampling,
+    upsampling: U.upsampling, balance: 'light', seed: 1,
   },
   fields: [
     { key: 'trainEvents', label: 'synthetic training events', kind: 'int', min: 1, max: 100_000, hideWhenFile: true, help: 'ignored when a larcv3 file is loaded (80% of its entries train)' },
@@ -42,19 +74,22 @@ export const cosmicTaggingSpec: TaskSpec<CosmicConfig> = {
     { key: 'imageSize', label: 'synthetic image side (px)', kind: 'int', min: 8, max: 2048, hideWhenFile: true },
     { key: 'downsample', label: 'downsample images by 2^k', kind: 'int', min: 0, max: 6 },
     { key: 'batchSize', label: 'events per batch', kind: 'int', min: 1, max: 64 },
-    { key: 'depth', label: 'network depth', kind: 'int', min: 0, max: 8 },
-    { key: 'filters', label: 'initial filters', kind: 'int', min: 1, max: 128 },
-    { key: 'blocksPerLayer', label: 'blocks per layer', kind: 'int', min: 0, max: 8 },
-    { key: 'blocksDeepest', label: 'blocks in the deepest layer', kind: 'int', min: 0, max: 8 },
-    { key: 'blocksFinal', label: 'final blocks', kind: 'int', min: 0, max: 8 },
-    { key: 'bottleneckDeepest', label: 'deepest bottleneck filters', kind: 'int', min: 1, max: 1024 },
-    { key: 'filterSizeDeepest', label: 'deepest filter size', kind: 'select', options: ['1', '3', '5', '7'] },
-    { key: 'residual', label: 'residual blocks', kind: 'bool' },
-    { key: 'connections', label: 'skip connections', kind: 'select', options: ['concat', 'sum', 'none'] },
-    { key: 'growth', label: 'filter growth', kind: 'select', options: ['additive', 'multiplicative'] },
-    { key: 'downsampling', label: 'downsampling', kind: 'select', options: ['max_pooling', 'convolutional'] },
-    { key: 'normalization', label: 'normalization', kind: 'select', options: ['instance', 'none'], help: 'instance norm: per image and channel, identical in training and evaluation' },
-    { key: 'joinPlanes', label: 'join planes at the deepest layer', kind: 'bool' },
+    { key: 'network', label: 'network', kind: 'select', options: [...NETWORK_PRESETS], help: 'small: same layer types as CosmicTagger, tiny; uresnet: CosmicTagger UResNet defaults (18.4 M parameters, sides divisible by 64); custom: the options below' },
+    { key: 'depth', label: 'depth', kind: 'int', min: 0, max: 8, help: custom },
+    { key: 'n_initial_filters', label: 'n_initial_filters', kind: 'int', min: 1, max: 128, help: custom },
+    { key: 'blocks_per_layer', label: 'blocks_per_layer', kind: 'int', min: 0, max: 8, help: custom },
+    { key: 'blocks_deepest_layer', label: 'blocks_deepest_layer', kind: 'int', min: 0, max: 8, help: custom },
+    { key: 'blocks_final', label: 'blocks_final', kind: 'int', min: 0, max: 8, help: custom },
+    { key: 'bottleneck_deepest', label: 'bottleneck_deepest', kind: 'int', min: 1, max: 1024, help: custom },
+    { key: 'filter_size_deepest', label: 'filter_size_deepest', kind: 'select', options: ['1', '3', '5', '7'], help: custom },
+    { key: 'residual', label: 'residual', kind: 'bool', help: custom },
+    { key: 'block_concat', label: 'block_concat', kind: 'bool', help: 'true: each plane through the deepest block alone; false: planes joined on channels (upstream default)' },
+    { key: 'connections', label: 'connections', kind: 'select', options: ['concat', 'sum', 'none'], help: custom },
+    { key: 'growth_rate', label: 'growth_rate', kind: 'select', options: ['additive', 'multiplicative'], help: custom },
+    { key: 'downsampling', label: 'downsampling', kind: 'select', options: ['max_pooling', 'convolutional'], help: custom },
+    { key: 'upsampling', label: 'upsampling', kind: 'select', options: ['interpolation', 'convolutional'], help: 'interpolation: bilinear ×2, align_corners=False; convolutional: 2×2 transposed conv' },
+    { key: 'normalization', label: 'normalization', kind: 'select', options: ['batch', 'none'], help: 'batch norm with running statistics (eval mode uses them), as upstream' },
+    { key: 'bias', label: 'bias', kind: 'bool', help: custom },
     { key: 'balance', label: 'loss balance', kind: 'select', options: ['none', 'light', 'even', 'focal'], help: 'class weights of the per-plane cross-entropy (CosmicTagger balance_type)' },
     { key: 'seed', label: 'seed', kind: 'int', min: 0 },
   ],
