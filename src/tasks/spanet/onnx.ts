@@ -67,14 +67,18 @@ export function buildSpanetOnnx(m: SpanetExportModel, opts: SpanetExportOptions 
   const layerNorm = (x: string, name: string) =>
     b.node('LayerNormalization', [x, f(`${name}.weight`, w(`${name}.weight`)), f(`${name}.bias`, w(`${name}.bias`))], { axis: attr.int(-1), epsilon: attr.float(1e-5) });
   const logZero = b.floats('log_zero', [LOG_ZERO], []);
+  const negInf = b.floats('neg_inf', [-Infinity], []);
 
   // ---- inputs -------------------------------------------------------------------------
   const seq = spec.inputs.find((i) => i.kind === 'sequential')!;
-  const seqData = b.input(`${seq.name}_data`, 'float', ['B', 'N', D], `features of ${seq.features.map((x) => x.name).join(', ')}`);
-  const seqMask = b.input(`${seq.name}_mask`, 'bool', ['B', 'N']);
+  // upstream's dynamic axes: batch_size and num_{input} (spanet/export.py onnx_specification)
+  const BATCH = 'batch_size', NUM = `num_${seq.name}`;
+  const seqData = b.input(`${seq.name}_data`, 'float', [BATCH, NUM, D], `features of ${seq.features.map((x) => x.name).join(', ')}`);
+  const seqMask = b.input(`${seq.name}_mask`, 'bool', [BATCH, NUM]);
   const globals = spec.inputs.filter((i) => i.kind === 'global').map((g) => {
-    const gd = b.input(`${g.name}_data`, 'float', ['B', 1, g.features.length]);
-    b.input(`${g.name}_mask`, 'bool', ['B', 1], 'unused: the event token is always present');
+    // one vector per event, as upstream's global inputs; the axis is named as upstream's
+    const gd = b.input(`${g.name}_data`, 'float', [BATCH, `num_${g.name}`, g.features.length], 'one vector per event');
+    b.input(`${g.name}_mask`, 'bool', [BATCH, `num_${g.name}`], 'unused: the event token is always present');
     return gd;
   });
 
@@ -161,7 +165,8 @@ export function buildSpanetOnnx(m: SpanetExportModel, opts: SpanetExportOptions 
     const shape = k === 1 ? b.node('Shape', [seqMask]) : b.node('Shape', [scores]);
     const vf = b.node('Reshape', [valid, flat]);
     const sf = b.node('Reshape', [scores, flat]);
-    const lp = b.node('Where', [vf, b.node('LogSoftmax', [b.node('Where', [vf, sf, logZero])], { axis: attr.int(-1) }), logZero]);
+    // invalid tuples: −inf log-probability (probability 0), as upstream's masked log-softmax
+    const lp = b.node('Where', [vf, b.node('LogSoftmax', [b.node('Where', [vf, sf, logZero])], { axis: attr.int(-1) }), negInf]);
     const full = b.node('Reshape', [lp, shape]);
     b.alias(logOut ? full : b.node('Exp', [full]), `${part.name}_assignment_${kind}`);
   });
@@ -189,10 +194,10 @@ export function buildSpanetOnnx(m: SpanetExportModel, opts: SpanetExportOptions 
   });
 
   // ---- outputs --------------------------------------------------------------------------
-  spec.particles.forEach((p) => b.output(`${p.name}_assignment_${kind}`, 'float', ['B', ...p.products.map(() => 'N')]));
-  spec.particles.forEach((p) => b.output(`${p.name}_detection_${kind}`, 'float', ['B']));
-  spec.regressions.forEach((r) => b.output(r, 'float', ['B']));
-  spec.classifications.forEach((c, i) => b.output(c, 'float', ['B', m.classCounts[i]]));
+  spec.particles.forEach((p) => b.output(`${p.name}_assignment_${kind}`, 'float', [BATCH, ...p.products.map(() => NUM)]));
+  spec.particles.forEach((p) => b.output(`${p.name}_detection_${kind}`, 'float', [BATCH]));
+  spec.regressions.forEach((r) => b.output(r, 'float', [BATCH]));
+  spec.classifications.forEach((c, i) => b.output(c, 'float', [BATCH, m.classCounts[i]]));
   return b.encode({ opset: 17, metadata: { event_file: JSON.stringify(spec) } });
 }
 
