@@ -76,16 +76,19 @@ function jaxMatmul(n: number): Peer {
   const a = np.array(aData).reshape([n, n]);
   const b = np.array(bData).reshape([n, n]);
   const product = jit((x: np.Array, y: np.Array) => np.matmul(x, y));
-  let last: np.Array | null = null;
+  // jax-js evaluates lazily: a product disposed before it is realised is never computed, so
+  // a sample keeps every product of its steps and realises them all when it settles.
+  let pending: np.Array[] = [];
   return {
     side: {
       step() {
-        last?.dispose();
-        last = product(a.ref, b.ref);
+        pending.push(product(a.ref, b.ref));
       },
       settle: async () => {
-        if (last) await last.blockUntilReady();
+        await blockUntilReady(pending);
         await settleJax();
+        for (const c of pending) c.dispose();
+        pending = [];
       },
     },
     async check() {
@@ -96,7 +99,7 @@ function jaxMatmul(n: number): Peer {
       return { ok: r.ok, detail: r.detail };
     },
     dispose() {
-      last?.dispose();
+      for (const c of pending) c.dispose();
       a.dispose();
       b.dispose();
       product.dispose();
