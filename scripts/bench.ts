@@ -133,7 +133,7 @@ async function main(): Promise<number> {
     },
     optimizeDeps: {
       entries: ['src/bench/bench.html'],
-      include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients', '@tensorflow/tfjs-backend-webgpu'],
+      include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients', '@tensorflow/tfjs-backend-webgpu', '@jax-js/jax'],
     },
   });
   await server.listen();
