@@ -18,7 +18,7 @@ beforeAll(async () => {
 /** The app's feeds (src/tasks/spanet/onnxFeeds.ts) as onnxruntime tensors. */
 function feeds(run: SpanetRun, events: number[]) {
   const out: Record<string, ort.Tensor> = {};
-  for (const [name, f] of Object.entries(spanetFeeds(run.spec, run.data, events))) {
+  for (const [name, f] of Object.entries(spanetFeeds(run.spec, run.data, events, { raw: run.config.onnxInputLogTransform }))) {
     out[name] = new ort.Tensor(f.data instanceof Uint8Array ? 'bool' : 'float32', f.data as Float32Array, f.dims);
   }
   return out;
@@ -94,6 +94,17 @@ describe('ONNX export with SPANet naming, checked in onnxruntime-web', () => {
     const { syntheticTtH } = await import('./fixtures');
     const run = new SpanetRun(e, { ...small, logOutputs: true }, { tables: syntheticTtH(48, 9) });
     await compare(run, true);
+    run.dispose();
+  });
+  it('input log transform: raw features in, the same outputs', async () => {
+    const { syntheticTtH } = await import('./fixtures');
+    const run = new SpanetRun(e, { ...small, onnxInputLogTransform: true }, { tables: syntheticTtH(48, 9) });
+    // the raw feeds differ from the stored log features: the graph must take the log itself
+    const ev = run.test[0].host.events.filter((x) => x >= 0);
+    const raw = spanetFeeds(run.spec, run.data, ev, { raw: true }).Momenta_data.data as Float32Array;
+    const stored = spanetFeeds(run.spec, run.data, ev).Momenta_data.data as Float32Array;
+    expect(raw.some((v, i) => Math.abs(v - stored[i]) > 1)).toBe(true);
+    await compare(run, false);
     run.dispose();
   });
 });

@@ -22,6 +22,8 @@ export interface SpanetExportModel {
 export interface SpanetExportOptions {
   /** log-probability outputs (SPANet's --output-log-transform) */
   logOutputs?: boolean;
+  /** inputs raw: the graph applies log(x + 1) to log / log_normalize features of real objects (upstream's --input-log-transform) */
+  inputLogTransform?: boolean;
 }
 
 /** Output names of SPANet's ONNX interface for a spec. */
@@ -73,13 +75,23 @@ export function buildSpanetOnnx(m: SpanetExportModel, opts: SpanetExportOptions 
   const seq = spec.inputs.find((i) => i.kind === 'sequential')!;
   // upstream's dynamic axes: batch_size and num_{input} (spanet/export.py onnx_specification)
   const BATCH = 'batch_size', NUM = `num_${seq.name}`;
-  const seqData = b.input(`${seq.name}_data`, 'float', [BATCH, NUM, D], `features of ${seq.features.map((x) => x.name).join(', ')}`);
+  const seqRaw = b.input(`${seq.name}_data`, 'float', [BATCH, NUM, D], `features of ${seq.features.map((x) => x.name).join(', ')}`);
   const seqMask = b.input(`${seq.name}_mask`, 'bool', [BATCH, NUM]);
+  // upstream's apply_input_log_transform: mask · log(x + 1) on the log features
+  const logTransform = (x: string, mask: string, features: { transform: string }[], name: string) => {
+    const sel = features.map((f) => (f.transform === 'log' || f.transform === 'log_normalize' ? 1 : 0));
+    if (!opts.inputLogTransform || !sel.some(Boolean)) return x;
+    const m = unsq(b.node('Cast', [mask], { to: attr.int(1) }), [-1]);
+    const xl = b.node('Mul', [b.node('Log', [b.node('Add', [x, b.floats(`${name}_one`, [1], [])])]), m]);
+    const s = b.floats(`${name}_log_select`, sel);
+    return b.node('Add', [x, b.node('Mul', [s, b.node('Sub', [xl, x])])]);
+  };
+  const seqData = logTransform(seqRaw, seqMask, seq.features, seq.name);
   const globals = spec.inputs.filter((i) => i.kind === 'global').map((g) => {
     // one vector per event, as upstream's global inputs; the axis is named as upstream's
     const gd = b.input(`${g.name}_data`, 'float', [BATCH, `num_${g.name}`, g.features.length], 'one vector per event');
-    b.input(`${g.name}_mask`, 'bool', [BATCH, `num_${g.name}`], 'unused: the event token is always present');
-    return gd;
+    const gm = b.input(`${g.name}_mask`, 'bool', [BATCH, `num_${g.name}`], 'used by the input log transform only: the event token is always present');
+    return logTransform(gd, gm, g.features, g.name);
   });
 
   // ---- embedding: jets and the event token take separate slices of one weight ---------

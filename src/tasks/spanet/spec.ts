@@ -17,6 +17,8 @@ export interface SpanetConfig extends Record<string, number | string | boolean> 
   regressionScale: number;
   classificationScale: number;
   logOutputs: boolean;
+  /** ONNX takes raw features and applies log(x + 1) itself (upstream's --input-log-transform) */
+  onnxInputLogTransform: boolean;
   /** 'upstream' = SPANet v2's training loss (permuted targets, log|G|, per-particle means, mean of terms) */
   loss: string;
   focalGamma: number;
@@ -31,7 +33,7 @@ export interface SpanetConfig extends Record<string, number | string | boolean> 
 export const SPANET_DEFAULTS: SpanetConfig = {
   demoEvents: 2048, maxJets: 8, testFraction: 0.2, evalEvents: 256, batchSize: 16,
   width: 32, layers: 2, heads: 4, assignDim: 16, seed: 1,
-  assignmentScale: 1, detectionScale: 1, regressionScale: 1, classificationScale: 1, logOutputs: false,
+  assignmentScale: 1, detectionScale: 1, regressionScale: 1, classificationScale: 1, logOutputs: false, onnxInputLogTransform: false,
   loss: 'workbench', focalGamma: 0, combinePairLoss: 'min',
   eventYaml: '', optionsJson: '',
 };
@@ -62,6 +64,7 @@ export const spanetSpec: TaskSpec<SpanetConfig> = {
     },
     { key: 'focalGamma', label: 'focal gamma (upstream loss)', kind: 'number', min: 0, max: 10 },
     { key: 'combinePairLoss', label: 'combine permutations (upstream loss)', kind: 'select', options: ['min', 'mean', 'softmin'] },
+    { key: 'onnxInputLogTransform', label: 'ONNX: input log transform (raw features in)', kind: 'bool' },
     { key: 'logOutputs', label: 'ONNX: log-probability outputs', kind: 'bool' },
     { key: 'seed', label: 'seed', kind: 'int', min: 0 },
     {

@@ -285,10 +285,10 @@ export class SpanetRun implements TaskRun {
     const bytes = await buildSpanetOnnx({
       spec: this.spec, data: this.data, width: c.width, layers: c.layers, heads: c.heads, assignDim: c.assignDim,
       classCounts: this.data.classCounts, weights: await this.namedWeights(),
-    }, { logOutputs: c.logOutputs });
+    }, { logOutputs: c.logOutputs, inputLogTransform: c.onnxInputLogTransform });
     const batch = this.test[0];
     const events = batch.host.events.filter((x) => x >= 0);
-    const [res, pred] = await Promise.all([runOnnx(bytes, spanetFeeds(this.spec, this.data, events)), this.predict(batch)]);
+    const [res, pred] = await Promise.all([runOnnx(bytes, spanetFeeds(this.spec, this.data, events, { raw: c.onnxInputLogTransform })), this.predict(batch)]);
     // Probabilities from two f32 implementations with different summation orders agree to
     // ~1e-5 (tests/spanet/onnx.test.ts); a wrong weight or index is O(0.1).
     let worst = 0;
