@@ -57,6 +57,12 @@ export interface TaskRun {
   /** Records the forward pass and loss of the next training batch (inside a tape). */
   trainStep(step: number): StepOutputs;
   /**
+   * Micro-batches in one pass over the training data (trainStep(k) draws batch k mod this):
+   * the Trainer reports `epoch` = micro-batches done / this with each point. Left out by
+   * streamed tasks, whose position is the stream's (streamStats).
+   */
+  batchesPerEpoch?(): number;
+  /**
    * Streaming tasks (src/data/stream): fetches and uploads the batch of micro-step `step`
    * before trainStep(step) records it. The Trainer awaits it and reports the wait as
    * `data_wait_ms` / `input_fraction`; a rejection with a StreamDataError pauses training.

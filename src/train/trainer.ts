@@ -168,11 +168,14 @@ export class Trainer {
     this.engine.gpu.copy(guard.buffer, 0, this.ring!, tail, guard.bytes);
     const reading = this.engine.gpu.read(this.ring!, tail + guard.bytes);
     guard.clearSticky(); // queue-ordered after the copy just submitted
+    const perEpoch = this.run.batchesPerEpoch?.() ?? 0;
     return reading.then((buf) => {
       const v = new Float32Array(buf, 0, steps.length * names.length);
       this.lastGuard = decodeGuard(buf.slice(tail), guard.paramCount);
       const points = steps.map((s, i) => {
         const values: Record<string, number> = { ...Object.fromEntries(names.map((n, j) => [n, v[i * names.length + j]])), lr: s.lr };
+        // passes over the training data after this step (micro-batch k draws batch k mod n)
+        if (perEpoch) values.epoch = (s.step * this.accumulate) / perEpoch;
         if (this.run.nextBatch) {
           // input-bound (near 1) or GPU-bound (near 0): the step's share spent waiting for data
           const span = Math.max(1e-3, s.wallMs - this.lastPointMs);

@@ -90,6 +90,8 @@ class ClusteringRun implements TaskRun {
   private stream: HitsStreamData | null = null;
   private pending = new Map<number, Batch>();
   private first: HitsData | null = null;
+  /** In-memory data only: a streamed run's epochs are the stream's. */
+  batchesPerEpoch?: () => number;
 
   /** A run that trains from streams; the first training batch gives the feature width. */
   static async fromStream(engine: Engine, config: ClusteringConfig, data: HitsStreamData): Promise<ClusteringRun> {
@@ -114,6 +116,7 @@ class ClusteringRun implements TaskRun {
         (stream.validation ? `, validating on ${stream.validation.stats().epochSize} entries of ${stream.validation.stats().file}` : '');
       return;
     }
+    this.batchesPerEpoch = () => this.batches.length;
     if (data && isHitsData(data)) {
       const usable = trainableEvents(data);
       const events = usable.data.eventOffsets.length - 1;

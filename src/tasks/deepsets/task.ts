@@ -95,6 +95,10 @@ export class DeepSetsRun implements TaskRun {
     return scale(raw, (this.target.std ** 2 * slots) / block.numSets);
   }
 
+  batchesPerEpoch() {
+    return this.train.blocks.length;
+  }
+
   trainStep(step: number) {
     return { loss: this.blockLoss(this.train.blocks[step % this.train.blocks.length]) };
   }

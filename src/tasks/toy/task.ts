@@ -47,6 +47,10 @@ class ToyRegressionRun implements TaskRun {
     return this.mlp.parameters();
   }
 
+  batchesPerEpoch() {
+    return this.batches.length;
+  }
+
   trainStep(step: number) {
     const b = this.batches[step % this.batches.length];
     return { loss: mse(this.mlp.forward(b.x), b.y) };

@@ -54,6 +54,9 @@ export function LineChart({ lines, xLabel, yLabel, logY, testId, height = 320 }:
     };
     const u = new uPlot(opts, toAligned(lines, logY), el);
     plot.current = u;
+    // Lines drawn only (a raw line under its smoothed one) get no legend entry; row 0 is x.
+    const rows = u.root.querySelectorAll<HTMLElement>('.u-legend .u-series');
+    lines.forEach((l, i) => { if (l.legend === false && rows[i + 1]) rows[i + 1].style.display = 'none'; });
     const ro = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height }));
     ro.observe(el);
     return () => {
