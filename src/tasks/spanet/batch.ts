@@ -130,3 +130,25 @@ export function disposeBatch(b: GpuBatch): void {
   for (const t of [b.tokens, b.attnMask, b.jetMask, b.targets, b.detection, b.regressions, b.regressionWeights, ...b.classes]) t.dispose();
   disposePermutedTargets(b.permuted);
 }
+
+/**
+ * Writes another host batch of the same shapes into an uploaded batch's buffers (epoch
+ * shuffling without reallocating). Pending work is submitted first, so commands recorded
+ * with the old contents run before the queue writes.
+ */
+export function rewriteBatch(e: Engine, g: GpuBatch, h: HostBatch): void {
+  e.gpu.submit();
+  const put = (t: Tensor, a: ArrayBufferView & { length: number }) => {
+    if (a.length !== t.size) throw new Error(`rewriteBatch: ${a.length} values for a tensor of ${t.size}`);
+    e.gpu.write(t.buffer, a);
+  };
+  put(g.tokens, h.tokens); put(g.attnMask, h.attnMask); put(g.jetMask, h.jetMask); put(g.targets, h.targets);
+  put(g.detection, h.detection); put(g.regressions, h.regressions); put(g.regressionWeights, h.regressionWeights);
+  g.classes.forEach((t, i) => put(t, h.classes[i]));
+  const p = h.permuted;
+  g.permuted.index.forEach((t, i) => put(t, p.index[i]));
+  g.permuted.mask.forEach((t, i) => put(t, p.mask[i]));
+  g.permuted.absent.forEach((t, i) => put(t, Uint32Array.from(p.mask[i], (v) => (v ? 0 : 1))));
+  g.permuted.weight.forEach((t, i) => put(t, p.weight[i]));
+  g.host = h;
+}

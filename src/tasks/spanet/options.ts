@@ -156,6 +156,7 @@ export function applyOptions(config: SpanetConfig, text: string): OptionsApplied
   next.testFraction = Math.min(0.9, Math.max(0.05, 1 - Number(options.train_validation_split)));
   // an options file means upstream's training semantics
   next.loss = 'upstream';
+  next.shuffle = true; // upstream's training DataLoader shuffles every epoch
   next.focalGamma = Number(options.focal_gamma);
   const combine = String(options.combine_pair_loss).toLowerCase();
   next.combinePairLoss = combine === 'none' ? 'min' : combine; // upstream's None falls through to min

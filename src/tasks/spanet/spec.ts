@@ -21,6 +21,8 @@ export interface SpanetConfig extends Record<string, number | string | boolean> 
   onnxInputLogTransform: boolean;
   /** 'upstream' = SPANet v2's training loss (permuted targets, log|G|, per-particle means, mean of terms) */
   loss: string;
+  /** new random batches of the training events every epoch (upstream's shuffled DataLoader with drop_last) */
+  shuffle: boolean;
   focalGamma: number;
   /** upstream's combine_pair_loss: min, mean or softmin */
   combinePairLoss: string;
@@ -34,7 +36,7 @@ export const SPANET_DEFAULTS: SpanetConfig = {
   demoEvents: 2048, maxJets: 8, testFraction: 0.2, evalEvents: 256, batchSize: 16,
   width: 32, layers: 2, heads: 4, assignDim: 16, seed: 1,
   assignmentScale: 1, detectionScale: 1, regressionScale: 1, classificationScale: 1, logOutputs: false, onnxInputLogTransform: false,
-  loss: 'workbench', focalGamma: 0, combinePairLoss: 'min',
+  loss: 'workbench', shuffle: false, focalGamma: 0, combinePairLoss: 'min',
   eventYaml: '', optionsJson: '',
 };
 
@@ -62,6 +64,7 @@ export const spanetSpec: TaskSpec<SpanetConfig> = {
       key: 'loss', label: 'loss', kind: 'select', options: ['workbench', 'upstream'],
       help: "upstream: SPANet v2's loss (set by an options file); workbench: summed assignment NLL, detection and regression means",
     },
+    { key: 'shuffle', label: 'shuffle the training events every epoch', kind: 'bool' },
     { key: 'focalGamma', label: 'focal gamma (upstream loss)', kind: 'number', min: 0, max: 10 },
     { key: 'combinePairLoss', label: 'combine permutations (upstream loss)', kind: 'select', options: ['min', 'mean', 'softmin'] },
     { key: 'onnxInputLogTransform', label: 'ONNX: input log transform (raw features in)', kind: 'bool' },

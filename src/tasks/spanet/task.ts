@@ -3,7 +3,7 @@ import { seededRandom } from '../../nn/init';
 import { SpanetModel, type SpanetOutputs } from '../../nn/spanet';
 import type { Engine } from '../../tensor/engine';
 import type { EvalFigure, EvalResult, TaskDefinition, TaskRun } from '../types';
-import { buildBatch, disposeBatch, tokenWidth, uploadBatch, type GpuBatch } from './batch';
+import { buildBatch, disposeBatch, rewriteBatch, tokenWidth, uploadBatch, type GpuBatch } from './batch';
 import { inferEventSpec, parseEventFile, type EventSpec } from './eventSpec';
 import { batchAccuracy, spanetLoss, type LossScales } from './loss';
 import { buildSpanetOnnx } from './onnx';
@@ -129,7 +129,26 @@ export class SpanetRun implements TaskRun {
     return this.model.forward(b, b.host.B, this.data.N);
   }
 
+  /** the epoch whose shuffled batches are uploaded (-1: the file order) */
+  private epoch = -1;
+
+  /** Epoch e's batches: events of a permutation seeded by (seed, e), in batches, remainder dropped. */
+  private shuffleFor(epoch: number) {
+    const d = this.data, B = this.config.batchSize;
+    const rand = seededRandom(this.config.seed * 7919 + epoch + 1);
+    const order = range(0, d.trainEvents);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    this.train.forEach((g, i) => rewriteBatch(this.engine, g, buildBatch(d, this.spec, order.slice(i * B, (i + 1) * B), B)));
+    this.epoch = epoch;
+  }
+
   trainStep(step: number) {
+    // epochs follow the step count, so a resumed run sees the same batches
+    const epoch = Math.floor(step / this.train.length);
+    if (this.config.shuffle && epoch !== this.epoch) this.shuffleFor(epoch);
     const b = this.train[step % this.train.length];
     const out = this.forward(b);
     const { loss, terms } = spanetLoss(this.engine, out, b, this.spec, this.scales);
