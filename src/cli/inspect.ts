@@ -1,12 +1,16 @@
 /**
- * `physml inspect <file.h5>`: prints the group/dataset tree of an HDF5 file and its detected
- * kind. Exit code 1 with a message naming the path tried when the file cannot be used.
+ * `physml inspect <file.h5> [--check]`: prints the group/dataset tree of an HDF5 file and its
+ * detected kind. Exit code 1 with a message naming the path tried when the file cannot be
+ * used. `--check` also reads every entry through the stream's entry readers (those of the
+ * file's training options) and exits 1 naming the file, dataset and first bad entry.
  */
 import { statSync } from 'node:fs';
 import { DataFileError } from '../data/errors';
 import { detectKind, type FileSummary } from '../data/detect';
 import { openNodeH5 } from '../data/h5/node';
 import { buildTree, formatTree } from '../data/h5/tree';
+import { readCheck } from '../data/stream/check';
+import { trainingOptions } from '../tasks/fromFile/options';
 import { parseArgs } from './args';
 import { userPath } from './paths';
 
@@ -48,9 +52,9 @@ export function pathProblem(path: string): string | null {
 }
 
 export async function inspectCommand(argv: string[]): Promise<number> {
-  const { positional } = parseArgs(argv, {});
+  const { positional, options } = parseArgs(argv, { check: 'bool' });
   if (positional.length !== 1) {
-    console.error('usage: physml inspect <file.h5>');
+    console.error('usage: physml inspect <file.h5> [--check]');
     return 2;
   }
   const path = userPath(positional[0]);
@@ -68,6 +72,17 @@ export async function inspectCommand(argv: string[]): Promise<number> {
       const summary = detectKind(src, tree);
       console.log(`kind: ${summary.kind}`);
       console.log(describe(summary));
+      if (options.check) {
+        const requests = trainingOptions(summary, tree).map((o) => o.request);
+        if (!requests.length) console.log('read check: no entry reader applies to this layout (nothing read)');
+        const r = await readCheck(src, requests);
+        for (const line of r.checked) console.log(`read check: ${line} OK`);
+        if (!r.ok) {
+          console.error(`inspect: read check failed: ${r.error!.message}`);
+          return 1;
+        }
+        if (requests.length) console.log(`read check: all ${r.entries} entries read`);
+      }
     } finally {
       src.close();
     }

@@ -8,7 +8,8 @@
  * gets a checkpoint every N steps and/or M minutes and at the end (the last K and the best by
  * the test METRIC are kept); --resume DIR continues the run from DIR's newest checkpoint
  * (or from one checkpoint folder) exactly as if it had not stopped, appending to its
- * metrics.jsonl (DIR is also the default --out).
+ * metrics.jsonl (DIR is also the default --out). With RUN.json data.test, the test file is
+ * streamed once at the end and its metrics go to DIR/test.json (and stderr).
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -133,6 +134,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
       return 1;
     }
     if (rc.eval_every > 0 && trainer.step > lastEval) await evaluate();
+    // data.test: one pass over the test file at the end, kept apart from metrics.jsonl's
+    // validation rows (split "test") in test.json
+    if (rc.data.test !== undefined && run.evaluateTest) {
+      const r = await run.evaluateTest();
+      writeFileSync(join(out, 'test.json'), `${JSON.stringify({ step: trainer.step, file: rc.data.test, ...r.scalars }, null, 2)}\n`);
+      log(`test file ${rc.data.test} at step ${trainer.step}: ${Object.entries(r.scalars).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
+    }
     if (ckpt) {
       ckpt.checkpoint(trainer);
       const failure = await ckpt.settle();

@@ -4,6 +4,60 @@ import { DataFileError } from '../data/errors';
 import type { TreeNode } from '../data/h5/types';
 import type { Preview } from '../data/preview';
 import { DataWorkerClient } from '../data/worker/client';
+import type { ReadCheckResult } from '../data/stream/check';
+import type { Role } from '../data/stream/plan';
+import type { PortStreamData } from '../data/stream/portData';
+import type { FileRequest } from '../tasks/fromFile/options';
+
+export type { Role };
+
+/** The background full read of a file (every entry through the stream's readers). */
+export interface ReadCheck {
+  status: 'running' | 'ok' | 'failed';
+  progress: number;
+  /** "read check failed: file dataset, entry 12: …", or what was read */
+  message: string;
+}
+
+/** How streamed training reads the files by role (the Data panel's "roles" box). */
+export interface StreamPrefs {
+  /** With no validation file: the training file's first fraction trains, the rest validates. */
+  split: number;
+  /** Validation entries per evaluation (0 = all). */
+  evalEntries: number;
+  /** Entries per training batch. */
+  batch: number;
+}
+
+/**
+ * What "Train on this file" attaches for a streamed option: no data, only what to stream.
+ * At Create the page opens fresh streams (openStreamPorts) for the files holding each role.
+ */
+export interface StreamPlan {
+  kind: 'stream-plan';
+  payload: 'sets' | 'hits';
+  option: FileRequest;
+  /** The file "Train on this file" was chosen on (it got the train role). */
+  fileId: string;
+  targetKind?: 'regression' | 'classification';
+  label: string;
+}
+
+export function isStreamPlan(x: unknown): x is StreamPlan {
+  return !!x && typeof x === 'object' && (x as { kind?: unknown }).kind === 'stream-plan';
+}
+
+/** What the streams of one Create read: file names by role and entries per epoch / pass. */
+export interface StreamInfo {
+  train: string;
+  /** a file name, or "last 5% of <train>" */
+  validation: string;
+  test?: string;
+  epochSizes: Partial<Record<Role, number>>;
+}
+
+/** Files up to this size are read-checked in the background when loaded; larger ones on request. */
+export const AUTO_CHECK_BYTES = 64 << 20;
 
 export interface LoadedFileError {
   code: string;
@@ -23,6 +77,9 @@ export interface LoadedFile {
   tree?: TreeNode;
   summary?: FileSummary;
   error?: LoadedFileError;
+  /** Streamed training: what this file is for. */
+  role?: Role;
+  check?: ReadCheck;
 }
 
 export interface PreviewState {
@@ -44,6 +101,12 @@ export interface DataState {
   remove(id: string): void;
   setActive(id: string): void;
   showPreview(fileId: string, path: string): Promise<void>;
+  stream: StreamPrefs;
+  /** Gives the file a role (another file holding it loses it), or none. */
+  setRole(id: string, role: Role | null): void;
+  setStreamPrefs(patch: Partial<StreamPrefs>): void;
+  /** Reads every entry of the file (the badge says when one fails). */
+  checkFile(id: string): Promise<void>;
 }
 
 let client: DataWorkerClient | null = null;
@@ -73,6 +136,7 @@ export const useDataStore = create<DataState>((set, get) => {
       const r = (await open(c, id, (progress, stage) => update(id, { progress, stage }))) as Awaited<ReturnType<DataWorkerClient['open']>>;
       update(id, { status: 'ready', progress: 1, stage: 'done', tree: r.tree, summary: r.summary, mounted: r.mounted, size: r.size });
       set({ activeId: id });
+      if (r.size <= AUTO_CHECK_BYTES) void get().checkFile(id);
     } catch (e) {
       update(id, { status: 'error', progress: 1, stage: 'failed', error: toError(e) });
       set({ activeId: id });
@@ -107,6 +171,25 @@ export const useDataStore = create<DataState>((set, get) => {
       }));
     },
     setActive: (id) => set({ activeId: id }),
+    stream: { split: 0.95, evalEntries: 0, batch: 32 },
+    setRole: (id, role) =>
+      set((s) => ({ files: s.files.map((f) => (f.id === id ? { ...f, role: role ?? undefined } : role && f.role === role ? { ...f, role: undefined } : f)) })),
+    setStreamPrefs: (patch) => set((s) => ({ stream: { ...s.stream, ...patch } })),
+    checkFile: async (id) => {
+      update(id, { check: { status: 'running', progress: 0, message: 'reading every entry' } });
+      let r: ReadCheckResult;
+      try {
+        r = await getDataClient().check(id, (progress, stage) => update(id, { check: { status: 'running', progress, message: `reading ${stage}` } }));
+      } catch (e) {
+        update(id, { check: { status: 'failed', progress: 1, message: `read check failed: ${e instanceof Error ? e.message : String(e)}` } });
+        return;
+      }
+      update(id, {
+        check: r.ok
+          ? { status: 'ok', progress: 1, message: r.checked.length ? `every entry reads (${r.checked.join('; ')})` : 'no entry reader applies to this layout' }
+          : { status: 'failed', progress: 1, message: `read check failed: ${r.error!.message}` },
+      });
+    },
     showPreview: async (fileId, path) => {
       set({ preview: { fileId, path, loading: true } });
       try {
@@ -118,3 +201,54 @@ export const useDataStore = create<DataState>((set, get) => {
     },
   };
 });
+
+/**
+ * Opens the streams of a Create: the train file (the one holding the train role, else the
+ * plan's), the validation file (else the split of the train file) and the test file; one
+ * MessageChannel per role, one end served by the data worker, the other ends returned as the
+ * training worker's task data (to be transferred). The page holds no batch.
+ */
+export async function openStreamPorts(plan: StreamPlan, seed: number): Promise<{ data: PortStreamData; transfer: MessagePort[]; info: StreamInfo }> {
+  const { files, stream } = useDataStore.getState();
+  const ready = files.filter((f) => f.status === 'ready');
+  const holder = (role: Role) => ready.find((f) => f.role === role);
+  const train = holder('train') ?? ready.find((f) => f.id === plan.fileId);
+  if (!train) throw new Error('the training file is no longer loaded: load it and choose "Train on this file" again');
+  const validation = holder('validation');
+  const test = holder('test');
+  const roles: [Role, string][] = [['train', train.id], ['validation', validation?.id ?? train.id]];
+  if (test) roles.push(['test', test.id]);
+  const channels = roles.map(([role]) => [role, new MessageChannel()] as const);
+  const ends = (k: 'port1' | 'port2') => Object.fromEntries(channels.map(([role, c]) => [role, c[k]])) as Partial<Record<Role, MessagePort>> & { train: MessagePort };
+  const clientPorts = ends('port2');
+  const fileIds: Partial<Record<Role, string>> & { train: string } = { train: train.id };
+  if (validation) fileIds.validation = validation.id;
+  if (test) fileIds.test = test.id;
+  let opened;
+  try {
+    opened = await getDataClient().stream({
+      files: fileIds,
+      option: plan.option,
+      settings: { batch: stream.batch, seed, trainFraction: stream.split, evalEntries: stream.evalEntries, prefetch: 3 },
+      ports: ends('port1'),
+    });
+  } catch (e) {
+    for (const p of Object.values(clientPorts)) p?.close();
+    throw e;
+  }
+  const pct = Math.round((1 - stream.split) * 1000) / 10;
+  const info: StreamInfo = {
+    train: train.name,
+    validation: validation ? validation.name : `last ${pct}% of ${train.name}`,
+    ...(test ? { test: test.name } : {}),
+    epochSizes: opened.epochSizes,
+  };
+  const data: PortStreamData = {
+    kind: 'stream-ports', payload: plan.payload, ports: clientPorts as unknown as PortStreamData['ports'],
+    targetKind: plan.targetKind, classes: opened.classes, label: plan.label,
+  };
+  return { data, transfer: Object.values(clientPorts).filter((p): p is MessagePort => !!p), info };
+}
+
+// The e2e tests look into the page's stores (e.g. that no streamed data is held there).
+if (typeof window !== 'undefined') (window as unknown as { __physmlData?: unknown }).__physmlData = useDataStore;

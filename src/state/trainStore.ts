@@ -6,6 +6,8 @@ import { DEFAULT_OPTIMIZER, type OptimizerConfig } from '../train/optimConfig';
 import type { FromWorker, RunState, TrainSettings, WeightsReport } from '../train/protocol';
 import { TrainClient } from '../train/worker/client';
 import { SeriesColumns } from './seriesColumns';
+import { isStreamPlan, openStreamPorts, type StreamInfo } from './dataStore';
+import type { StreamProgress } from '../train/protocol';
 
 /** The GPU adapter the worker found (the page takes the type from the protocol, not src/gpu). */
 type AdapterSummary = Extract<FromWorker, { type: 'ready' }>['adapter'];
@@ -48,6 +50,15 @@ interface TrainState {
   data: FileData | null;
   /** The last "Load weights" outcome (cleared by a new model). */
   weights: WeightsReport | null;
+  /** Streamed data: the files of the created run's streams, their progress, a bad batch, the test-file result. */
+  streamInfo: StreamInfo | null;
+  streamProgress: StreamProgress | null;
+  dataError: Extract<FromWorker, { type: 'dataError' }> | null;
+  testEval: { step: number; result: EvalResult } | null;
+  /** Leaves the bad entry of `dataError` out of the training stream and starts training again. */
+  skipEntryAndContinue(): void;
+  /** One pass over the test file (TaskRun.evaluateTest). */
+  evaluateTest(): void;
 
   connect(): void;
   selectTask(id: string): void;
@@ -106,6 +117,15 @@ export const useTrainStore = create<TrainState>((set, get) => {
         return;
       case 'weightsLoaded':
         set({ weights: msg.report });
+        return;
+      case 'streamProgress':
+        set({ streamProgress: msg.progress });
+        return;
+      case 'dataError':
+        set({ dataError: msg });
+        return;
+      case 'testEval':
+        set({ testEval: { step: msg.step, result: msg.result } });
         return;
       case 'state':
         set({ state: msg.state, step: msg.step });
@@ -172,6 +192,10 @@ export const useTrainStore = create<TrainState>((set, get) => {
     exported: null,
     data: null,
     weights: null,
+    streamInfo: null,
+    streamProgress: null,
+    dataError: null,
+    testEval: null,
 
     connect() {
       if (client) return;
@@ -213,8 +237,31 @@ export const useTrainStore = create<TrainState>((set, get) => {
     create() {
       const { taskId, config, settings, data, fieldErrors } = get();
       if (Object.keys(fieldErrors).length) return;
-      set({ progress: { what: 'building model', fraction: 0 } });
-      send({ type: 'create', taskId, config, settings, data: data?.taskId === taskId ? data.payload : undefined });
+      set({ progress: { what: 'building model', fraction: 0 }, streamInfo: null, streamProgress: null, dataError: null, testEval: null });
+      const payload = data?.taskId === taskId ? data.payload : undefined;
+      if (isStreamPlan(payload)) {
+        // fresh streams per Create: ports move to the workers once, and a new model starts at epoch 0
+        openStreamPorts(payload, Number(config.seed ?? 0)).then(
+          ({ data: ports, transfer, info }) => {
+            set({ streamInfo: info });
+            client?.send({ type: 'create', taskId, config, settings, data: ports }, transfer);
+          },
+          (e) => set({ errors: appendErrorLines(get().errors, [`cannot stream ${payload.label}: ${e instanceof Error ? e.message : String(e)}`], 0), progress: null }),
+        );
+        return;
+      }
+      send({ type: 'create', taskId, config, settings, data: payload });
+    },
+    skipEntryAndContinue() {
+      const d = get().dataError;
+      if (d?.entry === null || d?.entry === undefined) return;
+      set({ dataError: null });
+      send({ type: 'skipEntry', entry: d.entry });
+      send({ type: 'start' });
+    },
+    evaluateTest() {
+      set({ testEval: null });
+      send({ type: 'evaluateTest' });
     },
     start: () => send({ type: 'start' }),
     pause: () => send({ type: 'pause' }),
@@ -235,3 +282,6 @@ export const useTrainStore = create<TrainState>((set, get) => {
     },
   };
 });
+
+// The e2e tests look into the page's stores (e.g. that no streamed data is held there).
+if (typeof window !== 'undefined') (window as unknown as { __physmlTrain?: unknown }).__physmlTrain = useTrainStore;

@@ -13,12 +13,7 @@ import { EntryOrder, splitRange, type EntryRange, type OrderOptions } from './or
 import { Larcv3HitsReader } from './ranges';
 import { StreamDataError, type EntryReader } from './types';
 
-/** The option kinds that stream (the others still load whole; see the README). */
-export const STREAMABLE: FileRequest['kind'][] = ['generic-sets', 'generic-hits', 'larcv3-clusters'];
-
-export function streamable(r: FileRequest): boolean {
-  return STREAMABLE.includes(r.kind);
-}
+export { STREAMABLE, streamable } from './streamable';
 
 export function entryReaderFor(src: H5Source, r: FileRequest): EntryReader<unknown> {
   switch (r.kind) {

@@ -93,6 +93,10 @@ export class DataWorkerClient {
     const ports = Object.values(request.ports).filter((p): p is MessagePort => !!p);
     return this.call<'stream'>({ op: 'stream', request }, undefined, ports);
   }
+  /** Reads every entry through the stream's readers: ok, or the first bad entry. */
+  check(fileId: string, progress?: Progress) {
+    return this.call<'check'>({ op: 'check', fileId }, progress);
+  }
   close(fileId: string): Promise<true> {
     return this.call<'close'>({ op: 'close', fileId });
   }

@@ -108,6 +108,8 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       return sessions.readHits(req.fileId, req.layout, req.idColumn);
     case 'stream':
       return sessions.openStream(req.request);
+    case 'check':
+      return sessions.check(req.fileId, (fraction, stage) => post({ id: req.id, type: 'progress', fraction, stage }));
     case 'close':
       sessions.close(req.fileId);
       return true;

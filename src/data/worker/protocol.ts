@@ -7,6 +7,7 @@ import type { SpanetEvents } from '../spanet/reader';
 import type { JaggedHits, JaggedSets, JaggedSetsLayout } from '../generic/sets';
 import type { Role, StreamSettings } from '../stream/plan';
 import type { FileRequest } from '../../tasks/fromFile/options';
+import type { ReadCheckResult } from '../stream/check';
 
 /** Typed messages between the page (DataWorkerClient) and fileWorker. */
 export type WorkerRequest =
@@ -18,6 +19,8 @@ export type WorkerRequest =
   | { id: number; op: 'readSets'; fileId: string; layout: JaggedSetsLayout; target: string }
   | { id: number; op: 'readHits'; fileId: string; layout: JaggedSetsLayout; idColumn: string }
   | { id: number; op: 'stream'; request: StreamRequest }
+  /** Reads every entry through the stream's readers (src/data/stream/check.ts), with progress. */
+  | { id: number; op: 'check'; fileId: string }
   | { id: number; op: 'close'; fileId: string };
 
 /**
@@ -59,6 +62,7 @@ export interface ResultMap {
   readSets: JaggedSets;
   readHits: JaggedHits;
   stream: StreamOpened;
+  check: ReadCheckResult;
   close: true;
 }
 

@@ -12,13 +12,15 @@ import { EntryOrder } from '../stream/order';
 import { BatchReader } from '../stream/reader';
 import { serveBatches, type PortLike } from '../stream/port';
 import type { EntryReader } from '../stream/types';
+import { readCheck, type ReadCheckResult } from '../stream/check';
+import { trainingOptions } from '../../tasks/fromFile/options';
 
 /**
  * Worker-side bookkeeping of opened files, independent of how a file was
  * opened (kept apart from the worker glue so it can be tested in Node).
  */
 export class FileSessions {
-  private files = new Map<string, { src: H5Source; size: number; mounted: boolean }>();
+  private files = new Map<string, { src: H5Source; size: number; mounted: boolean; open: OpenResult }>();
 
   /** Registers an opened source, builds its tree and detects its kind (closing it again on failure). */
   add(fileId: string, src: H5Source, size: number, mounted: boolean, progress: (f: number, stage: string) => void = () => {}): OpenResult {
@@ -27,9 +29,10 @@ export class FileSessions {
       const tree = buildTree(src);
       progress(0.85, 'detecting the file kind');
       const summary = detectKind(src, tree);
-      this.files.set(fileId, { src, size, mounted });
+      const open: OpenResult = { fileId, name: src.fileName, size, mounted, tree, summary };
+      this.files.set(fileId, { src, size, mounted, open });
       progress(1, 'done');
-      return { fileId, name: src.fileName, size, mounted, tree, summary };
+      return open;
     } catch (e) {
       src.close();
       throw asDataFileError(e, src.fileName);
@@ -104,6 +107,17 @@ export class FileSessions {
     const r = req.option;
     const classes = r.kind === 'generic-sets' && r.targetKind === 'classification' ? scanClasses(this.get(req.files.train), r.target) : undefined;
     return classes ? { epochSizes, classes } : { epochSizes };
+  }
+
+  /**
+   * Reads every entry of the file through the readers of its training options; yields to
+   * the worker's message loop between reads so that streams served meanwhile keep going.
+   */
+  check(fileId: string, progress: (f: number, stage: string) => void = () => {}): Promise<ReadCheckResult> {
+    const src = this.get(fileId);
+    const { summary, tree } = this.files.get(fileId)!.open;
+    const requests = trainingOptions(summary, tree).map((o) => o.request);
+    return readCheck(src, requests, { progress, between: () => new Promise((r) => setTimeout(r, 0)) });
   }
 
   close(fileId: string): void {

@@ -15,8 +15,9 @@ export class TrainClient {
     };
   }
 
-  send(msg: ToWorker): void {
-    this.worker.postMessage(msg);
+  /** `transfer`: e.g. the MessagePorts of streamed task data (they move to the worker). */
+  send(msg: ToWorker, transfer: Transferable[] = []): void {
+    this.worker.postMessage(msg, transfer);
   }
 
   on(listener: (msg: FromWorker) => void): () => void {

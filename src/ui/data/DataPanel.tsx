@@ -3,11 +3,12 @@ import type { FileSummary } from '../../data/detect';
 import { useDataStore, type LoadedFile } from '../../state/dataStore';
 import { DropZone } from './DropZone';
 import { PreviewView } from './PreviewView';
+import { CheckBadge, RoleSelect, StreamRoles } from './StreamRoles';
 import { TrainFromFile } from './TrainFromFile';
 import { TreeView } from './TreeView';
 import './data.css';
 
-export const DEMO_FILES = ['larcv3_demo.h5', 'cosmic_demo.h5', 'spanet_demo.h5', 'sets_demo.h5', 'hits_demo.h5'];
+export const DEMO_FILES = ['larcv3_demo.h5', 'cosmic_demo.h5', 'spanet_demo.h5', 'sets_demo.h5', 'sets_demo_val.h5', 'hits_demo.h5'];
 
 function kindLabel(s: FileSummary): string {
   switch (s.kind) {
@@ -41,6 +42,8 @@ function FileRow({ f, active, onSelect, onRemove }: { f: LoadedFile; active: boo
         </span>
       )}
       {f.status === 'error' && <span className="data-kind error">error</span>}
+      {f.status === 'ready' && <RoleSelect f={f} />}
+      {f.status === 'ready' && <CheckBadge f={f} />}
       <button type="button" className="data-file-remove" aria-label={`remove ${f.name}`} onClick={onRemove}>
         ×
       </button>
@@ -81,6 +84,7 @@ export function DataPanel() {
           ))}
         </ul>
       )}
+      {files.some((f) => f.status === 'ready') && <StreamRoles />}
       {active?.status === 'error' && active.error && (
         <div className="data-error" data-testid="data-error" role="alert" data-error-code={active.error.code}>
           <strong>{active.name}</strong>: {active.error.message}
