@@ -7,6 +7,7 @@ import type { OptimizerConfig } from './optimConfig';
 import type { MetricPoint } from './trainer';
 import type { CheckpointPolicy } from '../runs/checkpointStore';
 import type { RunConfig } from './runConfig';
+import type { StreamStats } from '../data/stream/types';
 
 export interface TrainSettings {
   /** Optimiser, schedule, clipping and the skipped-step limit (RUN.json's "optimizer"). */
@@ -39,6 +40,10 @@ export type ToWorker =
   | { type: 'checkpoint' }
   /** Runs one training step with GPU timestamps around each dispatch (when not running). */
   | { type: 'profile' }
+  /** Streamed data: leave a bad entry out of the training stream (then 'start' continues). */
+  | { type: 'skipEntry'; entry: number }
+  /** Streamed data with a test file: one pass over it (TaskRun.evaluateTest). */
+  | { type: 'evaluateTest' }
   | { type: 'dispose' };
 
 export type RunState = 'idle' | 'creating' | 'ready' | 'running' | 'paused' | 'error';

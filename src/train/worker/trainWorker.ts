@@ -8,6 +8,7 @@ import { StateDictError } from '../../nn/module';
 import { findTask } from '../../tasks';
 import { resolveFileData } from '../../tasks/fromFile/convert';
 import { isPortStreamData, streamDataFromPorts } from '../../data/stream/portData';
+import { StreamMeter } from '../../data/stream/meter';
 import { Engine } from '../../tensor/engine';
 import type { FromWorker, RunState, ToWorker, TrainSettings, WeightsReport } from '../protocol';
 import { Trainer } from '../trainer';
@@ -21,6 +22,10 @@ let taskId = '';
 let state: RunState = 'idle';
 let lastEvalStep = 0;
 const checkpoints = new WorkerCheckpoints((m) => post(m));
+/** Streamed runs: rates of the stream line (src/data/stream/meter.ts). */
+let meter = new StreamMeter();
+/** The created run trains from ports (a task may define streamStats without a stream). */
+let streamed = false;
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(msg, transfer);
@@ -51,7 +56,23 @@ async function evaluate(): Promise<void> {
   forwardGpuErrors();
 }
 
+/** Streamed runs: the stream line's numbers (after create, each chunk of steps, an evaluation). */
+function postStreamProgress(): void {
+  const run = trainer?.run;
+  if (!streamed || !run?.streamStats) return;
+  const stats = run.streamStats();
+  post({ type: 'streamProgress', progress: { stats, ...meter.finish(stats, performance.now()) } });
+}
+
+/** A streamed batch that could not be read: the page offers to skip the entry and continue. */
+function postDataError(t: Trainer): void {
+  const d = t.pauseReason?.data;
+  if (!d) return;
+  post({ type: 'dataError', step: t.step, file: d.file, dataset: d.dataset, entry: d.entry, message: t.pauseReason!.message });
+}
+
 function onPoints(points: import('../trainer').MetricPoint[]): void {
+  meter.points(points);
   if (points.length) checkpoints.noteTrain(points[points.length - 1].values);
   if (points.length) post({ type: 'metrics', points });
 }
@@ -63,11 +84,14 @@ async function runLoop(maxSteps: number): Promise<void> {
   const end = maxSteps > 0 ? t.step + maxSteps : Infinity;
   while (state === 'running' && t.step < end) {
     const chunk = Math.min(s.readEvery, end - t.step);
+    if (streamed && t.run.streamStats) meter.start(t.run.streamStats(), performance.now());
     await t.runSteps(chunk, onPoints, () => state !== 'running');
+    postStreamProgress();
     // optimizer.max_skipped_steps non-finite steps in a row: the Trainer stopped itself (the
     // weights are those before the first skipped step).
     if (t.pauseReason) {
       if (state === 'running') setState('paused');
+      postDataError(t);
       fail(t.pauseReason.message);
       break;
     }
@@ -114,6 +138,9 @@ async function handle(msg: ToWorker): Promise<void> {
         throw err;
       }
       lastEvalStep = 0;
+      meter = new StreamMeter();
+      streamed = isPortStreamData(msg.data);
+      postStreamProgress();
       const parameterCount = run.parameters().reduce((s, p) => s + p.size, 0);
       post({ type: 'progress', what: 'ready', fraction: 1 });
       post({ type: 'created', description: run.describe(), parameterCount });
@@ -134,6 +161,27 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'pause':
       if (state === 'running') setState('paused');
       return;
+    case 'skipEntry': {
+      if (!trainer?.run.skipEntry) throw new Error('this run does not stream its data: there is no entry to skip');
+      if (state === 'running') throw new Error('pause training before skipping an entry');
+      trainer.run.skipEntry(msg.entry);
+      meter.resume();
+      return;
+    }
+    case 'evaluateTest': {
+      if (!trainer) throw new Error('create the model first');
+      if (state === 'running') throw new Error('pause training before evaluating on the test file');
+      if (!trainer.run.evaluateTest) throw new Error(`the task ${taskId} has no test file to evaluate on (assign a file the test role and create the model again)`);
+      post({ type: 'progress', what: 'evaluating on the test file', fraction: 0 });
+      try {
+        const result = await trainer.run.evaluateTest();
+        post({ type: 'testEval', step: trainer.step, result });
+      } finally {
+        post({ type: 'progress', what: 'evaluated', fraction: 1 });
+      }
+      forwardGpuErrors();
+      return;
+    }
     case 'step': {
       if (!trainer || state === 'running') return;
       setState('running');

@@ -12,6 +12,7 @@ import { RunConfigBar } from './RunConfigBar';
 import { OptimizerForm } from './OptimizerForm';
 import { ProfileView } from './ProfileView';
 import { RunStatus } from './RunStatus';
+import { StreamStatus } from './StreamStatus';
 
 /** Pick a task, set it up, train it live, export it. */
 export function TrainPanel() {
@@ -76,6 +77,7 @@ export function TrainPanel() {
         )}
         {invalid.length > 0 && <p className="field-error" data-testid="form-invalid">fix the marked fields to create a model</p>}
         <RunStatus />
+        <StreamStatus />
         {s.description && <p className="muted" data-testid="run-description">{s.description}</p>}
       </div>
       <MetricsChart />
