@@ -66,7 +66,25 @@ export type FromWorker =
   /** restore finished: training continues at `step`. */
   | { type: 'restored'; runId: string; step: number }
   /** The outcome of 'profile': per-kernel GPU times of that step (plain data). */
-  | { type: 'profiled'; profile: StepProfile };
+  | { type: 'profiled'; profile: StepProfile }
+  /** Streamed data: where the training stream is and how fast it goes (after each chunk of steps). */
+  | { type: 'streamProgress'; progress: StreamProgress }
+  /** Streamed data: a batch could not be read; training paused before `step + 1`, the weights kept. */
+  | { type: 'dataError'; step: number; file: string; dataset: string | null; entry: number | null; message: string }
+  /** The outcome of 'evaluateTest'. */
+  | { type: 'testEval'; step: number; result: EvalResult };
+
+/** The stream line of the Train panel: the training stream's stats and rates while training. */
+export interface StreamProgress {
+  stats: StreamStats;
+  /** Entries and megabytes read per second of training time, over the last chunk of steps. */
+  entriesPerS: number;
+  mbPerS: number;
+  /** Seconds to the end of the epoch at that rate (Infinity when unknown). */
+  etaEpochS: number;
+  /** Share of the last chunk's wall time spent waiting for data (near 1 input-bound, near 0 GPU-bound). */
+  inputFraction: number;
+}
 
 /** What a "Load weights" did, key by key (the Module's LoadReport, plus the file and outcome). */
 export interface WeightsReport {
