@@ -7,6 +7,7 @@
  *                   (0 background, 1 cosmic, 2 neutrino), 3 planes of 128×128
  *   sets_demo.h5    generic HDF5 jagged sets (the Deep Sets toy problem): /sets/x0, /sets/x1,
  *                   /sets/counts, /target, /label
+ *   sets_demo_val.h5 the same problem, other sets: a validation file for streamed training
  *   hits_demo.h5    generic HDF5 hits of tracking events: /hits/{x, y, r, object_id, counts}
  */
 import { mkdirSync, statSync } from 'node:fs';
@@ -39,11 +40,15 @@ const setsFile = join(out, 'sets_demo.h5');
 const toy = toySets(300, seededRandom(404));
 await writeH5NodeFile(setsFile, jaggedSetsDatasets(toy.sets, toy.targets));
 
+const setsValFile = join(out, 'sets_demo_val.h5');
+const toyVal = toySets(100, seededRandom(405));
+await writeH5NodeFile(setsValFile, jaggedSetsDatasets(toyVal.sets, toyVal.targets));
+
 const hitsFile = join(out, 'hits_demo.h5');
 const tracks = generateTrackEvents({ events: 100, minTracks: 3, maxTracks: 6, layers: 10, noiseHits: 8, seed: 505 });
 await writeH5NodeFile(hitsFile, jaggedHitsDatasets(tracks, ['x', 'y', 'r']));
 
-for (const f of [larcv, spanet, cosmic, setsFile, hitsFile]) {
+for (const f of [larcv, spanet, cosmic, setsFile, setsValFile, hitsFile]) {
   const size = statSync(f).size;
   console.log(`${f}: ${(size / 1024).toFixed(1)} KiB`);
   if (size > 2 * 1024 * 1024) {
