@@ -1,0 +1,76 @@
+import { expect, test, type Page } from '@playwright/test';
+
+const fileRow = (page: Page, name: string) => page.locator(`[data-testid="data-file"][data-file-name="${name}"]`);
+
+// Deep Sets streamed from a train file while validating on a second file: batches go from
+// the data worker to the training worker over MessageChannels, the page holds none of them.
+test('streams Deep Sets from sets_demo.h5, validates on sets_demo_val.h5, the validation loss falls, the page holds no data', async ({ page }) => {
+  test.setTimeout(420_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/');
+  await expect(page.getByTestId('gpu-adapter')).toBeVisible();
+
+  await page.getByTestId('data-demo-sets_demo_val.h5').click();
+  await expect(fileRow(page, 'sets_demo_val.h5')).toHaveAttribute('data-status', 'ready');
+  await page.getByTestId('data-demo-sets_demo.h5').click();
+  await expect(page.locator('[data-testid="train-from-file"][data-file="sets_demo.h5"]')).toBeVisible();
+  // both files pass the background full read
+  for (const n of ['sets_demo.h5', 'sets_demo_val.h5']) await expect(fileRow(page, n).getByTestId('data-check')).toHaveAttribute('data-check', 'ok');
+
+  await fileRow(page, 'sets_demo_val.h5').getByTestId('data-role').selectOption('validation');
+  await page.locator('[data-testid="train-from-file"] li', { hasText: 'regressing /target' }).getByTestId('train-option-deepsets').click();
+  await expect(page.getByTestId('task-select')).toHaveValue('deepsets');
+  await expect(fileRow(page, 'sets_demo.h5').getByTestId('data-role')).toHaveValue('train');
+  await expect(page.getByTestId('role-train')).toHaveText('sets_demo.h5');
+  await expect(page.getByTestId('role-validation')).toHaveText('sets_demo_val.h5');
+  await expect(page.getByTestId('train-data')).toContainText('(streamed)');
+
+  for (const [key, value] of [['phiWidth', '16'], ['phiDepth', '2'], ['rhoWidth', '16'], ['rhoDepth', '1'], ['pool', 'mean']]) {
+    const f = page.getByTestId(`cfg-${key}`);
+    if (key === 'pool') await f.selectOption(value);
+    else await f.fill(value);
+  }
+  await page.getByTestId('cfg-lr').fill('0.003');
+  await page.getByTestId('cfg-eval-every').fill('20');
+  await page.getByTestId('btn-create').click();
+  await expect(page.getByTestId('run-state')).toHaveText('ready', { timeout: 120_000 });
+  await expect(page.getByTestId('run-description')).toContainText('streaming 300 training sets per epoch');
+  await expect(page.getByTestId('stream-status')).toContainText('validation sets_demo_val.h5 (100 per evaluation)');
+  expect(Number(await page.getByTestId('test-entries').textContent())).toBe(100); // the evaluation read the whole validation file
+  const initial = Number(await page.getByTestId('test-loss').textContent());
+  expect(initial).toBeGreaterThan(0);
+
+  await page.getByTestId('btn-start').click();
+  await expect(page.getByTestId('stream-progress')).toBeVisible({ timeout: 180_000 });
+  // 300 sets per epoch at 32 per batch: past step 10 the stream is in its second epoch
+  await expect.poll(async () => Number(await page.getByTestId('stream-epoch').textContent()), { timeout: 240_000 }).toBeGreaterThan(1);
+  expect(Number(await page.getByTestId('stream-rate').textContent())).toBeGreaterThan(0);
+  await expect(page.getByTestId('stream-input-fraction')).toHaveText(/^\d+%$/);
+  await expect.poll(async () => Number(await page.getByTestId('test-loss').textContent()), { timeout: 240_000 }).toBeLessThan(initial * 0.8);
+  await page.getByTestId('btn-pause').click();
+  await expect(page.getByTestId('run-state')).toHaveText('paused', { timeout: 60_000 });
+
+  // The page's stores hold no element or target arrays: only the plan of what to stream.
+  const held = await page.evaluate(() => {
+    type Store = { getState(): Record<string, unknown> };
+    const w = window as unknown as { __physmlData: Store; __physmlTrain: Store };
+    const found: string[] = [];
+    const walk = (x: unknown, path: string, depth: number) => {
+      if (depth > 12 || x === null || typeof x !== 'object') return;
+      if (ArrayBuffer.isView(x) || x instanceof ArrayBuffer) {
+        found.push(`${path} (${(x as ArrayBuffer).byteLength} bytes)`);
+        return;
+      }
+      for (const [k, v] of Object.entries(x)) if (typeof v !== 'function') walk(v, `${path}.${k}`, depth + 1);
+    };
+    walk(w.__physmlData.getState(), 'data', 0);
+    const t = w.__physmlTrain.getState();
+    walk(t.data, 'train.data', 0);
+    const payload = (t.data as { payload?: { kind?: string } } | null)?.payload;
+    return { found, payloadKind: payload?.kind };
+  });
+  expect(held.payloadKind).toBe('stream-plan');
+  expect(held.found).toEqual([]);
+  expect(errors).toEqual([]);
+});
