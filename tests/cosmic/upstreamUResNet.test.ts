@@ -160,8 +160,15 @@ describe('CosmicUResNet = CosmicTagger UResNet (torch fixtures)', () => {
     expect(SMALL_URESNET.upsampling).toBe('interpolation');
   });
 
+  it('default: a state dict of upstream\'s default UResNet (its buffers + the closed-form parameters) loads strictly, every key as upstream', async () => {
+    (await modelFor(CASES[3])).dispose();
+  }, 120_000);
+
   for (const c of CASES) {
-    it(`${c.tag}: eval mode (running statistics of upstream's train passes) — logits and gradients`, async () => {
+    // The default net's forward + backward at 1×3×128×256 takes > 5 min on SwiftShader: opt-in
+    // (COSMIC_DEFAULT_FIXTURE=1), e.g. on a GPU.
+    const run = c.tag !== 'default' || !!process.env.COSMIC_DEFAULT_FIXTURE ? it : it.skip;
+    run(`${c.tag}: eval mode (running statistics of upstream's train passes) — logits and gradients`, async () => {
       const model = await modelFor(c);
       const before = await model.stateDict();
       await runCase(model.eval(), decode(`${c.tag}_eval`), `${c.tag} eval`, tieFree(c));
@@ -170,7 +177,7 @@ describe('CosmicUResNet = CosmicTagger UResNet (torch fixtures)', () => {
       model.dispose();
     }, 600_000);
 
-    it(`${c.tag}: train mode — logits, gradients, and running statistics updated once per plane`, async () => {
+    run(`${c.tag}: train mode — logits, gradients, and running statistics updated once per plane`, async () => {
       const model = await modelFor(c);
       const fx = decode(`${c.tag}_train`);
       const io = fx.state;
