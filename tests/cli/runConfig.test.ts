@@ -52,9 +52,9 @@ describe('RUN.json parsing', () => {
   });
 
   it('accepts numeric select options as numbers or strings, as the form stores them', () => {
-    expect(parse({ task: 'cosmic-uresnet', config: { filterSizeDeepest: 5 } }).config.filterSizeDeepest).toBe(5);
-    expect(parse({ task: 'cosmic-uresnet', config: { filterSizeDeepest: '7' } }).config.filterSizeDeepest).toBe('7');
-    expect(() => parse({ task: 'cosmic-uresnet', config: { filterSizeDeepest: 4 } })).toThrow(/config\.filterSizeDeepest: expected one of "1", "3", "5", "7", got 4/);
+    expect(parse({ task: 'cosmic-uresnet', config: { filter_size_deepest: 5 } }).config.filter_size_deepest).toBe(5);
+    expect(parse({ task: 'cosmic-uresnet', config: { filter_size_deepest: '7' } }).config.filter_size_deepest).toBe('7');
+    expect(() => parse({ task: 'cosmic-uresnet', config: { filter_size_deepest: 4 } })).toThrow(/config\.filter_size_deepest: expected one of "1", "3", "5", "7", got 4/);
   });
 
   it('treats seed and config.seed as one setting', () => {
