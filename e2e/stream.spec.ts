@@ -74,3 +74,60 @@ test('streams Deep Sets from sets_demo.h5, validates on sets_demo_val.h5, the va
   expect(held.found).toEqual([]);
   expect(errors).toEqual([]);
 });
+
+// A file whose metadata look fine but with a NaN at entry 150: the background read check
+// flags it on the file's badge; training pauses at the batch holding it, keeping the weights,
+// and "skip this entry and continue" goes on without it; then one pass over the test file.
+test('a bad entry mid-stream: the badge names it, training pauses, skipping it continues', async ({ page }) => {
+  test.setTimeout(300_000);
+  const { writeNumberedSets } = await import('../tests/stream/helpers');
+  const bad = await writeNumberedSets(400, [150]);
+  try {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto('/');
+    await expect(page.getByTestId('gpu-adapter')).toBeVisible();
+    await page.getByTestId('data-demo-sets_demo_val.h5').click();
+    await expect(fileRow(page, 'sets_demo_val.h5')).toHaveAttribute('data-status', 'ready');
+    await fileRow(page, 'sets_demo_val.h5').getByTestId('data-role').selectOption('test');
+    await page.getByTestId('data-file-input').setInputFiles(bad.path);
+    await expect(fileRow(page, 'sets.h5')).toHaveAttribute('data-status', 'ready');
+    const badge = fileRow(page, 'sets.h5').getByTestId('data-check');
+    await expect(badge).toHaveAttribute('data-check', 'failed');
+    await expect(badge).toContainText('read check failed: sets.h5 /sets/x0, entry 150:');
+
+    await page.locator('[data-testid="train-from-file"] li', { hasText: 'regressing /target' }).getByTestId('train-option-deepsets').click();
+    await expect(page.getByTestId('role-validation')).toHaveText('the last 5% of the train file');
+    await expect(page.getByTestId('role-test')).toHaveText('sets_demo_val.h5');
+    for (const [key, value] of [['phiWidth', '8'], ['rhoWidth', '8']]) await page.getByTestId(`cfg-${key}`).fill(value);
+    await page.getByTestId('cfg-eval-every').fill('0');
+    await page.getByTestId('btn-create').click();
+    await expect(page.getByTestId('run-state')).toHaveText('ready', { timeout: 120_000 });
+    await page.getByTestId('btn-start').click();
+    // 380 training entries per epoch: entry 150 comes up within the first 12 steps
+    const error = page.getByTestId('stream-data-error');
+    await expect(error).toContainText('sets.h5 /sets/x0, entry 150', { timeout: 180_000 });
+    await expect(error).toContainText('The weights are kept');
+    await expect(page.getByTestId('run-state')).toHaveText('paused');
+    const stepAtError = Number(await page.getByTestId('run-step').textContent());
+    expect(stepAtError).toBeLessThan(12);
+
+    await page.getByTestId('btn-skip-entry').click();
+    await expect(error).toBeHidden();
+    // past the epoch boundary (12 steps) the stream has gone by entry 150's place again
+    await expect.poll(async () => Number(await page.getByTestId('run-step').textContent()), { timeout: 180_000 }).toBeGreaterThan(stepAtError + 20);
+    await page.getByTestId('btn-pause').click();
+    await expect(page.getByTestId('run-state')).toHaveText('paused', { timeout: 60_000 });
+    await expect(page.getByTestId('stream-skipped')).toHaveText('1');
+    await expect(error).toBeHidden();
+
+    // the test file: one pass, the task's metrics
+    await page.getByTestId('btn-evaluate-test').click();
+    await expect(page.getByTestId('test-file-metrics')).toContainText('sets_demo_val.h5 at step');
+    expect(Number(await page.getByTestId('test-file-entries').textContent())).toBe(100);
+    expect(Number(await page.getByTestId('test-file-mse').textContent())).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+  } finally {
+    bad.cleanup();
+  }
+});

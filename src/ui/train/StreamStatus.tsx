@@ -38,7 +38,7 @@ export function StreamStatus() {
           <span title="share of each step spent waiting for data: near 100% the run is input-bound, near 0% GPU-bound">
             waiting for data <b data-testid="stream-input-fraction">{Math.round(100 * p.inputFraction)}%</b>
           </span>
-          {p.stats.skippedEntries > 0 && <span>{p.stats.skippedEntries} entries skipped</span>}
+          {p.stats.skippedEntries > 0 && <span>skipped entries: <b data-testid="stream-skipped">{p.stats.skippedEntries}</b></span>}
         </div>
       )}
       {s.dataError && (
