@@ -35,7 +35,7 @@ test('streams Deep Sets from sets_demo.h5, validates on sets_demo_val.h5, the va
   await page.getByTestId('cfg-eval-every').fill('20');
   await page.getByTestId('btn-create').click();
   await expect(page.getByTestId('run-state')).toHaveText('ready', { timeout: 120_000 });
-  await expect(page.getByTestId('run-description')).toContainText('streaming 300 training sets per epoch');
+  await expect(page.getByTestId('run-description')).toContainText('streaming 300 training sets per epoch, validating on 100 sets of sets_demo_val.h5');
   await expect(page.getByTestId('stream-status')).toContainText('validation sets_demo_val.h5 (100 per evaluation)');
   expect(Number(await page.getByTestId('test-entries').textContent())).toBe(100); // the evaluation read the whole validation file
   const initial = Number(await page.getByTestId('test-loss').textContent());

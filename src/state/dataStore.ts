@@ -246,6 +246,7 @@ export async function openStreamPorts(plan: StreamPlan, seed: number): Promise<{
   const data: PortStreamData = {
     kind: 'stream-ports', payload: plan.payload, ports: clientPorts as unknown as PortStreamData['ports'],
     targetKind: plan.targetKind, classes: opened.classes, label: plan.label,
+    files: { train: train.name, validation: validation?.name ?? train.name, ...(test ? { test: test.name } : {}) }, epochSizes: opened.epochSizes,
   };
   return { data, transfer: Object.values(clientPorts).filter((p): p is MessagePort => !!p), info };
 }

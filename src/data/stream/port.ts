@@ -98,7 +98,9 @@ export class PortBatchSource<P> implements BatchSource<P> {
   private waiter: (() => void) | null = null;
   private last: StreamStats = emptyStats();
 
-  constructor(private port: PortLike, private depth = 3) {
+  /** `known`: what the page already knows of the stream (file, epoch size), shown before the first batch arrives. */
+  constructor(private port: PortLike, private depth = 3, known: Partial<StreamStats> = {}) {
+    this.last = { ...emptyStats(), ...known };
     port.onmessage = (ev: MessageEvent<ServerMessage<P>>) => {
       if (ev.data.gen !== this.gen) return;
       this.queue.push(ev.data);

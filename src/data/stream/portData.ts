@@ -21,6 +21,9 @@ export type PortStreamData = {
   label?: string;
   /** batches in flight per port (default 3) */
   depth?: number;
+  /** file names and entries per epoch / pass of each role, as the data worker opened them */
+  files?: Partial<Record<Role, string>>;
+  epochSizes?: Partial<Record<Role, number>>;
 };
 
 export function isPortStreamData(d: TaskData | undefined): d is PortStreamData {
@@ -29,12 +32,16 @@ export function isPortStreamData(d: TaskData | undefined): d is PortStreamData {
 
 /** The training worker's task data for ports received from the page. */
 export function streamDataFromPorts(d: PortStreamData): TaskData {
-  const src = <P>(p: PortLike | undefined) => (p ? new PortBatchSource<P>(p, d.depth ?? 3) : undefined);
+  const known = (role: Role) => ({ ...(d.files?.[role] !== undefined ? { file: d.files[role] } : {}), ...(d.epochSizes?.[role] !== undefined ? { epochSize: d.epochSizes[role] } : {}) });
+  const src = <P>(role: Role) => {
+    const p = d.ports[role];
+    return p ? new PortBatchSource<P>(p, d.depth ?? 3, known(role)) : undefined;
+  };
   if (d.payload === 'sets') {
     return {
-      kind: 'sets-stream', train: src(d.ports.train)!, validation: src(d.ports.validation), test: src(d.ports.test),
+      kind: 'sets-stream', train: src('train')!, validation: src('validation'), test: src('test'),
       targetKind: d.targetKind ?? 'regression', classes: d.classes, label: d.label,
     } satisfies SetsStreamData;
   }
-  return { kind: 'hits-stream', train: src(d.ports.train)!, validation: src(d.ports.validation), test: src(d.ports.test), label: d.label } satisfies HitsStreamData;
+  return { kind: 'hits-stream', train: src('train')!, validation: src('validation'), test: src('test'), label: d.label } satisfies HitsStreamData;
 }
