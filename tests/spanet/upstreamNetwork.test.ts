@@ -107,6 +107,8 @@ describe('upstream SPANet JetReconstructionNetwork (46c6805) on its own weights'
     expect(report.mismatched).toEqual([]);
     expect(report.loaded).toBe(800);
     expect(JSON.parse(stateFile.metadata.state_keys).length).toBe(800);
+    // Upstream's requires_grad=False statistics are state a trainer must not move.
+    expect(fresh.namedParameters().map(([n]) => n).filter((n) => /\.(mean|std)$|event_permutation/.test(n))).toEqual([]);
     fresh.dispose();
   });
 

@@ -45,8 +45,9 @@ export class NormalizedBranchLinear extends Module {
   readonly linear: BranchLinear;
   constructor(engine: Engine, options: SpanetOptions, numLayers: number, readonly kind: RegressionKind, rand: () => number) {
     super(engine);
-    this.mean = this.parameter('mean', new Float32Array(1), []);
-    this.std = this.parameter('std', new Float32Array([1]), []);
+    // The targets' statistics (upstream: parameters with requires_grad=False): state, not trained.
+    this.mean = this.registerBuffer('mean', engine.fromArray(new Float32Array(1), []));
+    this.std = this.registerBuffer('std', engine.fromArray(new Float32Array([1]), []));
     this.linear = this.registerModule('linear', new BranchLinear(engine, options, numLayers, 1, rand));
   }
   /** vector [B, D] → [B] in the target's units. */

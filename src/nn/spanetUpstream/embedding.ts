@@ -30,9 +30,9 @@ class Normalizer extends Module {
   readonly std: F;
   constructor(engine: Engine, dim: number) {
     super(engine);
-    // Parameters with requires_grad=False upstream: in the state dict, set from the training data.
-    this.mean = this.parameter('mean', new Float32Array(dim), [dim]);
-    this.std = this.parameter('std', new Float32Array(dim).fill(1), [dim]);
+    // Upstream's nn.Parameter(requires_grad=False), set from the training data: state, not trained.
+    this.mean = this.registerBuffer('mean', engine.fromArray(new Float32Array(dim), [dim]));
+    this.std = this.registerBuffer('std', engine.fromArray(new Float32Array(dim).fill(1), [dim]));
   }
   /** data [B, T, I], mask [B, T, 1]. */
   forward(data: F, mask: F): F {
