@@ -48,7 +48,7 @@ cat "$OUT/env.txt" >&2
 BUNDLE=node_modules/.bench-node/bench-node.mjs
 node_rc=0
 if node scripts/bench-node-build.mjs "$BUNDLE" 2>"$OUT/node.log"; then
-  DAWN_FLAGS="${DAWN_FLAGS:-backend=vulkan,power-preference=high-performance}" \
+  DAWN_FLAGS="${DAWN_FLAGS:-backend=vulkan}" \
     timeout "${NODE_TIMEOUT:-1800}" node "$BUNDLE" --markdown "$@" >"$OUT/node.md" 2>>"$OUT/node.log"
   node_rc=$?
 else

@@ -5,7 +5,8 @@
  *
  *   npx tsx --import ./scripts/raw-loader.mjs scripts/bench-node.ts [--markdown] [--only k1,k2] [--quick]
  *
- * DAWN_FLAGS: comma-separated Dawn options for create() (e.g. backend=vulkan,adapter=NVIDIA).
+ * DAWN_FLAGS: comma-separated Dawn options for create() (e.g. backend=vulkan or adapter=<name>; a
+ * wrong adapter name makes Dawn list the adapters it found).
  */
 import { cpus, loadavg } from 'node:os';
 import { create, globals } from 'webgpu';
