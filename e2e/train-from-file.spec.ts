@@ -34,7 +34,7 @@ test('larcv3 cluster2d and generic HDF5 hits train clustering; SPANet jets and g
   await page.getByTestId('train-option-oc-clustering').click();
   await expect(page.getByTestId('train-data')).toContainText('/hits/object_id');
   await trainFewSteps(page, 2);
-  await expect(page.getByTestId('run-description')).toContainText('file: 80 train / 20 test events');
+  await expect(page.getByTestId('run-description')).toContainText('streaming 95 training entries per epoch, validating on 5 entries of hits_demo.h5');
 
   await loadDemo(page, 'spanet_demo.h5');
   await page.getByTestId('train-option-deepsets').first().click();
