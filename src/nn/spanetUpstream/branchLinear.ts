@@ -14,7 +14,7 @@ import { BatchNorm1d } from '../layers/batchnorm';
 import { Linear } from '../linear';
 import { Module } from '../module';
 import { optionBool, optionInt } from './config';
-import { LinearStack } from './gruBlock';
+import { LinearStack } from './linearStack';
 
 type F = Tensor<'f32'>;
 

@@ -13,7 +13,8 @@ import type { InputSpec } from '../../tasks/spanet/eventSpec';
 import type { SpanetOptions } from '../../tasks/spanet/options';
 import { Module } from '../module';
 import { optionBool, optionInt } from './config';
-import { createLinearBlock, ModuleListOf, type GRUBlock } from './gruBlock';
+import { ModuleListOf } from './containers';
+import { createLinearBlock, type LinearBlock } from './linearStack';
 import { VectorMasks } from './masks';
 import { expandRows, normalDraws } from './stackedEncoder';
 
@@ -41,7 +42,7 @@ class Normalizer extends Module {
 }
 
 class EmbeddingStack extends Module {
-  readonly blocks: GRUBlock[] = [];
+  readonly blocks: LinearBlock[] = [];
   constructor(engine: Engine, options: SpanetOptions, inputDim: number, rand: () => number) {
     super(engine);
     const list = this.registerModule('embedding_layers', new ModuleListOf(engine));
@@ -130,7 +131,7 @@ export interface EmbeddedInputs {
 /** MultiInputVectorEmbedding. */
 export class MultiInputVectorEmbedding extends Module {
   readonly inputs: CombinedVectorEmbedding[] = [];
-  readonly finalLayer: GRUBlock;
+  readonly finalLayer: LinearBlock;
   constructor(engine: Engine, options: SpanetOptions, inputs: InputSpec[], rand: () => number) {
     super(engine);
     // false makes upstream's sequence mask all ones while the padding mask stays: not ported.

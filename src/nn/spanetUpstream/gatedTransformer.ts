@@ -8,8 +8,9 @@ import type { SpanetOptions } from '../../tasks/spanet/options';
 import { MultiheadAttention } from '../layers/attention';
 import { LayerNorm } from '../layers/layerNorm';
 import { Module } from '../module';
-import { optionInt, requireWord } from './config';
-import { GRUBlock, GRUGate, ModuleListOf } from './gruBlock';
+import { optionInt } from './config';
+import { ModuleListOf } from './containers';
+import { GRUBlock, GRUGate } from './gruBlock';
 
 type F = Tensor<'f32'>;
 
@@ -33,13 +34,11 @@ export class GTrXL extends Module {
   }
 }
 
-/** create_transformer: the gated layers, or upstream's TransformerBase (identity) for 0 layers. */
+/** GatedTransformer: num_layers GTrXL layers (create_transformer picks it). */
 export class GatedTransformer extends Module {
   readonly layers: GTrXL[] = [];
   constructor(engine: Engine, options: SpanetOptions, numLayers: number, rand: () => number) {
     super(engine);
-    if (numLayers <= 0) return;
-    requireWord(options, 'transformer_type', ['gated', 'gtrxl']);
     const list = this.registerModule('layers', new ModuleListOf(engine));
     for (let i = 0; i < numLayers; i++) {
       this.layers.push(list.add(new GTrXL(engine, options, optionInt(options, 'hidden_dim'), optionInt(options, 'num_attention_heads'), rand)));

@@ -23,21 +23,31 @@ export function linearNd(l: Linear, x: F): F {
   return reshape(y, [...x.shape.slice(0, -1), l.outFeatures]);
 }
 
+/** Upstream's create_activation without PReLU / CELU (not ported). */
+export function applyActivation(activation: string, y: F): F {
+  switch (activation) {
+    case 'gelu': return geluErf(y); // nn.GELU() is the exact erf form
+    case 'relu': return relu(y);
+    case 'elu': return elu(y);
+    default: return y;
+  }
+}
+
+export const ACTIVATIONS = ['gelu', 'relu', 'elu', 'none'];
+export const MASKINGS = ['filling', 'multiplicative', 'none'];
+
+/** Filling (masked_fill with 0) equals multiplying by the 0/1 mask for finite values. */
+export const applyMasking = (masking: string, y: F, sequenceMask: F): F => (masking === 'none' ? y : mul(y, sequenceMask));
+
 /** nn.Sequential(Linear, activation, dropout): only the Linear ("0") holds state. */
-class LinearActivation extends Module {
+export class LinearActivation extends Module {
   readonly linear: Linear;
   constructor(engine: Engine, inDim: number, outDim: number, private readonly activation: string, rand: () => number) {
     super(engine);
     this.linear = this.registerModule('0', new Linear(engine, inDim, outDim, 'none', rand));
   }
   forward(x: F): F {
-    const y = linearNd(this.linear, x);
-    switch (this.activation) {
-      case 'gelu': return geluErf(y); // nn.GELU() is the exact erf form
-      case 'relu': return relu(y);
-      case 'elu': return elu(y);
-      default: return y;
-    }
+    return applyActivation(this.activation, linearNd(this.linear, x));
   }
 }
 
@@ -62,7 +72,7 @@ export class GRUGate extends Module {
 }
 
 /** Upstream's create_normalization: LayerNorm (default) or none; the batch norms are not ported. */
-class BlockNormalization extends Module {
+export class BlockNormalization extends Module {
   readonly norm: LayerNorm | null;
   constructor(engine: Engine, kind: string, dim: number) {
     super(engine);
@@ -91,8 +101,8 @@ export class GRUBlock extends Module {
     super(engine);
     const hidden = Math.round(Number(options.transformer_dim_scale) * inputDim);
     const norm = requireWord(options, 'normalization', ['layernorm', 'none']);
-    const act = requireWord(options, 'linear_activation', ['gelu', 'relu', 'elu', 'none']);
-    this.masking = requireWord(options, 'masking', ['filling', 'multiplicative', 'none']);
+    const act = requireWord(options, 'linear_activation', ACTIVATIONS);
+    this.masking = requireWord(options, 'masking', MASKINGS);
     this.normalization = this.registerModule('normalization', new BlockNormalization(engine, norm, inputDim));
     this.linear1 = this.registerModule('linear_1', new LinearActivation(engine, inputDim, hidden, act, rand));
     this.linear2 = this.registerModule('linear_2', new LinearActivation(engine, hidden, outputDim, act, rand));
@@ -105,37 +115,7 @@ export class GRUBlock extends Module {
   forward(x: F, sequenceMask: F): F {
     let out = this.linear2.forward(this.linear1.forward(this.normalization.forward(x)));
     if (this.skipConnection) out = this.gru.forward(out, this.residual ? linearNd(this.residual, x) : x);
-    // Filling (masked_fill with 0) equals multiplying by the 0/1 mask for finite values.
-    return this.masking === 'none' ? out : mul(out, sequenceMask);
+    return applyMasking(this.masking, out, sequenceMask);
   }
 }
 
-/** create_linear_block for the GRU type (the only one ported). */
-export function createLinearBlock(engine: Engine, options: SpanetOptions, inputDim: number, outputDim: number, skip: boolean, rand: () => number): GRUBlock {
-  requireWord(options, 'linear_block_type', ['gru']);
-  return new GRUBlock(engine, options, inputDim, outputDim, skip, rand);
-}
-
-/** LinearStack: num_layers blocks hidden → hidden (upstream's LinearIdentity when 0). */
-export class LinearStack extends Module {
-  readonly blocks: GRUBlock[] = [];
-  constructor(engine: Engine, options: SpanetOptions, numLayers: number, hiddenDim: number, skip: boolean, rand: () => number) {
-    super(engine);
-    if (numLayers > 0) {
-      const list = this.registerModule('layers', new ModuleListOf(engine));
-      for (let i = 0; i < numLayers; i++) this.blocks.push(list.add(createLinearBlock(engine, options, hiddenDim, hiddenDim, skip, rand)));
-    }
-  }
-  forward(x: F, sequenceMask: F): F {
-    return this.blocks.reduce((y, b) => b.forward(y, sequenceMask), x);
-  }
-}
-
-/** A torch ModuleList filled one child at a time. */
-export class ModuleListOf extends Module {
-  private n = 0;
-  add<M extends Module>(m: M): M {
-    this.registerModule(String(this.n++), m);
-    return m;
-  }
-}

@@ -13,7 +13,7 @@ import { optionInt, seededRand } from './config';
 import { BranchDecoder } from './branchDecoder';
 import { BranchLinear, NormalizedBranchLinear } from './branchLinear';
 import { MultiInputVectorEmbedding, type SourceInput } from './embedding';
-import { ModuleListOf } from './gruBlock';
+import { ModuleDictOf, ModuleListOf } from './containers';
 import { StackedEncoder } from './stackedEncoder';
 
 type F = Tensor<'f32'>;
@@ -27,16 +27,6 @@ export interface UpstreamOutputs {
   regressions: Record<string, F>;
   /** Per classification path: logits [B, classes]. */
   classifications: Record<string, F>;
-}
-
-/** torch.nn.ModuleDict with upstream's path keys (they contain '/', never '.'). */
-class ModuleDictOf<M extends Module> extends Module {
-  readonly entries: [string, M][] = [];
-  add(name: string, m: M): M {
-    this.registerModule(name, m);
-    this.entries.push([name, m]);
-    return m;
-  }
 }
 
 class RegressionDecoder extends Module {

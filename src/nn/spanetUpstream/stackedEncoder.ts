@@ -10,8 +10,8 @@ import type { Tensor } from '../../tensor/tensor';
 import type { SpanetOptions } from '../../tasks/spanet/options';
 import { Module } from '../module';
 import { optionBool, optionInt } from './config';
-import { GatedTransformer } from './gatedTransformer';
-import { LinearStack } from './gruBlock';
+import { createTransformer, type Transformer } from './transformers';
+import { LinearStack } from './linearStack';
 import { VectorMasks } from './masks';
 
 type F = Tensor<'f32'>;
@@ -28,14 +28,14 @@ export function expandRows(e: Engine, v: F, T: number, B: number): F {
 
 export class StackedEncoder extends Module {
   readonly particleVector: F;
-  readonly encoder: GatedTransformer;
+  readonly encoder: Transformer;
   readonly embedding: LinearStack;
   readonly hiddenDim: number;
   constructor(engine: Engine, options: SpanetOptions, numLinearLayers: number, numEncoderLayers: number, rand: () => number) {
     super(engine);
     this.hiddenDim = optionInt(options, 'hidden_dim');
     this.particleVector = this.parameter('particle_vector', normalDraws(this.hiddenDim, rand), [1, 1, this.hiddenDim]);
-    this.encoder = this.registerModule('encoder', new GatedTransformer(engine, options, numEncoderLayers, rand));
+    this.encoder = this.registerModule('encoder', createTransformer(engine, options, numEncoderLayers, rand));
     this.embedding = this.registerModule('embedding', new LinearStack(engine, options, numLinearLayers, this.hiddenDim, optionBool(options, 'skip_connections'), rand));
   }
 

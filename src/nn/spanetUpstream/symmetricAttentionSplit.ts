@@ -15,7 +15,8 @@ import type { SpanetOptions } from '../../tasks/spanet/options';
 import { Linear } from '../linear';
 import { Module } from '../module';
 import { optionInt, requireWord } from './config';
-import { linearNd, ModuleListOf } from './gruBlock';
+import { ModuleListOf } from './containers';
+import { linearNd } from './gruBlock';
 import type { VectorMasks } from './masks';
 import { StackedEncoder } from './stackedEncoder';
 

@@ -1,0 +1,115 @@
+/**
+ * Upstream's other linear blocks: Basic (Linear → act → + residual → norm), ResNet (two
+ * norm-first blocks, the second with the skip) and Gated (Linear → act → Linear → GLU →
+ * + residual → norm). Each ends with the masking; state names as upstream's modules.
+ */
+import type { Engine } from '../../tensor/engine';
+import { add, mul, sigmoid } from '../../tensor/ops/elementwise';
+import type { Tensor } from '../../tensor/tensor';
+import type { SpanetOptions } from '../../tasks/spanet/options';
+import { Linear } from '../linear';
+import { Module } from '../module';
+import { requireWord } from './config';
+import { ACTIVATIONS, applyActivation, applyMasking, BlockNormalization, linearNd, MASKINGS } from './gruBlock';
+
+type F = Tensor<'f32'>;
+
+const words = (o: SpanetOptions) => ({
+  act: requireWord(o, 'linear_activation', ACTIVATIONS),
+  norm: requireWord(o, 'normalization', ['layernorm', 'none']),
+  masking: requireWord(o, 'masking', MASKINGS),
+});
+
+/** create_residual_connection: a Linear only when the widths differ and the skip is used. */
+const residualLinear = (m: Module, e: Engine, skip: boolean, inDim: number, outDim: number, rand: () => number): Linear | null =>
+  m.registerModule('residual', skip && inDim !== outDim ? new Linear(e, inDim, outDim, 'none', rand) : null);
+
+export class BasicBlock extends Module {
+  readonly linear: Linear;
+  readonly normalization: BlockNormalization;
+  readonly residual: Linear | null;
+  private readonly w: ReturnType<typeof words>;
+  constructor(engine: Engine, options: SpanetOptions, inputDim: number, readonly outputDim: number, readonly skipConnection: boolean, rand: () => number) {
+    super(engine);
+    this.w = words(options);
+    this.linear = this.registerModule('linear', new Linear(engine, inputDim, outputDim, 'none', rand));
+    this.normalization = this.registerModule('normalization', new BlockNormalization(engine, this.w.norm, outputDim));
+    this.residual = residualLinear(this, engine, skipConnection, inputDim, outputDim, rand);
+  }
+  forward(x: F, sequenceMask: F): F {
+    let y = applyActivation(this.w.act, linearNd(this.linear, x));
+    if (this.skipConnection) y = add(y, this.residual ? linearNd(this.residual, x) : x);
+    return applyMasking(this.w.masking, this.normalization.forward(y), sequenceMask);
+  }
+}
+
+/** NormalizationFirstBlock: Linear (no bias) → norm → + residual → act → masking. */
+class NormalizationFirstBlock extends Module {
+  readonly linear: Linear;
+  readonly normalization: BlockNormalization;
+  private readonly w: ReturnType<typeof words>;
+  constructor(engine: Engine, options: SpanetOptions, inputDim: number, outputDim: number, readonly skipConnection: boolean, rand: () => number) {
+    super(engine);
+    this.w = words(options);
+    this.linear = this.registerModule('linear', new Linear(engine, inputDim, outputDim, 'none', rand, { bias: false }));
+    this.normalization = this.registerModule('normalization', new BlockNormalization(engine, this.w.norm, outputDim));
+  }
+  forward(x: F, sequenceMask: F, residual: F = x): F {
+    let y = this.normalization.forward(linearNd(this.linear, x));
+    if (this.skipConnection) y = add(y, residual);
+    return applyMasking(this.w.masking, applyActivation(this.w.act, y), sequenceMask);
+  }
+}
+
+export class ResNetBlock extends Module {
+  readonly block1: NormalizationFirstBlock;
+  readonly block2: NormalizationFirstBlock;
+  constructor(engine: Engine, options: SpanetOptions, inputDim: number, outputDim: number, skipConnection: boolean, rand: () => number) {
+    super(engine);
+    this.block1 = this.registerModule('block_1', new NormalizationFirstBlock(engine, options, inputDim, outputDim, false, rand));
+    this.block2 = this.registerModule('block_2', new NormalizationFirstBlock(engine, options, outputDim, outputDim, skipConnection, rand));
+  }
+  forward(x: F, sequenceMask: F): F {
+    const hidden = this.block1.forward(x, sequenceMask);
+    return this.block2.forward(hidden, sequenceMask, hidden);
+  }
+}
+
+class GLU extends Module {
+  readonly linear1: Linear;
+  readonly linear2: Linear;
+  constructor(engine: Engine, dim: number, rand: () => number) {
+    super(engine);
+    this.linear1 = this.registerModule('linear_1', new Linear(engine, dim, dim, 'none', rand));
+    this.linear2 = this.registerModule('linear_2', new Linear(engine, dim, dim, 'none', rand));
+  }
+  forward(x: F): F {
+    return mul(sigmoid(linearNd(this.linear1, x)), linearNd(this.linear2, x));
+  }
+}
+
+export class GatedBlock extends Module {
+  readonly linear1: Linear;
+  readonly linear2: Linear;
+  readonly normalization: BlockNormalization;
+  readonly residual: Linear | null;
+  readonly gate: GLU;
+  private readonly w: ReturnType<typeof words>;
+  constructor(engine: Engine, options: SpanetOptions, inputDim: number, readonly outputDim: number, readonly skipConnection: boolean, rand: () => number) {
+    super(engine);
+    this.w = words(options);
+    const hidden = Math.round(Number(options.transformer_dim_scale) * inputDim);
+    // Upstream's order: linear_1 (hidden → out) is created before linear_2 (in → hidden).
+    this.linear1 = this.registerModule('linear_1', new Linear(engine, hidden, outputDim, 'none', rand));
+    this.linear2 = this.registerModule('linear_2', new Linear(engine, inputDim, hidden, 'none', rand));
+    this.normalization = this.registerModule('normalization', new BlockNormalization(engine, this.w.norm, outputDim));
+    this.residual = residualLinear(this, engine, skipConnection, inputDim, outputDim, rand);
+    this.gate = this.registerModule('gate', new GLU(engine, outputDim, rand));
+  }
+  forward(x: F, sequenceMask: F): F {
+    const eta2 = applyActivation(this.w.act, linearNd(this.linear2, x));
+    let y = this.gate.forward(linearNd(this.linear1, eta2));
+    if (this.skipConnection) y = add(y, this.residual ? linearNd(this.residual, x) : x);
+    return applyMasking(this.w.masking, this.normalization.forward(y), sequenceMask);
+  }
+}
