@@ -18,12 +18,10 @@ usage:
   physml export (RUN.json | DIR) --format onnx|safetensors --out FILE [--weights W.safetensors]
       builds the model of a run, loads its weights (DIR/weights.safetensors by default for
       a run directory) and writes it without training
-  physml inspect <file.h5>
+  physml inspect <file.h5> [--check]
       the tree of groups and datasets and the detected kind of an HDF5 file
   physml oc-loss <event.json> [--fused]
       object condensation losses and gradients of one event as JSON
-  physml event <EVENT.yaml>
-      a SPANet event file's parsed description as JSON (exit 1: the line and the problem)
   physml event <EVENT.yaml>
       a SPANet event file's parsed description as JSON (exit 1: the line and the problem)
   physml help
@@ -38,7 +36,6 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   export: async () => (await import('./export')).exportCommand,
   inspect: async () => (await import('./inspect')).inspectCommand,
   'oc-loss': async () => (await import('./oc-loss')).ocLossCommand,
-  event: async () => (await import('../tasks/spanet/eventCommand')).eventCommand,
   event: async () => (await import('../tasks/spanet/eventCommand')).eventCommand,
 };
 
