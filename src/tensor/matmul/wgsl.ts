@@ -191,7 +191,7 @@ function registerKernel(v: MatmulVariant): string {
  * Bs[k][n] by all threads (one barrier pair per slice), each thread then reads its tm
  * rows and tn columns from there. Thread blocks are strided (row ty + wgY·i) so that
  * neighbouring threads read neighbouring words. Loads of the slice are bounds-tested
- * (zero outside), so the inner product loop is test-free.
+ * (zero outside), so the inner product loop is test-free. Requires SHARED_KT % 4 = 0.
  */
 function sharedKernel(v: MatmulVariant): string {
   const { wgX, wgY, tm, tn } = v.tile;
@@ -200,7 +200,8 @@ function sharedKernel(v: MatmulVariant): string {
   const lines: string[] = [];
   const L = (s: string) => lines.push(s);
   L(`var<workgroup> As: array<f32, ${KT * BM}>;`);
-  L(`var<workgroup> Bs: array<f32, ${KT * BN}>;`);
+  // B's slice as vec4s along n: each thread's 4 output columns are one read.
+  L(`var<workgroup> Bs: array<vec4<f32>, ${(KT * BN) / 4}>;`);
   L(`@compute @workgroup_size(${wgX}, ${wgY})`);
   L('fn matmul(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {');
   L(PROLOGUE);
@@ -210,41 +211,72 @@ function sharedKernel(v: MatmulVariant): string {
   // Output columns are groups of 4 (vec4 accumulators): thread x owns columns 4·(x + wgX·q)..+3.
   L(accDecl(tm, tn));
   L(`  for (var k0 = kBegin; k0 < kEnd; k0 += ${KT}u) {`);
-  // Staging, in the memory order of each layout so that neighbouring threads load neighbouring words.
-  const stage = (name: 'A' | 'B', count: number, outer: number) => {
+  // Staging walks each operand in its memory order, so neighbouring threads load neighbouring
+  // words; along a contiguous axis of length % 4 = 0 it loads vec4s (all 4 in range or none:
+  // kEnd, M and N are then multiples of 4).
+  const loop = (count: number, body: () => void) => {
     for (let r = 0; r < Math.ceil(count / threads); r++) {
+      const partial = count % threads !== 0 && (r + 1) * threads > count;
       L(`    { let idx = t + ${r * threads}u;`);
-      if (count % threads !== 0 && (r + 1) * threads > count) L(`      if (idx < ${count}u) {`);
-      if (name === 'A') {
-        // A tile: BM rows × KT k. transA: stored [K, M] → idx walks m fastest.
-        if (v.transA) L(`      let kk = idx / ${BM}u; let mm = idx % ${BM}u;`);
-        else L(`      let mm = idx / ${KT}u; let kk = idx % ${KT}u;`);
-        L('      let m = m0 + mm; let k = k0 + kk;');
-        const at = v.transA ? 'baseA + k * p.M + m' : 'baseA + m * p.K + k';
-        L(`      var x = 0.0; if (m < p.M && k < kEnd) { x = ldA(${at}); }`);
-        L(`      As[kk * ${BM}u + mm] = x;`);
-      } else {
-        if (v.transB) L(`      let nn = idx / ${KT}u; let kk = idx % ${KT}u;`);
-        else L(`      let kk = idx / ${BN}u; let nn = idx % ${BN}u;`);
-        L('      let n = n0 + nn; let k = k0 + kk;');
-        const bt = v.transB ? 'baseB + n * p.K + k' : 'baseB + k * p.N + n';
-        L(`      var x = 0.0; if (n < p.N && k < kEnd) { x = ldB(${bt}); }`);
-        L(`      Bs[kk * ${BN}u + nn] = x;`);
-      }
-      if (count % threads !== 0 && (r + 1) * threads > count) L('      }');
+      if (partial) L(`      if (idx < ${count}u) {`);
+      body();
+      if (partial) L('      }');
       L('    }');
     }
-    void outer;
   };
-  stage('A', KT * BM, BM);
-  stage('B', KT * BN, BN);
+  const vecAlongK = (!v.transA && v.vecA);
+  const vecAlongM = (v.transA && v.vecA);
+  if (vecAlongK) {
+    loop((BM * KT) / 4, () => {
+      L(`      let mm = idx / ${KT / 4}u; let kk = (idx % ${KT / 4}u) * 4u;`);
+      L('      let m = m0 + mm; let k = k0 + kk;');
+      L('      var x = vec4<f32>(0.0); if (m < p.M && k < kEnd) { x = A[(baseA + m * p.K + k) >> 2u]; }');
+      for (const c of range(4)) L(`      As[(kk + ${c}u) * ${BM}u + mm] = x.${XYZW[c]};`);
+    });
+  } else if (vecAlongM) {
+    loop((BM * KT) / 4, () => {
+      L(`      let kk = idx / ${BM / 4}u; let mm = (idx % ${BM / 4}u) * 4u;`);
+      L('      let m = m0 + mm; let k = k0 + kk;');
+      L('      var x = vec4<f32>(0.0); if (m < p.M && k < kEnd) { x = A[(baseA + k * p.M + m) >> 2u]; }');
+      for (const c of range(4)) L(`      As[kk * ${BM}u + mm + ${c}u] = x.${XYZW[c]};`);
+    });
+  } else {
+    loop(BM * KT, () => {
+      if (v.transA) L(`      let kk = idx / ${BM}u; let mm = idx % ${BM}u;`);
+      else L(`      let mm = idx / ${KT}u; let kk = idx % ${KT}u;`);
+      L('      let m = m0 + mm; let k = k0 + kk;');
+      L(`      var x = 0.0; if (m < p.M && k < kEnd) { x = ldA(${v.transA ? 'baseA + k * p.M + m' : 'baseA + m * p.K + k'}); }`);
+      L(`      As[kk * ${BM}u + mm] = x;`);
+    });
+  }
+  if (!v.transB && v.vecB) {
+    loop((KT * BN) / 4, () => {
+      L(`      let kk = idx / ${BN / 4}u; let nq = idx % ${BN / 4}u;`);
+      L('      let n = n0 + nq * 4u; let k = k0 + kk;');
+      L('      var x = vec4<f32>(0.0); if (n < p.N && k < kEnd) { x = B[(baseB + k * p.N + n) >> 2u]; }');
+      L(`      Bs[kk * ${BN / 4}u + nq] = x;`);
+    });
+  } else if (v.transB && v.vecB) {
+    // B stored [N, K]: a vec4 along k per column, scattered over 4 slice rows.
+    loop((KT * BN) / 4, () => {
+      L(`      let nn = idx / ${KT / 4}u; let kk = (idx % ${KT / 4}u) * 4u;`);
+      L('      let n = n0 + nn; let k = k0 + kk;');
+      L('      var x = vec4<f32>(0.0); if (n < p.N && k < kEnd) { x = B[(baseB + n * p.K + k) >> 2u]; }');
+      for (const c of range(4)) L(`      Bs[(kk + ${c}u) * ${BN / 4}u + (nn >> 2u)][nn & 3u] = x.${XYZW[c]};`);
+    });
+  } else {
+    loop(KT * BN, () => {
+      if (v.transB) L(`      let nn = idx / ${KT}u; let kk = idx % ${KT}u;`);
+      else L(`      let kk = idx / ${BN}u; let nn = idx % ${BN}u;`);
+      L('      let n = n0 + nn; let k = k0 + kk;');
+      L(`      var x = 0.0; if (n < p.N && k < kEnd) { x = ldB(${v.transB ? 'baseB + n * p.K + k' : 'baseB + k * p.N + n'}); }`);
+      L(`      Bs[kk * ${BN / 4}u + (nn >> 2u)][nn & 3u] = x;`);
+    });
+  }
   L('    workgroupBarrier();');
   L(`    for (var kk = 0u; kk < ${KT}u; kk++) {`);
   for (const i of range(tm)) L(`      let a${i} = As[kk * ${BM}u + lid.y + ${wgY * i}u];`);
-  for (const q of range(tn / 4)) {
-    L(`      let bo${q} = kk * ${BN}u + (lid.x + ${wgX * q}u) * 4u;`);
-    L(`      let b${q} = vec4<f32>(Bs[bo${q}], Bs[bo${q} + 1u], Bs[bo${q} + 2u], Bs[bo${q} + 3u]);`);
-  }
+  for (const q of range(tn / 4)) L(`      let b${q} = Bs[kk * ${BN / 4}u + lid.x + ${wgX * q}u];`);
   for (const i of range(tm)) for (const q of range(tn / 4)) L(`      c${i}_${q} = fma(vec4<f32>(a${i}), b${q}, c${i}_${q});`);
   L('    }');
   L('    workgroupBarrier();');
