@@ -206,3 +206,30 @@ describe('upstream SPANet JetReconstructionNetwork (46c6805) on its own weights'
     }
   }, 120_000);
 });
+
+/** The other architecture paths (tools/torch_fixtures/make_spanet_fixtures.py VARIANTS): strict load, same outputs. */
+describe.each(['ttH_basic', 'ttH_resnet', 'ttH_gated'])('upstream network, fixture %s', (fixture) => {
+  it('loads upstream\'s state strictly and gives upstream\'s outputs', async () => {
+    const st = decodeStateDict(new Uint8Array(readFileSync(new URL(`${fixture}.state.safetensors`, dir))), fixture);
+    const v = decodeStateDict(new Uint8Array(readFileSync(new URL(`${fixture}.io.safetensors`, dir))), fixture).state;
+    const options = { ...defaultOptions(), ...JSON.parse(st.metadata.options) };
+    const model = new UpstreamJetReconstructionNetwork(e, options, readEventFile(TTH_YAML), { 'EVENT/signal': 2 });
+    const report = model.loadStateDict(st.state, { strict: false });
+    expect([report.missing, report.unexpected, report.mismatched]).toEqual([[], [], []]);
+    expect(Object.keys(await model.stateDict())).toEqual(JSON.parse(st.metadata.state_keys));
+    model.eval();
+    const o = model.forward([0, 1].map((i) => ({ data: e.fromArray(v[`source.${i}.data`].data as Float32Array, v[`source.${i}.data`].shape), mask: v[`source.${i}.mask`].data as Int32Array })));
+    for (const [p, name] of ['lt', 'ht', 'h'].entries()) {
+      const want = v[`assignment.${name}`].data as Float32Array;
+      const got = await o.assignments[p].read();
+      const fin = [...want.keys()].filter((i) => Number.isFinite(want[i]));
+      expect([...want.keys()].filter((i) => !Number.isFinite(want[i])).every((i) => got[i] === -Infinity), `${fixture} ${name} −inf`).toBe(true);
+      close(fin.map((i) => got[i]), fin.map((i) => want[i]), `${fixture} assignment.${name}`);
+      close(await o.detections[p].read(), v[`detection.${name}`].data as Float32Array, `${fixture} detection.${name}`);
+    }
+    for (const k of Object.keys(v).filter((k) => k.startsWith('regression.'))) close(await o.regressions[k.slice(11)].read(), v[k].data as Float32Array, `${fixture} ${k}`);
+    close(await o.classifications['EVENT/signal'].read(), v['classification.EVENT/signal'].data as Float32Array, `${fixture} classification`);
+    model.dispose();
+  }, 120_000);
+});
+

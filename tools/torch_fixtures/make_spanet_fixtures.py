@@ -49,6 +49,17 @@ OPTIONS = {
     'num_attention_heads': 2, 'dropout': 0.0, 'partial_events': True, 'balance_particles': False,
 }
 
+# The other architecture paths upstream's factories take, each on the same small base:
+# name -> (option overrides, events kept). ttH_small above is upstream's default path.
+VARIANTS = {
+    'ttH_basic': ({'linear_block_type': 'Basic', 'transformer_type': 'Standard', 'masking': 'Multiplicative',
+                   'linear_activation': 'ReLU', 'transformer_activation': 'relu'}, 3),
+    # (normalization 'None' is not a path: upstream calls nn.Identity with the mask and fails)
+    'ttH_resnet': ({'linear_block_type': 'Resnet', 'transformer_type': 'NormFirst', 'linear_activation': 'ELU'}, 3),
+    'ttH_gated': ({'linear_block_type': 'Gated', 'skip_connections': False, 'initial_embedding_skip_connections': False,
+                   'num_encoder_layers': 2}, 3),
+}
+
 
 def stub(name, **attrs):
     m = types.ModuleType(name)
@@ -103,10 +114,10 @@ stub('spanet.network.jet_reconstruction.jet_reconstruction_base', JetReconstruct
 from spanet.network.jet_reconstruction.jet_reconstruction_network import JetReconstructionNetwork  # noqa: E402
 
 
-def main():
+def main(fixture='ttH_small', opts=OPTIONS, events=EVENTS):
     os.makedirs(OUT, exist_ok=True)
     options = Options(os.path.join(UPSTREAM, 'event_files', 'semi_leptonic_ttH.yaml'), DATA)
-    options.update_options(OPTIONS)
+    options.update_options(opts)
     torch.manual_seed(7)
     net = JetReconstructionNetwork(options)
     # upstream's initialisation leaves gates and summary vectors near zero, which makes every
@@ -119,7 +130,7 @@ def main():
             p.copy_(scale + 0.3 * torch.randn_like(p))
     net.eval()
     state = net.state_dict()
-    batch = net.training_dataset[:EVENTS]
+    batch = net.training_dataset[:events]
     with torch.no_grad():
         out = net(batch.sources)
     io = {}
@@ -134,10 +145,10 @@ def main():
         io[f'regression.{k}'] = v.float()
     for k, v in out.classifications.items():
         io[f'classification.{k}'] = v.float()
-    meta = {'upstream_commit': COMMIT, 'options': json.dumps(OPTIONS), 'events': str(EVENTS)}
-    write_safetensors(os.path.join(OUT, 'ttH_small.state.safetensors'),
+    meta = {'upstream_commit': COMMIT, 'options': json.dumps(opts), 'events': str(events)}
+    write_safetensors(os.path.join(OUT, f'{fixture}.state.safetensors'),
                       {k: v for k, v in state.items()}, {**meta, 'state_keys': json.dumps(list(state.keys()))})
-    write_safetensors(os.path.join(OUT, 'ttH_small.io.safetensors'), io, meta)
+    write_safetensors(os.path.join(OUT, f'{fixture}.io.safetensors'), io, meta)
     print(f'{len(state)} state entries, {sum(v.numel() for v in state.values())} values; io: {sorted(io)}')
 
 
@@ -292,6 +303,8 @@ def evaluation_cases():
 
 if __name__ == '__main__':
     main()
+    for variant, (overrides, kept) in VARIANTS.items():
+        main(variant, {**OPTIONS, **overrides}, kept)
     loss_cases()
     schedule_cases()
     evaluation_cases()

@@ -71,7 +71,7 @@ export class GRUGate extends Module {
   }
 }
 
-/** Upstream's create_normalization: LayerNorm (default) or none; the batch norms are not ported. */
+/** Upstream's create_normalization: LayerNorm (default); the batch norms are not ported, and None fails upstream (nn.Identity called with the mask). */
 export class BlockNormalization extends Module {
   readonly norm: LayerNorm | null;
   constructor(engine: Engine, kind: string, dim: number) {
@@ -100,7 +100,7 @@ export class GRUBlock extends Module {
   constructor(engine: Engine, options: SpanetOptions, readonly inputDim: number, readonly outputDim: number, readonly skipConnection: boolean, rand: () => number) {
     super(engine);
     const hidden = Math.round(Number(options.transformer_dim_scale) * inputDim);
-    const norm = requireWord(options, 'normalization', ['layernorm', 'none']);
+    const norm = requireWord(options, 'normalization', ['layernorm']);
     const act = requireWord(options, 'linear_activation', ACTIVATIONS);
     this.masking = requireWord(options, 'masking', MASKINGS);
     this.normalization = this.registerModule('normalization', new BlockNormalization(engine, norm, inputDim));

@@ -16,7 +16,7 @@ type F = Tensor<'f32'>;
 
 const words = (o: SpanetOptions) => ({
   act: requireWord(o, 'linear_activation', ACTIVATIONS),
-  norm: requireWord(o, 'normalization', ['layernorm', 'none']),
+  norm: requireWord(o, 'normalization', ['layernorm']),
   masking: requireWord(o, 'masking', MASKINGS),
 });
 
