@@ -6,14 +6,14 @@
 import type { Engine } from '../../tensor/engine';
 import { add, mul, sigmoid, sub, tanh } from '../../tensor/ops/elementwise';
 import { reshape } from '../../tensor/ops/reshape';
-import { elu, geluErf, rsubScalar } from '../../tensor/ops/unary';
-import { relu } from '../../tensor/ops/elementwise';
+import { rsubScalar } from '../../tensor/ops/unary';
 import type { Tensor } from '../../tensor/tensor';
 import type { SpanetOptions } from '../../tasks/spanet/options';
-import { LayerNorm } from '../layers/layerNorm';
 import { Linear } from '../linear';
 import { Module } from '../module';
+import { ActivationBlock } from './activation';
 import { requireWord } from './config';
+import { createNormalization, type Normalization } from './normalization';
 
 type F = Tensor<'f32'>;
 
@@ -23,31 +23,23 @@ export function linearNd(l: Linear, x: F): F {
   return reshape(y, [...x.shape.slice(0, -1), l.outFeatures]);
 }
 
-/** Upstream's create_activation without PReLU / CELU (not ported). */
-export function applyActivation(activation: string, y: F): F {
-  switch (activation) {
-    case 'gelu': return geluErf(y); // nn.GELU() is the exact erf form
-    case 'relu': return relu(y);
-    case 'elu': return elu(y);
-    default: return y;
-  }
-}
-
-export const ACTIVATIONS = ['gelu', 'relu', 'elu', 'none'];
+export const ACTIVATIONS = ['gelu', 'relu', 'prelu', 'elu', 'celu', 'none'];
 export const MASKINGS = ['filling', 'multiplicative', 'none'];
 
 /** Filling (masked_fill with 0) equals multiplying by the 0/1 mask for finite values. */
 export const applyMasking = (masking: string, y: F, sequenceMask: F): F => (masking === 'none' ? y : mul(y, sequenceMask));
 
-/** nn.Sequential(Linear, activation, dropout): only the Linear ("0") holds state. */
+/** nn.Sequential(Linear, activation, dropout): the Linear ("0") and a PReLU's slope ("1") hold state. */
 export class LinearActivation extends Module {
   readonly linear: Linear;
-  constructor(engine: Engine, inDim: number, outDim: number, private readonly activation: string, rand: () => number) {
+  readonly activation: ActivationBlock;
+  constructor(engine: Engine, inDim: number, outDim: number, activation: string, rand: () => number) {
     super(engine);
     this.linear = this.registerModule('0', new Linear(engine, inDim, outDim, 'none', rand));
+    this.activation = this.registerModule('1', new ActivationBlock(engine, activation, outDim));
   }
   forward(x: F): F {
-    return applyActivation(this.activation, linearNd(this.linear, x));
+    return this.activation.forward(linearNd(this.linear, x));
   }
 }
 
@@ -71,18 +63,6 @@ export class GRUGate extends Module {
   }
 }
 
-/** Upstream's create_normalization: LayerNorm (default); the batch norms are not ported, and None fails upstream (nn.Identity called with the mask). */
-export class BlockNormalization extends Module {
-  readonly norm: LayerNorm | null;
-  constructor(engine: Engine, kind: string, dim: number) {
-    super(engine);
-    this.norm = kind === 'layernorm' ? this.registerModule('normalization', new LayerNorm(engine, dim)) : null;
-  }
-  forward(x: F): F {
-    return this.norm ? this.norm.forward(x) : x;
-  }
-}
-
 /**
  * GRUBlock [T, B, I] → [T, B, O]: norm → Linear·act (width transformer_dim_scale · I) →
  * Linear·act → with skip connections the GRU gate against residual(x) (x itself, or a Linear
@@ -90,7 +70,7 @@ export class BlockNormalization extends Module {
  * state) but not used, as upstream.
  */
 export class GRUBlock extends Module {
-  readonly normalization: BlockNormalization;
+  readonly normalization: Normalization;
   readonly linear1: LinearActivation;
   readonly linear2: LinearActivation;
   readonly gru: GRUGate;
@@ -100,10 +80,9 @@ export class GRUBlock extends Module {
   constructor(engine: Engine, options: SpanetOptions, readonly inputDim: number, readonly outputDim: number, readonly skipConnection: boolean, rand: () => number) {
     super(engine);
     const hidden = Math.round(Number(options.transformer_dim_scale) * inputDim);
-    const norm = requireWord(options, 'normalization', ['layernorm']);
     const act = requireWord(options, 'linear_activation', ACTIVATIONS);
     this.masking = requireWord(options, 'masking', MASKINGS);
-    this.normalization = this.registerModule('normalization', new BlockNormalization(engine, norm, inputDim));
+    this.normalization = this.registerModule('normalization', createNormalization(engine, options, inputDim));
     this.linear1 = this.registerModule('linear_1', new LinearActivation(engine, inputDim, hidden, act, rand));
     this.linear2 = this.registerModule('linear_2', new LinearActivation(engine, hidden, outputDim, act, rand));
     this.gru = this.registerModule('gru', new GRUGate(engine, outputDim, rand));
@@ -113,7 +92,7 @@ export class GRUBlock extends Module {
 
   /** x [T, B, I], sequenceMask [T, B, 1] (1 = real). */
   forward(x: F, sequenceMask: F): F {
-    let out = this.linear2.forward(this.linear1.forward(this.normalization.forward(x)));
+    let out = this.linear2.forward(this.linear1.forward(this.normalization.forward(x, sequenceMask)));
     if (this.skipConnection) out = this.gru.forward(out, this.residual ? linearNd(this.residual, x) : x);
     return applyMasking(this.masking, out, sequenceMask);
   }

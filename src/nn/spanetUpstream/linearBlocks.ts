@@ -10,13 +10,14 @@ import type { SpanetOptions } from '../../tasks/spanet/options';
 import { Linear } from '../linear';
 import { Module } from '../module';
 import { requireWord } from './config';
-import { ACTIVATIONS, applyActivation, applyMasking, BlockNormalization, linearNd, MASKINGS } from './gruBlock';
+import { ActivationBlock } from './activation';
+import { ACTIVATIONS, applyMasking, linearNd, MASKINGS } from './gruBlock';
+import { createNormalization, type Normalization } from './normalization';
 
 type F = Tensor<'f32'>;
 
 const words = (o: SpanetOptions) => ({
   act: requireWord(o, 'linear_activation', ACTIVATIONS),
-  norm: requireWord(o, 'normalization', ['layernorm']),
   masking: requireWord(o, 'masking', MASKINGS),
 });
 
@@ -26,38 +27,42 @@ const residualLinear = (m: Module, e: Engine, skip: boolean, inDim: number, outD
 
 export class BasicBlock extends Module {
   readonly linear: Linear;
-  readonly normalization: BlockNormalization;
+  readonly normalization: Normalization;
+  readonly activation: ActivationBlock;
   readonly residual: Linear | null;
   private readonly w: ReturnType<typeof words>;
   constructor(engine: Engine, options: SpanetOptions, inputDim: number, readonly outputDim: number, readonly skipConnection: boolean, rand: () => number) {
     super(engine);
     this.w = words(options);
     this.linear = this.registerModule('linear', new Linear(engine, inputDim, outputDim, 'none', rand));
-    this.normalization = this.registerModule('normalization', new BlockNormalization(engine, this.w.norm, outputDim));
+    this.activation = this.registerModule('activation', new ActivationBlock(engine, this.w.act, outputDim));
+    this.normalization = this.registerModule('normalization', createNormalization(engine, options, outputDim));
     this.residual = residualLinear(this, engine, skipConnection, inputDim, outputDim, rand);
   }
   forward(x: F, sequenceMask: F): F {
-    let y = applyActivation(this.w.act, linearNd(this.linear, x));
+    let y = this.activation.forward(linearNd(this.linear, x));
     if (this.skipConnection) y = add(y, this.residual ? linearNd(this.residual, x) : x);
-    return applyMasking(this.w.masking, this.normalization.forward(y), sequenceMask);
+    return applyMasking(this.w.masking, this.normalization.forward(y, sequenceMask), sequenceMask);
   }
 }
 
 /** NormalizationFirstBlock: Linear (no bias) → norm → + residual → act → masking. */
 class NormalizationFirstBlock extends Module {
   readonly linear: Linear;
-  readonly normalization: BlockNormalization;
+  readonly normalization: Normalization;
+  readonly activation: ActivationBlock;
   private readonly w: ReturnType<typeof words>;
   constructor(engine: Engine, options: SpanetOptions, inputDim: number, outputDim: number, readonly skipConnection: boolean, rand: () => number) {
     super(engine);
     this.w = words(options);
     this.linear = this.registerModule('linear', new Linear(engine, inputDim, outputDim, 'none', rand, { bias: false }));
-    this.normalization = this.registerModule('normalization', new BlockNormalization(engine, this.w.norm, outputDim));
+    this.activation = this.registerModule('activation', new ActivationBlock(engine, this.w.act, outputDim));
+    this.normalization = this.registerModule('normalization', createNormalization(engine, options, outputDim));
   }
   forward(x: F, sequenceMask: F, residual: F = x): F {
-    let y = this.normalization.forward(linearNd(this.linear, x));
+    let y = this.normalization.forward(linearNd(this.linear, x), sequenceMask);
     if (this.skipConnection) y = add(y, residual);
-    return applyMasking(this.w.masking, applyActivation(this.w.act, y), sequenceMask);
+    return applyMasking(this.w.masking, this.activation.forward(y), sequenceMask);
   }
 }
 
@@ -91,7 +96,8 @@ class GLU extends Module {
 export class GatedBlock extends Module {
   readonly linear1: Linear;
   readonly linear2: Linear;
-  readonly normalization: BlockNormalization;
+  readonly normalization: Normalization;
+  readonly activation: ActivationBlock;
   readonly residual: Linear | null;
   readonly gate: GLU;
   private readonly w: ReturnType<typeof words>;
@@ -102,14 +108,15 @@ export class GatedBlock extends Module {
     // Upstream's order: linear_1 (hidden → out) is created before linear_2 (in → hidden).
     this.linear1 = this.registerModule('linear_1', new Linear(engine, hidden, outputDim, 'none', rand));
     this.linear2 = this.registerModule('linear_2', new Linear(engine, inputDim, hidden, 'none', rand));
-    this.normalization = this.registerModule('normalization', new BlockNormalization(engine, this.w.norm, outputDim));
+    this.activation = this.registerModule('activation', new ActivationBlock(engine, this.w.act, hidden));
+    this.normalization = this.registerModule('normalization', createNormalization(engine, options, outputDim));
     this.residual = residualLinear(this, engine, skipConnection, inputDim, outputDim, rand);
     this.gate = this.registerModule('gate', new GLU(engine, outputDim, rand));
   }
   forward(x: F, sequenceMask: F): F {
-    const eta2 = applyActivation(this.w.act, linearNd(this.linear2, x));
+    const eta2 = this.activation.forward(linearNd(this.linear2, x));
     let y = this.gate.forward(linearNd(this.linear1, eta2));
     if (this.skipConnection) y = add(y, this.residual ? linearNd(this.residual, x) : x);
-    return applyMasking(this.w.masking, this.normalization.forward(y), sequenceMask);
+    return applyMasking(this.w.masking, this.normalization.forward(y, sequenceMask), sequenceMask);
   }
 }
