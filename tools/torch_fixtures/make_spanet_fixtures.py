@@ -58,6 +58,9 @@ VARIANTS = {
     'ttH_resnet': ({'linear_block_type': 'Resnet', 'transformer_type': 'NormFirst', 'linear_activation': 'ELU'}, 3),
     'ttH_gated': ({'linear_block_type': 'Gated', 'skip_connections': False, 'initial_embedding_skip_connections': False,
                    'num_encoder_layers': 2}, 3),
+    # batch norms: their running statistics are redrawn too (see main), so eval mode uses them
+    'ttH_batchnorm': ({'normalization': 'BatchNorm', 'linear_activation': 'PReLU'}, 3),
+    'ttH_maskedbn': ({'normalization': 'MaskedBatchNorm', 'linear_activation': 'CELU', 'linear_block_type': 'Basic'}, 3),
 }
 
 
@@ -128,6 +131,12 @@ def main(fixture='ttH_small', opts=OPTIONS, events=EVENTS):
                 continue
             scale = 1.0 if name.endswith('norm.weight') or name.endswith('normalization.weight') else 0.0
             p.copy_(scale + 0.3 * torch.randn_like(p))
+        if 'BatchNorm' in str(opts.get('normalization', '')):
+            for name, b in net.named_buffers():
+                if name.endswith('running_mean'):
+                    b.copy_(0.3 * torch.randn_like(b))
+                elif name.endswith('running_var'):
+                    b.copy_(0.5 + torch.rand_like(b))
     net.eval()
     state = net.state_dict()
     batch = net.training_dataset[:events]
