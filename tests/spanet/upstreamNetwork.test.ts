@@ -208,7 +208,7 @@ describe('upstream SPANet JetReconstructionNetwork (46c6805) on its own weights'
 });
 
 /** The other architecture paths (tools/torch_fixtures/make_spanet_fixtures.py VARIANTS): strict load, same outputs. */
-describe.each(['ttH_basic', 'ttH_resnet', 'ttH_gated', 'ttH_batchnorm', 'ttH_maskedbn'])('upstream network, fixture %s', (fixture) => {
+describe.each(['ttH_basic', 'ttH_resnet', 'ttH_gated', 'ttH_batchnorm', 'ttH_maskedbn', 'ttH_nomask'])('upstream network, fixture %s', (fixture) => {
   it('loads upstream\'s state strictly and gives upstream\'s outputs', async () => {
     const st = decodeStateDict(new Uint8Array(readFileSync(new URL(`${fixture}.state.safetensors`, dir))), fixture);
     const v = decodeStateDict(new Uint8Array(readFileSync(new URL(`${fixture}.io.safetensors`, dir))), fixture).state;

@@ -61,6 +61,8 @@ VARIANTS = {
     # batch norms: their running statistics are redrawn too (see main), so eval mode uses them
     'ttH_batchnorm': ({'normalization': 'BatchNorm', 'linear_activation': 'PReLU'}, 3),
     'ttH_maskedbn': ({'normalization': 'MaskedBatchNorm', 'linear_activation': 'CELU', 'linear_block_type': 'Basic'}, 3),
+    # padded vectors stay in the blocks and among the assignment tuples; the attention still skips them
+    'ttH_nomask': ({'mask_sequence_vectors': False}, 3),
 }
 
 

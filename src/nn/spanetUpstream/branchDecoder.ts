@@ -20,7 +20,7 @@ import { SymmetricAttentionSplit } from './symmetricAttentionSplit';
 
 type F = Tensor<'f32'>;
 
-/** [B, N^degree] 1 where a tuple is not a valid assignment: a padded vector or a repeated one. */
+/** [B, N^degree] 1 where a tuple is not a valid assignment: a vector out of the sequence mask or a repeated one. */
 export function invalidTuples(masks: VectorMasks, degree: number): Uint8Array {
   const { T: N, B } = masks;
   const size = N ** degree;
@@ -30,7 +30,7 @@ export function invalidTuples(masks: VectorMasks, degree: number): Uint8Array {
     for (let f = 0; f < size; f++) {
       let r = f;
       for (let k = degree - 1; k >= 0; k--) { idx[k] = r % N; r = (r - idx[k]) / N; }
-      const ok = idx.every((j, k) => masks.isReal(j, b) && idx.indexOf(j) === k);
+      const ok = idx.every((j, k) => masks.inSequence(j, b) && idx.indexOf(j) === k);
       out[b * size + f] = ok ? 0 : 1;
     }
   }

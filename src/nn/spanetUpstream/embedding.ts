@@ -132,10 +132,11 @@ export interface EmbeddedInputs {
 export class MultiInputVectorEmbedding extends Module {
   readonly inputs: CombinedVectorEmbedding[] = [];
   readonly finalLayer: LinearBlock;
+  /** mask_sequence_vectors = false: upstream's sequence masks are all ones, its padding masks stay. */
+  private readonly maskSequence: boolean;
   constructor(engine: Engine, options: SpanetOptions, inputs: InputSpec[], rand: () => number) {
     super(engine);
-    // false makes upstream's sequence mask all ones while the padding mask stays: not ported.
-    if (!optionBool(options, 'mask_sequence_vectors')) throw new Error('upstream SPANet network: mask_sequence_vectors = false is not implemented');
+    this.maskSequence = optionBool(options, 'mask_sequence_vectors');
     const list = this.registerModule('vector_embedding_layers', new ModuleListOf(engine));
     for (const input of inputs) this.inputs.push(list.add(new CombinedVectorEmbedding(engine, options, input, rand)));
     const hidden = optionInt(options, 'hidden_dim');
@@ -148,7 +149,7 @@ export class MultiInputVectorEmbedding extends Module {
     let row = 0;
     sources.forEach((s, i) => {
       const [B, T] = s.data.shape;
-      const m = VectorMasks.fromBatchFirst(s.mask, B, T);
+      const m = VectorMasks.fromBatchFirst(s.mask, B, T, this.maskSequence);
       parts.push(this.inputs[i].forward(s, m));
       masks.push(m);
       if (this.inputs[i].input.kind === 'sequential') for (let t = 0; t < T; t++) sequentialRows.push(row + t);
