@@ -10,8 +10,8 @@ import type * as H5 from 'h5wasm';
 import { decodeCompound } from '../src/data/h5/decode';
 import { nodeH5Lib, openNodeH5 } from '../src/data/h5/node';
 import { VOXEL_T } from '../src/data/larcv3/layout';
-import { encodeColumns } from '../src/data/writers/encode';
-import { writeH5NodeFile } from '../src/data/writers/nodeWrite';
+import { encodeColumns } from '../tools/writers/encode';
+import { writeH5NodeFile } from '../tools/writers/nodeWrite';
 
 const n = Number(process.argv[2] ?? 1_000_000);
 const dir = mkdtempSync(join(tmpdir(), 'bench-decode-'));

@@ -18,9 +18,9 @@ import { larcv3ClusterReader, larcv3SparseReader, spanetEventReader } from '../s
 import { BatchReader } from '../src/data/stream/reader';
 import { entryRuns } from '../src/data/stream/runs';
 import type { EntryReader } from '../src/data/stream/types';
-import { demoLarcv3Spec } from '../src/data/writers/demoLarcv3';
-import { demoSpanetSpec } from '../src/data/writers/demoSpanet';
-import { writeLarcv3File, writeSpanetFile } from '../src/data/writers/nodeWriters';
+import { demoLarcv3Spec } from '../tools/writers/demoLarcv3';
+import { demoSpanetSpec } from '../tools/writers/demoSpanet';
+import { writeLarcv3File, writeSpanetFile } from '../tools/writers/nodeWriters';
 
 const args = process.argv.slice(2);
 const opt = (k: string, d: number) => {

@@ -13,14 +13,14 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { demoLarcv3Spec } from '../src/data/writers/demoLarcv3';
-import { demoSpanetSpec } from '../src/data/writers/demoSpanet';
-import { writeLarcv3File, writeSpanetFile } from '../src/data/writers/nodeWriters';
-import { denseToLarcv3 } from '../src/data/writers/denseToLarcv3';
+import { demoLarcv3Spec } from '../tools/writers/demoLarcv3';
+import { demoSpanetSpec } from '../tools/writers/demoSpanet';
+import { writeLarcv3File, writeSpanetFile } from '../tools/writers/nodeWriters';
+import { denseToLarcv3 } from '../tools/writers/denseToLarcv3';
 import { syntheticPlanes } from '../src/tasks/cosmic/synthetic';
-import { jaggedHitsDatasets, jaggedSetsDatasets } from '../src/data/writers/jaggedSets';
+import { jaggedHitsDatasets, jaggedSetsDatasets } from '../tools/writers/jaggedSets';
 import { generateTrackEvents } from '../src/tasks/clustering/data';
-import { writeH5NodeFile } from '../src/data/writers/nodeWrite';
+import { writeH5NodeFile } from '../tools/writers/nodeWrite';
 import { toySets } from '../src/tasks/deepsets/data';
 import { seededRandom } from '../src/nn/init';
 

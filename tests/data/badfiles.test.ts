@@ -7,7 +7,7 @@ import { openNodeH5 } from '../../src/data/h5/node';
 import { buildTree } from '../../src/data/h5/tree';
 import { Larcv3Reader } from '../../src/data/larcv3/reader';
 import { readSpanetEvents } from '../../src/data/spanet/reader';
-import type { DatasetSpec } from '../../src/data/writers/h5write';
+import type { DatasetSpec } from '../../tools/writers/h5write';
 import { VOXEL_T } from '../../src/data/larcv3/layout';
 import { SHARED_SPANET, hasSharedSpanet, larcv3Fixture, smallLarcv3Spec, spanetFixture, tmpDir } from './fixtures';
 

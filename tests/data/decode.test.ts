@@ -5,8 +5,8 @@ import { decodeCompound, decodeNumericMember, findMember } from '../../src/data/
 import { nodeH5Lib, openNodeH5 } from '../../src/data/h5/node';
 import { VOXEL_T } from '../../src/data/larcv3/layout';
 import { concatRagged, offsetsFromCounts } from '../../src/data/ragged';
-import { encodeColumns } from '../../src/data/writers/encode';
-import { writeH5NodeFile } from '../../src/data/writers/nodeWrite';
+import { encodeColumns } from '../../tools/writers/encode';
+import { writeH5NodeFile } from '../../tools/writers/nodeWrite';
 import { tmpDir } from './fixtures';
 
 let t: ReturnType<typeof tmpDir>;

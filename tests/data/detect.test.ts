@@ -6,8 +6,8 @@ import { readGenericJagged, readGenericTable } from '../../src/data/generic/read
 import { openNodeH5 } from '../../src/data/h5/node';
 import { buildTree, formatTree } from '../../src/data/h5/tree';
 import { previewDataset, histogram } from '../../src/data/preview';
-import { writeH5NodeFile } from '../../src/data/writers/nodeWrite';
-import { encodeNumbers, encodeColumns } from '../../src/data/writers/encode';
+import { writeH5NodeFile } from '../../tools/writers/nodeWrite';
+import { encodeNumbers, encodeColumns } from '../../tools/writers/encode';
 import type { DType } from '../../src/data/h5/types';
 import { larcv3Fixture, spanetFixture, tmpDir } from './fixtures';
 

@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { demoLarcv3Spec } from '../../src/data/writers/demoLarcv3';
-import { demoSpanetSpec } from '../../src/data/writers/demoSpanet';
-import type { Larcv3Spec } from '../../src/data/writers/larcv3Encode';
-import type { SpanetSpec } from '../../src/data/writers/spanetEncode';
-import type { DatasetSpec } from '../../src/data/writers/h5write';
-import { writeLarcv3File, writeSpanetFile } from '../../src/data/writers/nodeWriters';
+import { demoLarcv3Spec } from '../../tools/writers/demoLarcv3';
+import { demoSpanetSpec } from '../../tools/writers/demoSpanet';
+import type { Larcv3Spec } from '../../tools/writers/larcv3Encode';
+import type { SpanetSpec } from '../../tools/writers/spanetEncode';
+import type { DatasetSpec } from '../../tools/writers/h5write';
+import { writeLarcv3File, writeSpanetFile } from '../../tools/writers/nodeWriters';
 
 /** SPANet's own example file, shared read-only next to the repository. */
 export const SHARED_SPANET = resolve(__dirname, '../../../shared/data/spanet_semi_leptonic_ttH_example.h5');

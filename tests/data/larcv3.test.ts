@@ -12,7 +12,7 @@ import {
 } from '../../src/data/larcv3/reader';
 import { coordsToId, idToCoords, totalVoxels } from '../../src/data/larcv3/meta';
 import { checkRagged, raggedRow } from '../../src/data/ragged';
-import type { ClusterPlane, ImagePlane, Larcv3Spec, ParticleSpec, SparsePlane } from '../../src/data/writers/larcv3Encode';
+import type { ClusterPlane, ImagePlane, Larcv3Spec, ParticleSpec, SparsePlane } from '../../tools/writers/larcv3Encode';
 import { larcv3Fixture, smallLarcv3Spec, tmpDir } from './fixtures';
 
 let t: ReturnType<typeof tmpDir>;

@@ -6,8 +6,8 @@ import { openNodeH5 } from '../../src/data/h5/node';
 import type { H5Source } from '../../src/data/h5/source';
 import { TREE_MAX_DEPTH, TREE_MAX_NODES, buildTree, formatTree, truncationText, walkTree } from '../../src/data/h5/tree';
 import type { DatasetInfo } from '../../src/data/h5/types';
-import { encodeNumbers } from '../../src/data/writers/encode';
-import { writeH5NodeFile } from '../../src/data/writers/nodeWrite';
+import { encodeNumbers } from '../../tools/writers/encode';
+import { writeH5NodeFile } from '../../tools/writers/nodeWrite';
 import { TreeView } from '../../src/ui/data/TreeView';
 import { tmpDir } from './fixtures';
 

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataFileError } from '../../src/data/errors';
-import { writeLarcv3File } from '../../src/data/writers/nodeWriters';
-import type { Larcv3Spec } from '../../src/data/writers/larcv3Encode';
+import { writeLarcv3File } from '../../tools/writers/nodeWriters';
+import type { Larcv3Spec } from '../../tools/writers/larcv3Encode';
 import { densifyPlanes, isPlaneData, MAX_DENSE_PLANE_BYTES, type PlaneData } from '../../src/tasks/cosmic/planes';
 import { syntheticPlanes } from '../../src/tasks/cosmic/synthetic';
 import { payloadNotes } from '../../src/tasks/fromFile/load';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openNodeH5 } from '../../src/data/h5/node';
 import { readSpanetEvents, spanetLayout } from '../../src/data/spanet/reader';
-import { encodeNumbers } from '../../src/data/writers/encode';
-import type { DatasetSpec } from '../../src/data/writers/h5write';
+import { encodeNumbers } from '../../tools/writers/encode';
+import type { DatasetSpec } from '../../tools/writers/h5write';
 import type { DType } from '../../src/data/h5/types';
 import { buildBatch } from '../../src/tasks/spanet/batch';
 import { inferEventSpec } from '../../src/tasks/spanet/eventSpec';

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeH5NodeFile } from '../../src/data/writers/nodeWrite';
-import { jaggedSetsDatasets } from '../../src/data/writers/jaggedSets';
+import { writeH5NodeFile } from '../../tools/writers/nodeWrite';
+import { jaggedSetsDatasets } from '../../tools/writers/jaggedSets';
 
 /**
  * A generic jagged-sets file of `n` sets: set k has 1 + k % 5 elements, x0 = k + j/10 for

@@ -1,4 +1,4 @@
-import type { ImageMeta } from '../larcv3/meta';
+import type { ImageMeta } from '../../src/data/larcv3/meta';
 import type { ClusterPlane, ImagePlane, Larcv3Spec, ParticleSpec, SparsePlane } from './larcv3Encode';
 import { makeRng, type Rng } from './rng';
 

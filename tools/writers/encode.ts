@@ -1,5 +1,5 @@
-import { flattenMembers } from '../h5/decode';
-import type { DType } from '../h5/types';
+import { flattenMembers } from '../../src/data/h5/decode';
+import type { DType } from '../../src/data/h5/types';
 
 /** Column data for encodeColumns: numbers (array members: n*k values, row-major) or strings. */
 export type ColumnData = ArrayLike<number> | readonly string[];

@@ -1,6 +1,6 @@
 import type * as H5 from 'h5wasm';
-import { H5T } from '../h5/dtype';
-import type { DType } from '../h5/types';
+import { H5T } from '../../src/data/h5/dtype';
+import type { DType } from '../../src/data/h5/types';
 
 /**
  * One dataset to write: raw bytes already in `type`'s layout (see encode.ts).

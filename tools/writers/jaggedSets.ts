@@ -1,5 +1,5 @@
-import type { DType } from '../h5/types';
-import type { RaggedF32 } from '../ragged';
+import type { DType } from '../../src/data/h5/types';
+import type { RaggedF32 } from '../../src/data/ragged';
 import { encodeNumbers } from './encode';
 import type { DatasetSpec } from './h5write';
 

@@ -8,8 +8,8 @@ import {
   imageMetaT,
   productDim,
   type ProductType,
-} from '../larcv3/layout';
-import type { ImageMeta } from '../larcv3/meta';
+} from '../../src/data/larcv3/layout';
+import type { ImageMeta } from '../../src/data/larcv3/meta';
 import type { DatasetSpec } from './h5write';
 import { encodeColumns, encodeNumbers } from './encode';
 

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { nodeH5Lib } from '../h5/node';
+import { nodeH5Lib } from '../../src/data/h5/node';
 import { patchArrayMembers, writeH5File, type DatasetSpec } from './h5write';
 
 /** Writes `datasets` to a new HDF5 file at a host path (Node), array members patched in. */

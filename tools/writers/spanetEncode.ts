@@ -1,4 +1,4 @@
-import type { DType } from '../h5/types';
+import type { DType } from '../../src/data/h5/types';
 import type { DatasetSpec } from './h5write';
 import { encodeNumbers } from './encode';
 
