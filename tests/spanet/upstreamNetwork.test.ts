@@ -233,3 +233,13 @@ describe.each(['ttH_basic', 'ttH_resnet', 'ttH_gated', 'ttH_batchnorm', 'ttH_mas
   }, 120_000);
 });
 
+describe('upstream network options it does not port', () => {
+  it.each([
+    [{ split_symmetric_attention: false }, /split_symmetric_attention = false/],
+    [{ normalization: 'None' }, /normalization = None is not implemented/],
+  ])('refuses %o by name', (extra, message) => {
+    const options = { ...defaultOptions(), ...JSON.parse(stateFile.metadata.options), ...extra };
+    expect(() => new UpstreamJetReconstructionNetwork(e, options, readEventFile(TTH_YAML), { 'EVENT/signal': 2 })).toThrow(message);
+  });
+});
+

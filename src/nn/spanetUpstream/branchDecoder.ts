@@ -54,7 +54,11 @@ export class BranchDecoder extends Module {
   constructor(engine: Engine, options: SpanetOptions, readonly particle: ParticleSpec, rand: () => number) {
     super(engine);
     this.degree = particle.products.length;
-    if (!optionBool(options, 'split_symmetric_attention')) throw new Error('upstream SPANet network: split_symmetric_attention = false (full attention) is not implemented');
+    // Upstream's full attention fails at 46c6805 (xavier init of a degree-1 weight; a bare
+    // tensor where BranchDecoder unpacks two values), so there is nothing to be equal to.
+    if (!optionBool(options, 'split_symmetric_attention')) {
+      throw new Error('upstream SPANet network: split_symmetric_attention = false (full attention) is not implemented (it fails upstream too)');
+    }
     this.encoder = this.registerModule('encoder', new StackedEncoder(engine, options, optionInt(options, 'num_branch_embedding_layers'), optionInt(options, 'num_branch_encoder_layers'), rand));
     this.attention = this.registerModule('attention', new SymmetricAttentionSplit(engine, options, this.degree, particle.productPerms, rand));
     this.detectionClassifier = this.registerModule('detection_classifier', new BranchLinear(engine, options, optionInt(options, 'num_detector_layers'), 1, rand));
