@@ -1,5 +1,5 @@
 /**
- * The bench page's cases (src/bench/main.ts: ours, tfjs's WebGPU backend, jax-js) run in
+ * The bench page's cases (tools/bench/main.ts: ours, tfjs's WebGPU backend, jax-js) run in
  * Node on Dawn (npm `webgpu`) instead of Chromium: for machines where a GPU is reachable
  * through Vulkan but a browser is not (scripts/bench-gpu.sh runs both). Same report.
  *
@@ -10,8 +10,8 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { create, globals } from 'webgpu';
-import { markdownReport, plainReport, type RunInfo } from '../src/bench/report';
-import type { CaseResult, CaseSpec, TimingPlan } from '../src/bench/types';
+import { markdownReport, plainReport, type RunInfo } from '../tools/bench/report';
+import type { CaseResult, CaseSpec, TimingPlan } from '../tools/bench/types';
 
 const HEAVY: Partial<TimingPlan> = { warmup: 1, samples: 5, minSamples: 3, budgetMs: 30_000, capStepMs: 15_000, recordSteps: 2 };
 
@@ -54,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
   // The page code reads navigator.gpu and sets window.bench.
   Object.defineProperty(globalThis, 'navigator', { value: { gpu, userAgent: `Node ${process.version} + Dawn (npm webgpu)` }, configurable: true });
   Object.defineProperty(globalThis, 'window', { value: globalThis, configurable: true });
-  await import('../src/bench/main');
+  await import('../tools/bench/main');
   const bench = (globalThis as unknown as Window).bench!;
   const page = await bench.init();
   log(`adapter ${JSON.stringify(page.adapter)}, tfjs backend ${page.tfjsBackend}`);

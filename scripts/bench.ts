@@ -1,6 +1,6 @@
 /**
  * Benchmarks the engine against @tensorflow/tfjs-backend-webgpu in one headless Chromium
- * page: starts a Vite dev server on 127.0.0.1 for src/bench/bench.html, drives the page's
+ * page: starts a Vite dev server on 127.0.0.1 for tools/bench/bench.html, drives the page's
  * window.bench API case by case, and prints a table (or markdown with --markdown).
  *
  *   npm run bench [-- --quick | --full] [-- --markdown] [-- --only deepset,oc-10000] [-- --per-dispatch]
@@ -17,9 +17,9 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
-import { parseArgs, selectCases } from '../src/bench/cli';
-import { markdownReport, plainReport, type RunInfo } from '../src/bench/report';
-import type { CaseResult, CaseSpec, TimingPlan } from '../src/bench/types';
+import { parseArgs, selectCases } from '../tools/bench/cli';
+import { markdownReport, plainReport, type RunInfo } from '../tools/bench/report';
+import type { CaseResult, CaseSpec, TimingPlan } from '../tools/bench/types';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
 /**
@@ -132,14 +132,14 @@ async function main(): Promise<number> {
       headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
     },
     optimizeDeps: {
-      entries: ['src/bench/bench.html'],
+      entries: ['tools/bench/bench.html'],
       include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients', '@tensorflow/tfjs-backend-webgpu', '@jax-js/jax'],
     },
   });
   await server.listen();
   const address = server.httpServer?.address();
   if (!address || typeof address === 'string') throw new Error('Vite did not report a TCP port');
-  const url = `http://127.0.0.1:${address.port}/src/bench/bench.html`;
+  const url = `http://127.0.0.1:${address.port}/tools/bench/bench.html`;
 
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
   try {

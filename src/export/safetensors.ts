@@ -67,7 +67,8 @@ export function decodeStateDict(bytes: Uint8Array, file = 'safetensors file'): {
     if (!Array.isArray(shape) || !(s >= 0) || !(e >= s) || base + e > bytes.length || e - s !== count * DTYPE_BYTES[d]) {
       throw new Error(`${file}: tensor ${name} [${shape}] ${dtype} has byte range [${offs}] that does not fit its shape or the file`);
     }
-    const copy = bytes.slice(base + s, base + e);
+    // A copy of exactly these bytes: Node's Buffer.slice is a view into a shared pool.
+    const copy = new Uint8Array(bytes.subarray(base + s, base + e));
     state[name] = { dtype: d, shape, data: new CTORS[d](copy.buffer) } as StateEntry;
   }
   const metadata = (header.__metadata__ ?? {}) as Record<string, string>;

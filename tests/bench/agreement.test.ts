@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkMatmulRows, gammaF32, maxNormRelDiff } from '../../src/bench/agreement';
-import { uniformF32 } from '../../src/bench/inputs';
+import { checkMatmulRows, gammaF32, maxNormRelDiff } from '../../tools/bench/agreement';
+import { uniformF32 } from '../../tools/bench/inputs';
 
 /** C = A·B accumulated in f32 (Math.fround after every operation), row-major. */
 function f32Matmul(a: Float32Array, b: Float32Array, M: number, K: number, N: number): Float32Array {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { caseKey, parseArgs, selectCases } from '../../src/bench/cli';
-import type { CaseSpec } from '../../src/bench/types';
+import { caseKey, parseArgs, selectCases } from '../../tools/bench/cli';
+import type { CaseSpec } from '../../tools/bench/types';
 
 const CASES: CaseSpec[] = [
   { kind: 'matmul', n: 256 },

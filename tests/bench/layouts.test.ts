@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { hwioToOihw, oihwToHwio } from '../../src/bench/cases/convLayout';
-import { eventMajorTokens, syntheticJetTokens } from '../../src/bench/cases/jetTokens';
-import { bufferLimitReason, denseHostBytes } from '../../src/bench/cases/ocSizes';
+import { hwioToOihw, oihwToHwio } from '../../tools/bench/cases/convLayout';
+import { eventMajorTokens, syntheticJetTokens } from '../../tools/bench/cases/jetTokens';
+import { bufferLimitReason, denseHostBytes } from '../../tools/bench/cases/ocSizes';
 import { seededRandom } from '../../src/nn/init';
 
 describe('convolution weight layouts', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { measureRecording } from '../../src/bench/recording';
+import { measureRecording } from '../../tools/bench/recording';
 import { createGpuContext } from '../../src/gpu/context';
 import { nodeGpu } from '../../src/gpu/node';
 import { Engine } from '../../src/tensor/engine';

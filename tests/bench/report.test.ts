@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { markdownReport, plainReport, type RunInfo } from '../../src/bench/report';
-import type { CaseResult } from '../../src/bench/types';
+import { markdownReport, plainReport, type RunInfo } from '../../tools/bench/report';
+import type { CaseResult } from '../../tools/bench/types';
 
 const INFO: RunInfo = {
   date: '2026-11-24', machine: 'test', browser: 'x', flags: [], mode: 'quick', load: [1, 1],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { median, timeSides, type Side } from '../../src/bench/timing';
-import type { TimingPlan } from '../../src/bench/types';
+import { median, timeSides, type Side } from '../../tools/bench/timing';
+import type { TimingPlan } from '../../tools/bench/types';
 
 /** Sides on a fake clock: each step advances it by the side's cost; the log records who ran. */
 function fakeSides(costs: number[]) {

@@ -216,3 +216,19 @@ describe('a user-defined layer (the README example)', () => {
     expect(e.gpu.takeErrors()).toEqual([]);
   });
 });
+
+describe('decodeStateDict from a Node Buffer', () => {
+  it('reads each tensor from its own bytes (Buffer.slice shares a pool; a view would read the pool start)', async () => {
+    const { encodeSafetensors, decodeStateDict } = await import('../../src/export/safetensors');
+    const bytes = encodeSafetensors({
+      a: { dtype: 'F32', shape: [2], data: Float32Array.of(1.5, -2) },
+      b: { dtype: 'F32', shape: [3], data: Float32Array.of(7, 8, 9) },
+    });
+    // Buffer.from(string) allocates from Node's shared pool, like readFileSync of a small file.
+    const pooled = Buffer.from(Buffer.from(bytes).toString('latin1'), 'latin1');
+    expect(pooled.byteOffset).toBeGreaterThanOrEqual(0);
+    const { state } = decodeStateDict(pooled);
+    expect(Array.from(state.a.data as Float32Array)).toEqual([1.5, -2]);
+    expect(Array.from(state.b.data as Float32Array)).toEqual([7, 8, 9]);
+  });
+});

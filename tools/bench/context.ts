@@ -1,5 +1,5 @@
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import type { Engine } from '../tensor/engine';
+import type { Engine } from '../../src/tensor/engine';
 import type { Side } from './timing';
 import type { AgreementCheck } from './types';
 

@@ -1,4 +1,4 @@
-import { seededRandom } from '../nn/init';
+import { seededRandom } from '../../src/nn/init';
 
 /** n seeded uniform values in [lo, hi): both implementations get the same inputs. */
 export function uniformF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {

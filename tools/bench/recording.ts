@@ -1,4 +1,4 @@
-import type { GpuContext, RecordingMode, RecordingStats } from '../gpu/context';
+import type { GpuContext, RecordingMode, RecordingStats } from '../../src/gpu/context';
 import type { Side } from './timing';
 
 /** What recording one step of our side costs on the CPU, per step. */

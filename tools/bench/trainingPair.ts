@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fmt, maxNormRelDiff } from './agreement';
-import type { Engine } from '../tensor/engine';
-import type { Tensor } from '../tensor/tensor';
-import type { Adam } from '../train/adam';
+import type { Engine } from '../../src/tensor/engine';
+import type { Tensor } from '../../src/tensor/tensor';
+import type { Adam } from '../../src/train/adam';
 
 /** A loss value and its gradients, host side, in our parameter order and layout. */
 export interface LossAndGrads {

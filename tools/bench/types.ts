@@ -1,5 +1,5 @@
 /** What the runner asks the bench page to measure, and what the page reports back. */
-import type { StepProfile } from '../gpu/profiler';
+import type { StepProfile } from '../../src/gpu/profiler';
 import type { RecordingProfile } from './recording';
 
 export type CaseSpec = (

@@ -1,5 +1,5 @@
-import { clusteringTask } from '../../tasks/clustering/task';
-import { Trainer } from '../../train/trainer';
+import { clusteringTask } from '../../../src/tasks/clustering/task';
+import { Trainer } from '../../../src/train/trainer';
 import type { BenchContext, PreparedCase } from '../context';
 
 /** Steps between metric readbacks: above any sample's step count, so only settle() reads. */

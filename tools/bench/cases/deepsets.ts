@@ -6,15 +6,15 @@
  * { kind: 'segmentSum', rows: 1_000_000, cols: 128, segments: 10_000 } (--full).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { offsetsFromCounts } from '../../data/ragged';
-import { DeepSet } from '../../nn/deepset';
-import { transpose2d } from '../../nn/linear';
-import { seededRandom } from '../../nn/init';
-import { mse } from '../../tensor/ops/losses';
-import { segmentSum } from '../../tensor/ops/segment';
-import { segmentReduceRef } from '../../tensor/reference/segment';
-import type { Tensor } from '../../tensor/tensor';
-import { Adam } from '../../train/adam';
+import { offsetsFromCounts } from '../../../src/data/ragged';
+import { DeepSet } from '../../../src/nn/deepset';
+import { transpose2d } from '../../../src/nn/linear';
+import { seededRandom } from '../../../src/nn/init';
+import { mse } from '../../../src/tensor/ops/losses';
+import { segmentSum } from '../../../src/tensor/ops/segment';
+import { segmentReduceRef } from '../../../src/tensor/reference/segment';
+import type { Tensor } from '../../../src/tensor/tensor';
+import { Adam } from '../../../src/train/adam';
 import { fmt, gammaF32 } from '../agreement';
 import { trainingPair } from '../trainingPair';
 import { oursSettle, tfjsSettle, type BenchContext, type PreparedCase } from '../context';

@@ -9,11 +9,11 @@
  * jax-js ops: @jax-js/optax is not published on npm).
  */
 import { blockUntilReady, defaultDevice, getWebGPUDevice, init, jit, numpy as np, nn, valueAndGrad } from '@jax-js/jax';
-import { Mlp } from '../../nn/mlp';
-import { seededRandom } from '../../nn/init';
-import { mse } from '../../tensor/ops/losses';
-import type { Tensor } from '../../tensor/tensor';
-import { Adam } from '../../train/adam';
+import { Mlp } from '../../../src/nn/mlp';
+import { seededRandom } from '../../../src/nn/init';
+import { mse } from '../../../src/tensor/ops/losses';
+import type { Tensor } from '../../../src/tensor/tensor';
+import { Adam } from '../../../src/train/adam';
 import { checkMatmulRows, fmt, maxNormRelDiff } from '../agreement';
 import type { BenchContext, PreparedCase } from '../context';
 import { uniformF32 } from '../inputs';

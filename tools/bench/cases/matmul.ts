@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { matmul } from '../../tensor/ops/matmul';
+import { matmul } from '../../../src/tensor/ops/matmul';
 import { checkMatmulRows } from '../agreement';
 import { oursSettle, tfjsSettle, type BenchContext, type PreparedCase } from '../context';
 import { uniformF32 } from '../inputs';

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { transpose2d } from '../../nn/linear';
-import { Mlp } from '../../nn/mlp';
-import { seededRandom } from '../../nn/init';
-import { mse } from '../../tensor/ops/losses';
-import type { Tensor } from '../../tensor/tensor';
-import { Adam } from '../../train/adam';
+import { transpose2d } from '../../../src/nn/linear';
+import { Mlp } from '../../../src/nn/mlp';
+import { seededRandom } from '../../../src/nn/init';
+import { mse } from '../../../src/tensor/ops/losses';
+import type { Tensor } from '../../../src/tensor/tensor';
+import { Adam } from '../../../src/train/adam';
 import { trainingPair } from '../trainingPair';
 import { oursSettle, tfjsSettle, type BenchContext, type PreparedCase } from '../context';
 import { uniformF32 } from '../inputs';

@@ -5,11 +5,11 @@
  * Reports time, peak GPU memory, and where a dense implementation cannot run at all.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { buildOcLayout, ocLossOp, ocLossReference, uploadOcLayout, type OcLayout } from '../../losses/oc';
-import { denseFits } from '../../losses/oc/kernels';
-import { seededRandom } from '../../nn/init';
-import type { Engine } from '../../tensor/engine';
-import type { Tensor } from '../../tensor/tensor';
+import { buildOcLayout, ocLossOp, ocLossReference, uploadOcLayout, type OcLayout } from '../../../src/losses/oc';
+import { denseFits } from '../../../src/losses/oc/kernels';
+import { seededRandom } from '../../../src/nn/init';
+import type { Engine } from '../../../src/tensor/engine';
+import type { Tensor } from '../../../src/tensor/tensor';
 import { fmt, maxNormRelDiff } from '../agreement';
 import { oursSettle, tfjsSettle, type BenchContext, type PreparedCase, type PreparedVariant } from '../context';
 import type { Side } from '../timing';

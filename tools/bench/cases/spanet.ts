@@ -6,13 +6,13 @@
  * (cases/spanetTfjs.ts) from our weights, tokens as [events, jets + 1, features].
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { seededRandom } from '../../nn/init';
-import { Linear, transpose2d } from '../../nn/linear';
-import { LayerNorm, TransformerEncoderLayer } from '../../nn/transformer';
-import { mse } from '../../tensor/ops/losses';
-import { sliceRows } from '../../tensor/ops/rows';
-import type { Tensor } from '../../tensor/tensor';
-import { Adam } from '../../train/adam';
+import { seededRandom } from '../../../src/nn/init';
+import { Linear, transpose2d } from '../../../src/nn/linear';
+import { LayerNorm, TransformerEncoderLayer } from '../../../src/nn/transformer';
+import { mse } from '../../../src/tensor/ops/losses';
+import { sliceRows } from '../../../src/tensor/ops/rows';
+import type { Tensor } from '../../../src/tensor/tensor';
+import { Adam } from '../../../src/train/adam';
 import { trainingPair } from '../trainingPair';
 import { oursSettle, tfjsSettle, type BenchContext, type PreparedCase } from '../context';
 import type { CaseSpec } from '../types';

@@ -5,13 +5,13 @@
  * single-channel images. tfjs runs the same layers (cases/uresnetTfjs.ts) from our weights.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { classWeightTable, segmentationCrossEntropy } from '../../losses/segmentation';
-import { seededRandom } from '../../nn/init';
-import { DEFAULT_URESNET, UResNet } from '../../nn/uresnet';
-import { syntheticPlanes } from '../../tasks/cosmic/synthetic';
-import { cosmicTaggingTask } from '../../tasks/cosmic/task';
-import type { Tensor } from '../../tensor/tensor';
-import { Adam } from '../../train/adam';
+import { classWeightTable, segmentationCrossEntropy } from '../../../src/losses/segmentation';
+import { seededRandom } from '../../../src/nn/init';
+import { DEFAULT_URESNET, UResNet } from '../../../src/nn/uresnet';
+import { syntheticPlanes } from '../../../src/tasks/cosmic/synthetic';
+import { cosmicTaggingTask } from '../../../src/tasks/cosmic/task';
+import type { Tensor } from '../../../src/tensor/tensor';
+import { Adam } from '../../../src/train/adam';
 import { fmt, maxNormRelDiff } from '../agreement';
 import { trainingPair } from '../trainingPair';
 import { oursPeakBytes, oursSettle, tfjsPeakBytes, tfjsSettle, type BenchContext, type PreparedCase } from '../context';

@@ -6,8 +6,8 @@
  * channel concat [upsampled, skip], the planes joined on channels at the deepest layer.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { BlockSeries, ConvBlock, Deepest, Level, ResidualBlock, type UResNet } from '../../nn/uresnet';
-import type { Tensor } from '../../tensor/tensor';
+import { BlockSeries, ConvBlock, Deepest, Level, ResidualBlock, type UResNet } from '../../../src/nn/uresnet';
+import type { Tensor } from '../../../src/tensor/tensor';
 import { hwioToOihw, oihwToHwio } from './convLayout';
 
 type X = tf.Tensor4D;
