@@ -40,12 +40,18 @@ export default tseslint.config(
   {
     files: ['src/ui/**', 'src/state/**'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{
-          group: ENGINE.flatMap((d) => [`../${d}/*`, `../../${d}/*`, `../../../${d}/*`, `../${d}`, `../../${d}`]),
-          message: 'the page (src/ui, src/state) must not import engine internals (src/tensor, src/gpu, src/nn, src/losses): talk to the training worker through src/train/protocol.ts',
-        }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ENGINE.flatMap((d) => [`../${d}/*`, `../../${d}/*`, `../../../${d}/*`, `../${d}`, `../../${d}`]),
+              message:
+                'the page (src/ui, src/state) must not import engine internals (src/tensor, src/gpu, src/nn, src/losses): talk to the training worker through src/train/protocol.ts',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -14,7 +14,11 @@ test('object condensation clustering: create, train, efficiency rises', async ({
   await page.goto('/');
   await page.getByTestId('task-select').selectOption('oc-clustering');
   // small and quick on SwiftShader
-  for (const [key, value] of [['trainEvents', '16'], ['testEvents', '8'], ['hidden', '24']]) {
+  for (const [key, value] of [
+    ['trainEvents', '16'],
+    ['testEvents', '8'],
+    ['hidden', '24'],
+  ]) {
     await page.getByTestId(`cfg-${key}`).fill(value);
   }
   await page.getByTestId('btn-create').click();
@@ -30,10 +34,15 @@ test('object condensation clustering: create, train, efficiency rises', async ({
   await page.getByTestId('btn-pause').click();
   await expect(page.getByTestId('run-state')).toHaveText('paused');
   await page.getByTestId('metric-select').selectOption('efficiency');
-  await expect.poll(async () => {
-    const e = await testEfficiency(page);
-    return e[e.length - 1];
-  }, { timeout: 60_000 }).toBeGreaterThan(initial + 0.15);
+  await expect
+    .poll(
+      async () => {
+        const e = await testEfficiency(page);
+        return e[e.length - 1];
+      },
+      { timeout: 60_000 },
+    )
+    .toBeGreaterThan(initial + 0.15);
   for (const id of ['event-truth', 'event-prediction', 'latent']) await expect(page.getByTestId(`figure-${id}`)).toBeVisible();
   expect(consoleErrors.filter((e) => !e.includes('favicon'))).toEqual([]);
 });

@@ -8,7 +8,9 @@ async function series(page: Page, name: string): Promise<number[]> {
   }, name);
 }
 
-test('cosmic tagging: a larcv3 file is loaded, the CosmicTagger UResNet (small preset: batch norm, bilinear, leaky ReLU) trains on it and the cosmic IoU rises on the live plot', async ({ page }) => {
+test('cosmic tagging: a larcv3 file is loaded, the CosmicTagger UResNet (small preset: batch norm, bilinear, leaky ReLU) trains on it and the cosmic IoU rises on the live plot', async ({
+  page,
+}) => {
   // Three planes through shared modules one after another (as upstream): ~0.2 steps/s on SwiftShader.
   test.setTimeout(720_000);
   const consoleErrors: string[] = [];

@@ -38,7 +38,8 @@ test('loads larcv3 and SPANet files from the file input and shows their trees an
   await expect(spanet).toHaveAttribute('data-status', 'ready');
   await expect(spanet.getByTestId('data-kind')).toHaveAttribute('data-kind', 'spanet');
   const sTree = page.getByTestId('data-tree');
-  for (const p of ['/INPUTS/Momenta', '/INPUTS/Met', '/TARGETS/t1', '/REGRESSIONS/EVENT', '/CLASSIFICATIONS/EVENT']) await expect(sTree.locator(`[data-path="${p}"]`)).toBeVisible();
+  for (const p of ['/INPUTS/Momenta', '/INPUTS/Met', '/TARGETS/t1', '/REGRESSIONS/EVENT', '/CLASSIFICATIONS/EVENT'])
+    await expect(sTree.locator(`[data-path="${p}"]`)).toBeVisible();
   await sTree.locator('[data-path="/INPUTS/Momenta"] > button').click();
   await expect(sTree.locator('[data-path="/INPUTS/Momenta/MASK"]')).toContainText('[500, 10]');
   await expect(page.getByTestId('data-summary')).toContainText('targets t1, t2');

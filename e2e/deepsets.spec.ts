@@ -10,8 +10,14 @@ test('trains a Deep Set on the toy sets, watches the loss fall, exports a verifi
 
   await page.getByTestId('task-select').selectOption('deepsets');
   for (const [key, value] of [
-    ['phiWidth', '16'], ['phiDepth', '2'], ['rhoWidth', '16'], ['rhoDepth', '1'],
-    ['trainSets', '12'], ['testSets', '10'], ['batchCapacity', '4096'], ['lr', '0.003'],
+    ['phiWidth', '16'],
+    ['phiDepth', '2'],
+    ['rhoWidth', '16'],
+    ['rhoDepth', '1'],
+    ['trainSets', '12'],
+    ['testSets', '10'],
+    ['batchCapacity', '4096'],
+    ['lr', '0.003'],
   ]) {
     await page.getByTestId(`cfg-${key}`).fill(value);
   }
@@ -28,8 +34,12 @@ test('trains a Deep Set on the toy sets, watches the loss fall, exports a verifi
   await expect(page.getByTestId('train-loss')).toBeVisible({ timeout: 180_000 });
   const firstStep = Number(await page.getByTestId('run-step').textContent());
   const firstLoss = Number(await page.getByTestId('train-loss').textContent());
-  await expect.poll(async () => Number(await page.getByTestId('run-step').textContent()), { timeout: 180_000 }).toBeGreaterThan(firstStep + 20);
-  await expect.poll(async () => Number(await page.getByTestId('train-loss').textContent()), { timeout: 120_000 }).toBeLessThan(firstLoss * 0.7);
+  await expect
+    .poll(async () => Number(await page.getByTestId('run-step').textContent()), { timeout: 180_000 })
+    .toBeGreaterThan(firstStep + 20);
+  await expect
+    .poll(async () => Number(await page.getByTestId('train-loss').textContent()), { timeout: 120_000 })
+    .toBeLessThan(firstLoss * 0.7);
   await expect(page.getByTestId('metrics-chart').locator('canvas').first()).toBeVisible();
 
   await page.getByTestId('btn-pause').click();

@@ -9,7 +9,13 @@ test('first screen: the task gallery (screenshot in test-results, or FIRST_SCREE
   await expect(gallery).toBeVisible();
   // The physics tasks first, the engine demo last, then the Data panel's drop zone.
   const cards = gallery.locator('.gallery-card b');
-  await expect(cards).toHaveText(['Deep Sets', 'Object condensation clustering', 'Cosmic tagging', 'SPANet jet-parton assignment', 'Engine demo (MLP regression)']);
+  await expect(cards).toHaveText([
+    'Deep Sets',
+    'Object condensation clustering',
+    'Cosmic tagging',
+    'SPANet jet-parton assignment',
+    'Engine demo (MLP regression)',
+  ]);
   await expect(page.getByTestId('data-dropzone')).toBeInViewport();
   // No empty chart on the first screen.
   await expect(page.getByTestId('metrics-chart')).toHaveCount(0);

@@ -3,7 +3,13 @@ import { expect, test, type Page } from '@playwright/test';
 /** The training worker (its bundle is assets/trainWorker-<hash>.js); the newest after a restart. */
 function trainWorker(page: Page) {
   const w = page.workers().filter((x) => x.url().includes('trainWorker'));
-  if (!w.length) throw new Error(`no training worker among ${page.workers().map((x) => x.url()).join(', ')}`);
+  if (!w.length)
+    throw new Error(
+      `no training worker among ${page
+        .workers()
+        .map((x) => x.url())
+        .join(', ')}`,
+    );
   return w[w.length - 1];
 }
 

@@ -23,11 +23,26 @@ test('a physml train folder opens with its curves and continues from its checkpo
   const dir = mkdtempSync(join(tmpdir(), 'physml-folder-'));
   try {
     const runJson = join(dir, 'RUN.json');
-    writeFileSync(runJson, JSON.stringify({ name: 'clitoy', task: 'toy-mlp', config: { hidden: 16, layers: 1, trainSize: 512, batchSize: 64 }, steps: 21, eval_every: 10 }));
+    writeFileSync(
+      runJson,
+      JSON.stringify({
+        name: 'clitoy',
+        task: 'toy-mlp',
+        config: { hidden: 16, layers: 1, trainSize: 512, batchSize: 64 },
+        steps: 21,
+        eval_every: 10,
+      }),
+    );
     const out = join(dir, 'clitoy');
-    execFileSync(process.execPath, ['bin/physml.mjs', 'train', runJson, '--out', out, '--checkpoint-every', '20'], { stdio: 'pipe', timeout: 120_000 });
+    execFileSync(process.execPath, ['bin/physml.mjs', 'train', runJson, '--out', out, '--checkpoint-every', '20'], {
+      stdio: 'pipe',
+      timeout: 120_000,
+    });
     rmSync(join(out, 'checkpoints', 'step-000000021'), { recursive: true });
-    const rows = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; split: string; loss: number });
+    const rows = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { step: number; split: string; loss: number });
     const cliTrain = rows.filter((r) => r.split === 'train');
     expect(cliTrain.map((r) => r.step)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
 
@@ -43,7 +58,15 @@ test('a physml train folder opens with its curves and continues from its checkpo
     // Its curves: every train row of metrics.jsonl on the live chart, under the run's name.
     await row.getByTestId('run-compare').check();
     await setRange(page, 'chart-smoothing', 0);
-    const drawn = () => page.getByTestId('metrics-chart').evaluate((el) => ((el as unknown as { data?: { name: string; y: number[] }[] }).data ?? []).find((l) => l.name === 'clitoy (physml train)')?.y.slice() ?? []);
+    const drawn = () =>
+      page
+        .getByTestId('metrics-chart')
+        .evaluate(
+          (el) =>
+            ((el as unknown as { data?: { name: string; y: number[] }[] }).data ?? [])
+              .find((l) => l.name === 'clitoy (physml train)')
+              ?.y.slice() ?? [],
+        );
     await expect.poll(drawn).toEqual(cliTrain.map((r) => r.loss));
 
     // Continue it: the model, optimiser and data position of step 20, in the browser.
@@ -55,7 +78,9 @@ test('a physml train folder opens with its curves and continues from its checkpo
     await expect(page.getByTestId('run-step')).toHaveText('21');
     await expect(page.getByTestId('metric-count')).toContainText('21 training points');
     const loss21 = await page.getByTestId('metrics-chart').evaluate((el) => {
-      const l = ((el as unknown as { data?: { name: string; x: number[]; y: number[] }[] }).data ?? []).find((t) => t.name === 'train loss');
+      const l = ((el as unknown as { data?: { name: string; x: number[]; y: number[] }[] }).data ?? []).find(
+        (t) => t.name === 'train loss',
+      );
       return l ? l.y[l.x.indexOf(21)] : NaN;
     });
     // Node's Dawn and Chromium's run the same WGSL on SwiftShader; only f32 round-off in

@@ -13,7 +13,15 @@ const num = async (p: import('@playwright/test').Locator) => Number(await p.text
 
 /** The lines the live chart draws (it keeps them on its element). */
 function chartLines(page: Page): Promise<{ name: string; x: number[]; y: number[] }[]> {
-  return page.getByTestId('metrics-chart').evaluate((el) => ((el as unknown as { data?: { name: string; x: number[]; y: number[] }[] }).data ?? []).map((l) => ({ name: l.name, x: [...l.x], y: [...l.y] })));
+  return page
+    .getByTestId('metrics-chart')
+    .evaluate((el) =>
+      ((el as unknown as { data?: { name: string; x: number[]; y: number[] }[] }).data ?? []).map((l) => ({
+        name: l.name,
+        x: [...l.x],
+        y: [...l.y],
+      })),
+    );
 }
 
 async function downloaded(page: Page, button: string): Promise<Buffer> {
@@ -137,7 +145,11 @@ test('two runs overlay on the compare chart with their config difference; the UR
   expect(svg).toContain('>wide</text>');
   expect(svg).toContain('>narrow</text>');
   expect(svg.match(/<path class="line"/g)?.length).toBeGreaterThanOrEqual(2);
-  const csv = (await downloaded(page, 'chart-csv')).toString('utf8').trim().split('\n').map((l) => l.split(','));
+  const csv = (await downloaded(page, 'chart-csv'))
+    .toString('utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
   const head = csv[0];
   expect(head.slice(0, 4)).toEqual(['run', 'split', 'step', 'wall_s']);
   expect(head).toContain('loss');

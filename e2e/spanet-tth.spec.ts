@@ -19,7 +19,15 @@ test('SPANet trains on its semi-leptonic ttH example file and the assignment acc
   await page.getByTestId('train-option-spanet').click();
   await expect(page.getByTestId('task-select')).toHaveValue('spanet');
   await expect(page.getByTestId('train-data')).toContainText('spanet_semi_leptonic_ttH_example.h5');
-  for (const [key, value] of [['evalEvents', '96'], ['batchSize', '16'], ['width', '16'], ['layers', '1'], ['heads', '2'], ['assignDim', '6'], ['lr', '0.004']]) {
+  for (const [key, value] of [
+    ['evalEvents', '96'],
+    ['batchSize', '16'],
+    ['width', '16'],
+    ['layers', '1'],
+    ['heads', '2'],
+    ['assignDim', '6'],
+    ['lr', '0.004'],
+  ]) {
     await page.getByTestId(`cfg-${key}`).fill(value);
   }
   await page.getByTestId('btn-create').click();
@@ -33,7 +41,8 @@ test('SPANet trains on its semi-leptonic ttH example file and the assignment acc
   await expect.poll(async () => Number(await page.getByTestId('run-step').textContent()), { timeout: 240_000 }).toBeGreaterThan(60);
   await page.getByTestId('btn-pause').click();
   await expect(page.getByTestId('run-state')).toHaveText('paused', { timeout: 60_000 });
-  await expect.poll(async () => Number(await page.getByTestId('test-particle purity').textContent()), { timeout: 90_000 })
+  await expect
+    .poll(async () => Number(await page.getByTestId('test-particle purity').textContent()), { timeout: 90_000 })
     .toBeGreaterThan(initial + 0.05);
   expect(errors).toEqual([]);
 });

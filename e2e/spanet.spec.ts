@@ -11,8 +11,15 @@ test('trains SPANet on synthetic tt̄, assignment purity rises, exports ONNX', a
 
   await page.getByTestId('task-select').selectOption('spanet');
   for (const [key, value] of [
-    ['demoEvents', '512'], ['maxJets', '7'], ['evalEvents', '96'], ['batchSize', '16'],
-    ['width', '16'], ['layers', '1'], ['heads', '2'], ['assignDim', '8'], ['lr', '0.004'],
+    ['demoEvents', '512'],
+    ['maxJets', '7'],
+    ['evalEvents', '96'],
+    ['batchSize', '16'],
+    ['width', '16'],
+    ['layers', '1'],
+    ['heads', '2'],
+    ['assignDim', '8'],
+    ['lr', '0.004'],
   ]) {
     await page.getByTestId(`cfg-${key}`).fill(value);
   }
@@ -28,7 +35,8 @@ test('trains SPANet on synthetic tt̄, assignment purity rises, exports ONNX', a
   await page.getByTestId('btn-pause').click();
   await expect(page.getByTestId('run-state')).toHaveText('paused', { timeout: 60_000 });
   // After pausing the task evaluates on the held-out events with the greedy reconstruction.
-  await expect.poll(async () => Number(await page.getByTestId('test-particle purity').textContent()), { timeout: 60_000 })
+  await expect
+    .poll(async () => Number(await page.getByTestId('test-particle purity').textContent()), { timeout: 60_000 })
     .toBeGreaterThan(Math.max(0.2, initial + 0.1));
   await expect(page.getByTestId('figure-purity-by-jets')).toBeVisible();
 

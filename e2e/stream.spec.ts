@@ -4,7 +4,9 @@ const fileRow = (page: Page, name: string) => page.locator(`[data-testid="data-f
 
 // Deep Sets streamed from a train file while validating on a second file: batches go from
 // the data worker to the training worker over MessageChannels, the page holds none of them.
-test('streams Deep Sets from sets_demo.h5, validates on sets_demo_val.h5, the validation loss falls, the page holds no data', async ({ page }) => {
+test('streams Deep Sets from sets_demo.h5, validates on sets_demo_val.h5, the validation loss falls, the page holds no data', async ({
+  page,
+}) => {
   test.setTimeout(420_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -16,7 +18,8 @@ test('streams Deep Sets from sets_demo.h5, validates on sets_demo_val.h5, the va
   await page.getByTestId('data-demo-sets_demo.h5').click();
   await expect(page.locator('[data-testid="train-from-file"][data-file="sets_demo.h5"]')).toBeVisible();
   // both files pass the background full read
-  for (const n of ['sets_demo.h5', 'sets_demo_val.h5']) await expect(fileRow(page, n).getByTestId('data-check')).toHaveAttribute('data-check', 'ok');
+  for (const n of ['sets_demo.h5', 'sets_demo_val.h5'])
+    await expect(fileRow(page, n).getByTestId('data-check')).toHaveAttribute('data-check', 'ok');
 
   await fileRow(page, 'sets_demo_val.h5').getByTestId('data-role').selectOption('validation');
   await page.locator('[data-testid="train-from-file"] li', { hasText: 'regressing /target' }).getByTestId('train-option-deepsets').click();
@@ -26,7 +29,13 @@ test('streams Deep Sets from sets_demo.h5, validates on sets_demo_val.h5, the va
   await expect(page.getByTestId('role-validation')).toHaveText('sets_demo_val.h5');
   await expect(page.getByTestId('train-data')).toContainText('(streamed)');
 
-  for (const [key, value] of [['phiWidth', '16'], ['phiDepth', '2'], ['rhoWidth', '16'], ['rhoDepth', '1'], ['pool', 'mean']]) {
+  for (const [key, value] of [
+    ['phiWidth', '16'],
+    ['phiDepth', '2'],
+    ['rhoWidth', '16'],
+    ['rhoDepth', '1'],
+    ['pool', 'mean'],
+  ]) {
     const f = page.getByTestId(`cfg-${key}`);
     if (key === 'pool') await f.selectOption(value);
     else await f.fill(value);
@@ -35,7 +44,9 @@ test('streams Deep Sets from sets_demo.h5, validates on sets_demo_val.h5, the va
   await page.getByTestId('cfg-eval-every').fill('20');
   await page.getByTestId('btn-create').click();
   await expect(page.getByTestId('run-state')).toHaveText('ready', { timeout: 120_000 });
-  await expect(page.getByTestId('run-description')).toContainText('streaming 300 training sets per epoch, validating on 100 sets of sets_demo_val.h5');
+  await expect(page.getByTestId('run-description')).toContainText(
+    'streaming 300 training sets per epoch, validating on 100 sets of sets_demo_val.h5',
+  );
   await expect(page.getByTestId('stream-status')).toContainText('validation sets_demo_val.h5 (100 per evaluation)');
   expect(Number(await page.getByTestId('test-entries').textContent())).toBe(100); // the evaluation read the whole validation file
   const initial = Number(await page.getByTestId('test-loss').textContent());
@@ -47,7 +58,9 @@ test('streams Deep Sets from sets_demo.h5, validates on sets_demo_val.h5, the va
   await expect.poll(async () => Number(await page.getByTestId('stream-epoch').textContent()), { timeout: 240_000 }).toBeGreaterThan(1);
   expect(Number(await page.getByTestId('stream-rate').textContent())).toBeGreaterThan(0);
   await expect(page.getByTestId('stream-input-fraction')).toHaveText(/^\d+%$/);
-  await expect.poll(async () => Number(await page.getByTestId('test-loss').textContent()), { timeout: 240_000 }).toBeLessThan(initial * 0.8);
+  await expect
+    .poll(async () => Number(await page.getByTestId('test-loss').textContent()), { timeout: 240_000 })
+    .toBeLessThan(initial * 0.8);
   await page.getByTestId('btn-pause').click();
   await expect(page.getByTestId('run-state')).toHaveText('paused', { timeout: 60_000 });
 
@@ -96,10 +109,17 @@ test('a bad entry mid-stream: the badge names it, training pauses, skipping it c
     await expect(badge).toHaveAttribute('data-check', 'failed');
     await expect(badge).toContainText('read check failed: sets.h5 /sets/x0, entry 150:');
 
-    await page.locator('[data-testid="train-from-file"] li', { hasText: 'regressing /target' }).getByTestId('train-option-deepsets').click();
+    await page
+      .locator('[data-testid="train-from-file"] li', { hasText: 'regressing /target' })
+      .getByTestId('train-option-deepsets')
+      .click();
     await expect(page.getByTestId('role-validation')).toHaveText('the last 5% of the train file');
     await expect(page.getByTestId('role-test')).toHaveText('sets_demo_val.h5');
-    for (const [key, value] of [['phiWidth', '8'], ['rhoWidth', '8']]) await page.getByTestId(`cfg-${key}`).fill(value);
+    for (const [key, value] of [
+      ['phiWidth', '8'],
+      ['rhoWidth', '8'],
+    ])
+      await page.getByTestId(`cfg-${key}`).fill(value);
     await page.getByTestId('cfg-eval-every').fill('0');
     await page.getByTestId('btn-create').click();
     await expect(page.getByTestId('run-state')).toHaveText('ready', { timeout: 120_000 });
@@ -115,7 +135,9 @@ test('a bad entry mid-stream: the badge names it, training pauses, skipping it c
     await page.getByTestId('btn-skip-entry').click();
     await expect(error).toBeHidden();
     // past the epoch boundary (12 steps) the stream has gone by entry 150's place again
-    await expect.poll(async () => Number(await page.getByTestId('run-step').textContent()), { timeout: 180_000 }).toBeGreaterThan(stepAtError + 20);
+    await expect
+      .poll(async () => Number(await page.getByTestId('run-step').textContent()), { timeout: 180_000 })
+      .toBeGreaterThan(stepAtError + 20);
     await page.getByTestId('btn-pause').click();
     await expect(page.getByTestId('run-state')).toHaveText('paused', { timeout: 60_000 });
     await expect(page.getByTestId('stream-skipped')).toHaveText('1');

@@ -18,7 +18,9 @@ async function trainFewSteps(page: Page, steps: number) {
 }
 
 // Cosmic tagging from a larcv3 file is covered by cosmic.spec.ts, SPANet from a file by spanet-tth.spec.ts.
-test('larcv3 cluster2d and generic HDF5 hits train clustering; SPANet jets and generic HDF5 jagged sets train Deep Sets', async ({ page }) => {
+test('larcv3 cluster2d and generic HDF5 hits train clustering; SPANet jets and generic HDF5 jagged sets train Deep Sets', async ({
+  page,
+}) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('/');
@@ -34,7 +36,9 @@ test('larcv3 cluster2d and generic HDF5 hits train clustering; SPANet jets and g
   await page.getByTestId('train-option-oc-clustering').click();
   await expect(page.getByTestId('train-data')).toContainText('/hits/object_id');
   await trainFewSteps(page, 2);
-  await expect(page.getByTestId('run-description')).toContainText('streaming 95 training entries per epoch, validating on 5 entries of hits_demo.h5');
+  await expect(page.getByTestId('run-description')).toContainText(
+    'streaming 95 training entries per epoch, validating on 5 entries of hits_demo.h5',
+  );
 
   await loadDemo(page, 'spanet_demo.h5');
   await page.getByTestId('train-option-deepsets').first().click();

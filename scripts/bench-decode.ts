@@ -16,18 +16,34 @@ import { writeH5NodeFile } from '../tools/writers/nodeWrite';
 const n = Number(process.argv[2] ?? 1_000_000);
 const dir = mkdtempSync(join(tmpdir(), 'bench-decode-'));
 const p = join(dir, 'voxels.h5');
-await writeH5NodeFile(p, [{
-  path: '/voxels', type: VOXEL_T, shape: [n],
-  bytes: encodeColumns(VOXEL_T, n, { id: Array.from({ length: n }, (_, i) => i * 7), value: Array.from({ length: n }, (_, i) => Math.sin(i)) }),
-}]);
+await writeH5NodeFile(p, [
+  {
+    path: '/voxels',
+    type: VOXEL_T,
+    shape: [n],
+    bytes: encodeColumns(VOXEL_T, n, {
+      id: Array.from({ length: n }, (_, i) => i * 7),
+      value: Array.from({ length: n }, (_, i) => Math.sin(i)),
+    }),
+  },
+]);
 const src = await openNodeH5(p);
 const lib = (await nodeH5Lib()) as unknown as typeof H5;
 const f = new lib.File(p, 'r');
 const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const time = (fn: () => void) => median(Array.from({ length: 5 }, () => { const t = performance.now(); fn(); return performance.now() - t; }));
+const time = (fn: () => void) =>
+  median(
+    Array.from({ length: 5 }, () => {
+      const t = performance.now();
+      fn();
+      return performance.now() - t;
+    }),
+  );
 const ours = time(() => decodeCompound(src.readRows('/voxels', 0, n), src.info('/voxels').dtype));
 const theirs = time(() => void (f.get('/voxels') as H5.Dataset).value);
-console.log(`${n} voxel rows: raw decode ${ours.toFixed(1)} ms, h5wasm .value ${theirs.toFixed(1)} ms, ratio .value / ours = ${(theirs / ours).toFixed(1)}x`);
+console.log(
+  `${n} voxel rows: raw decode ${ours.toFixed(1)} ms, h5wasm .value ${theirs.toFixed(1)} ms, ratio .value / ours = ${(theirs / ours).toFixed(1)}x`,
+);
 f.close();
 src.close();
 rmSync(dir, { recursive: true, force: true });

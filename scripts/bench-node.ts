@@ -46,13 +46,20 @@ async function main(argv: string[]): Promise<number> {
   const onlyAt = argv.indexOf('--only');
   const only = onlyAt >= 0 ? (argv[onlyAt + 1] ?? '').split(',').filter(Boolean) : [];
   const all = quick ? QUICK_CASES : GPU_CASES;
-  const key = (c: CaseSpec) => Object.entries(c).filter(([k]) => k !== 'plan').map(([, v]) => (Array.isArray(v) ? v.join('x') : String(v))).join('-');
+  const key = (c: CaseSpec) =>
+    Object.entries(c)
+      .filter(([k]) => k !== 'plan')
+      .map(([, v]) => (Array.isArray(v) ? v.join('x') : String(v)))
+      .join('-');
   const cases = only.length ? all.filter((c) => only.some((o) => c.kind === o || key(c).includes(o))) : all;
 
   Object.assign(globalThis, globals);
   const gpu = create((process.env.DAWN_FLAGS ?? '').split(',').filter(Boolean));
   // The page code reads navigator.gpu and sets window.bench.
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu, userAgent: `Node ${process.version} + Dawn (npm webgpu)` }, configurable: true });
+  Object.defineProperty(globalThis, 'navigator', {
+    value: { gpu, userAgent: `Node ${process.version} + Dawn (npm webgpu)` },
+    configurable: true,
+  });
   Object.defineProperty(globalThis, 'window', { value: globalThis, configurable: true });
   await import('../tools/bench/main');
   const bench = (globalThis as unknown as Window).bench!;
@@ -64,7 +71,9 @@ async function main(argv: string[]): Promise<number> {
     const t0 = Date.now();
     try {
       const r = await bench.run(spec, PLAN);
-      log(`${r.check.ok ? '✓' : '✗'} ${r.label}: ours ${r.ours?.medianMs.toFixed(3) ?? '–'} ms, tfjs ${r.tfjs?.medianMs.toFixed(3) ?? '–'} ms (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+      log(
+        `${r.check.ok ? '✓' : '✗'} ${r.label}: ours ${r.ours?.medianMs.toFixed(3) ?? '–'} ms, tfjs ${r.tfjs?.medianMs.toFixed(3) ?? '–'} ms (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+      );
       results.push(r);
     } catch (err) {
       log(`${key(spec)} failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -91,7 +100,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err) => {
-    process.stderr.write(`[bench-node] failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`[bench-node] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = 2;
     setTimeout(() => process.exit(2), 100);
   },

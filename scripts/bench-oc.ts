@@ -27,8 +27,20 @@ async function timeOne(e: Engine, n: number, k: number, impl: 'fused' | 'dense')
     layout.dispose();
     return null;
   }
-  const beta = e.fromArray(Float32Array.from({ length: n }, () => 0.9 * rand()), [n], { requiresGrad: true }).keep();
-  const x = e.fromArray(Float32Array.from({ length: n * D }, () => 3 * rand()), [n, D], { requiresGrad: true }).keep();
+  const beta = e
+    .fromArray(
+      Float32Array.from({ length: n }, () => 0.9 * rand()),
+      [n],
+      { requiresGrad: true },
+    )
+    .keep();
+  const x = e
+    .fromArray(
+      Float32Array.from({ length: n * D }, () => 3 * rand()),
+      [n, D],
+      { requiresGrad: true },
+    )
+    .keep();
   const seed = e.fromArray(Float32Array.from([1, 1, 1, 1]), [4]).keep() as Tensor<'f32'>;
   const step = () => {
     const tape = e.beginTape();
@@ -59,21 +71,28 @@ async function timeOne(e: Engine, n: number, k: number, impl: 'fused' | 'dense')
 
 async function main() {
   const e = new Engine(await nodeGpuContext());
-  console.log(`device: ${e.gpu.adapter.description || e.gpu.adapter.vendor}; maxBufferSize ${(e.gpu.device.limits.maxBufferSize / 2 ** 20).toFixed(0)} MiB; D = ${D}`);
+  console.log(
+    `device: ${e.gpu.adapter.description || e.gpu.adapter.vendor}; maxBufferSize ${(e.gpu.device.limits.maxBufferSize / 2 ** 20).toFixed(0)} MiB; D = ${D}`,
+  );
   console.log('N\tK\tfused ms\tfused MiB\tdense ms\tdense MiB\ttime dense/fused\tmemory dense/fused');
   const mib = (b: number) => (b / 2 ** 20).toFixed(1);
   for (const n of NS) {
     for (const k of KS) {
       const f = (await timeOne(e, n, k, 'fused'))!;
       const d = await timeOne(e, n, k, 'dense');
-      console.log(d
-        ? `${n}\t${k}\t${f.ms.toFixed(1)}\t${mib(f.peak)}\t${d.ms.toFixed(1)}\t${mib(d.peak)}\t${(d.ms / f.ms).toFixed(2)}\t${(d.peak / f.peak).toFixed(1)}`
-        : `${n}\t${k}\t${f.ms.toFixed(1)}\t${mib(f.peak)}\tout of memory (N×K×4 B = ${mib(n * k * 4)} MiB > maxBufferSize)\t-\t-\t-`);
+      console.log(
+        d
+          ? `${n}\t${k}\t${f.ms.toFixed(1)}\t${mib(f.peak)}\t${d.ms.toFixed(1)}\t${mib(d.peak)}\t${(d.ms / f.ms).toFixed(2)}\t${(d.peak / f.peak).toFixed(1)}`
+          : `${n}\t${k}\t${f.ms.toFixed(1)}\t${mib(f.peak)}\tout of memory (N×K×4 B = ${mib(n * k * 4)} MiB > maxBufferSize)\t-\t-\t-`,
+      );
     }
   }
 }
 
-main().then(() => process.exit(0), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -69,9 +69,24 @@ dt = time.perf_counter() - t0
 print(json.dumps({'entries': entries, 'bytes': nbytes, 'seconds': dt}))
 `;
 
-interface Row { name: string; file: string; entries: number; oursEps: number; oursMBs: number; pyEps: number; pyMBs: number }
+interface Row {
+  name: string;
+  file: string;
+  entries: number;
+  oursEps: number;
+  oursMBs: number;
+  pyEps: number;
+  pyMBs: number;
+}
 
-async function measure(name: string, path: string, kind: string, producer: string, reader: EntryReader<unknown>, dir: string): Promise<Row> {
+async function measure(
+  name: string,
+  path: string,
+  kind: string,
+  producer: string,
+  reader: EntryReader<unknown>,
+  dir: string,
+): Promise<Row> {
   const order = () => new EntryOrder({ range: { start: 0, end: reader.entries }, shuffle: true, seed: 1, batch: BATCH });
   // the same batches on both sides: h5py reads each batch's runs of consecutive entries
   const o = order();
@@ -97,7 +112,15 @@ async function measure(name: string, path: string, kind: string, producer: strin
   const p = JSON.parse(py.stdout) as { entries: number; bytes: number; seconds: number };
   if (p.entries !== entries) throw new Error(`${name}: h5py read ${p.entries} entries, we read ${entries}`);
   log(`${name}: ours ${(entries / sec).toFixed(0)} entries/s, h5py ${(p.entries / p.seconds).toFixed(0)} entries/s`);
-  return { name, file: path, entries, oursEps: entries / sec, oursMBs: bytes / 1e6 / sec, pyEps: p.entries / p.seconds, pyMBs: p.bytes / 1e6 / p.seconds };
+  return {
+    name,
+    file: path,
+    entries,
+    oursEps: entries / sec,
+    oursMBs: bytes / 1e6 / sec,
+    pyEps: p.entries / p.seconds,
+    pyMBs: p.bytes / 1e6 / p.seconds,
+  };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-stream-'));
@@ -113,18 +136,40 @@ try {
   const cl = products.find((p) => p.type === 'cluster2d')!;
   const sSrc = await openNodeH5(spanet);
   const rows = [
-    await measure(`larcv3 sparse2d "${sp.producer}"`, larcv, 'sparse2d', sp.producer, larcv3SparseReader(src, 'sparse2d', sp.producer), dir),
-    await measure(`larcv3 cluster2d "${cl.producer}"`, larcv, 'cluster2d', cl.producer, larcv3ClusterReader(src, 'cluster2d', cl.producer), dir),
+    await measure(
+      `larcv3 sparse2d "${sp.producer}"`,
+      larcv,
+      'sparse2d',
+      sp.producer,
+      larcv3SparseReader(src, 'sparse2d', sp.producer),
+      dir,
+    ),
+    await measure(
+      `larcv3 cluster2d "${cl.producer}"`,
+      larcv,
+      'cluster2d',
+      cl.producer,
+      larcv3ClusterReader(src, 'cluster2d', cl.producer),
+      dir,
+    ),
     await measure('SPANet events', spanet, 'spanet', '', spanetEventReader(sSrc), dir),
   ];
   const f = (x: number, d = 0) => x.toFixed(d);
   const head = `batches of ${BATCH} shuffled entries, ${BATCHES} batches (${BATCH * BATCHES} entries) per case`;
   if (markdown) {
-    console.log(`${head}\n\n| file | ours entries/s | ours MB/s | h5py entries/s | h5py MB/s | ratio ours / h5py (entries/s) |\n| --- | ---: | ---: | ---: | ---: | ---: |`);
-    for (const r of rows) console.log(`| ${r.name} | ${f(r.oursEps)} | ${f(r.oursMBs, 1)} | ${f(r.pyEps)} | ${f(r.pyMBs, 1)} | ${(r.oursEps / r.pyEps).toFixed(2)} |`);
+    console.log(
+      `${head}\n\n| file | ours entries/s | ours MB/s | h5py entries/s | h5py MB/s | ratio ours / h5py (entries/s) |\n| --- | ---: | ---: | ---: | ---: | ---: |`,
+    );
+    for (const r of rows)
+      console.log(
+        `| ${r.name} | ${f(r.oursEps)} | ${f(r.oursMBs, 1)} | ${f(r.pyEps)} | ${f(r.pyMBs, 1)} | ${(r.oursEps / r.pyEps).toFixed(2)} |`,
+      );
   } else {
     console.log(head);
-    for (const r of rows) console.log(`${r.name}: ours ${f(r.oursEps)} entries/s (${f(r.oursMBs, 1)} MB/s), h5py ${f(r.pyEps)} entries/s (${f(r.pyMBs, 1)} MB/s), ratio ${(r.oursEps / r.pyEps).toFixed(2)}`);
+    for (const r of rows)
+      console.log(
+        `${r.name}: ours ${f(r.oursEps)} entries/s (${f(r.oursMBs, 1)} MB/s), h5py ${f(r.pyEps)} entries/s (${f(r.pyMBs, 1)} MB/s), ratio ${(r.oursEps / r.pyEps).toFixed(2)}`,
+      );
   }
   src.close();
   sSrc.close();

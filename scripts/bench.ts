@@ -50,7 +50,8 @@ const FLAGS = [
 const HEAVY: Partial<TimingPlan> = { warmup: 0, samples: 3, minSamples: 2, budgetMs: 20_000, capStepMs: 15_000, recordSteps: 2 };
 
 const OC_FULL_GRID: CaseSpec[] = [10_000, 50_000, 100_000].flatMap((n) =>
-  [100, 1000, 5000].map((k): CaseSpec => ({ kind: 'oc', n, k, d: 8, plan: HEAVY })));
+  [100, 1000, 5000].map((k): CaseSpec => ({ kind: 'oc', n, k, d: 8, plan: HEAVY })),
+);
 
 /**
  * The issues' cases, those too slow for SwiftShader at reduced sizes, keeping the whole run
@@ -128,12 +129,21 @@ async function main(): Promise<number> {
     // Cross-origin isolation gives the page a fine performance.now() (Chromium rounds it to
     // 100 µs otherwise), which the per-step recording figures need.
     server: {
-      host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null,
+      host: '127.0.0.1',
+      port: 0,
+      strictPort: false,
+      hmr: false,
+      watch: null,
       headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
     },
     optimizeDeps: {
       entries: ['tools/bench/bench.html'],
-      include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients', '@tensorflow/tfjs-backend-webgpu', '@jax-js/jax'],
+      include: [
+        '@tensorflow/tfjs-core',
+        '@tensorflow/tfjs-core/dist/register_all_gradients',
+        '@tensorflow/tfjs-backend-webgpu',
+        '@jax-js/jax',
+      ],
     },
   });
   await server.listen();
@@ -187,7 +197,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    process.stderr.write(`[bench] failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(2);
   },
 );

@@ -26,9 +26,13 @@ e.scope(() => {
 });
 const s = e.gpu.pool.getStats();
 const mib = (b: number) => (b / 2 ** 20).toFixed(1);
-console.log(JSON.stringify({
-  config: over, describe: run.describe(),
-  persistentMiB: mib(before.inUseBytes), stepPeakMiB: mib(s.peakInUseBytes),
-  largestBindingLimitMiB: mib(e.gpu.adapter.limits.maxStorageBufferBindingSize ?? 0),
-}));
+console.log(
+  JSON.stringify({
+    config: over,
+    describe: run.describe(),
+    persistentMiB: mib(before.inUseBytes),
+    stepPeakMiB: mib(s.peakInUseBytes),
+    largestBindingLimitMiB: mib(e.gpu.adapter.limits.maxStorageBufferBindingSize ?? 0),
+  }),
+);
 process.exit(0);

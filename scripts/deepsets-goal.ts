@@ -21,8 +21,12 @@ async function main(): Promise<number> {
   const lr = Number(arg('lr', '1e-3'));
   const root = fileURLToPath(new URL('..', import.meta.url));
   const server = await createServer({
-    root, configFile: false, logLevel: 'warn', cacheDir: 'node_modules/.vite-deepsets-goal',
-    server: { middlewareMode: true, hmr: false, watch: null }, appType: 'custom',
+    root,
+    configFile: false,
+    logLevel: 'warn',
+    cacheDir: 'node_modules/.vite-deepsets-goal',
+    server: { middlewareMode: true, hmr: false, watch: null },
+    appType: 'custom',
   });
   try {
     const { nodeGpuContext } = await server.ssrLoadModule('/src/gpu/node.ts');
@@ -31,7 +35,10 @@ async function main(): Promise<number> {
     const engine = new Engine(await nodeGpuContext());
     process.stderr.write(`adapter: ${engine.gpu.adapter.description || engine.gpu.adapter.vendor}\n`);
     const result = await trainToTarget(engine, config, {
-      target: 0.1, maxSteps, evalEvery, lr,
+      target: 0.1,
+      maxSteps,
+      evalEvery,
+      lr,
       onEval: (step: number, mse: number, train: number, ms: number) =>
         process.stderr.write(`step ${step}: test MSE ${mse.toFixed(4)}, train loss ${train.toFixed(4)}, ${(ms / 1000).toFixed(0)} s\n`),
     });
@@ -42,7 +49,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (err) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(2);
-});
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(2);
+  },
+);

@@ -17,7 +17,12 @@ const mtime = (p) => {
 
 const lock = mtime('package-lock.json');
 const installed = mtime('node_modules/.package-lock.json');
-const why = installed === null ? 'node_modules is missing' : lock !== null && installed < lock ? 'package-lock.json is newer than node_modules' : null;
+const why =
+  installed === null
+    ? 'node_modules is missing'
+    : lock !== null && installed < lock
+      ? 'package-lock.json is newer than node_modules'
+      : null;
 if (why) {
   console.log(`${why}: npm install`);
   const r = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });

@@ -33,7 +33,9 @@ export function parseArgs(argv: string[], spec: Record<string, OptionKind>): Par
     const name = a.slice(2, eq < 0 ? undefined : eq);
     const kind = spec[name];
     if (!kind) {
-      const known = Object.keys(spec).map((k) => `--${k}`).join(', ');
+      const known = Object.keys(spec)
+        .map((k) => `--${k}`)
+        .join(', ');
       throw new UsageError(`unknown option --${name}${known ? ` (options: ${known})` : ''}`);
     }
     if (kind === 'bool') {

@@ -65,7 +65,11 @@ export function loadWeights(run: TaskRun, taskId: string, path: string): LoadRep
 }
 
 /** The run's weights as safetensors entries: the model's state dict (or, for a task not yet on Module, its named weights). */
-export async function runStateDict(run: TaskRun, taskId: string, warn: (line: string) => void): Promise<Parameters<typeof import('../export/safetensors').encodeSafetensors>[0]> {
+export async function runStateDict(
+  run: TaskRun,
+  taskId: string,
+  warn: (line: string) => void,
+): Promise<Parameters<typeof import('../export/safetensors').encodeSafetensors>[0]> {
   if (run.model) return run.model.stateDict();
   if (!run.namedWeights) throw new Error(`the task ${taskId} cannot export weights`);
   warn(`warning: ${taskId} has no Module model yet; writing its named weights (these cannot be loaded back with --weights)`);

@@ -27,7 +27,8 @@ export async function exportCommand(argv: string[]): Promise<number> {
   const { positional, options } = parseArgs(argv, { format: 'string', out: 'string', weights: 'string' });
   if (positional.length !== 1) throw new UsageError(USAGE);
   const format = options.format;
-  if (format !== 'onnx' && format !== 'safetensors') throw new UsageError(`--format must be onnx or safetensors${format ? `, got "${format}"` : ''}`);
+  if (format !== 'onnx' && format !== 'safetensors')
+    throw new UsageError(`--format must be onnx or safetensors${format ? `, got "${format}"` : ''}`);
   if (options.out === undefined) throw new UsageError(`--out FILE is required (${USAGE})`);
   const src = userPath(positional[0]);
   const fromDir = isDirectory(src);

@@ -26,7 +26,8 @@ import { pathProblem } from './inspect';
 /** The subset of DataWorkerClient that loadTaskData calls, answered in-process. */
 function localClient(sessions: FileSessions): DataWorkerClient {
   const client = {
-    readEntries: async (id: string, product: string, producer: string, r: { start: number; end: number }) => sessions.readEntries(id, product, producer, r.start, r.end),
+    readEntries: async (id: string, product: string, producer: string, r: { start: number; end: number }) =>
+      sessions.readEntries(id, product, producer, r.start, r.end),
     readSpanet: async (id: string, r: { start: number; end: number }) => sessions.readSpanet(id, r.start, r.end),
     readSets: async (id: string, layout: JaggedSetsLayout, target: string) => sessions.readSets(id, layout, target),
     readHits: async (id: string, layout: JaggedSetsLayout, idColumn: string) => sessions.readHits(id, layout, idColumn),
@@ -63,7 +64,10 @@ export async function loadFileData(path: string, run: Pick<RunConfig, 'task' | '
  * and each role's BatchReader reads from disk batch by batch (nothing is loaded whole).
  * The returned close() closes the files once training is done.
  */
-export async function streamFileData(run: Pick<RunConfig, 'task' | 'data' | 'seed'>, source = 'RUN.json'): Promise<FileData & { close: () => void }> {
+export async function streamFileData(
+  run: Pick<RunConfig, 'task' | 'data' | 'seed'>,
+  source = 'RUN.json',
+): Promise<FileData & { close: () => void }> {
   const d = run.data;
   const open = async (role: Role, path: string) => {
     const problem = pathProblem(path);
@@ -76,14 +80,20 @@ export async function streamFileData(run: Pick<RunConfig, 'task' | 'data' | 'see
   try {
     files.train = await open('train', d.train!);
     const option = pickOption(trainingOptions(files.train.opened.summary, files.train.opened.tree), run, files.train.name, source);
-    if (!streamable(option.request)) throw new RunConfigError('data.stream', `option "${optionId(option)}" does not stream yet (streaming: ${STREAMABLE.join(', ')})`, source);
+    if (!streamable(option.request))
+      throw new RunConfigError(
+        'data.stream',
+        `option "${optionId(option)}" does not stream yet (streaming: ${STREAMABLE.join(', ')})`,
+        source,
+      );
     const readers: Partial<Record<Role, EntryReader<unknown>>> = { train: entryReaderFor(files.train.src, option.request) };
     for (const role of ['validation', 'test'] as const) {
       const path = d[role];
       if (path === undefined) continue;
       const f = (files[role] = await open(role, path));
       const same = trainingOptions(f.opened.summary, f.opened.tree).find((o) => optionId(o) === optionId(option));
-      if (!same) throw new RunConfigError(`data.${role}`, `${f.name} does not offer the training file's option "${optionId(option)}"`, source);
+      if (!same)
+        throw new RunConfigError(`data.${role}`, `${f.name} does not offer the training file's option "${optionId(option)}"`, source);
       readers[role] = entryReaderFor(f.src, same.request);
     }
     const orders = planOrders(
@@ -100,13 +110,28 @@ export async function streamFileData(run: Pick<RunConfig, 'task' | 'data' | 'see
     let data: TaskData;
     if (r.kind === 'generic-sets') {
       const classes = r.targetKind === 'classification' ? scanClasses(files.train.src, r.target) : undefined;
-      data = { kind: 'sets-stream', train: reader('train')!, validation: reader('validation'), test: reader('test'), targetKind: r.targetKind, classes, label } satisfies SetsStreamData;
+      data = {
+        kind: 'sets-stream',
+        train: reader('train')!,
+        validation: reader('validation'),
+        test: reader('test'),
+        targetKind: r.targetKind,
+        classes,
+        label,
+      } satisfies SetsStreamData;
     } else {
-      data = { kind: 'hits-stream', train: reader('train')!, validation: reader('validation'), test: reader('test'), label } satisfies HitsStreamData;
+      data = {
+        kind: 'hits-stream',
+        train: reader('train')!,
+        validation: reader('validation'),
+        test: reader('test'),
+        label,
+      } satisfies HitsStreamData;
     }
     const roles = (Object.keys(files) as Role[]).map((k) => `${k} ${files[k]!.name}`).join(', ');
     return {
-      data, option: optionId(option),
+      data,
+      option: optionId(option),
       label: `${label}; streaming (${roles}; batch ${d.batch ?? DEFAULT_STREAM_BATCH}${d.validation ? '' : `, split ${d.split ?? 0.95}`})`,
       close: () => Object.values(files).forEach((f) => f?.close()),
     };

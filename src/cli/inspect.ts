@@ -24,7 +24,9 @@ function describe(s: FileSummary): string {
     case 'spanet':
       return [
         `SPANet: ${s.layout.nEvents} events`,
-        ...s.layout.sources.map((x) => `  input ${x.name} (${x.kind}${x.kind === 'sequential' ? `, up to ${x.maxLength}` : ''}): ${x.features.join(', ')}`),
+        ...s.layout.sources.map(
+          (x) => `  input ${x.name} (${x.kind}${x.kind === 'sequential' ? `, up to ${x.maxLength}` : ''}): ${x.features.join(', ')}`,
+        ),
         ...s.layout.targets.map((t) => `  target ${t.particle}: ${t.products.join(', ')}`),
         `  regressions: ${s.layout.regressions.join(', ') || '-'}`,
         `  classifications: ${s.layout.classifications.join(', ') || '-'}`,

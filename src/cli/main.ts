@@ -51,14 +51,16 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await (await load())(rest);
+    return await (
+      await load()
+    )(rest);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`physml ${name}: ${err.message}\n`);
       return 2;
     }
     const debug = !!process.env.PHYSML_DEBUG;
-    const text = err instanceof Error ? (debug ? err.stack ?? err.message : err.message) : String(err);
+    const text = err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message) : String(err);
     process.stderr.write(`physml ${name}: ${text}\n`);
     return 1;
   }

@@ -33,7 +33,8 @@ export interface EventFile {
 
 const F32_MAX = 3.4028234663852886e38;
 
-const describeValue = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? `the string ${JSON.stringify(v)}` : String(v));
+const describeValue = (v: unknown) =>
+  v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? `the string ${JSON.stringify(v)}` : String(v);
 
 /** A finite number that float32 can hold; `where` names the field and index in the error. */
 function f32Number(v: unknown, where: string, range?: [number, number]): number {
@@ -44,7 +45,8 @@ function f32Number(v: unknown, where: string, range?: [number, number]): number 
 }
 
 function intNumber(v: unknown, where: string, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new Error(`${where}: expected an integer ≥ ${min}, got ${describeValue(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+    throw new Error(`${where}: expected an integer ≥ ${min}, got ${describeValue(v)}`);
   return v;
 }
 
@@ -61,12 +63,15 @@ function numberArray(v: unknown, field: string, range?: [number, number]): numbe
 export function parseEvent(text: string): EventFile {
   const raw = JSON.parse(text) as Record<string, unknown>;
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('expected a JSON object');
-  for (const k of ['beta', 'x', 'object_id']) if (!Array.isArray(raw[k])) throw new Error(`need arrays "beta", "x" and "object_id" ("${k}" is ${raw[k] === undefined ? 'missing' : describeValue(raw[k])})`);
+  for (const k of ['beta', 'x', 'object_id'])
+    if (!Array.isArray(raw[k]))
+      throw new Error(`need arrays "beta", "x" and "object_id" ("${k}" is ${raw[k] === undefined ? 'missing' : describeValue(raw[k])})`);
   const beta = numberArray(raw.beta, 'beta', [0, 1]);
   const rows = raw.x as unknown[];
   const objectId = raw.object_id as unknown[];
   const n = beta.length;
-  if (rows.length !== n || objectId.length !== n) throw new Error(`beta, x and object_id must have the same length (${n}, ${rows.length}, ${objectId.length})`);
+  if (rows.length !== n || objectId.length !== n)
+    throw new Error(`beta, x and object_id must have the same length (${n}, ${rows.length}, ${objectId.length})`);
   const x = rows.map((r, i) => {
     if (!Array.isArray(r)) throw new Error(`x[${i}]: expected an array of coordinates, got ${describeValue(r)}`);
     return r.map((v, j) => f32Number(v, `x[${i}][${j}]`));
@@ -139,7 +144,10 @@ export async function ocLossCommand(args: string[]): Promise<number> {
         const x = e.fromArray(xData, [n, d], { requiresGrad: true });
         const inputs = wData ? [beta, x, e.fromArray(wData, [n])] : [beta, x];
         const out = e.apply(ocLossOp, inputs, attrs);
-        const seed = e.fromArray(Float32Array.from([0, 1, 2, 3], (i) => (i === t ? 1 : 0)), [4]) as Tensor<'f32'>;
+        const seed = e.fromArray(
+          Float32Array.from([0, 1, 2, 3], (i) => (i === t ? 1 : 0)),
+          [4],
+        ) as Tensor<'f32'>;
         const g = tape.backward(out, seed);
         return { out, gb: g.get(beta)!, gx: g.get(x)! };
       });
@@ -167,10 +175,12 @@ export async function ocLossCommand(args: string[]): Promise<number> {
   }
   const named = (v: Float32Array) => Object.fromEntries(OC_TERMS.map((t, i) => [t, num(v[i])]));
   const clamped = clampedBeta(ev.beta);
-  if (clamped.length) console.error(`oc-loss: β = 1 at ${clamped.length} hit(s) clamped to ${BETA_MAX} before artanh (upstream: infinite q, NaN loss)`);
+  if (clamped.length)
+    console.error(`oc-loss: β = 1 at ${clamped.length} hit(s) clamped to ${BETA_MAX} before artanh (upstream: infinite q, NaN loss)`);
   const betaClamp = { beta_max: BETA_MAX, hits: clamped };
   // No process.exit: a pipe takes 64 KiB at once, the rest drains after we return.
-  process.stdout.write(`${JSON.stringify({ default: named(values!), tiger: { ...named(tv), n_rep: nRep[0] }, grad: { default: grads }, beta_clamp: betaClamp })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ default: named(values!), tiger: { ...named(tv), n_rep: nRep[0] }, grad: { default: grads }, beta_clamp: betaClamp })}\n`,
+  );
   return 0;
 }
-

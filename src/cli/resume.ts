@@ -28,7 +28,10 @@ export async function findResumePoint(dir: string): Promise<ResumePoint> {
     return { runDir, files: { meta, model: read('model.safetensors'), optimizer: read('optimizer.safetensors') } };
   }
   const files = await latestCheckpoint(fsFolderStore(dir));
-  if (!files) throw new Error(`--resume ${dir}: no complete checkpoint in ${join(dir, CHECKPOINTS_DIR)} (train with --checkpoint-every N or --checkpoint-minutes M)`);
+  if (!files)
+    throw new Error(
+      `--resume ${dir}: no complete checkpoint in ${join(dir, CHECKPOINTS_DIR)} (train with --checkpoint-every N or --checkpoint-minutes M)`,
+    );
   return { runDir: dir, files };
 }
 
@@ -46,7 +49,8 @@ export function resumeMismatch(rc: RunConfig, saved: RunConfig | null): string[]
       for (const kk of keys) {
         const va = (a as Record<string, unknown>)[kk];
         const vb = ((b ?? {}) as Record<string, unknown>)[kk];
-        if (JSON.stringify(va) !== JSON.stringify(vb)) out.push(`${k}.${kk}: ${JSON.stringify(vb)} in the checkpoint, ${JSON.stringify(va)} now`);
+        if (JSON.stringify(va) !== JSON.stringify(vb))
+          out.push(`${k}.${kk}: ${JSON.stringify(vb)} in the checkpoint, ${JSON.stringify(va)} now`);
       }
     } else if (a !== b) {
       out.push(`${k}: ${JSON.stringify(b)} in the checkpoint, ${JSON.stringify(a)} now`);
@@ -61,7 +65,9 @@ export function trimMetrics(path: string, step: number): number {
     writeFileSync(path, '');
     return 0;
   }
-  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim());
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
   const kept = lines.filter((l) => {
     try {
       return (JSON.parse(l) as { step: number }).step <= step;
@@ -72,4 +78,3 @@ export function trimMetrics(path: string, step: number): number {
   writeFileSync(path, kept.map((l) => `${l}\n`).join(''));
   return lines.length - kept.length;
 }
-

@@ -33,10 +33,19 @@ const fmt = (v: number) => (Number.isFinite(v) ? v.toPrecision(4) : String(v));
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const { positional, options } = parseArgs(argv, {
-    steps: 'int', out: 'string', weights: 'string', resume: 'string',
-    'checkpoint-every': 'int', 'checkpoint-minutes': 'number', keep: 'int', best: 'string',
+    steps: 'int',
+    out: 'string',
+    weights: 'string',
+    resume: 'string',
+    'checkpoint-every': 'int',
+    'checkpoint-minutes': 'number',
+    keep: 'int',
+    best: 'string',
   });
-  if (positional.length !== 1) throw new UsageError(`usage: physml train RUN.json [--steps N] [--out DIR] [--weights W.safetensors] [--resume DIR] [--checkpoint-every N] [--checkpoint-minutes M] [--keep K] [--best METRIC]`);
+  if (positional.length !== 1)
+    throw new UsageError(
+      `usage: physml train RUN.json [--steps N] [--out DIR] [--weights W.safetensors] [--resume DIR] [--checkpoint-every N] [--checkpoint-minutes M] [--keep K] [--best METRIC]`,
+    );
   const runPath = userPath(positional[0]);
   const rc = readRunFile(runPath);
   if (options.steps !== undefined) rc.steps = options.steps as number;
@@ -45,12 +54,16 @@ export async function trainCommand(argv: string[]): Promise<number> {
     if (options.weights !== undefined) throw new UsageError('--weights and --resume exclude each other (a checkpoint brings its weights)');
     resume = await findResumePoint(userPath(options.resume as string));
     const diff = resumeMismatch(rc, resume.files.meta.run);
-    if (diff.length) throw new Error(`${runPath} does not train the run of the checkpoint (step ${resume.files.meta.step}): ${diff.join('; ')}`);
+    if (diff.length)
+      throw new Error(`${runPath} does not train the run of the checkpoint (step ${resume.files.meta.step}): ${diff.join('; ')}`);
     const saved = resume.files.meta.run;
     if (saved && saved.steps !== rc.steps && rc.optimizer.decay_steps === 0 && !['constant', 'step'].includes(rc.optimizer.schedule)) {
-      log(`warning: the ${rc.optimizer.schedule} schedule decays over the run's steps, ${saved.steps} when the checkpoint was written and ${rc.steps} now: the lr from here on differs from the original run's (set optimizer.decay_steps to keep it)`);
+      log(
+        `warning: the ${rc.optimizer.schedule} schedule decays over the run's steps, ${saved.steps} when the checkpoint was written and ${rc.steps} now: the lr from here on differs from the original run's (set optimizer.decay_steps to keep it)`,
+      );
     }
-    if (resume.files.meta.task !== rc.task) throw new Error(`the checkpoint is of task ${resume.files.meta.task}, ${runPath} trains ${rc.task}`);
+    if (resume.files.meta.task !== rc.task)
+      throw new Error(`the checkpoint is of task ${resume.files.meta.task}, ${runPath} trains ${rc.task}`);
   }
   const out = userPath((options.out as string | undefined) ?? resume?.runDir ?? join('runs', rc.name ?? rc.task));
   const policy: CheckpointPolicy = {
@@ -62,7 +75,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   };
   if (policy.keep < 1) throw new UsageError('--keep needs at least 1');
   // Any checkpoint flag, or a resume, also writes a checkpoint at the end.
-  const checkpointing = resume !== null || policy.everySteps > 0 || policy.everyMinutes > 0 || options.keep !== undefined || options.best !== undefined;
+  const checkpointing =
+    resume !== null || policy.everySteps > 0 || policy.everyMinutes > 0 || options.keep !== undefined || options.best !== undefined;
 
   const built = await buildRun(rc, log, runPath);
   const { engine, run } = built;
@@ -80,7 +94,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
     if (resume) {
       applyCheckpoint(trainer, resume.files, resume.runDir);
       const dropped = trimMetrics(metricsPath, trainer.step);
-      log(`resumed at step ${trainer.step} from ${resume.runDir}${dropped ? ` (dropped ${dropped} metric rows written after that checkpoint)` : ''}`);
+      log(
+        `resumed at step ${trainer.step} from ${resume.runDir}${dropped ? ` (dropped ${dropped} metric rows written after that checkpoint)` : ''}`,
+      );
     } else {
       writeFileSync(metricsPath, '');
     }
@@ -108,7 +124,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
       const r: EvalResult = await trainer.evaluate();
       write([{ step: trainer.step, wall_ms: wallMs, split: 'test', ...r.scalars }]);
       ckpt?.noteTest(r.scalars);
-      log(`test at step ${trainer.step}: ${Object.entries(r.scalars).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
+      log(
+        `test at step ${trainer.step}: ${Object.entries(r.scalars)
+          .map(([k, v]) => `${k} ${fmt(v)}`)
+          .join(', ')}`,
+      );
     };
 
     // A resumed run evaluated at its last multiple of eval_every before the checkpoint.
@@ -139,7 +159,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
     if (rc.data.test !== undefined && run.evaluateTest) {
       const r = await run.evaluateTest();
       writeFileSync(join(out, 'test.json'), `${JSON.stringify({ step: trainer.step, file: rc.data.test, ...r.scalars }, null, 2)}\n`);
-      log(`test file ${rc.data.test} at step ${trainer.step}: ${Object.entries(r.scalars).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
+      log(
+        `test file ${rc.data.test} at step ${trainer.step}: ${Object.entries(r.scalars)
+          .map(([k, v]) => `${k} ${fmt(v)}`)
+          .join(', ')}`,
+      );
     }
     if (ckpt) {
       ckpt.checkpoint(trainer);

@@ -34,13 +34,7 @@ export class DataFileError extends Error {
   readonly expected: string | null;
   readonly problem: string;
 
-  constructor(args: {
-    code: DataErrorCode;
-    file: string;
-    dataset?: string | null;
-    expected?: string | null;
-    problem: string;
-  }) {
+  constructor(args: { code: DataErrorCode; file: string; dataset?: string | null; expected?: string | null; problem: string }) {
     const where = args.dataset ? `${args.file}: ${args.dataset}` : args.file;
     const exp = args.expected ? ` (expected ${args.expected})` : '';
     super(`${where}: ${args.problem}${exp}`);

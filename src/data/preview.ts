@@ -71,7 +71,9 @@ export function previewDataset(src: H5Source, path: string, nRows = 20, histRows
           const col = sample[c]!;
           if (Array.isArray(col)) return col[i]!;
           const k = col.length / hn;
-          return k === 1 ? (col as Float64Array)[i]! : `[${Array.from((col as Float64Array).subarray(i * k, i * k + Math.min(k, 8))).join(', ')}${k > 8 ? ', …' : ''}]`;
+          return k === 1
+            ? (col as Float64Array)[i]!
+            : `[${Array.from((col as Float64Array).subarray(i * k, i * k + Math.min(k, 8))).join(', ')}${k > 8 ? ', …' : ''}]`;
         }),
       );
     for (const c of cols.slice(0, 8)) {

@@ -11,7 +11,12 @@ export type { NamedWeights };
 type Writable = StateEntry | { shape: number[]; data: Float32Array; dtype?: undefined };
 
 const CTORS = {
-  F32: Float32Array, F64: Float64Array, F16: Uint16Array, BF16: Uint16Array, I64: BigInt64Array, I32: Int32Array,
+  F32: Float32Array,
+  F64: Float64Array,
+  F16: Uint16Array,
+  BF16: Uint16Array,
+  I64: BigInt64Array,
+  I32: Int32Array,
 } as const;
 
 export function encodeSafetensors(weights: StateDict | NamedWeights, metadata: Record<string, string> = {}): Uint8Array {
@@ -48,7 +53,8 @@ export function encodeSafetensors(weights: StateDict | NamedWeights, metadata: R
 export function decodeStateDict(bytes: Uint8Array, file = 'safetensors file'): { state: StateDict; metadata: Record<string, string> } {
   if (bytes.length < 8) throw new Error(`${file}: shorter than the 8-byte safetensors header length`);
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  if (8 + n > bytes.length) throw new Error(`${file}: the safetensors header of ${n} bytes runs past the end of the file (${bytes.length} bytes)`);
+  if (8 + n > bytes.length)
+    throw new Error(`${file}: the safetensors header of ${n} bytes runs past the end of the file (${bytes.length} bytes)`);
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));

@@ -8,7 +8,11 @@ import { UniformArena } from './uniformArena';
 
 // The WebGPU spec's flag values, spelled out because Node only defines the
 // GPUBufferUsage global after the Dawn host is created.
-const MAP_READ = 0x1, COPY_SRC = 0x4, COPY_DST = 0x8, UNIFORM = 0x40, STORAGE = 0x80;
+const MAP_READ = 0x1,
+  COPY_SRC = 0x4,
+  COPY_DST = 0x8,
+  UNIFORM = 0x40,
+  STORAGE = 0x80;
 const MAP_MODE_READ = 0x1;
 export const STORAGE_USAGE = STORAGE | COPY_SRC | COPY_DST;
 const UNIFORM_USAGE = UNIFORM | COPY_DST;
@@ -209,9 +213,10 @@ export class GpuContext {
     const t0 = performance.now();
     const pipeline = this.pipelines.get(kernel, entryPoint);
     const label = `${kernel.name}#${entryPoint}`;
-    const bindGroup = this.recordingMode === 'cached'
-      ? this.cachedBindGroup(pipeline, label, buffers, uniforms)
-      : this.freshBindGroup(pipeline, label, buffers, uniforms);
+    const bindGroup =
+      this.recordingMode === 'cached'
+        ? this.cachedBindGroup(pipeline, label, buffers, uniforms)
+        : this.freshBindGroup(pipeline, label, buffers, uniforms);
     if (this.debugErrors) this.finishEncoder();
     // Profiling (src/gpu/profiler.ts): a pass of its own per dispatch, bracketed by timestamps.
     const timestampWrites = this.profiler?.timestampWrites(label);

@@ -12,7 +12,10 @@ export class WebGPUUnavailableError extends Error {
 
 /** The GPU device was lost (driver reset, out of memory, tab in background too long). */
 export class DeviceLostError extends Error {
-  constructor(readonly reason: string, detail: string) {
+  constructor(
+    readonly reason: string,
+    detail: string,
+  ) {
     super(`The GPU device was lost (${reason}): ${detail}. Reload the engine to continue.`);
     this.name = 'DeviceLostError';
   }

@@ -33,4 +33,3 @@ export class PipelineCache {
     return this.pipelines.size;
   }
 }
-

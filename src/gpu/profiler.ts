@@ -13,7 +13,10 @@
  */
 import type { DispatchTimer, GpuContext } from './context';
 
-const QUERY_RESOLVE = 0x200, COPY_SRC = 0x4, COPY_DST = 0x8, MAP_READ = 0x1;
+const QUERY_RESOLVE = 0x200,
+  COPY_SRC = 0x4,
+  COPY_DST = 0x8,
+  MAP_READ = 0x1;
 /** The spec caps a query set at 4096 queries: 2048 dispatches per set. */
 const QUERIES_PER_SET = 4096;
 
@@ -63,7 +66,10 @@ class StepTimer implements DispatchTimer {
   readonly sets: GPUQuerySet[] = [];
   private work: { flops: number; bytes: number } | null = null;
 
-  constructor(private device: GPUDevice, readonly timed: boolean) {}
+  constructor(
+    private device: GPUDevice,
+    readonly timed: boolean,
+  ) {}
 
   note(flops: number, bytes: number): void {
     this.work = { flops, bytes };
@@ -149,7 +155,8 @@ export async function profileStep(g: GpuContext, step: () => void | Promise<void
   const byKernel = new Map<string, KernelProfile>();
   timer.entries.forEach((e, i) => {
     let k = byKernel.get(e.label);
-    if (!k) byKernel.set(e.label, (k = { kernel: e.label, calls: 0, ms: timer.timed ? 0 : null, flops: 0, bytes: 0, gflops: null, gbps: null }));
+    if (!k)
+      byKernel.set(e.label, (k = { kernel: e.label, calls: 0, ms: timer.timed ? 0 : null, flops: 0, bytes: 0, gflops: null, gbps: null }));
     k.calls++;
     k.flops += e.flops;
     k.bytes += e.bytes;
@@ -197,7 +204,9 @@ export function adapterPeak(adapter: string): AdapterPeak | null {
  * the device has them, else wall time to an idle queue (then other work in the queue counts).
  */
 export async function timeGpuWork(
-  device: GPUDevice, record: (pass: GPUComputePassEncoder) => void, reps: number,
+  device: GPUDevice,
+  record: (pass: GPUComputePassEncoder) => void,
+  reps: number,
 ): Promise<{ ms: number; timer: 'timestamp' | 'wall' }> {
   if (!hasTimestamps(device)) {
     const t0 = performance.now();
@@ -217,7 +226,9 @@ export async function timeGpuWork(
   try {
     const enc = device.createCommandEncoder();
     for (let i = 0; i < reps; i++) {
-      const pass = enc.beginComputePass({ timestampWrites: { querySet: set, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+      const pass = enc.beginComputePass({
+        timestampWrites: { querySet: set, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 },
+      });
       record(pass);
       pass.end();
     }
@@ -231,6 +242,8 @@ export async function timeGpuWork(
     for (let i = 0; i < reps; i++) ns += Math.max(0, Number(t[2 * i + 1] - t[2 * i]));
     return { ms: ns / 1e6 / reps, timer: 'timestamp' };
   } finally {
-    set.destroy(); resolve.destroy(); read.destroy();
+    set.destroy();
+    resolve.destroy();
+    read.destroy();
   }
 }

@@ -1,6 +1,7 @@
 import type { Uniform } from './context';
 
-const UNIFORM = 0x40, COPY_DST = 0x8;
+const UNIFORM = 0x40,
+  COPY_DST = 0x8;
 
 /** Bytes per uniform buffer: one writeBuffer covers up to this many bytes of a submit's blocks. */
 export const UNIFORM_CHUNK_BYTES = 64 * 1024;

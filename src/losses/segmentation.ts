@@ -22,7 +22,13 @@ export const LIGHT_WEIGHTS = [1, 1.5, 10];
  *  even: 1 / (count_c + 1) per plane over the batch (inverse class frequency; the +1 keeps
  *        an absent class finite, and the constant factor cancels in Σ w·CE / Σ w).
  */
-export function classWeightTable(scheme: BalanceScheme, labels: ArrayLike<number>, planes: number, classes: number, pixelsPerImage: number): Float32Array {
+export function classWeightTable(
+  scheme: BalanceScheme,
+  labels: ArrayLike<number>,
+  planes: number,
+  classes: number,
+  pixelsPerImage: number,
+): Float32Array {
   const table = new Float32Array(planes * classes).fill(1);
   if (scheme === 'light') {
     for (let p = 0; p < planes; p++) for (let c = 0; c < classes; c++) table[p * classes + c] = LIGHT_WEIGHTS[c] ?? 1;
@@ -48,8 +54,19 @@ function params(logits: Tensor, at: SegXentAttrs): { u: Uniform[]; B: number; C:
   const B = N / at.planes;
   const HW = H * W;
   return {
-    u: [['u32', B], ['u32', at.planes], ['u32', C], ['u32', HW], ['u32', at.focal ? 1 : 0], ['u32', 0], ['u32', 0], ['u32', 0]],
-    B, C, HW,
+    u: [
+      ['u32', B],
+      ['u32', at.planes],
+      ['u32', C],
+      ['u32', HW],
+      ['u32', at.focal ? 1 : 0],
+      ['u32', 0],
+      ['u32', 0],
+      ['u32', 0],
+    ],
+    B,
+    C,
+    HW,
   };
 }
 
@@ -62,7 +79,8 @@ export const segmentationCrossEntropyOp = registerOp<SegXentAttrs>({
   differentiable: [true, false, false],
   forward(e, [logits, labels, weights], at) {
     const { u, B, C, HW } = params(logits, at);
-    if (labels.dtype !== 'i32' || labels.size !== B * at.planes * HW) throw new Error(`segmentationCrossEntropy: need ${B * at.planes * HW} i32 labels, got ${labels.dtype} [${labels.shape}]`);
+    if (labels.dtype !== 'i32' || labels.size !== B * at.planes * HW)
+      throw new Error(`segmentationCrossEntropy: need ${B * at.planes * HW} i32 labels, got ${labels.dtype} [${labels.shape}]`);
     if (weights.size !== at.planes * C) throw new Error(`segmentationCrossEntropy: class weights must be [${at.planes}, ${C}]`);
     const rows = e.gpu.alloc(2 * at.planes * B * HW * 4, 'seg-xent-rows');
     e.gpu.dispatch(SHADERS.segXent, 'seg_xent_pixels', [logits.buffer, labels.buffer, weights.buffer, rows], grid1d(B * at.planes * HW), u);
@@ -77,16 +95,23 @@ export const segmentationCrossEntropyOp = registerOp<SegXentAttrs>({
     const [logits, labels, weights] = node.inputs;
     const { u } = params(logits, node.attrs);
     const d = e.empty(logits.shape);
-    e.gpu.dispatch(SHADERS.segXent, 'seg_xent_backward',
-      [logits.buffer, labels.buffer, weights.buffer, node.saved[0].buffer, g.buffer, d.buffer], grid1d(logits.size), u);
+    e.gpu.dispatch(
+      SHADERS.segXent,
+      'seg_xent_backward',
+      [logits.buffer, labels.buffer, weights.buffer, node.saved[0].buffer, g.buffer, d.buffer],
+      grid1d(logits.size),
+      u,
+    );
     return [d, null, null];
   },
   reference: ([logits, labels, weights], at) => segmentationCrossEntropyRef(logits, labels, weights, at),
 });
 
 export function segmentationCrossEntropy(
-  logits: Tensor<'f32'>, labels: Tensor<'i32'>, classWeights: Tensor<'f32'>, attrs: SegXentAttrs,
+  logits: Tensor<'f32'>,
+  labels: Tensor<'i32'>,
+  classWeights: Tensor<'f32'>,
+  attrs: SegXentAttrs,
 ): Tensor<'f32'> {
   return logits.engine.apply(segmentationCrossEntropyOp, [logits, labels, classWeights], attrs) as Tensor<'f32'>;
 }
-

@@ -14,7 +14,6 @@ import { checkNetworkConfig, type CosmicNetworkConfig } from './cosmicUResNetCon
 
 export { checkNetworkConfig, SMALL_URESNET, UPSTREAM_URESNET, type CosmicNetworkConfig } from './cosmicUResNetConfig';
 
-
 /**
  * CosmicTagger's torch UResNet (src/networks/torch/uresnet2D.py): the module tree is
  * upstream's, so `stateDict()` has exactly the keys, shapes and dtypes of upstream's
@@ -30,7 +29,16 @@ type Rand = () => number;
 export class XavierConv2d extends Module {
   readonly weight: T;
   readonly bias: T | null;
-  constructor(engine: Engine, inC: number, outC: number, readonly k: number, readonly stride: number, readonly padding: number, bias: boolean, rand: Rand) {
+  constructor(
+    engine: Engine,
+    inC: number,
+    outC: number,
+    readonly k: number,
+    readonly stride: number,
+    readonly padding: number,
+    bias: boolean,
+    rand: Rand,
+  ) {
     super(engine);
     const shape = [outC, inC, k, k];
     this.weight = this.parameter('weight', xavierUniform(shape, rand), shape);
@@ -45,11 +53,20 @@ export class XavierConv2d extends Module {
 export class Block extends Module {
   readonly conv: XavierConv2d;
   readonly norm: BatchNorm2d | null;
-  constructor(engine: Engine, rand: Rand, cfg: CosmicNetworkConfig, inC: number, outC: number,
-    opts: { kernel?: number; stride?: number; padding?: number; activation?: boolean } = {}) {
+  constructor(
+    engine: Engine,
+    rand: Rand,
+    cfg: CosmicNetworkConfig,
+    inC: number,
+    outC: number,
+    opts: { kernel?: number; stride?: number; padding?: number; activation?: boolean } = {},
+  ) {
     super(engine);
     const k = opts.kernel ?? 3;
-    this.conv = this.registerModule('conv', new XavierConv2d(engine, inC, outC, k, opts.stride ?? 1, opts.padding ?? (k === 1 ? 0 : 1), cfg.bias, rand));
+    this.conv = this.registerModule(
+      'conv',
+      new XavierConv2d(engine, inC, outC, k, opts.stride ?? 1, opts.padding ?? (k === 1 ? 0 : 1), cfg.bias, rand),
+    );
     this.norm = cfg.normalization === 'batch' ? this.registerModule('norm', new BatchNorm2d(engine, outC)) : null;
     this.activation = opts.activation ?? true;
   }
@@ -82,7 +99,11 @@ export class BlockSeries extends Module {
     super(engine);
     this.blocks = this.registerModule('blocks', new ModuleList<Block | ResidualBlock>(engine));
     for (let i = 0; i < n; i++) {
-      this.blocks.append(cfg.residual ? new ResidualBlock(engine, rand, cfg, ch, kernel, padding) : new Block(engine, rand, cfg, ch, ch, { kernel, padding }));
+      this.blocks.append(
+        cfg.residual
+          ? new ResidualBlock(engine, rand, cfg, ch, kernel, padding)
+          : new Block(engine, rand, cfg, ch, ch, { kernel, padding }),
+      );
     }
   }
   forward(x: T): T {
@@ -96,12 +117,21 @@ export class DeepestBlock extends Module {
   readonly bottleneck: Block;
   readonly blocks: BlockSeries;
   readonly unbottleneck: Block;
-  constructor(engine: Engine, rand: Rand, readonly cfg: CosmicNetworkConfig, ch: number, planes: number) {
+  constructor(
+    engine: Engine,
+    rand: Rand,
+    readonly cfg: CosmicNetworkConfig,
+    ch: number,
+    planes: number,
+  ) {
     super(engine);
     const width = cfg.block_concat ? ch : planes * ch;
     const k = cfg.filter_size_deepest;
     this.bottleneck = this.registerModule('bottleneck', new Block(engine, rand, cfg, width, cfg.bottleneck_deepest, { kernel: 1 }));
-    this.blocks = this.registerModule('blocks', new BlockSeries(engine, rand, cfg, cfg.bottleneck_deepest, cfg.blocks_deepest_layer, k, (k - 1) / 2));
+    this.blocks = this.registerModule(
+      'blocks',
+      new BlockSeries(engine, rand, cfg, cfg.bottleneck_deepest, cfg.blocks_deepest_layer, k, (k - 1) / 2),
+    );
     this.unbottleneck = this.registerModule('unbottleneck', new Block(engine, rand, cfg, cfg.bottleneck_deepest, width, { kernel: 1 }));
   }
   private core(x: T): T {
@@ -182,7 +212,14 @@ export class UNetCore extends Module {
   readonly up_blocks: BlockSeries | null = null;
   readonly connection: ConcatConnection | null = null;
 
-  constructor(engine: Engine, rand: Rand, readonly cfg: CosmicNetworkConfig, readonly depth: number, ch: number, planes: number) {
+  constructor(
+    engine: Engine,
+    rand: Rand,
+    readonly cfg: CosmicNetworkConfig,
+    readonly depth: number,
+    ch: number,
+    planes: number,
+  ) {
     super(engine);
     if (depth === 0) {
       this.main_module = this.registerModule('main_module', new DeepestBlock(engine, rand, cfg, ch, planes));
@@ -190,13 +227,19 @@ export class UNetCore extends Module {
     }
     this.down_blocks = this.registerModule('down_blocks', new BlockSeries(engine, rand, cfg, ch, cfg.blocks_per_layer));
     const next = cfg.growth_rate === 'multiplicative' ? 2 * ch : ch + cfg.n_initial_filters;
-    this.downsample = this.registerModule('downsample', cfg.downsampling === 'convolutional'
-      ? new Block(engine, rand, cfg, ch, next, { kernel: 2, stride: 2, padding: 0 })
-      : new MaxPooling(engine, rand, cfg, ch, next));
+    this.downsample = this.registerModule(
+      'downsample',
+      cfg.downsampling === 'convolutional'
+        ? new Block(engine, rand, cfg, ch, next, { kernel: 2, stride: 2, padding: 0 })
+        : new MaxPooling(engine, rand, cfg, ch, next),
+    );
     this.main_module = this.registerModule('main_module', new UNetCore(engine, rand, cfg, depth - 1, next, planes));
-    this.upsample = this.registerModule('upsample', cfg.upsampling === 'convolutional'
-      ? new ConvolutionUpsample(engine, rand, cfg, next, ch)
-      : new InterpolationUpsample(engine, rand, cfg, next, ch));
+    this.upsample = this.registerModule(
+      'upsample',
+      cfg.upsampling === 'convolutional'
+        ? new ConvolutionUpsample(engine, rand, cfg, next, ch)
+        : new InterpolationUpsample(engine, rand, cfg, next, ch),
+    );
     this.up_blocks = this.registerModule('up_blocks', new BlockSeries(engine, rand, cfg, ch, cfg.blocks_per_layer));
     if (cfg.connections === 'concat') this.connection = this.registerModule('connection', new ConcatConnection(engine, rand, cfg, ch));
   }
@@ -228,7 +271,12 @@ export class CosmicUResNet extends Module {
   readonly final_layer: BlockSeries;
   readonly bottleneck: XavierConv2d;
 
-  constructor(engine: Engine, readonly cfg: CosmicNetworkConfig, rand: Rand, readonly planes = 3) {
+  constructor(
+    engine: Engine,
+    readonly cfg: CosmicNetworkConfig,
+    rand: Rand,
+    readonly planes = 3,
+  ) {
     super(engine);
     checkNetworkConfig(cfg);
     const F = cfg.n_initial_filters;
@@ -241,7 +289,8 @@ export class CosmicUResNet extends Module {
   forward(image: T): T {
     const [B, P, H, W] = image.shape;
     const m = 2 ** this.cfg.depth;
-    if (image.rank !== 4 || P !== this.planes) throw new Error(`CosmicUResNet expects image [B, ${this.planes}, H, W], got [${image.shape}]`);
+    if (image.rank !== 4 || P !== this.planes)
+      throw new Error(`CosmicUResNet expects image [B, ${this.planes}, H, W], got [${image.shape}]`);
     if (H % m || W % m) throw new Error(`a U-ResNet of depth ${this.cfg.depth} needs image sides divisible by ${m}, got ${H}×${W}`);
     let xs = Array.from({ length: P }, (_, p) => this.initial_convolution.forward(P === 1 ? image : slice(image, 1, p, p + 1)));
     xs = this.net_core.forward(xs);

@@ -26,15 +26,33 @@ export interface CosmicNetworkConfig {
 
 /** Upstream's `UResNet` network config defaults (network=uresnet). */
 export const UPSTREAM_URESNET: CosmicNetworkConfig = {
-  bias: true, normalization: 'batch', n_initial_filters: 16, blocks_per_layer: 2, blocks_deepest_layer: 5,
-  blocks_final: 5, depth: 6, filter_size_deepest: 5, bottleneck_deepest: 256, residual: true, block_concat: false,
-  connections: 'concat', growth_rate: 'additive', downsampling: 'max_pooling', upsampling: 'interpolation',
+  bias: true,
+  normalization: 'batch',
+  n_initial_filters: 16,
+  blocks_per_layer: 2,
+  blocks_deepest_layer: 5,
+  blocks_final: 5,
+  depth: 6,
+  filter_size_deepest: 5,
+  bottleneck_deepest: 256,
+  residual: true,
+  block_concat: false,
+  connections: 'concat',
+  growth_rate: 'additive',
+  downsampling: 'max_pooling',
+  upsampling: 'interpolation',
 };
 
 /** Same layer types as upstream's default (batch norm, bilinear, leaky ReLU), small enough for CI. */
 export const SMALL_URESNET: CosmicNetworkConfig = {
-  ...UPSTREAM_URESNET, n_initial_filters: 8, blocks_per_layer: 1, blocks_deepest_layer: 1, blocks_final: 1,
-  depth: 2, filter_size_deepest: 3, bottleneck_deepest: 32,
+  ...UPSTREAM_URESNET,
+  n_initial_filters: 8,
+  blocks_per_layer: 1,
+  blocks_deepest_layer: 1,
+  blocks_final: 1,
+  depth: 2,
+  filter_size_deepest: 3,
+  bottleneck_deepest: 32,
 };
 
 export function checkNetworkConfig(cfg: CosmicNetworkConfig): void {
@@ -49,7 +67,8 @@ export function checkNetworkConfig(cfg: CosmicNetworkConfig): void {
   whole('blocks_final', 0);
   whole('bottleneck_deepest', 1);
   whole('filter_size_deepest', 1);
-  if (cfg.filter_size_deepest % 2 !== 1) throw new Error(`network.filter_size_deepest must be odd ("same" padding (k - 1) / 2), got ${cfg.filter_size_deepest}`);
+  if (cfg.filter_size_deepest % 2 !== 1)
+    throw new Error(`network.filter_size_deepest must be odd ("same" padding (k - 1) / 2), got ${cfg.filter_size_deepest}`);
   const oneOf = (k: keyof CosmicNetworkConfig, allowed: readonly string[]) => {
     if (!allowed.includes(String(cfg[k]))) throw new Error(`network.${k} must be one of ${allowed.join(', ')}, got "${cfg[k]}"`);
   };

@@ -1,8 +1,18 @@
 import { attr, OnnxGraphBuilder } from '../export/onnx';
 import type { Tensor } from '../tensor/tensor';
 import {
-  Block, BlockSeries, ConcatConnection, ConvolutionUpsample, CosmicUResNet, DeepestBlock, InterpolationUpsample,
-  MaxPooling, ResidualBlock, UNetCore, XavierConv2d, COSMIC_CLASSES,
+  Block,
+  BlockSeries,
+  ConcatConnection,
+  ConvolutionUpsample,
+  CosmicUResNet,
+  DeepestBlock,
+  InterpolationUpsample,
+  MaxPooling,
+  ResidualBlock,
+  UNetCore,
+  XavierConv2d,
+  COSMIC_CLASSES,
 } from './cosmicUResNet';
 import type { ConvTranspose2d, BatchNorm2d } from './layers';
 
@@ -30,15 +40,23 @@ export async function cosmicUResNetToOnnx(model: CosmicUResNet): Promise<Uint8Ar
   };
   const i64 = (base: string, v: number[]) => b.int64s(base, v);
   const leaky = (x: string) => b.node('LeakyRelu', [x], { alpha: attr.float(0.01) });
-  const norm = (x: string, n: BatchNorm2d | null) => n
-    ? b.node('BatchNormalization', [x, init(n.weight), init(n.bias), init(n.runningMean), init(n.runningVar)], { epsilon: attr.float(n.eps) })
-    : x;
-  const conv = (x: string, c: XavierConv2d) => b.node('Conv', c.bias ? [x, init(c.weight), init(c.bias)] : [x, init(c.weight)], {
-    kernel_shape: attr.ints([c.k, c.k]), strides: attr.ints([c.stride, c.stride]), pads: attr.ints([c.padding, c.padding, c.padding, c.padding]),
-  });
-  const convT = (x: string, c: ConvTranspose2d) => b.node('ConvTranspose', c.bias ? [x, init(c.weight), init(c.bias)] : [x, init(c.weight)], {
-    kernel_shape: attr.ints([c.kernelSize, c.kernelSize]), strides: attr.ints([c.stride, c.stride]),
-  });
+  const norm = (x: string, n: BatchNorm2d | null) =>
+    n
+      ? b.node('BatchNormalization', [x, init(n.weight), init(n.bias), init(n.runningMean), init(n.runningVar)], {
+          epsilon: attr.float(n.eps),
+        })
+      : x;
+  const conv = (x: string, c: XavierConv2d) =>
+    b.node('Conv', c.bias ? [x, init(c.weight), init(c.bias)] : [x, init(c.weight)], {
+      kernel_shape: attr.ints([c.k, c.k]),
+      strides: attr.ints([c.stride, c.stride]),
+      pads: attr.ints([c.padding, c.padding, c.padding, c.padding]),
+    });
+  const convT = (x: string, c: ConvTranspose2d) =>
+    b.node('ConvTranspose', c.bias ? [x, init(c.weight), init(c.bias)] : [x, init(c.weight)], {
+      kernel_shape: attr.ints([c.kernelSize, c.kernelSize]),
+      strides: attr.ints([c.stride, c.stride]),
+    });
   const block = (x: string, k: Block) => {
     const y = norm(conv(x, k.conv), k.norm);
     return k.activation ? leaky(y) : y;
@@ -49,7 +67,8 @@ export async function cosmicUResNetToOnnx(model: CosmicUResNet): Promise<Uint8Ar
     }
     return x;
   };
-  const channelSlice = (x: string, from: number, to: number) => b.node('Slice', [x, i64('starts', [from]), i64('ends', [to]), i64('axes', [1])]);
+  const channelSlice = (x: string, from: number, to: number) =>
+    b.node('Slice', [x, i64('starts', [from]), i64('ends', [to]), i64('axes', [1])]);
   const deepest = (xs: string[], d: DeepestBlock): string[] => {
     const core = (x: string) => block(series(block(x, d.bottleneck), d.blocks), d.unbottleneck);
     if (d.cfg.block_concat) return xs.map(core);
@@ -71,7 +90,8 @@ export async function cosmicUResNetToOnnx(model: CosmicUResNet): Promise<Uint8Ar
       const up = l.upsample!;
       if (up instanceof InterpolationUpsample) {
         const r = b.node('Resize', [y, '', b.floats('scales', [1, 1, 2, 2])], {
-          mode: attr.string('linear'), coordinate_transformation_mode: attr.string('pytorch_half_pixel'),
+          mode: attr.string('linear'),
+          coordinate_transformation_mode: attr.string('pytorch_half_pixel'),
         });
         y = block(r, up.bottleneck);
       } else {
@@ -79,7 +99,8 @@ export async function cosmicUResNetToOnnx(model: CosmicUResNet): Promise<Uint8Ar
         y = leaky(norm(convT(y, cu.conv), cu.norm));
       }
       if (l.cfg.connections === 'sum') y = b.node('Add', [y, xs[p]]);
-      else if (l.connection instanceof ConcatConnection) y = block(b.node('Concat', [y, xs[p]], { axis: attr.int(1) }), l.connection.bottleneck);
+      else if (l.connection instanceof ConcatConnection)
+        y = block(b.node('Concat', [y, xs[p]], { axis: attr.int(1) }), l.connection.bottleneck);
       return series(y, l.up_blocks!);
     });
   };
@@ -89,6 +110,19 @@ export async function cosmicUResNetToOnnx(model: CosmicUResNet): Promise<Uint8Ar
   let xs = Array.from({ length: P }, (_, p) => block(channelSlice(image, p, p + 1), model.initial_convolution));
   xs = level(xs, model.net_core);
   const logits = xs.map((x) => b.node('Unsqueeze', [conv(series(x, model.final_layer), model.bottleneck), i64('plane_axis', [1])]));
-  b.output(b.alias(P === 1 ? logits[0] : b.node('Concat', logits, { axis: attr.int(1) }), 'logits'), 'float', ['B', P, COSMIC_CLASSES, 'H', 'W']);
-  return b.encode({ metadata: { planes: String(P), classes: 'background,cosmic,neutrino', network: JSON.stringify(model.cfg), layout: 'image [B, plane, time, wire]' } });
+  b.output(b.alias(P === 1 ? logits[0] : b.node('Concat', logits, { axis: attr.int(1) }), 'logits'), 'float', [
+    'B',
+    P,
+    COSMIC_CLASSES,
+    'H',
+    'W',
+  ]);
+  return b.encode({
+    metadata: {
+      planes: String(P),
+      classes: 'background,cosmic,neutrino',
+      network: JSON.stringify(model.cfg),
+      layout: 'image [B, plane, time, wire]',
+    },
+  });
 }

@@ -35,16 +35,32 @@ export class DeepSet extends Module {
   readonly phi: ModuleList<Linear>;
   readonly rho: ModuleList<Linear>;
 
-  constructor(engine: Engine, readonly config: DeepSetConfig, rand: () => number) {
+  constructor(
+    engine: Engine,
+    readonly config: DeepSetConfig,
+    rand: () => number,
+  ) {
     super(engine);
     const { inputWidth, phi, rho, outputs, activation } = config;
     if (phi.depth < 1) throw new Error('a Deep Set needs at least one phi layer');
     if (rho.depth < 0) throw new Error('rho depth cannot be negative');
-    this.phi = this.registerModule('phi', new ModuleList(engine, Array.from({ length: phi.depth }, (_, i) =>
-      new Linear(engine, i === 0 ? inputWidth : phi.width, phi.width, activation, rand))));
+    this.phi = this.registerModule(
+      'phi',
+      new ModuleList(
+        engine,
+        Array.from({ length: phi.depth }, (_, i) => new Linear(engine, i === 0 ? inputWidth : phi.width, phi.width, activation, rand)),
+      ),
+    );
     const rhoIn = (i: number) => (i === 0 ? phi.width : rho.width);
-    this.rho = this.registerModule('rho', new ModuleList(engine, Array.from({ length: rho.depth + 1 }, (_, i) =>
-      i < rho.depth ? new Linear(engine, rhoIn(i), rho.width, activation, rand) : new Linear(engine, rhoIn(i), outputs, 'none', rand))));
+    this.rho = this.registerModule(
+      'rho',
+      new ModuleList(
+        engine,
+        Array.from({ length: rho.depth + 1 }, (_, i) =>
+          i < rho.depth ? new Linear(engine, rhoIn(i), rho.width, activation, rand) : new Linear(engine, rhoIn(i), outputs, 'none', rand),
+        ),
+      ),
+    );
   }
 
   /** elements [rows, inputWidth], offsets [sets + 1] → [sets, outputs]. */

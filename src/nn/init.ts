@@ -40,13 +40,21 @@ export function uniformInit(n: number, bound: number, rand: () => number): Float
  */
 export function kaimingUniform(shape: readonly number[], rand: () => number, a = Math.sqrt(5)): Float32Array {
   const gain = Math.sqrt(2 / (1 + a * a));
-  return uniformInit(shape.reduce((x, y) => x * y, 1), gain * Math.sqrt(3 / fanInOut(shape).fanIn), rand);
+  return uniformInit(
+    shape.reduce((x, y) => x * y, 1),
+    gain * Math.sqrt(3 / fanInOut(shape).fanIn),
+    rand,
+  );
 }
 
 /** torch.nn.init.xavier_uniform_: bound gain · sqrt(6 / (fan_in + fan_out)). */
 export function xavierUniform(shape: readonly number[], rand: () => number, gain = 1): Float32Array {
   const { fanIn, fanOut } = fanInOut(shape);
-  return uniformInit(shape.reduce((x, y) => x * y, 1), gain * Math.sqrt(6 / (fanIn + fanOut)), rand);
+  return uniformInit(
+    shape.reduce((x, y) => x * y, 1),
+    gain * Math.sqrt(6 / (fanIn + fanOut)),
+    rand,
+  );
 }
 
 /** A weight initialiser: values for a tensor of the given (torch-layout) shape. */

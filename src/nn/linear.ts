@@ -32,7 +32,8 @@ export class Linear extends Module {
     super(engine);
     const w = transpose2d(heUniform(inFeatures, outFeatures, rand), inFeatures, outFeatures);
     this.weight = this.parameter('weight', w, [outFeatures, inFeatures]);
-    this.bias = opts.bias === false ? this.registerParameter('bias', null) : this.parameter('bias', new Float32Array(outFeatures), [outFeatures]);
+    this.bias =
+      opts.bias === false ? this.registerParameter('bias', null) : this.parameter('bias', new Float32Array(outFeatures), [outFeatures]);
   }
 
   /** x: [rows, in] → [rows, out]. */

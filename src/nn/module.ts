@@ -30,7 +30,10 @@ export interface LoadReport {
 }
 
 export class StateDictError extends Error {
-  constructor(readonly report: LoadReport, context = 'state dict') {
+  constructor(
+    readonly report: LoadReport,
+    context = 'state dict',
+  ) {
     const parts: string[] = [];
     if (report.missing.length) parts.push(`missing keys: ${report.missing.join(', ')}`);
     if (report.unexpected.length) parts.push(`unexpected keys: ${report.unexpected.join(', ')}`);
@@ -191,7 +194,9 @@ export class Module {
         continue;
       }
       if (entry.data.length !== tensor.size) {
-        report.mismatched.push(`${name}: shape [${entry.shape.join(', ')}] holds ${tensor.size} values, the entry has ${entry.data.length}`);
+        report.mismatched.push(
+          `${name}: shape [${entry.shape.join(', ')}] holds ${tensor.size} values, the entry has ${entry.data.length}`,
+        );
         continue;
       }
       writes.push([name, tensor, entry]);

@@ -26,9 +26,9 @@ export interface SpanetModelConfig {
 }
 
 export interface SpanetInputs {
-  tokens: Tensor<'f32'>;          // [B*N + B, tokenWidth]
-  attnMask: Tensor<'u32'>;        // [B, N + 1]
-  jetMask: Tensor<'u32'>;         // [B, N]
+  tokens: Tensor<'f32'>; // [B*N + B, tokenWidth]
+  attnMask: Tensor<'u32'>; // [B, N + 1]
+  jetMask: Tensor<'u32'>; // [B, N]
 }
 
 export interface SpanetOutputs {
@@ -47,12 +47,23 @@ export class AssignmentHead extends Module {
   readonly proj: Linear;
   readonly weight: Tensor<'f32'>;
 
-  constructor(engine: Engine, width: number, readonly dim: number, readonly k: number, readonly perms: number[][], rand: () => number) {
+  constructor(
+    engine: Engine,
+    width: number,
+    readonly dim: number,
+    readonly k: number,
+    readonly perms: number[][],
+    rand: () => number,
+  ) {
     super(engine);
     this.proj = this.registerModule('proj', new Linear(engine, width, dim, 'none', rand));
     // Scores are sums of dim^k terms: this scale keeps their spread O(1) at initialisation.
     const bound = Math.sqrt(3 / dim ** k);
-    this.weight = this.parameter('weight', Float32Array.from({ length: dim ** k }, () => (2 * rand() - 1) * bound), Array(k).fill(dim));
+    this.weight = this.parameter(
+      'weight',
+      Float32Array.from({ length: dim ** k }, () => (2 * rand() - 1) * bound),
+      Array(k).fill(dim),
+    );
   }
 
   /** jets [B*N, W] → assignment logits [B, N^k], symmetric under `perms`. */
@@ -90,18 +101,42 @@ export class SpanetModel extends Module {
   readonly regression: Mlp | null;
   readonly classifiers: ModuleList<Linear>;
 
-  constructor(engine: Engine, readonly config: SpanetModelConfig, rand: () => number) {
+  constructor(
+    engine: Engine,
+    readonly config: SpanetModelConfig,
+    rand: () => number,
+  ) {
     super(engine);
     const { tokenWidth, width: W } = config;
-    this.embed = this.registerModule('embed', new ModuleList(engine, [new Linear(engine, tokenWidth, W, 'gelu', rand), new Linear(engine, W, W, 'gelu', rand)]));
-    this.encoder = this.registerModule('encoder', new ModuleList(engine, Array.from({ length: config.layers }, () => new TransformerEncoderLayer(engine, W, config.heads, config.ffWidth, rand))));
+    this.embed = this.registerModule(
+      'embed',
+      new ModuleList(engine, [new Linear(engine, tokenWidth, W, 'gelu', rand), new Linear(engine, W, W, 'gelu', rand)]),
+    );
+    this.encoder = this.registerModule(
+      'encoder',
+      new ModuleList(
+        engine,
+        Array.from({ length: config.layers }, () => new TransformerEncoderLayer(engine, W, config.heads, config.ffWidth, rand)),
+      ),
+    );
     this.finalNorm = this.registerModule('final_norm', new LayerNorm(engine, W));
     // Heads are keyed by particle name, as SPANet's outputs are.
     const heads = this.registerModule('assignment', new Module(engine));
-    this.assignment = config.particles.map((p) => heads.registerModule(p.name, new AssignmentHead(engine, W, config.assignDim, p.k, p.perms, rand)));
+    this.assignment = config.particles.map((p) =>
+      heads.registerModule(p.name, new AssignmentHead(engine, W, config.assignDim, p.k, p.perms, rand)),
+    );
     this.detection = this.registerModule('detection', new Linear(engine, W, 2 * config.particles.length, 'none', rand));
-    this.regression = this.registerModule('regression', config.regressions ? new Mlp(engine, { sizes: [W, W, config.regressions], activation: 'gelu' }, rand) : null);
-    this.classifiers = this.registerModule('classification', new ModuleList(engine, config.classCounts.map((c) => new Linear(engine, W, c, 'none', rand))));
+    this.regression = this.registerModule(
+      'regression',
+      config.regressions ? new Mlp(engine, { sizes: [W, W, config.regressions], activation: 'gelu' }, rand) : null,
+    );
+    this.classifiers = this.registerModule(
+      'classification',
+      new ModuleList(
+        engine,
+        config.classCounts.map((c) => new Linear(engine, W, c, 'none', rand)),
+      ),
+    );
   }
 
   forward(inp: SpanetInputs, B: number, N: number): SpanetOutputs {
@@ -111,7 +146,8 @@ export class SpanetModel extends Module {
     const jets = sliceRows(h, 0, B * N);
     const event = sliceRows(h, B * N, B);
     const logProbs = this.assignment.map((head, p) =>
-      assignmentLogSoftmax(head.forward(jets, B, N), inp.jetMask, this.config.particles[p].k));
+      assignmentLogSoftmax(head.forward(jets, B, N), inp.jetMask, this.config.particles[p].k),
+    );
     return {
       logProbs,
       detectionLogits: reshape(this.detection.forward(event), [B * this.config.particles.length, 2]),

@@ -72,12 +72,18 @@ export function floatToBf16(v: number): number {
 
 export function entryToFloat32(e: StateEntry): Float32Array {
   switch (e.dtype) {
-    case 'F32': return e.data;
-    case 'F64': return Float32Array.from(e.data);
-    case 'F16': return Float32Array.from(e.data, halfToFloat);
-    case 'BF16': return Float32Array.from(e.data, bf16ToFloat);
-    case 'I64': return Float32Array.from(e.data, (v) => Number(v));
-    case 'I32': return Float32Array.from(e.data);
+    case 'F32':
+      return e.data;
+    case 'F64':
+      return Float32Array.from(e.data);
+    case 'F16':
+      return Float32Array.from(e.data, halfToFloat);
+    case 'BF16':
+      return Float32Array.from(e.data, bf16ToFloat);
+    case 'I64':
+      return Float32Array.from(e.data, (v) => Number(v));
+    case 'I32':
+      return Float32Array.from(e.data);
   }
 }
 
@@ -103,11 +109,17 @@ export function f32Entry(data: Float32Array, shape: readonly number[]): StateEnt
 export function entryFromValues(values: ArrayLike<number>, shape: readonly number[], dtype: StateDtype): StateEntry {
   const s = [...shape];
   switch (dtype) {
-    case 'F32': return { dtype, shape: s, data: values instanceof Float32Array ? values : Float32Array.from(values) };
-    case 'F64': return { dtype, shape: s, data: Float64Array.from(values) };
-    case 'F16': return { dtype, shape: s, data: Uint16Array.from(values, floatToHalf) };
-    case 'BF16': return { dtype, shape: s, data: Uint16Array.from(values, floatToBf16) };
-    case 'I64': return { dtype, shape: s, data: BigInt64Array.from(Array.from(values, (v) => BigInt(Math.trunc(v)))) };
-    case 'I32': return { dtype, shape: s, data: Int32Array.from(values, Math.trunc) };
+    case 'F32':
+      return { dtype, shape: s, data: values instanceof Float32Array ? values : Float32Array.from(values) };
+    case 'F64':
+      return { dtype, shape: s, data: Float64Array.from(values) };
+    case 'F16':
+      return { dtype, shape: s, data: Uint16Array.from(values, floatToHalf) };
+    case 'BF16':
+      return { dtype, shape: s, data: Uint16Array.from(values, floatToBf16) };
+    case 'I64':
+      return { dtype, shape: s, data: BigInt64Array.from(Array.from(values, (v) => BigInt(Math.trunc(v)))) };
+    case 'I32':
+      return { dtype, shape: s, data: Int32Array.from(values, Math.trunc) };
   }
 }

@@ -11,7 +11,11 @@ import { Module } from './module';
 export class LayerNorm extends Module {
   readonly weight: Tensor<'f32'>;
   readonly bias: Tensor<'f32'>;
-  constructor(engine: Engine, readonly width: number, readonly eps = 1e-5) {
+  constructor(
+    engine: Engine,
+    readonly width: number,
+    readonly eps = 1e-5,
+  ) {
     super(engine);
     this.weight = this.parameter('weight', new Float32Array(width).fill(1), [width]);
     this.bias = this.parameter('bias', new Float32Array(width), [width]);
@@ -22,7 +26,10 @@ export class LayerNorm extends Module {
 }
 
 /** Token layout of the encoder: B events of N jet slots plus one event token each. */
-export interface TokenLayout { B: number; N: number }
+export interface TokenLayout {
+  B: number;
+  N: number;
+}
 
 /**
  * Pre-norm transformer encoder layer over the tokens of each event:
@@ -38,7 +45,13 @@ export class TransformerEncoderLayer extends Module {
   readonly ff1: Linear;
   readonly ff2: Linear;
 
-  constructor(engine: Engine, readonly width: number, readonly heads: number, ffWidth: number, rand: () => number) {
+  constructor(
+    engine: Engine,
+    readonly width: number,
+    readonly heads: number,
+    ffWidth: number,
+    rand: () => number,
+  ) {
     super(engine);
     if (width % heads !== 0) throw new Error(`transformer: width ${width} is not divisible by ${heads} heads`);
     this.ln1 = this.registerModule('ln1', new LayerNorm(engine, width));

@@ -43,9 +43,22 @@ export interface UResNetConfig {
 }
 
 export const DEFAULT_URESNET: UResNetConfig = {
-  planes: 3, classes: 3, depth: 2, initialFilters: 8, blocksPerLayer: 1, blocksDeepest: 1, blocksFinal: 1,
-  residual: true, connections: 'concat', growth: 'additive', bottleneckDeepest: 32, filterSizeDeepest: 3,
-  downsampling: 'max_pooling', normalization: 'instance', bias: true, joinPlanes: true,
+  planes: 3,
+  classes: 3,
+  depth: 2,
+  initialFilters: 8,
+  blocksPerLayer: 1,
+  blocksDeepest: 1,
+  blocksFinal: 1,
+  residual: true,
+  connections: 'concat',
+  growth: 'additive',
+  bottleneckDeepest: 32,
+  filterSizeDeepest: 3,
+  downsampling: 'max_pooling',
+  normalization: 'instance',
+  bias: true,
+  joinPlanes: true,
 };
 
 type T = Tensor<'f32'>;
@@ -61,7 +74,14 @@ export interface UResNetModules {
 export class Conv2d extends Module {
   readonly weight: T;
   readonly bias: T | null;
-  constructor(engine: Engine, inC: number, outC: number, readonly k: number, bias: boolean, rand: () => number) {
+  constructor(
+    engine: Engine,
+    inC: number,
+    outC: number,
+    readonly k: number,
+    bias: boolean,
+    rand: () => number,
+  ) {
     super(engine);
     this.weight = this.parameter('weight', heUniform(inC * k * k, outC, rand), [outC, inC, k, k]);
     this.bias = bias ? this.parameter('bias', new Float32Array(outC), [outC]) : this.registerParameter('bias', null);
@@ -87,7 +107,15 @@ export class ConvBlock extends Module {
   readonly pad: number;
   readonly activation: boolean;
 
-  constructor(engine: Engine, rand: () => number, inC: number, readonly outC: number, readonly k: number, cfg: UResNetConfig, opts: { stride?: number; activation?: boolean } = {}) {
+  constructor(
+    engine: Engine,
+    rand: () => number,
+    inC: number,
+    readonly outC: number,
+    readonly k: number,
+    cfg: UResNetConfig,
+    opts: { stride?: number; activation?: boolean } = {},
+  ) {
     super(engine);
     this.stride = opts.stride ?? 1;
     this.pad = this.stride === 1 ? (k - 1) / 2 : 0;
@@ -97,10 +125,18 @@ export class ConvBlock extends Module {
   }
 
   // Shorthands for walkers (ONNX, the tfjs twin of the benchmark).
-  get weight(): T { return this.conv.weight; }
-  get bias(): T | null { return this.conv.bias; }
-  get gamma(): T | null { return this.norm?.weight ?? null; }
-  get beta(): T | null { return this.norm?.bias ?? null; }
+  get weight(): T {
+    return this.conv.weight;
+  }
+  get bias(): T | null {
+    return this.conv.bias;
+  }
+  get gamma(): T | null {
+    return this.norm?.weight ?? null;
+  }
+  get beta(): T | null {
+    return this.norm?.bias ?? null;
+  }
 
   forward(x: T): T {
     let y = conv2d(x, this.conv.weight, this.conv.bias ?? undefined, { stride: this.stride, pad: this.pad });
@@ -127,7 +163,8 @@ export class ResidualBlock extends Module {
 export class BlockSeries extends ModuleList<ConvBlock | ResidualBlock> {
   constructor(engine: Engine, rand: () => number, ch: number, n: number, k: number, cfg: UResNetConfig) {
     super(engine);
-    for (let i = 0; i < n; i++) this.append(cfg.residual ? new ResidualBlock(engine, rand, ch, k, cfg) : new ConvBlock(engine, rand, ch, ch, k, cfg));
+    for (let i = 0; i < n; i++)
+      this.append(cfg.residual ? new ResidualBlock(engine, rand, ch, k, cfg) : new ConvBlock(engine, rand, ch, ch, k, cfg));
   }
   get blocks(): (ConvBlock | ResidualBlock)[] {
     return this.items;
@@ -143,11 +180,19 @@ export class Deepest extends Module {
   readonly down: ConvBlock;
   readonly blocks: BlockSeries;
   readonly up: ConvBlock;
-  constructor(engine: Engine, rand: () => number, readonly ch: number, readonly cfg: UResNetConfig) {
+  constructor(
+    engine: Engine,
+    rand: () => number,
+    readonly ch: number,
+    readonly cfg: UResNetConfig,
+  ) {
     super(engine);
     const width = cfg.joinPlanes ? cfg.planes * ch : ch;
     this.down = this.registerModule('bottleneck', new ConvBlock(engine, rand, width, cfg.bottleneckDeepest, 1, cfg));
-    this.blocks = this.registerModule('blocks', new BlockSeries(engine, rand, cfg.bottleneckDeepest, cfg.blocksDeepest, cfg.filterSizeDeepest, cfg));
+    this.blocks = this.registerModule(
+      'blocks',
+      new BlockSeries(engine, rand, cfg.bottleneckDeepest, cfg.blocksDeepest, cfg.filterSizeDeepest, cfg),
+    );
     this.up = this.registerModule('unbottleneck', new ConvBlock(engine, rand, cfg.bottleneckDeepest, width, 1, cfg));
   }
   forward(x: T): T {
@@ -168,16 +213,26 @@ export class Level extends Module {
   readonly merge: ConvBlock | null;
   readonly upBlocks: BlockSeries;
 
-  constructor(engine: Engine, rand: () => number, readonly depth: number, ch: number, readonly cfg: UResNetConfig) {
+  constructor(
+    engine: Engine,
+    rand: () => number,
+    readonly depth: number,
+    ch: number,
+    readonly cfg: UResNetConfig,
+  ) {
     super(engine);
     const next = cfg.growth === 'multiplicative' ? 2 * ch : ch + cfg.initialFilters;
     this.downBlocks = this.registerModule('down', new BlockSeries(engine, rand, ch, cfg.blocksPerLayer, 3, cfg));
-    this.downsample = this.registerModule('downsample', cfg.downsampling === 'convolutional'
-      ? new ConvBlock(engine, rand, ch, next, 2, cfg, { stride: 2 })
-      : new ConvBlock(engine, rand, ch, next, 1, cfg)); // after a 2×2 max pool
-    this.inner = depth > 1
-      ? this.registerModule('inner', new Level(engine, rand, depth - 1, next, cfg))
-      : this.registerModule('deepest', new Deepest(engine, rand, next, cfg));
+    this.downsample = this.registerModule(
+      'downsample',
+      cfg.downsampling === 'convolutional'
+        ? new ConvBlock(engine, rand, ch, next, 2, cfg, { stride: 2 })
+        : new ConvBlock(engine, rand, ch, next, 1, cfg),
+    ); // after a 2×2 max pool
+    this.inner =
+      depth > 1
+        ? this.registerModule('inner', new Level(engine, rand, depth - 1, next, cfg))
+        : this.registerModule('deepest', new Deepest(engine, rand, next, cfg));
     this.upsample = this.registerModule('upsample', new ConvBlock(engine, rand, next, ch, 1, cfg)); // after ×2 nearest upsampling
     this.merge = this.registerModule('merge', cfg.connections === 'concat' ? new ConvBlock(engine, rand, 2 * ch, ch, 1, cfg) : null);
     this.upBlocks = this.registerModule('up', new BlockSeries(engine, rand, ch, cfg.blocksPerLayer, 3, cfg));
@@ -206,7 +261,11 @@ export class UResNet extends Module {
   readonly final: BlockSeries;
   readonly classifier: ConvBlock;
 
-  constructor(engine: Engine, readonly cfg: UResNetConfig, rand: () => number) {
+  constructor(
+    engine: Engine,
+    readonly cfg: UResNetConfig,
+    rand: () => number,
+  ) {
     super(engine);
     if (cfg.depth < 0 || !Number.isInteger(cfg.depth)) throw new Error(`U-ResNet depth ${cfg.depth} must be a whole number ≥ 0`);
     if (cfg.filterSizeDeepest % 2 !== 1) throw new Error('the deepest filter size must be odd');
@@ -215,7 +274,10 @@ export class UResNet extends Module {
     if (cfg.depth > 0) this.core = this.registerModule('core', new Level(engine, rand, cfg.depth, F, cfg));
     else this.core = this.registerModule('core', new Module(engine)).registerModule('deepest', new Deepest(engine, rand, F, cfg));
     this.final = this.registerModule('final', new BlockSeries(engine, rand, F, cfg.blocksFinal, 3, cfg));
-    this.classifier = this.registerModule('classifier', new ConvBlock(engine, rand, F, cfg.classes, 1, { ...cfg, normalization: 'none', bias: true }, { activation: false }));
+    this.classifier = this.registerModule(
+      'classifier',
+      new ConvBlock(engine, rand, F, cfg.classes, 1, { ...cfg, normalization: 'none', bias: true }, { activation: false }),
+    );
   }
 
   /** x [B·P, 1, H, W] → logits [B·P, classes, H, W]; H and W divisible by 2^depth. */

@@ -25,10 +25,18 @@ export async function uresnetToOnnx(model: UResNet, height: number, width: numbe
     const path = paths.get(c)!;
     const inputs = [x, param(c.weight)];
     if (c.bias) inputs.push(param(c.bias));
-    let y = b.node('Conv', inputs, {
-      kernel_shape: attr.ints([c.k, c.k]), strides: attr.ints([c.stride, c.stride]), pads: attr.ints([c.pad, c.pad, c.pad, c.pad]),
-    }, `${path}.conv`);
-    if (c.gamma && c.beta) y = b.node('InstanceNormalization', [y, param(c.gamma), param(c.beta)], { epsilon: attr.float(1e-5) }, `${path}.norm`);
+    let y = b.node(
+      'Conv',
+      inputs,
+      {
+        kernel_shape: attr.ints([c.k, c.k]),
+        strides: attr.ints([c.stride, c.stride]),
+        pads: attr.ints([c.pad, c.pad, c.pad, c.pad]),
+      },
+      `${path}.conv`,
+    );
+    if (c.gamma && c.beta)
+      y = b.node('InstanceNormalization', [y, param(c.gamma), param(c.beta)], { epsilon: attr.float(1e-5) }, `${path}.norm`);
     return c.activation ? b.node('Relu', [y]) : y;
   };
   const series = (x: string, blocks: UResNetModules['series']): string => {
@@ -52,7 +60,9 @@ export async function uresnetToOnnx(model: UResNet, height: number, width: numbe
     y = conv(y, l.downsample);
     y = level(y, l.inner, h / 2, w / 2);
     y = b.node('Resize', [y, '', b.floats('up_scales', [1, 1, 2, 2])], {
-      mode: attr.string('nearest'), coordinate_transformation_mode: attr.string('asymmetric'), nearest_mode: attr.string('floor'),
+      mode: attr.string('nearest'),
+      coordinate_transformation_mode: attr.string('asymmetric'),
+      nearest_mode: attr.string('floor'),
     });
     y = conv(y, l.upsample);
     if (cfg.connections === 'sum') y = b.node('Add', [y, skip]);

@@ -128,7 +128,11 @@ export const useDataStore = create<DataState>((set, get) => {
   const update = (id: string, patch: Partial<LoadedFile>) =>
     set((s) => ({ files: s.files.map((f) => (f.id === id ? { ...f, ...patch } : f)) }));
 
-  async function load(name: string, size: number, open: (c: DataWorkerClient, id: string, progress: (f: number, st: string) => void) => Promise<unknown>) {
+  async function load(
+    name: string,
+    size: number,
+    open: (c: DataWorkerClient, id: string, progress: (f: number, st: string) => void) => Promise<unknown>,
+  ) {
     const c = getDataClient();
     const id = c.newFileId();
     set((s) => ({ files: [...s.files, { id, name, size, status: 'loading', progress: 0, stage: 'starting' }] }));
@@ -163,7 +167,10 @@ export const useDataStore = create<DataState>((set, get) => {
     },
     remove: (id) => {
       const f = get().files.find((x) => x.id === id);
-      if (f?.status === 'ready') void getDataClient().close(id).catch(() => {});
+      if (f?.status === 'ready')
+        void getDataClient()
+          .close(id)
+          .catch(() => {});
       set((s) => ({
         files: s.files.filter((x) => x.id !== id),
         activeId: s.activeId === id ? (s.files.find((x) => x.id !== id)?.id ?? null) : s.activeId,
@@ -173,20 +180,32 @@ export const useDataStore = create<DataState>((set, get) => {
     setActive: (id) => set({ activeId: id }),
     stream: { split: 0.95, evalEntries: 0, batch: 32 },
     setRole: (id, role) =>
-      set((s) => ({ files: s.files.map((f) => (f.id === id ? { ...f, role: role ?? undefined } : role && f.role === role ? { ...f, role: undefined } : f)) })),
+      set((s) => ({
+        files: s.files.map((f) =>
+          f.id === id ? { ...f, role: role ?? undefined } : role && f.role === role ? { ...f, role: undefined } : f,
+        ),
+      })),
     setStreamPrefs: (patch) => set((s) => ({ stream: { ...s.stream, ...patch } })),
     checkFile: async (id) => {
       update(id, { check: { status: 'running', progress: 0, message: 'reading every entry' } });
       let r: ReadCheckResult;
       try {
-        r = await getDataClient().check(id, (progress, stage) => update(id, { check: { status: 'running', progress, message: `reading ${stage}` } }));
+        r = await getDataClient().check(id, (progress, stage) =>
+          update(id, { check: { status: 'running', progress, message: `reading ${stage}` } }),
+        );
       } catch (e) {
-        update(id, { check: { status: 'failed', progress: 1, message: `read check failed: ${e instanceof Error ? e.message : String(e)}` } });
+        update(id, {
+          check: { status: 'failed', progress: 1, message: `read check failed: ${e instanceof Error ? e.message : String(e)}` },
+        });
         return;
       }
       update(id, {
         check: r.ok
-          ? { status: 'ok', progress: 1, message: r.checked.length ? `every entry reads (${r.checked.join('; ')})` : 'no entry reader applies to this layout' }
+          ? {
+              status: 'ok',
+              progress: 1,
+              message: r.checked.length ? `every entry reads (${r.checked.join('; ')})` : 'no entry reader applies to this layout',
+            }
           : { status: 'failed', progress: 1, message: `read check failed: ${r.error!.message}` },
       });
     },
@@ -208,7 +227,10 @@ export const useDataStore = create<DataState>((set, get) => {
  * MessageChannel per role, one end served by the data worker, the other ends returned as the
  * training worker's task data (to be transferred). The page holds no batch.
  */
-export async function openStreamPorts(plan: StreamPlan, seed: number): Promise<{ data: PortStreamData; transfer: MessagePort[]; info: StreamInfo }> {
+export async function openStreamPorts(
+  plan: StreamPlan,
+  seed: number,
+): Promise<{ data: PortStreamData; transfer: MessagePort[]; info: StreamInfo }> {
   const { files, stream } = useDataStore.getState();
   const ready = files.filter((f) => f.status === 'ready');
   const holder = (role: Role) => ready.find((f) => f.role === role);
@@ -216,10 +238,14 @@ export async function openStreamPorts(plan: StreamPlan, seed: number): Promise<{
   if (!train) throw new Error('the training file is no longer loaded: load it and choose "Train on this file" again');
   const validation = holder('validation');
   const test = holder('test');
-  const roles: [Role, string][] = [['train', train.id], ['validation', validation?.id ?? train.id]];
+  const roles: [Role, string][] = [
+    ['train', train.id],
+    ['validation', validation?.id ?? train.id],
+  ];
   if (test) roles.push(['test', test.id]);
   const channels = roles.map(([role]) => [role, new MessageChannel()] as const);
-  const ends = (k: 'port1' | 'port2') => Object.fromEntries(channels.map(([role, c]) => [role, c[k]])) as Partial<Record<Role, MessagePort>> & { train: MessagePort };
+  const ends = (k: 'port1' | 'port2') =>
+    Object.fromEntries(channels.map(([role, c]) => [role, c[k]])) as Partial<Record<Role, MessagePort>> & { train: MessagePort };
   const clientPorts = ends('port2');
   const fileIds: Partial<Record<Role, string>> & { train: string } = { train: train.id };
   if (validation) fileIds.validation = validation.id;
@@ -244,9 +270,14 @@ export async function openStreamPorts(plan: StreamPlan, seed: number): Promise<{
     epochSizes: opened.epochSizes,
   };
   const data: PortStreamData = {
-    kind: 'stream-ports', payload: plan.payload, ports: clientPorts as unknown as PortStreamData['ports'],
-    targetKind: plan.targetKind, classes: opened.classes, label: plan.label,
-    files: { train: train.name, validation: validation?.name ?? train.name, ...(test ? { test: test.name } : {}) }, epochSizes: opened.epochSizes,
+    kind: 'stream-ports',
+    payload: plan.payload,
+    ports: clientPorts as unknown as PortStreamData['ports'],
+    targetKind: plan.targetKind,
+    classes: opened.classes,
+    label: plan.label,
+    files: { train: train.name, validation: validation?.name ?? train.name, ...(test ? { test: test.name } : {}) },
+    epochSizes: opened.epochSizes,
   };
   return { data, transfer: Object.values(clientPorts).filter((p): p is MessagePort => !!p), info };
 }

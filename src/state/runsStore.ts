@@ -83,7 +83,11 @@ const root = () => opfsFolderStore();
 /** Content fingerprints of the files the user loaded, by name (computed on load). */
 const fingerprints = new Map<string, Promise<string>>();
 
-const newId = () => `run-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${Math.random().toString(36).slice(2, 6)}`;
+const newId = () =>
+  `run-${new Date()
+    .toISOString()
+    .replace(/[-:.TZ]/g, '')
+    .slice(0, 14)}-${Math.random().toString(36).slice(2, 6)}`;
 
 async function writeMeta(r: RunRecord): Promise<void> {
   await runFolder(r.id).writeFile('meta.json', enc.encode(`${JSON.stringify(r, null, 2)}\n`));
@@ -95,7 +99,13 @@ function showHistory(rows: MetricRow[], step: number): void {
   const series = new SeriesColumns();
   series.append(train);
   const evals = rows.filter((r) => r.split === 'test').map((r) => ({ step: r.step, scalars: r.values }));
-  useTrainStore.setState((s) => ({ series, seriesVersion: s.seriesVersion + 1, lastTrain: train[train.length - 1]?.values ?? {}, evals, step }));
+  useTrainStore.setState((s) => ({
+    series,
+    seriesVersion: s.seriesVersion + 1,
+    lastTrain: train[train.length - 1]?.values ?? {},
+    evals,
+    step,
+  }));
 }
 
 export const useRunsStore = create<RunsState>((set, get) => {
@@ -112,7 +122,8 @@ export const useRunsStore = create<RunsState>((set, get) => {
   };
 
   const current = () => get().runs.find((r) => r.id === get().currentId) ?? null;
-  const patch = (id: string, p: Partial<RunRecord>) => set({ runs: get().runs.map((r) => (r.id === id ? { ...r, ...p, updated: new Date().toISOString() } : r)) });
+  const patch = (id: string, p: Partial<RunRecord>) =>
+    set({ runs: get().runs.map((r) => (r.id === id ? { ...r, ...p, updated: new Date().toISOString() } : r)) });
   const fail = (err: unknown) => set({ message: { kind: 'error', text: err instanceof Error ? err.message : String(err) } });
 
   const flush = async () => {
@@ -124,7 +135,11 @@ export const useRunsStore = create<RunsState>((set, get) => {
       await writeMeta(r);
     } catch (err) {
       const quota = err instanceof Error && err.name === 'QuotaExceededError';
-      fail(quota ? 'the browser storage is full: the run history is not being saved. Delete old runs in the Runs panel to free space; checkpoints already written are kept.' : err);
+      fail(
+        quota
+          ? 'the browser storage is full: the run history is not being saved. Delete old runs in the Runs panel to free space; checkpoints already written are kept.'
+          : err,
+      );
     }
     void get().refresh();
   };
@@ -139,8 +154,16 @@ export const useRunsStore = create<RunsState>((set, get) => {
     const file = src ? useDataStore.getState().files.find((f) => f.name === src.file) : undefined;
     const now = new Date().toISOString();
     const rec: RunRecord = {
-      id: newId(), name: `${t.taskId} ${new Date().toLocaleString()}`, task: t.taskId, created: now, updated: now,
-      status: 'ready', steps: 0, checkpoint: null, best: {}, origin: 'browser',
+      id: newId(),
+      name: `${t.taskId} ${new Date().toLocaleString()}`,
+      task: t.taskId,
+      created: now,
+      updated: now,
+      status: 'ready',
+      steps: 0,
+      checkpoint: null,
+      best: {},
+      origin: 'browser',
       data: src ? { file: src.file, option: src.option, size: file?.size } : null,
     };
     rows = [];
@@ -207,7 +230,8 @@ export const useRunsStore = create<RunsState>((set, get) => {
       }
       case 'state':
         if (!r) return;
-        if (msg.state === 'running' || msg.state === 'paused' || msg.state === 'ready') patch(r.id, { status: msg.state, steps: Math.max(r.steps, msg.step) });
+        if (msg.state === 'running' || msg.state === 'paused' || msg.state === 'ready')
+          patch(r.id, { status: msg.state, steps: Math.max(r.steps, msg.step) });
         void flush();
         return;
       case 'checkpointed':
@@ -304,7 +328,12 @@ export const useRunsStore = create<RunsState>((set, get) => {
       }
       await root().removeDir(id).catch(fail);
       const { [id]: _gone, ...loaded } = get().loaded;
-      set({ runs: get().runs.filter((r) => r.id !== id), selected: get().selected.filter((s) => s !== id), loaded, currentId: get().currentId === id ? null : get().currentId });
+      set({
+        runs: get().runs.filter((r) => r.id !== id),
+        selected: get().selected.filter((s) => s !== id),
+        loaded,
+        currentId: get().currentId === id ? null : get().currentId,
+      });
       await get().refresh();
     },
 
@@ -316,7 +345,8 @@ export const useRunsStore = create<RunsState>((set, get) => {
         const rec = get().runs.find((r) => r.id === id);
         if (!rec?.checkpoint && rec?.checkpoint !== 0) {
           const any = await runFolder(id).listDirs('checkpoints');
-          if (!any.length) throw new Error('this run has no checkpoint yet (checkpoints are written every N steps, every M minutes and on pause)');
+          if (!any.length)
+            throw new Error('this run has no checkpoint yet (checkpoints are written every N steps, every M minutes and on pause)');
         }
         const note = applyRun(run);
         if (run.data.train !== undefined && note) {
@@ -329,10 +359,19 @@ export const useRunsStore = create<RunsState>((set, get) => {
           if (t.state === 'error') t.restart();
           await new Promise<void>((resolve, reject) => {
             const stop = useTrainStore.subscribe((s) => {
-              if (s.gpu === 'ready') { stop(); resolve(); }
-              if (s.gpu === 'unavailable') { stop(); reject(new Error('WebGPU is not available')); }
+              if (s.gpu === 'ready') {
+                stop();
+                resolve();
+              }
+              if (s.gpu === 'unavailable') {
+                stop();
+                reject(new Error('WebGPU is not available'));
+              }
             });
-            if (useTrainStore.getState().gpu === 'ready') { stop(); resolve(); }
+            if (useTrainStore.getState().gpu === 'ready') {
+              stop();
+              resolve();
+            }
           });
           t = useTrainStore.getState();
         }
@@ -350,7 +389,12 @@ export const useRunsStore = create<RunsState>((set, get) => {
       if (!text) return;
       try {
         const note = applyRun(parseRunJson(text, TASK_CATALOG, `${id}/run.json`));
-        set({ message: { kind: 'note', text: `the config of this run is in the Train panel${note ? `; ${note}` : ''}: Create model starts a new run` } });
+        set({
+          message: {
+            kind: 'note',
+            text: `the config of this run is in the Train panel${note ? `; ${note}` : ''}: Create model starts a new run`,
+          },
+        });
       } catch (err) {
         fail(err);
       }
@@ -385,7 +429,14 @@ export const useRunsStore = create<RunsState>((set, get) => {
 
     async requestPersist() {
       const ok = (await navigator.storage.persist?.()) ?? false;
-      set({ message: { kind: 'note', text: ok ? 'storage is persistent: the browser will not evict these runs under storage pressure' : 'the browser declined persistent storage (it may grant it to installed or often used sites); runs stay, but may be evicted when the disk is nearly full' } });
+      set({
+        message: {
+          kind: 'note',
+          text: ok
+            ? 'storage is persistent: the browser will not evict these runs under storage pressure'
+            : 'the browser declined persistent storage (it may grant it to installed or often used sites); runs stay, but may be evicted when the disk is nearly full',
+        },
+      });
       await get().refresh();
     },
 
@@ -421,12 +472,25 @@ export const useRunsStore = create<RunsState>((set, get) => {
         const lastStep = metrics.reduce((m, r) => Math.max(m, r.step), 0);
         const ckptStep = ckpts.length ? Number(ckpts[ckpts.length - 1].replace('step-', '')) : null;
         const rec: RunRecord = {
-          id, name: `${run.name ?? run.task} (physml train)`, task: run.task, created: now, updated: now, status: 'imported',
-          steps: lastStep, checkpoint: ckptStep, best, origin: 'folder',
+          id,
+          name: `${run.name ?? run.task} (physml train)`,
+          task: run.task,
+          created: now,
+          updated: now,
+          status: 'imported',
+          steps: lastStep,
+          checkpoint: ckptStep,
+          best,
+          origin: 'folder',
           data: run.data.train ? { file: run.data.train, option: run.data.option } : null,
         };
         await writeMeta(rec);
-        set({ message: { kind: 'note', text: `opened ${rec.name}: ${metrics.length} metric rows${ckptStep !== null ? `, checkpoint at step ${ckptStep} (Resume continues it)` : ' (no checkpoints: train with --checkpoint-every N to continue it here)'}` } });
+        set({
+          message: {
+            kind: 'note',
+            text: `opened ${rec.name}: ${metrics.length} metric rows${ckptStep !== null ? `, checkpoint at step ${ckptStep} (Resume continues it)` : ' (no checkpoints: train with --checkpoint-every N to continue it here)'}`,
+          },
+        });
         await get().refresh();
       } catch (err) {
         fail(err);

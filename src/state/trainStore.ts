@@ -89,7 +89,13 @@ export interface FileData {
   source?: { file: string; option: string };
 }
 
-export const DEFAULT_SETTINGS: TrainSettings = { optimizer: { ...DEFAULT_OPTIMIZER, lr: 3e-3 }, readEvery: 10, evalEvery: 100, maxSteps: 0, accumulate: 1 };
+export const DEFAULT_SETTINGS: TrainSettings = {
+  optimizer: { ...DEFAULT_OPTIMIZER, lr: 3e-3 },
+  readEvery: 10,
+  evalEvery: 100,
+  maxSteps: 0,
+  accumulate: 1,
+};
 
 /** The optimiser a task starts from: the defaults with the task's lr and weight decay. */
 function taskOptimizer(def: { optimizer?: { lr?: number; weightDecay?: number } }, keep: OptimizerConfig): OptimizerConfig {
@@ -113,7 +119,17 @@ export const useTrainStore = create<TrainState>((set, get) => {
         set({ gpu: 'ready', adapter: msg.adapter });
         return;
       case 'created':
-        set({ description: msg.description, parameterCount: msg.parameterCount, series: new SeriesColumns(), seriesVersion: 0, lastTrain: {}, evals: [], lastEval: null, step: 0, weights: null });
+        set({
+          description: msg.description,
+          parameterCount: msg.parameterCount,
+          series: new SeriesColumns(),
+          seriesVersion: 0,
+          lastTrain: {},
+          evals: [],
+          lastEval: null,
+          step: 0,
+          weights: null,
+        });
         return;
       case 'weightsLoaded':
         set({ weights: msg.report });
@@ -143,7 +159,10 @@ export const useTrainStore = create<TrainState>((set, get) => {
         return;
       }
       case 'eval':
-        set({ evals: [...get().evals.filter((e) => e.step !== msg.step), { step: msg.step, scalars: msg.result.scalars }], lastEval: msg.result });
+        set({
+          evals: [...get().evals.filter((e) => e.step !== msg.step), { step: msg.step, scalars: msg.result.scalars }],
+          lastEval: msg.result,
+        });
         return;
       case 'progress':
         set({ progress: msg.fraction >= 1 ? null : { what: msg.what, fraction: msg.fraction } });
@@ -156,7 +175,11 @@ export const useTrainStore = create<TrainState>((set, get) => {
         return;
       }
       case 'error':
-        set({ errors: appendErrorLines(get().errors, [msg.message], 0), progress: null, ...(msg.fatal ? { state: 'error' as RunState } : {}) });
+        set({
+          errors: appendErrorLines(get().errors, [msg.message], 0),
+          progress: null,
+          ...(msg.fatal ? { state: 'error' as RunState } : {}),
+        });
         return;
       case 'gpuErrors':
         set({ errors: appendErrorLines(get().errors, msg.errors.map(formatGpuError), msg.dropped) });
@@ -213,7 +236,12 @@ export const useTrainStore = create<TrainState>((set, get) => {
     },
     selectTask(id) {
       const def = taskSpec(id);
-      set({ taskId: id, config: { ...def.defaults }, fieldErrors: {}, settings: { ...get().settings, optimizer: taskOptimizer(def, get().settings.optimizer) } });
+      set({
+        taskId: id,
+        config: { ...def.defaults },
+        fieldErrors: {},
+        settings: { ...get().settings, optimizer: taskOptimizer(def, get().settings.optimizer) },
+      });
     },
     setConfig(key, value) {
       set({ config: { ...get().config, [key]: value } });
@@ -246,7 +274,11 @@ export const useTrainStore = create<TrainState>((set, get) => {
             set({ streamInfo: info });
             client?.send({ type: 'create', taskId, config, settings, data: ports }, transfer);
           },
-          (e) => set({ errors: appendErrorLines(get().errors, [`cannot stream ${payload.label}: ${e instanceof Error ? e.message : String(e)}`], 0), progress: null }),
+          (e) =>
+            set({
+              errors: appendErrorLines(get().errors, [`cannot stream ${payload.label}: ${e instanceof Error ? e.message : String(e)}`], 0),
+              progress: null,
+            }),
         );
         return;
       }

@@ -6,7 +6,13 @@ import { clusteringTask } from './clustering/task';
 import { cosmicTaggingTask } from './cosmic/task';
 import type { TaskDefinition } from './types';
 
-export const TASKS: TaskDefinition[] = [toyRegressionTask as unknown as TaskDefinition, deepSetsTask as unknown as TaskDefinition, spanetTask as unknown as TaskDefinition, clusteringTask as unknown as TaskDefinition, cosmicTaggingTask as unknown as TaskDefinition];
+export const TASKS: TaskDefinition[] = [
+  toyRegressionTask as unknown as TaskDefinition,
+  deepSetsTask as unknown as TaskDefinition,
+  spanetTask as unknown as TaskDefinition,
+  clusteringTask as unknown as TaskDefinition,
+  cosmicTaggingTask as unknown as TaskDefinition,
+];
 
 export function findTask(id: string): TaskDefinition {
   const t = TASKS.find((d) => d.id === id);

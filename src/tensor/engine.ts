@@ -28,11 +28,7 @@ export class Engine {
     return t;
   }
 
-  fromArray<D extends DType = 'f32'>(
-    data: Data,
-    shape: readonly number[],
-    opts: { dtype?: D; requiresGrad?: boolean } = {},
-  ): Tensor<D> {
+  fromArray<D extends DType = 'f32'>(data: Data, shape: readonly number[], opts: { dtype?: D; requiresGrad?: boolean } = {}): Tensor<D> {
     const dtype = (opts.dtype ?? 'f32') as D;
     if (data.length !== sizeOf(shape)) {
       throw new Error(`fromArray: ${data.length} values do not fill shape [${shape}]`);

@@ -22,8 +22,14 @@ export type Activation = keyof typeof ACTIVATION_CODES;
 
 function ew(n: number, code = 0, cols = 1, axisLen = 1, alpha = 0): Uniform[] {
   return [
-    ['u32', n], ['u32', code], ['u32', cols], ['u32', axisLen], ['f32', alpha],
-    ['u32', 0], ['u32', 0], ['u32', 0],
+    ['u32', n],
+    ['u32', code],
+    ['u32', cols],
+    ['u32', axisLen],
+    ['f32', alpha],
+    ['u32', 0],
+    ['u32', 0],
+    ['u32', 0],
   ];
 }
 
@@ -32,50 +38,57 @@ export function launchFill(g: GpuContext, out: GPUBuffer, n: number, value: numb
 }
 
 export function launchUnary(g: GpuContext, kind: UnaryKind, x: Tensor, y: Tensor, alpha = 1): void {
-  g.dispatch(SHADERS.elementwise, 'unary_forward', [x.buffer, y.buffer], grid1d(x.size),
-    ew(x.size, UNARY_CODES[kind], 1, 1, alpha));
+  g.dispatch(SHADERS.elementwise, 'unary_forward', [x.buffer, y.buffer], grid1d(x.size), ew(x.size, UNARY_CODES[kind], 1, 1, alpha));
 }
 
-export function launchUnaryBackward(
-  g: GpuContext, kind: UnaryKind, x: Tensor, y: Tensor, dy: Tensor, dx: Tensor, alpha = 1,
-): void {
-  g.dispatch(SHADERS.elementwise, 'unary_backward', [x.buffer, y.buffer, dy.buffer, dx.buffer],
-    grid1d(x.size), ew(x.size, UNARY_CODES[kind], 1, 1, alpha));
+export function launchUnaryBackward(g: GpuContext, kind: UnaryKind, x: Tensor, y: Tensor, dy: Tensor, dx: Tensor, alpha = 1): void {
+  g.dispatch(
+    SHADERS.elementwise,
+    'unary_backward',
+    [x.buffer, y.buffer, dy.buffer, dx.buffer],
+    grid1d(x.size),
+    ew(x.size, UNARY_CODES[kind], 1, 1, alpha),
+  );
 }
 
 export function launchBinary(g: GpuContext, kind: BinaryKind, a: Tensor, b: Tensor, c: Tensor): void {
   if (a.size !== b.size || a.size !== c.size) {
     throw new Error(`${kind}: sizes differ (${a.shape} vs ${b.shape})`);
   }
-  g.dispatch(SHADERS.elementwise, 'binary_forward', [a.buffer, b.buffer, c.buffer], grid1d(a.size),
-    ew(a.size, BINARY_CODES[kind]));
+  g.dispatch(SHADERS.elementwise, 'binary_forward', [a.buffer, b.buffer, c.buffer], grid1d(a.size), ew(a.size, BINARY_CODES[kind]));
 }
 
-export function launchBinaryBackward(
-  g: GpuContext, kind: BinaryKind, a: Tensor, b: Tensor, dc: Tensor, da: Tensor, db: Tensor,
-): void {
-  g.dispatch(SHADERS.elementwise, 'binary_backward',
-    [a.buffer, b.buffer, dc.buffer, da.buffer, db.buffer], grid1d(a.size), ew(a.size, BINARY_CODES[kind]));
+export function launchBinaryBackward(g: GpuContext, kind: BinaryKind, a: Tensor, b: Tensor, dc: Tensor, da: Tensor, db: Tensor): void {
+  g.dispatch(
+    SHADERS.elementwise,
+    'binary_backward',
+    [a.buffer, b.buffer, dc.buffer, da.buffer, db.buffer],
+    grid1d(a.size),
+    ew(a.size, BINARY_CODES[kind]),
+  );
 }
 
 export function launchBiasAdd(g: GpuContext, x: Tensor, bias: Tensor, y: Tensor): void {
-  g.dispatch(SHADERS.elementwise, 'bias_add', [x.buffer, bias.buffer, y.buffer], grid1d(x.size),
-    ew(x.size, 0, bias.size));
+  g.dispatch(SHADERS.elementwise, 'bias_add', [x.buffer, bias.buffer, y.buffer], grid1d(x.size), ew(x.size, 0, bias.size));
 }
 
 /** out[o, j, i] = alpha * src[o, i] for j < axisLen. */
-export function launchBroadcastAxis(
-  g: GpuContext, src: Tensor, out: Tensor, inner: number, axisLen: number, alpha: number,
-): void {
-  g.dispatch(SHADERS.elementwise, 'broadcast_axis', [src.buffer, out.buffer], grid1d(out.size),
-    ew(out.size, 0, inner, axisLen, alpha));
+export function launchBroadcastAxis(g: GpuContext, src: Tensor, out: Tensor, inner: number, axisLen: number, alpha: number): void {
+  g.dispatch(SHADERS.elementwise, 'broadcast_axis', [src.buffer, out.buffer], grid1d(out.size), ew(out.size, 0, inner, axisLen, alpha));
 }
 
 export interface MatmulArgs {
-  M: number; N: number; K: number;
-  transA: boolean; transB: boolean;
-  batch: number; strideA: number; strideB: number;
-  bias?: Tensor; act: Activation; z?: Tensor;
+  M: number;
+  N: number;
+  K: number;
+  transA: boolean;
+  transB: boolean;
+  batch: number;
+  strideA: number;
+  strideB: number;
+  bias?: Tensor;
+  act: Activation;
+  z?: Tensor;
   /** Tile shape to use instead of the tuner's choice (tests, the tuner itself). */
   tile?: TileShape;
 }
@@ -107,22 +120,36 @@ export function launchMatmul(g: GpuContext, a: Tensor, b: Tensor, c: Tensor, m: 
   const vec = vectorWidths(m.M, m.N, m.K, m.transA, m.transB);
   const tile = m.tile ?? matmulTile(g, m.M, m.N, m.K, m.transA, m.transB);
   const variant: MatmulVariant = {
-    transA: m.transA, transB: m.transB, bias: !!m.bias, act: m.act, writeZ: !!m.z, ...vec, tile,
+    transA: m.transA,
+    transB: m.transB,
+    bias: !!m.bias,
+    act: m.act,
+    writeZ: !!m.z,
+    ...vec,
+    tile,
   };
   const buffers = [a.buffer, b.buffer];
   if (m.bias) buffers.push(m.bias.buffer);
   buffers.push(out);
   if (m.z) buffers.push(m.z.buffer);
   // Minimum traffic: each operand read once, C (and Z) written once per split.
-  const words = (m.strideA ? m.batch : 1) * m.M * m.K + (m.strideB ? m.batch : 1) * m.K * m.N + splits * m.batch * m.M * m.N * (m.z ? 2 : 1);
+  const words =
+    (m.strideA ? m.batch : 1) * m.M * m.K + (m.strideB ? m.batch : 1) * m.K * m.N + splits * m.batch * m.M * m.N * (m.z ? 2 : 1);
   noteWork(g, 2 * m.batch * m.M * m.N * m.K, 4 * words);
   g.dispatch(
-    matmulKernel(variant), 'matmul', buffers,
+    matmulKernel(variant),
+    'matmul',
+    buffers,
     [Math.ceil(m.N / tileCols(tile)), Math.ceil(m.M / tileRows(tile)), m.batch * splits],
     [
-      ['u32', m.M], ['u32', m.N], ['u32', m.K],
-      ['u32', m.strideA], ['u32', m.strideB], ['u32', m.M * m.N],
-      ['u32', splits], ['u32', kChunk],
+      ['u32', m.M],
+      ['u32', m.N],
+      ['u32', m.K],
+      ['u32', m.strideA],
+      ['u32', m.strideB],
+      ['u32', m.M * m.N],
+      ['u32', splits],
+      ['u32', kChunk],
     ],
   );
   if (splits > 1) {
@@ -138,17 +165,21 @@ const COL_CHUNK = 256;
  * Sums src viewed as [outer, n, inner] over n into dst [outer, inner], times `scale`.
  * Long axes take two launches (chunk partial sums, then their sum); no atomics.
  */
-export function launchReduce(
-  g: GpuContext, src: GPUBuffer, dst: GPUBuffer, outer: number, n: number, inner: number, scale: number,
-): void {
+export function launchReduce(g: GpuContext, src: GPUBuffer, dst: GPUBuffer, outer: number, n: number, inner: number, scale: number): void {
   const rows = inner === 1 && outer <= 65535;
   const chunk = rows ? ROW_CHUNK : COL_CHUNK;
   const chunks = Math.max(1, Math.ceil(n / chunk));
   const target = chunks === 1 ? dst : g.alloc(outer * chunks * inner * 4, 'reduce-partials');
   const partialScale = chunks === 1 ? scale : 1;
   const params: Uniform[] = [
-    ['u32', outer], ['u32', n], ['u32', inner], ['u32', chunk], ['u32', chunks],
-    ['f32', partialScale], ['u32', 0], ['u32', 0],
+    ['u32', outer],
+    ['u32', n],
+    ['u32', inner],
+    ['u32', chunk],
+    ['u32', chunks],
+    ['f32', partialScale],
+    ['u32', 0],
+    ['u32', 0],
   ];
   if (rows) {
     g.dispatch(SHADERS.reduce, 'reduce_rows', [src, target], [chunks, outer], params);
@@ -166,8 +197,19 @@ export function launchReduce(
 // ---- broadcasting elementwise ops, where, sums to a shape, parametrised unary ops ----------
 
 export const BROADCAST_CODES = {
-  add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6,
-  eq: 7, ne: 8, lt: 9, le: 10, gt: 11, ge: 12,
+  add: 0,
+  sub: 1,
+  mul: 2,
+  div: 3,
+  pow: 4,
+  maximum: 5,
+  minimum: 6,
+  eq: 7,
+  ne: 8,
+  lt: 9,
+  le: 10,
+  gt: 11,
+  ge: 12,
 } as const;
 export type BroadcastOpKind = keyof typeof BROADCAST_CODES;
 
@@ -175,7 +217,11 @@ const MAX_BROADCAST_RANK = 6;
 
 /** broadcast.wgsl's uniform block: header, then the collapsed shape and three stride lists. */
 function broadcastGeo(
-  out: readonly number[], operands: (readonly number[] | null)[], code: number, flags: number, alpha = 0,
+  out: readonly number[],
+  operands: (readonly number[] | null)[],
+  code: number,
+  flags: number,
+  alpha = 0,
 ): { n: number; uniforms: Uniform[] } {
   const strides = operands.map((s) => (s ? broadcastStrides(s, out) : out.map(() => 0)));
   while (strides.length < 3) strides.push(out.map(() => 0));
@@ -186,8 +232,14 @@ function broadcastGeo(
   const pad = (xs: number[], fill: number) => [...xs, ...new Array(8 - xs.length).fill(fill)];
   const n = out.reduce((a, b) => a * b, 1);
   const uniforms: Uniform[] = [
-    ['u32', n], ['u32', code], ['u32', c.shape.length], ['u32', flags],
-    ['f32', alpha], ['u32', 0], ['u32', 0], ['u32', 0],
+    ['u32', n],
+    ['u32', code],
+    ['u32', c.shape.length],
+    ['u32', flags],
+    ['f32', alpha],
+    ['u32', 0],
+    ['u32', 0],
+    ['u32', 0],
     ...pad(c.shape, 1).map((v): Uniform => ['u32', v]),
     ...c.strides.flatMap((s) => pad(s, 0).map((v): Uniform => ['u32', v])),
   ];
@@ -202,7 +254,13 @@ export function launchBroadcastBinary(g: GpuContext, kind: BroadcastOpKind, a: T
 
 /** out = dc · ∂(a ∘ b)/∂a (or ∂b when `wrtB`), in the shape of dc (the broadcast shape). */
 export function launchBroadcastPartial(
-  g: GpuContext, kind: BroadcastOpKind, a: Tensor, b: Tensor, dc: Tensor, out: Tensor, wrtB: boolean,
+  g: GpuContext,
+  kind: BroadcastOpKind,
+  a: Tensor,
+  b: Tensor,
+  dc: Tensor,
+  out: Tensor,
+  wrtB: boolean,
 ): void {
   const { n, uniforms } = broadcastGeo(dc.shape, [a.shape, b.shape], BROADCAST_CODES[kind], wrtB ? 2 : 0);
   g.dispatch(SHADERS.broadcast, 'binary_partial', [a.buffer, b.buffer, dc.buffer, out.buffer], grid1d(n), uniforms);
@@ -212,8 +270,13 @@ export function launchBroadcastPartial(
 export function launchWhere(g: GpuContext, cond: Tensor, a: Tensor | null, b: Tensor, out: Tensor, alpha = 0): void {
   const flags = cond.dtype === 'f32' ? 1 : 0;
   const { n, uniforms } = broadcastGeo(out.shape, [cond.shape, a?.shape ?? null, b.shape], a ? 0 : 1, flags, alpha);
-  g.dispatch(SHADERS.broadcast, 'where_forward',
-    [cond.buffer, a?.buffer ?? g.placeholder('read'), b.buffer, out.buffer], grid1d(n), uniforms);
+  g.dispatch(
+    SHADERS.broadcast,
+    'where_forward',
+    [cond.buffer, a?.buffer ?? g.placeholder('read'), b.buffer, out.buffer],
+    grid1d(n),
+    uniforms,
+  );
 }
 
 /** out = dy where cond holds (or, with `whereFalse`, where it does not), else 0; dy's shape. */
@@ -229,7 +292,12 @@ export function launchWherePartial(g: GpuContext, cond: Tensor, dy: Tensor, out:
  * ones; each run is one launchReduce over [outer, n, inner] (deterministic, no atomics).
  */
 export function launchSumToShape(
-  g: GpuContext, src: GPUBuffer, srcShape: readonly number[], dst: GPUBuffer, dstShape: readonly number[], scale = 1,
+  g: GpuContext,
+  src: GPUBuffer,
+  srcShape: readonly number[],
+  dst: GPUBuffer,
+  dstShape: readonly number[],
+  scale = 1,
 ): void {
   const srcSize = srcShape.reduce((a, b) => a * b, 1);
   const dstSize = dstShape.reduce((a, b) => a * b, 1);
@@ -237,7 +305,10 @@ export function launchSumToShape(
     launchFill(g, dst, dstSize, 0);
     return;
   }
-  const { shape, strides: [s] } = collapse(srcShape, [broadcastStrides(dstShape, srcShape)]);
+  const {
+    shape,
+    strides: [s],
+  } = collapse(srcShape, [broadcastStrides(dstShape, srcShape)]);
   const summed = shape.map((_, k) => s[k] === 0);
   let remaining = summed.filter(Boolean).length;
   if (remaining === 0) {
@@ -261,24 +332,61 @@ export function launchSumToShape(
 
 /** Codes of unary.wgsl; α and β are each op's parameters (see unary.ts). */
 export const UNARY_MATH_CODES = {
-  neg: 0, abs: 1, sqrt: 2, rsqrt: 3, square: 4, log1p: 5, leakyRelu: 6, elu: 7, softplus: 8, geluErf: 9,
-  addScalar: 10, rsubScalar: 11, divScalar: 12, rdivScalar: 13, powScalar: 14, rpowScalar: 15,
-  maximumScalar: 16, minimumScalar: 17,
-  eqScalar: 18, neScalar: 19, ltScalar: 20, leScalar: 21, gtScalar: 22, geScalar: 23,
-  expm1: 24, erf: 25,
+  neg: 0,
+  abs: 1,
+  sqrt: 2,
+  rsqrt: 3,
+  square: 4,
+  log1p: 5,
+  leakyRelu: 6,
+  elu: 7,
+  softplus: 8,
+  geluErf: 9,
+  addScalar: 10,
+  rsubScalar: 11,
+  divScalar: 12,
+  rdivScalar: 13,
+  powScalar: 14,
+  rpowScalar: 15,
+  maximumScalar: 16,
+  minimumScalar: 17,
+  eqScalar: 18,
+  neScalar: 19,
+  ltScalar: 20,
+  leScalar: 21,
+  gtScalar: 22,
+  geScalar: 23,
+  expm1: 24,
+  erf: 25,
 } as const;
 export type UnaryMathKind = keyof typeof UNARY_MATH_CODES;
 
-const mathParams = (n: number, kind: UnaryMathKind, alpha: number, beta: number): Uniform[] =>
-  [['u32', n], ['u32', UNARY_MATH_CODES[kind]], ['f32', alpha], ['f32', beta]];
+const mathParams = (n: number, kind: UnaryMathKind, alpha: number, beta: number): Uniform[] => [
+  ['u32', n],
+  ['u32', UNARY_MATH_CODES[kind]],
+  ['f32', alpha],
+  ['f32', beta],
+];
 
 export function launchUnaryMath(g: GpuContext, kind: UnaryMathKind, x: Tensor, y: Tensor, alpha = 0, beta = 0): void {
   g.dispatch(SHADERS.unary, 'unary_forward', [x.buffer, y.buffer], grid1d(x.size), mathParams(x.size, kind, alpha, beta));
 }
 
 export function launchUnaryMathBackward(
-  g: GpuContext, kind: UnaryMathKind, x: Tensor, y: Tensor, dy: Tensor, dx: Tensor, alpha = 0, beta = 0,
+  g: GpuContext,
+  kind: UnaryMathKind,
+  x: Tensor,
+  y: Tensor,
+  dy: Tensor,
+  dx: Tensor,
+  alpha = 0,
+  beta = 0,
 ): void {
-  g.dispatch(SHADERS.unary, 'unary_backward', [x.buffer, y.buffer, dy.buffer, dx.buffer], grid1d(x.size),
-    mathParams(x.size, kind, alpha, beta));
+  g.dispatch(
+    SHADERS.unary,
+    'unary_backward',
+    [x.buffer, y.buffer, dy.buffer, dx.buffer],
+    grid1d(x.size),
+    mathParams(x.size, kind, alpha, beta),
+  );
 }

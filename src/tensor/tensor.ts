@@ -2,11 +2,7 @@ import type { Engine } from './engine';
 import type { TapeNode } from './tape';
 
 export type DType = 'f32' | 'i32' | 'u32';
-export type TypedArrayFor<D extends DType> = D extends 'f32'
-  ? Float32Array
-  : D extends 'i32'
-    ? Int32Array
-    : Uint32Array;
+export type TypedArrayFor<D extends DType> = D extends 'f32' ? Float32Array : D extends 'i32' ? Int32Array : Uint32Array;
 
 export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);

@@ -39,9 +39,18 @@ export class Adam {
       if (!p.grad) continue;
       const [m, v] = this.moments.get(p)!;
       this.engine.gpu.dispatch(SHADERS.adam, 'adam_step', [p.buffer, p.grad.buffer, m.buffer, v.buffer], grid1d(p.size), [
-        ['u32', p.size], ['u32', 0], ['u32', 0], ['u32', 0],
-        ['f32', h.lr], ['f32', h.beta1], ['f32', h.beta2], ['f32', h.eps],
-        ['f32', h.weightDecay], ['f32', bc1], ['f32', bc2], ['f32', gradScale],
+        ['u32', p.size],
+        ['u32', 0],
+        ['u32', 0],
+        ['u32', 0],
+        ['f32', h.lr],
+        ['f32', h.beta1],
+        ['f32', h.beta2],
+        ['f32', h.eps],
+        ['f32', h.weightDecay],
+        ['f32', bc1],
+        ['f32', bc2],
+        ['f32', gradScale],
       ]);
       p.grad = null;
     }

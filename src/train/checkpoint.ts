@@ -31,7 +31,9 @@ export const CHECKPOINT_FORMAT = 'physml-checkpoint';
 export const CHECKPOINT_VERSION = 1;
 export const CHECKPOINT_FILES = ['model.safetensors', 'optimizer.safetensors', 'checkpoint.json'] as const;
 
-const MAP_READ = 0x1, COPY_DST = 0x8, MAP_MODE_READ = 0x1;
+const MAP_READ = 0x1,
+  COPY_DST = 0x8,
+  MAP_MODE_READ = 0x1;
 
 export interface CheckpointMeta {
   format: typeof CHECKPOINT_FORMAT;
@@ -126,7 +128,9 @@ export function beginCheckpoint(trainer: Trainer, extra: CheckpointExtra): Promi
   const guardItem = place(null, opt.guard.bytes);
 
   gpu.submit(); // nothing of a step may be pending in the encoder
-  const staging = sizes.map((size, i) => gpu.device.createBuffer({ size: Math.max(4, size), usage: MAP_READ | COPY_DST, label: `checkpoint-staging-${i}` }));
+  const staging = sizes.map((size, i) =>
+    gpu.device.createBuffer({ size: Math.max(4, size), usage: MAP_READ | COPY_DST, label: `checkpoint-staging-${i}` }),
+  );
   for (const it of [...modelItems, ...slotItems]) if (it.bytes) gpu.copy(it.tensor.buffer, 0, staging[it.staging], it.offset, it.bytes);
   gpu.copy(opt.guard.buffer, 0, staging[guardItem.staging], guardItem.offset, guardItem.bytes);
   gpu.submit();
@@ -134,13 +138,15 @@ export function beginCheckpoint(trainer: Trainer, extra: CheckpointExtra): Promi
   const lr = trainer.schedule(host.step);
 
   return (async () => {
-    const data = await Promise.all(staging.map(async (b) => {
-      await b.mapAsync(MAP_MODE_READ);
-      const copy = b.getMappedRange().slice(0);
-      b.unmap();
-      b.destroy();
-      return copy;
-    }));
+    const data = await Promise.all(
+      staging.map(async (b) => {
+        await b.mapAsync(MAP_MODE_READ);
+        const copy = b.getMappedRange().slice(0);
+        b.unmap();
+        b.destroy();
+        return copy;
+      }),
+    );
     const bytesOf = (it: Item) => data[it.staging].slice(it.offset, it.offset + it.bytes);
     const state: StateDict = {};
     layout.forEach(([name, { tensor, dtype }], i) => {
@@ -193,7 +199,8 @@ export function parseCheckpointMeta(text: string, source = 'checkpoint.json'): C
     throw new Error(`${source}: not JSON (${(err as Error).message})`);
   }
   if (m?.format !== CHECKPOINT_FORMAT) throw new Error(`${source}: not a physml checkpoint (format ${JSON.stringify(m?.format)})`);
-  if (m.version > CHECKPOINT_VERSION) throw new Error(`${source}: checkpoint version ${m.version} is newer than this workbench (${CHECKPOINT_VERSION})`);
+  if (m.version > CHECKPOINT_VERSION)
+    throw new Error(`${source}: checkpoint version ${m.version} is newer than this workbench (${CHECKPOINT_VERSION})`);
   if (!Number.isInteger(m.step) || m.step < 0) throw new Error(`${source}: bad step ${m.step}`);
   return m;
 }
@@ -246,5 +253,10 @@ export function applyCheckpoint(trainer: Trainer, files: CheckpointFiles, source
   // The raw guard last: it also carries the clip factor, the last norm and the skip streak.
   gpuOf(trainer).write(opt.guard.buffer, guard.data);
   for (const [path, m] of rng) m.step = meta.rng.dropout[path];
-  trainer.restoreHostState({ step: meta.step, activeMs: meta.trainer.wall_ms, streak: meta.trainer.skip_streak, lastSkipped: meta.trainer.last_skipped });
+  trainer.restoreHostState({
+    step: meta.step,
+    activeMs: meta.trainer.wall_ms,
+    streak: meta.trainer.skip_streak,
+    lastSkipped: meta.trainer.last_skipped,
+  });
 }

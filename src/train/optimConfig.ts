@@ -34,8 +34,21 @@ export interface OptimizerConfig {
 }
 
 export const DEFAULT_OPTIMIZER: OptimizerConfig = {
-  name: 'adamw', lr: 1e-3, weight_decay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8,
-  momentum: 0, nesterov: false, no_decay_bias_norm: true,
-  schedule: 'constant', warmup_steps: 0, decay_steps: 0, min_lr_ratio: 0, step_size: 1000, gamma: 0.1,
-  clip_norm: 0, max_skipped_steps: 10,
+  name: 'adamw',
+  lr: 1e-3,
+  weight_decay: 0,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  momentum: 0,
+  nesterov: false,
+  no_decay_bias_norm: true,
+  schedule: 'constant',
+  warmup_steps: 0,
+  decay_steps: 0,
+  min_lr_ratio: 0,
+  step_size: 1000,
+  gamma: 0.1,
+  clip_norm: 0,
+  max_skipped_steps: 10,
 };

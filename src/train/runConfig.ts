@@ -64,7 +64,11 @@ export const DEFAULT_EVAL_EVERY = 100;
 export const DEFAULT_READ_EVERY = 10;
 
 export class RunConfigError extends Error {
-  constructor(readonly key: string, problem: string, source = 'RUN.json') {
+  constructor(
+    readonly key: string,
+    problem: string,
+    source = 'RUN.json',
+  ) {
     super(`${source}: ${key ? `${key}: ` : ''}${problem}`);
     this.name = 'RunConfigError';
   }
@@ -73,7 +77,13 @@ export class RunConfigError extends Error {
 // Records (not arrays) so adding a name to the OptimizerName / ScheduleName unions fails to
 // compile here until the parser accepts it.
 const OPTIMIZER_NAMES: Record<OptimizerName, true> = { adamw: true, adam: true, sgd: true };
-const SCHEDULE_NAMES: Record<ScheduleName, true> = { constant: true, warmup_linear: true, warmup_cosine: true, step: true, one_cycle: true };
+const SCHEDULE_NAMES: Record<ScheduleName, true> = {
+  constant: true,
+  warmup_linear: true,
+  warmup_cosine: true,
+  step: true,
+  one_cycle: true,
+};
 
 type Check =
   | { kind: 'number'; min?: number; max?: number; exclusiveMin?: boolean; exclusiveMax?: boolean }
@@ -103,21 +113,40 @@ const OPTIMIZER_CHECKS: Record<keyof OptimizerConfig, Check> = {
 };
 
 const DATA_CHECKS: Record<keyof RunDataConfig, Check> = {
-  train: { kind: 'string' }, validation: { kind: 'string' }, test: { kind: 'string' }, option: { kind: 'string' },
+  train: { kind: 'string' },
+  validation: { kind: 'string' },
+  test: { kind: 'string' },
+  option: { kind: 'string' },
   entries: { kind: 'int', min: 1 },
-  stream: { kind: 'bool' }, batch: { kind: 'int', min: 1 }, split: { kind: 'number', min: 0, max: 1, exclusiveMin: true, exclusiveMax: true },
-  eval_entries: { kind: 'int', min: 0 }, prefetch: { kind: 'int', min: 0 },
+  stream: { kind: 'bool' },
+  batch: { kind: 'int', min: 1 },
+  split: { kind: 'number', min: 0, max: 1, exclusiveMin: true, exclusiveMax: true },
+  eval_entries: { kind: 'int', min: 0 },
+  prefetch: { kind: 'int', min: 0 },
 };
 
 const TOP_CHECKS: Record<Exclude<keyof RunConfig, 'config' | 'optimizer' | 'data'>, Check> = {
-  name: { kind: 'string' }, task: { kind: 'string' },
-  seed: { kind: 'int', min: 0 }, steps: { kind: 'int', min: 0 }, eval_every: { kind: 'int', min: 0 },
-  read_every: { kind: 'int', min: 1 }, accumulate: { kind: 'int', min: 1 },
+  name: { kind: 'string' },
+  task: { kind: 'string' },
+  seed: { kind: 'int', min: 0 },
+  steps: { kind: 'int', min: 0 },
+  eval_every: { kind: 'int', min: 0 },
+  read_every: { kind: 'int', min: 1 },
+  accumulate: { kind: 'int', min: 1 },
 };
 
 const TOP_KEYS = [...Object.keys(TOP_CHECKS), 'config', 'optimizer', 'data'];
 
-const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : String(v));
+const show = (v: unknown) =>
+  typeof v === 'string'
+    ? JSON.stringify(v)
+    : v === null
+      ? 'null'
+      : Array.isArray(v)
+        ? 'an array'
+        : typeof v === 'object'
+          ? 'an object'
+          : String(v);
 
 function expected(c: Check): string {
   const range = (c: { min?: number; max?: number; exclusiveMin?: boolean; exclusiveMax?: boolean }) => {
@@ -126,11 +155,16 @@ function expected(c: Check): string {
     return [lo, hi].filter(Boolean).join(' and ');
   };
   switch (c.kind) {
-    case 'number': return `a number${range(c) ? ` ${range(c)}` : ''}`;
-    case 'int': return `an integer${range(c) ? ` ${range(c)}` : ''}`;
-    case 'bool': return 'true or false';
-    case 'string': return 'a string';
-    case 'select': return `one of ${c.options.map((o) => JSON.stringify(o)).join(', ')}`;
+    case 'number':
+      return `a number${range(c) ? ` ${range(c)}` : ''}`;
+    case 'int':
+      return `an integer${range(c) ? ` ${range(c)}` : ''}`;
+    case 'bool':
+      return 'true or false';
+    case 'string':
+      return 'a string';
+    case 'select':
+      return `one of ${c.options.map((o) => JSON.stringify(o)).join(', ')}`;
   }
 }
 
@@ -161,10 +195,14 @@ function checkValue(v: unknown, c: Check, key: string, source: string): number |
 function fieldCheck(f: ConfigField): Check {
   switch (f.kind) {
     case 'number':
-    case 'int': return { kind: f.kind, min: f.min, max: f.max };
-    case 'select': return { kind: 'select', options: f.options };
-    case 'bool': return { kind: 'bool' };
-    case 'text': return { kind: 'string' };
+    case 'int':
+      return { kind: f.kind, min: f.min, max: f.max };
+    case 'select':
+      return { kind: 'select', options: f.options };
+    case 'bool':
+      return { kind: 'bool' };
+    case 'text':
+      return { kind: 'string' };
   }
 }
 
@@ -183,7 +221,12 @@ function asObject(v: unknown, key: string, source: string): Record<string, unkno
   return v as Record<string, unknown>;
 }
 
-function checkObject(obj: Record<string, unknown>, checks: Record<string, Check>, prefix: string, source: string): Record<string, number | string | boolean> {
+function checkObject(
+  obj: Record<string, unknown>,
+  checks: Record<string, Check>,
+  prefix: string,
+  source: string,
+): Record<string, number | string | boolean> {
   const out: Record<string, number | string | boolean> = {};
   for (const [k, v] of Object.entries(obj)) {
     const key = prefix ? `${prefix}.${k}` : k;
@@ -196,15 +239,27 @@ function checkObject(obj: Record<string, unknown>, checks: Record<string, Check>
 
 /** The optimiser settings a task starts from: DEFAULT_OPTIMIZER with the task's lr / weight decay. */
 export function taskOptimizer(task: RunTask): OptimizerConfig {
-  return { ...DEFAULT_OPTIMIZER, lr: task.optimizer?.lr ?? DEFAULT_OPTIMIZER.lr, weight_decay: task.optimizer?.weightDecay ?? DEFAULT_OPTIMIZER.weight_decay };
+  return {
+    ...DEFAULT_OPTIMIZER,
+    lr: task.optimizer?.lr ?? DEFAULT_OPTIMIZER.lr,
+    weight_decay: task.optimizer?.weightDecay ?? DEFAULT_OPTIMIZER.weight_decay,
+  };
 }
 
 /** The run a task gets with nothing specified. */
 export function defaultRunConfig(task: RunTask): RunConfig {
   const seed = typeof task.defaults.seed === 'number' ? task.defaults.seed : 0;
   return {
-    name: task.id, task: task.id, config: { ...task.defaults }, optimizer: taskOptimizer(task), data: {},
-    seed, steps: DEFAULT_STEPS, eval_every: DEFAULT_EVAL_EVERY, read_every: DEFAULT_READ_EVERY, accumulate: 1,
+    name: task.id,
+    task: task.id,
+    config: { ...task.defaults },
+    optimizer: taskOptimizer(task),
+    data: {},
+    seed,
+    steps: DEFAULT_STEPS,
+    eval_every: DEFAULT_EVAL_EVERY,
+    read_every: DEFAULT_READ_EVERY,
+    accumulate: 1,
   };
 }
 
@@ -225,7 +280,12 @@ export function parseRunConfig(value: unknown, tasks: readonly RunTask[], source
   const run = defaultRunConfig(task);
 
   const config = checkObject(top.config === undefined ? {} : asObject(top.config, 'config', source), taskChecks(task), 'config', source);
-  const optimizer = checkObject(top.optimizer === undefined ? {} : asObject(top.optimizer, 'optimizer', source), OPTIMIZER_CHECKS, 'optimizer', source);
+  const optimizer = checkObject(
+    top.optimizer === undefined ? {} : asObject(top.optimizer, 'optimizer', source),
+    OPTIMIZER_CHECKS,
+    'optimizer',
+    source,
+  );
   const data = checkObject(top.data === undefined ? {} : asObject(top.data, 'data', source), DATA_CHECKS, 'data', source);
 
   const hasSeedField = 'seed' in task.defaults;
@@ -269,12 +329,18 @@ export function formatRunJson(run: RunConfig): string {
 export function optionId(o: TrainingOption): string {
   const r = o.request;
   switch (r.kind) {
-    case 'larcv3-segmentation': return `larcv3-segmentation:${r.imageProducer},${r.labelProducer}`;
-    case 'larcv3-clusters': return `larcv3-clusters:${r.product}/${r.producer}`;
-    case 'spanet-events': return 'spanet-events';
-    case 'spanet-sets': return `spanet-sets:${r.source}:${r.targetKind}:${r.target}`;
-    case 'generic-sets': return `generic-sets:${r.layout.offsets}:${r.target}`;
-    case 'generic-hits': return `generic-hits:${r.layout.offsets}:${r.idColumn}`;
+    case 'larcv3-segmentation':
+      return `larcv3-segmentation:${r.imageProducer},${r.labelProducer}`;
+    case 'larcv3-clusters':
+      return `larcv3-clusters:${r.product}/${r.producer}`;
+    case 'spanet-events':
+      return 'spanet-events';
+    case 'spanet-sets':
+      return `spanet-sets:${r.source}:${r.targetKind}:${r.target}`;
+    case 'generic-sets':
+      return `generic-sets:${r.layout.offsets}:${r.target}`;
+    case 'generic-hits':
+      return `generic-hits:${r.layout.offsets}:${r.idColumn}`;
   }
 }
 
@@ -282,18 +348,30 @@ export function optionId(o: TrainingOption): string {
  * The training option of a file that a run asks for: by data.option, or the only option for
  * the run's task. `file` names the file in errors.
  */
-export function pickOption(options: TrainingOption[], run: Pick<RunConfig, 'task' | 'data'>, file: string, source = 'RUN.json'): TrainingOption {
+export function pickOption(
+  options: TrainingOption[],
+  run: Pick<RunConfig, 'task' | 'data'>,
+  file: string,
+  source = 'RUN.json',
+): TrainingOption {
   const forTask = options.filter((o) => o.taskId === run.task);
   const list = (os: TrainingOption[]) => os.map((o) => `"${optionId(o)}" (${o.title})`).join('; ');
   if (run.data.option !== undefined) {
     const hit = options.find((o) => optionId(o) === run.data.option);
-    if (!hit) throw new RunConfigError('data.option', `${file} has no option "${run.data.option}" (options: ${list(options) || 'none'})`, source);
-    if (hit.taskId !== run.task) throw new RunConfigError('data.option', `"${run.data.option}" trains ${hit.taskId}, not ${run.task}`, source);
+    if (!hit)
+      throw new RunConfigError('data.option', `${file} has no option "${run.data.option}" (options: ${list(options) || 'none'})`, source);
+    if (hit.taskId !== run.task)
+      throw new RunConfigError('data.option', `"${run.data.option}" trains ${hit.taskId}, not ${run.task}`, source);
     return hit;
   }
   if (forTask.length === 1) return forTask[0];
-  if (!forTask.length) throw new RunConfigError('data.train', `${file} cannot train ${run.task} (it can train: ${list(options) || 'nothing'})`, source);
-  throw new RunConfigError('data.option', `${file} offers ${forTask.length} ways to train ${run.task}; choose one: ${list(forTask)}`, source);
+  if (!forTask.length)
+    throw new RunConfigError('data.train', `${file} cannot train ${run.task} (it can train: ${list(options) || 'nothing'})`, source);
+  throw new RunConfigError(
+    'data.option',
+    `${file} offers ${forTask.length} ways to train ${run.task}; choose one: ${list(forTask)}`,
+    source,
+  );
 }
 
 /** The option with its entry / event cap lowered to data.entries. */

@@ -50,11 +50,12 @@ export function makeSchedule(c: ScheduleConfig, runSteps = 0): LrSchedule {
   const W = c.warmup_steps;
   const r = c.min_lr_ratio;
   if (!(W >= 0 && W < T)) throw new Error(`warmup_steps (${W}) must be ≥ 0 and below the decay steps (${T})`);
-  const decay = c.schedule === 'warmup_linear'
-    ? (p: number) => Math.max(0, 1 - p)
-    : c.schedule === 'warmup_cosine'
-      ? (p: number) => 0.5 * (1 + Math.cos(Math.PI * Math.min(1, p)))
-      : null;
+  const decay =
+    c.schedule === 'warmup_linear'
+      ? (p: number) => Math.max(0, 1 - p)
+      : c.schedule === 'warmup_cosine'
+        ? (p: number) => 0.5 * (1 + Math.cos(Math.PI * Math.min(1, p)))
+        : null;
   if (!decay) throw new Error(`unknown schedule "${c.schedule}"`);
   return (k) => {
     if (k < W) return (lr * k) / W;

@@ -151,7 +151,12 @@ export class Trainer {
     const guard = this.optimizer.guard.buffer;
     g.copy(guard, GUARD.norm, this.ring!, (slot + width - 2) * 4, 4);
     g.copy(guard, GUARD.skipped, this.ring!, (slot + width - 1) * 4, 4);
-    this.ringSteps.push({ step: this.step + 1, lr, waitMs: this.waitMs, wallMs: this.activeMs + (this.activeSince === null ? 0 : performance.now() - this.activeSince) });
+    this.ringSteps.push({
+      step: this.step + 1,
+      lr,
+      waitMs: this.waitMs,
+      wallMs: this.activeMs + (this.activeSince === null ? 0 : performance.now() - this.activeSince),
+    });
   }
 
   /**
@@ -206,7 +211,8 @@ export class Trainer {
           what.push(`the gradient of ${shown} was non-finite (or too large for f32)`);
         }
         if (!what.length) what.push('the step was not finite');
-        const message = `training paused at step ${p.step}: ${this.streak} consecutive steps were skipped because ${what.join(' and ')}; ` +
+        const message =
+          `training paused at step ${p.step}: ${this.streak} consecutive steps were skipped because ${what.join(' and ')}; ` +
           'the weights are those before the first skipped step. Lower the learning rate, enable gradient clipping, or check the data for NaN/inf.';
         this.pauseReason = { step: p.step, consecutive: this.streak, lossNonFinite: g.lossBad, params, message };
       }
@@ -249,7 +255,10 @@ export class Trainer {
       const d = e as { name?: string; file?: string; dataset?: string | null; entry?: number | null; message?: string };
       if (d?.name !== 'StreamDataError') throw e;
       this.pauseReason = {
-        step: this.step, consecutive: 0, lossNonFinite: false, params: [],
+        step: this.step,
+        consecutive: 0,
+        lossNonFinite: false,
+        params: [],
         message: `training paused before step ${this.step + 1}: ${d.message}. The weights are kept; skip the entry to continue.`,
         data: { file: d.file ?? '', dataset: d.dataset ?? null, entry: d.entry ?? null },
       };

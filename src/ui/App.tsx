@@ -14,7 +14,9 @@ export function App() {
   const [gallery, setGallery] = useState(true);
   const picked = () => {
     setGallery(false);
-    requestAnimationFrame(() => document.querySelector('[data-testid="train-panel"]')?.scrollIntoView({ behavior: 'smooth', block: 'start' }));
+    requestAnimationFrame(() =>
+      document.querySelector('[data-testid="train-panel"]')?.scrollIntoView({ behavior: 'smooth', block: 'start' }),
+    );
   };
   return (
     <div className="app">
@@ -28,7 +30,9 @@ export function App() {
         <TaskGallery onPicked={picked} />
       ) : (
         <div className="gallery-bar">
-          <button type="button" className="link" onClick={() => setGallery(true)} data-testid="btn-show-gallery">tasks and demo files</button>
+          <button type="button" className="link" onClick={() => setGallery(true)} data-testid="btn-show-gallery">
+            tasks and demo files
+          </button>
         </div>
       )}
       <main>

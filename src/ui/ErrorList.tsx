@@ -12,7 +12,9 @@ export function ErrorList() {
       {state === 'error' && (
         <div className="banner error" role="alert">
           The GPU engine stopped. Your loaded files are kept.{' '}
-          <button onClick={restart} data-testid="btn-restart-engine">Restart GPU engine</button>
+          <button onClick={restart} data-testid="btn-restart-engine">
+            Restart GPU engine
+          </button>
         </div>
       )}
       {errors.map((e, i) => (

@@ -26,7 +26,8 @@ describe('bench agreement checks', () => {
     // The same product with k reversed: a different rounding sequence.
     const rev = (x: Float32Array, rowsX: number, colsX: number, byRow: boolean) =>
       Float32Array.from(x, (_, idx) => {
-        const r = Math.floor(idx / colsX), c = idx % colsX;
+        const r = Math.floor(idx / colsX),
+          c = idx % colsX;
         return byRow ? x[(rowsX - 1 - r) * colsX + c] : x[r * colsX + (colsX - 1 - c)];
       });
     const backward = f32Matmul(rev(a, M, K, false), rev(b, K, N, true), M, K, N);

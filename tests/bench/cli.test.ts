@@ -14,7 +14,12 @@ describe('bench options', () => {
   it('parses modes, markdown and --only lists', () => {
     expect(parseArgs([])).toEqual({ mode: 'default', markdown: false, only: [], perDispatch: false });
     expect(parseArgs(['--quick', '--markdown'])).toEqual({ mode: 'quick', markdown: true, only: [], perDispatch: false });
-    expect(parseArgs(['--full', '--only', 'oc,uresnet', '--only=mlp'])).toEqual({ mode: 'full', markdown: false, only: ['oc', 'uresnet', 'mlp'], perDispatch: false });
+    expect(parseArgs(['--full', '--only', 'oc,uresnet', '--only=mlp'])).toEqual({
+      mode: 'full',
+      markdown: false,
+      only: ['oc', 'uresnet', 'mlp'],
+      perDispatch: false,
+    });
     expect(parseArgs(['--per-dispatch', '--quick']).perDispatch).toBe(true);
   });
 

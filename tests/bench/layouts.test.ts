@@ -11,7 +11,12 @@ describe('convolution weight layouts', () => {
   it('puts ours[o][i][a][b] at tfjs[a][b][i][o]', () => {
     const t = oihwToHwio(w, shape);
     const [O, I, kh, kw] = shape;
-    for (const [o, i, a, b] of [[0, 0, 0, 0], [2, 1, 4, 3], [1, 0, 3, 1], [2, 0, 1, 2]]) {
+    for (const [o, i, a, b] of [
+      [0, 0, 0, 0],
+      [2, 1, 4, 3],
+      [1, 0, 3, 1],
+      [2, 0, 1, 2],
+    ]) {
       expect(t[((a * kw + b) * I + i) * O + o]).toBe(w[((o * I + i) * kh + a) * kw + b]);
     }
   });
@@ -53,7 +58,9 @@ describe('dense OC sizes', () => {
   it('is out of memory exactly when one N×K f32 matrix exceeds the smaller limit', () => {
     expect(bufferLimitReason(2 ** 15, 2 ** 10, limits)).toBeNull(); // exactly 128 MiB fits
     expect(bufferLimitReason(2 ** 15 + 1, 2 ** 10, limits)).toMatch(/maxStorageBufferBindingSize 128 MiB/);
-    expect(bufferLimitReason(100_000, 5000, { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 31 })).toMatch(/1907 MiB > maxBufferSize 1024 MiB/);
+    expect(bufferLimitReason(100_000, 5000, { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 31 })).toMatch(
+      /1907 MiB > maxBufferSize 1024 MiB/,
+    );
   });
 
   it('counts host bytes of live N×K matrices', () => {

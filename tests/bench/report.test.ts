@@ -3,24 +3,46 @@ import { markdownReport, plainReport, type RunInfo } from '../../tools/bench/rep
 import type { CaseResult } from '../../tools/bench/types';
 
 const INFO: RunInfo = {
-  date: '2026-11-24', machine: 'test', browser: 'x', flags: [], mode: 'quick', load: [1, 1],
+  date: '2026-11-24',
+  machine: 'test',
+  browser: 'x',
+  flags: [],
+  mode: 'quick',
+  load: [1, 1],
   page: {
-    userAgent: '', tfjsBackend: 'webgpu', tfjsVersion: '4.22.0', recordingMode: 'cached', isolated: true,
+    userAgent: '',
+    tfjsBackend: 'webgpu',
+    tfjsVersion: '4.22.0',
+    recordingMode: 'cached',
+    isolated: true,
     adapter: { vendor: 'google', architecture: 'swiftshader', device: '', description: '', isFallbackAdapter: true },
   },
 };
 const timing = (ms: number, n = 3) => ({ medianMs: ms, samplesMs: Array(n).fill(ms), itersPerSample: 1 });
 
 const OC: CaseResult = {
-  id: 'oc-1-1', label: 'OC case', flops: 0,
-  ours: timing(10), tfjs: null, skipped: { tfjs: 'out of memory: one N×K f32 matrix is 2000 MiB > maxBufferSize 1024 MiB' },
-  ratio: NaN, ratios: [], check: { ok: true, detail: 'fine' },
+  id: 'oc-1-1',
+  label: 'OC case',
+  flops: 0,
+  ours: timing(10),
+  tfjs: null,
+  skipped: { tfjs: 'out of memory: one N×K f32 matrix is 2000 MiB > maxBufferSize 1024 MiB' },
+  ratio: NaN,
+  ratios: [],
+  check: { ok: true, detail: 'fine' },
   memory: { ours: 3 * 2 ** 20 },
   variants: [{ name: 'ours dense', timing: timing(40, 1), ratio: NaN, ratios: [], peakBytes: 2 ** 30 }],
 };
 const STEP: CaseResult = {
-  id: 'net', label: 'net step', flops: 2e9, ours: timing(500), tfjs: timing(1000), ratio: 0.5, ratios: [0.5],
-  check: { ok: false, detail: 'loss differs' }, items: { count: 64, unit: 'events' },
+  id: 'net',
+  label: 'net step',
+  flops: 2e9,
+  ours: timing(500),
+  tfjs: timing(1000),
+  ratio: 0.5,
+  ratios: [0.5],
+  check: { ok: false, detail: 'loss differs' },
+  items: { count: 64, unit: 'events' },
   recording: {
     steps: 3,
     cached: { dispatches: 120, bindGroupsCreated: 0, uniformWrites: 1, dispatchMs: 0.42, stepMs: 1.5 },

@@ -6,7 +6,11 @@ import { decodeStateDict } from '../../src/export/safetensors';
 import { physml, readJsonLines, ROOT, tempDir, writeJson } from './physml';
 
 const RUN = {
-  task: 'deepsets', name: 'sets', steps: 2, eval_every: 0, read_every: 1,
+  task: 'deepsets',
+  name: 'sets',
+  steps: 2,
+  eval_every: 0,
+  read_every: 1,
   config: { phiWidth: 8, phiDepth: 1, rhoWidth: 8, rhoDepth: 1, trainSets: 20, testSets: 20 },
   data: { train: 'data/sets_demo.h5' },
 };
@@ -22,7 +26,9 @@ describe('physml train on a file', () => {
 
     const ambiguous = physml(['train', 'cfg/RUN.json'], { cwd: dir });
     expect(ambiguous.status).toBe(1);
-    expect(ambiguous.stderr).toContain('data.option: sets_demo.h5 offers 2 ways to train deepsets; choose one: "generic-sets:/sets/counts:/label"');
+    expect(ambiguous.stderr).toContain(
+      'data.option: sets_demo.h5 offers 2 ways to train deepsets; choose one: "generic-sets:/sets/counts:/label"',
+    );
 
     writeJson(join(dir, 'cfg/RUN.json'), { ...RUN, data: { train: '../data/sets_demo.h5', option: 'generic-sets:/sets/counts:/target' } });
     const r = physml(['train', 'cfg/RUN.json', '--out', 'out'], { cwd: dir });
@@ -31,7 +37,10 @@ describe('physml train on a file', () => {
     const run = JSON.parse(readFileSync(join(dir, 'out/run.json'), 'utf8'));
     expect(run.data).toEqual({ train: join(dir, 'data/sets_demo.h5'), option: 'generic-sets:/sets/counts:/target' });
     const lines = readJsonLines(join(dir, 'out/metrics.jsonl'));
-    expect(lines.map((l) => [l.step, l.split])).toEqual([[1, 'train'], [2, 'train']]);
+    expect(lines.map((l) => [l.step, l.split])).toEqual([
+      [1, 'train'],
+      [2, 'train'],
+    ]);
 
     // The run directory is enough to rebuild the model (its data decides the input width).
     const e = physml(['export', 'out', '--format', 'safetensors', '--out', 'w.safetensors'], { cwd: dir });

@@ -34,7 +34,7 @@ describe('physml inspect', () => {
     expect(r.stdout).toMatch(/kind: generic/);
   });
 
-  it('under its npm script (run in the package root) resolves against the caller\'s INIT_CWD', () => {
+  it("under its npm script (run in the package root) resolves against the caller's INIT_CWD", () => {
     const dir = tempDir();
     copyFileSync(DEMO, join(dir, 'copy.h5'));
     const env = { npm_lifecycle_script: 'node bin/physml.mjs inspect', INIT_CWD: dir };

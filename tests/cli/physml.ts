@@ -16,7 +16,13 @@ export interface CliResult {
 export function physml(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
   // Without the npm variables of whoever runs the tests, so the CLI sees a plain shell call.
   const env = { ...process.env, npm_lifecycle_script: '', INIT_CWD: '', ...opts.env };
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env, encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    env,
+    encoding: 'utf8',
+    timeout: 90_000,
+    maxBuffer: 64 << 20,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -30,7 +36,10 @@ export function writeJson(path: string, value: unknown): string {
 }
 
 export function readJsonLines(path: string): Record<string, unknown>[] {
-  return readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 /** A toy run small enough for a few seconds on SwiftShader. */

@@ -21,10 +21,18 @@ describe('RUN.json parsing', () => {
   });
 
   it('names unknown keys at every level with the allowed keys', () => {
-    expect(() => parse({ task: 'toy-mlp', epochs: 3 })).toThrow(/RUN\.json: epochs: unknown key \(allowed: name, task, seed, steps, eval_every, read_every, accumulate, config, optimizer, data\)/);
-    expect(() => parse({ task: 'toy-mlp', config: { hiden: 3 } })).toThrow(/config\.hiden: unknown key \(allowed: trainSize, testSize, batchSize, hidden, layers, activation, seed\)/);
-    expect(() => parse({ task: 'toy-mlp', optimizer: { learning_rate: 1 } })).toThrow(/optimizer\.learning_rate: unknown key \(allowed: name, lr, weight_decay/);
-    expect(() => parse({ task: 'toy-mlp', data: { path: 'x.h5' } })).toThrow(/data\.path: unknown key \(allowed: train, validation, test, option, entries, stream, batch, split, eval_entries, prefetch\)/);
+    expect(() => parse({ task: 'toy-mlp', epochs: 3 })).toThrow(
+      /RUN\.json: epochs: unknown key \(allowed: name, task, seed, steps, eval_every, read_every, accumulate, config, optimizer, data\)/,
+    );
+    expect(() => parse({ task: 'toy-mlp', config: { hiden: 3 } })).toThrow(
+      /config\.hiden: unknown key \(allowed: trainSize, testSize, batchSize, hidden, layers, activation, seed\)/,
+    );
+    expect(() => parse({ task: 'toy-mlp', optimizer: { learning_rate: 1 } })).toThrow(
+      /optimizer\.learning_rate: unknown key \(allowed: name, lr, weight_decay/,
+    );
+    expect(() => parse({ task: 'toy-mlp', data: { path: 'x.h5' } })).toThrow(
+      /data\.path: unknown key \(allowed: train, validation, test, option, entries, stream, batch, split, eval_entries, prefetch\)/,
+    );
   });
 
   it('names the key and the expected type or range of a bad value', () => {
@@ -36,7 +44,10 @@ describe('RUN.json parsing', () => {
       [{ task: 'toy-mlp', steps: '10' }, /steps: expected an integer ≥ 0, got "10"/],
       [{ task: 'toy-mlp', accumulate: 0 }, /accumulate: expected an integer ≥ 1, got 0/],
       [{ task: 'toy-mlp', config: { layers: 17 } }, /config\.layers: expected an integer ≥ 1 and ≤ 16, got 17/],
-      [{ task: 'toy-mlp', config: { activation: 'swish' } }, /config\.activation: expected one of "relu", "gelu", "tanh", "sigmoid", got "swish"/],
+      [
+        { task: 'toy-mlp', config: { activation: 'swish' } },
+        /config\.activation: expected one of "relu", "gelu", "tanh", "sigmoid", got "swish"/,
+      ],
       [{ task: 'toy-mlp', config: [] }, /config: expected an object, got an array/],
       [{ task: 'spanet', config: { logOutputs: 1 } }, /config\.logOutputs: expected true or false, got 1/],
       [{ task: 'spanet', config: { testFraction: 0.95 } }, /config\.testFraction: expected a number ≥ 0\.05 and ≤ 0\.9/],
@@ -54,7 +65,9 @@ describe('RUN.json parsing', () => {
   it('accepts numeric select options as numbers or strings, as the form stores them', () => {
     expect(parse({ task: 'cosmic-uresnet', config: { filter_size_deepest: 5 } }).config.filter_size_deepest).toBe(5);
     expect(parse({ task: 'cosmic-uresnet', config: { filter_size_deepest: '7' } }).config.filter_size_deepest).toBe('7');
-    expect(() => parse({ task: 'cosmic-uresnet', config: { filter_size_deepest: 4 } })).toThrow(/config\.filter_size_deepest: expected one of "1", "3", "5", "7", got 4/);
+    expect(() => parse({ task: 'cosmic-uresnet', config: { filter_size_deepest: 4 } })).toThrow(
+      /config\.filter_size_deepest: expected one of "1", "3", "5", "7", got 4/,
+    );
   });
 
   it('treats seed and config.seed as one setting', () => {
@@ -64,7 +77,14 @@ describe('RUN.json parsing', () => {
   });
 
   it('round-trips through formatRunJson and reports JSON syntax errors with the source', () => {
-    const rc = parse({ task: 'deepsets', name: 'x', config: { pool: 'max' }, optimizer: { clip_norm: 1 }, data: { train: 'a.h5' }, steps: 5 });
+    const rc = parse({
+      task: 'deepsets',
+      name: 'x',
+      config: { pool: 'max' },
+      optimizer: { clip_norm: 1 },
+      data: { train: 'a.h5' },
+      steps: 5,
+    });
     expect(parseRunJson(formatRunJson(rc), TASKS)).toEqual(rc);
     expect(() => parseRunJson('{"task": "toy-mlp",}', TASKS, 'my.json')).toThrow(/^my\.json: not valid JSON/);
   });
@@ -85,13 +105,17 @@ describe('file options in RUN.json', () => {
   });
 
   it('lists the choices when the option is ambiguous, unknown or for another task', () => {
-    expect(() => pickOption(options, { task: 'deepsets', data: {} }, 'f.h5')).toThrow(/data\.option: f\.h5 offers 2 ways to train deepsets; choose one: "generic-sets:\/sets\/offsets:\/sets\/a" \(regress a\); "generic-sets/);
+    expect(() => pickOption(options, { task: 'deepsets', data: {} }, 'f.h5')).toThrow(
+      /data\.option: f\.h5 offers 2 ways to train deepsets; choose one: "generic-sets:\/sets\/offsets:\/sets\/a" \(regress a\); "generic-sets/,
+    );
     expect(() => pickOption(options, { task: 'deepsets', data: { option: 'nope' } }, 'f.h5')).toThrow(/f\.h5 has no option "nope"/);
-    expect(() => pickOption(options, { task: 'deepsets', data: { option: 'larcv3-clusters:cluster2d/seg' } }, 'f.h5')).toThrow(/trains oc-clustering, not deepsets/);
+    expect(() => pickOption(options, { task: 'deepsets', data: { option: 'larcv3-clusters:cluster2d/seg' } }, 'f.h5')).toThrow(
+      /trains oc-clustering, not deepsets/,
+    );
     expect(() => pickOption(options, { task: 'spanet', data: {} }, 'f.h5')).toThrow(/data\.train: f\.h5 cannot train spanet/);
   });
 
-  it('lowers an option\'s entry cap to data.entries', () => {
+  it("lowers an option's entry cap to data.entries", () => {
     expect(capOption(options[2], 7).request).toMatchObject({ entries: 7 });
     expect(capOption(options[2], 1000).request).toMatchObject({ entries: 100 });
     expect(() => capOption(options[0], 5)).toThrow(/takes no entry cap/);

@@ -12,10 +12,21 @@ describe('Save / Load run config', () => {
     store.setConfig('pool', 'max');
     store.setOptimizer({ schedule: 'warmup_cosine', warmup_steps: 20, clip_norm: 1 });
     store.setSettings({ evalEvery: 50, maxSteps: 300, accumulate: 2 });
-    store.setData({ taskId: 'deepsets', label: 'sets_demo.h5: …', payload: {}, source: { file: 'sets_demo.h5', option: 'generic-sets:/sets/counts:/target' } });
+    store.setData({
+      taskId: 'deepsets',
+      label: 'sets_demo.h5: …',
+      payload: {},
+      source: { file: 'sets_demo.h5', option: 'generic-sets:/sets/counts:/target' },
+    });
     const saved = formatRunJson(parseRunConfig(runFromState(useTrainStore.getState()), TASKS));
     const rc = parseRunJson(saved, TASKS);
-    expect(rc).toMatchObject({ task: 'deepsets', steps: 300, eval_every: 50, accumulate: 2, data: { train: 'sets_demo.h5', option: 'generic-sets:/sets/counts:/target' } });
+    expect(rc).toMatchObject({
+      task: 'deepsets',
+      steps: 300,
+      eval_every: 50,
+      accumulate: 2,
+      data: { train: 'sets_demo.h5', option: 'generic-sets:/sets/counts:/target' },
+    });
     expect(rc.optimizer).toMatchObject({ schedule: 'warmup_cosine', warmup_steps: 20, clip_norm: 1, lr: 1e-3 });
 
     store.setData(null);
@@ -31,6 +42,8 @@ describe('Save / Load run config', () => {
   });
 
   it('shows why a bad RUN.json does not load, naming the key', () => {
-    expect(() => parseRunJson(JSON.stringify({ task: 'toy-mlp', optimiser: {} }), TASKS, 'mine.json')).toThrow(/^mine\.json: optimiser: unknown key/);
+    expect(() => parseRunJson(JSON.stringify({ task: 'toy-mlp', optimiser: {} }), TASKS, 'mine.json')).toThrow(
+      /^mine\.json: optimiser: unknown key/,
+    );
   });
 });

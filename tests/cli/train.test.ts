@@ -75,7 +75,10 @@ describe('physml train', () => {
     expectSameState(trained, readState(join(dir, 'exported.safetensors')));
 
     // Fine-tuning starts from the loaded weights: its first evaluation is the trained one's last.
-    const testLoss = (d: string) => readJsonLines(join(dir, d, 'metrics.jsonl')).filter((l) => l.split === 'test').map((l) => l.loss);
+    const testLoss = (d: string) =>
+      readJsonLines(join(dir, d, 'metrics.jsonl'))
+        .filter((l) => l.split === 'test')
+        .map((l) => l.loss);
     expect(testLoss('b')[0]).toBe(testLoss('a').at(-1));
     expect(testLoss('b')[0]).not.toBe(testLoss('a')[0]);
   });
@@ -121,10 +124,13 @@ describe('physml export', () => {
     expect(r.stderr).toMatch(/--weights W\.safetensors is required/);
   });
 
-  it('--format onnx writes the task\'s verified ONNX model of the loaded weights', () => {
+  it("--format onnx writes the task's verified ONNX model of the loaded weights", () => {
     const dir = tempDir();
     const run = {
-      task: 'deepsets', name: 'ds', steps: 1, eval_every: 0,
+      task: 'deepsets',
+      name: 'ds',
+      steps: 1,
+      eval_every: 0,
       config: { phiWidth: 8, rhoWidth: 8, phiDepth: 1, rhoDepth: 1, trainSets: 8, testSets: 8, batchCapacity: 4096 },
     };
     writeJson(join(dir, 'RUN.json'), run);

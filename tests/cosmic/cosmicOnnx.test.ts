@@ -30,15 +30,26 @@ async function warmedModel(cfg: CosmicNetworkConfig, B: number, H: number, W: nu
 describe('CosmicUResNet ONNX: image [B, 3, H, W] → logits [B, 3, 3, H, W], run in onnxruntime-web', () => {
   const variants: [string, Partial<CosmicNetworkConfig>][] = [
     ['small preset: batch norm, bilinear, max pooling, concat, residual', {}],
-    ['transposed-conv upsampling, strided-conv downsampling, sum, plain blocks, no norm, block_concat', {
-      upsampling: 'convolutional', downsampling: 'convolutional', connections: 'sum', residual: false, normalization: 'none', block_concat: true,
-    }],
+    [
+      'transposed-conv upsampling, strided-conv downsampling, sum, plain blocks, no norm, block_concat',
+      {
+        upsampling: 'convolutional',
+        downsampling: 'convolutional',
+        connections: 'sum',
+        residual: false,
+        normalization: 'none',
+        block_concat: true,
+      },
+    ],
   ];
   for (const [name, over] of variants) {
     it(`matches the engine's eval-mode logits at two image sizes (H, W dynamic): ${name}`, async () => {
       const model = await warmedModel({ ...SMALL_URESNET, n_initial_filters: 4, bottleneck_deepest: 8, ...over }, 2, 16, 12);
       const bytes = await cosmicUResNetToOnnx(model);
-      for (const [B, H, W] of [[2, 16, 12], [1, 8, 20]]) {
+      for (const [B, H, W] of [
+        [2, 16, 12],
+        [1, 8, 20],
+      ]) {
         const x = Float32Array.from(uniform(B * 3 * H * W, 4 + H, 0, 2));
         const y = e.scope(() => model.forward(e.fromArray(x, [B, 3, H, W])));
         const ours = await y.read();
@@ -56,11 +67,11 @@ describe('CosmicUResNet ONNX: image [B, 3, H, W] → logits [B, 3, 3, H, W], run
   }
 });
 
-describe('our weights in upstream\'s torch UResNet', () => {
+describe("our weights in upstream's torch UResNet", () => {
   const path = 'tests/fixtures/torch/cosmic/ours_small.safetensors';
   const torchPath = 'tests/fixtures/torch/cosmic/ours_small_torch.safetensors';
 
-  it('our seeded small model\'s state dict equals the committed one, and upstream (strict load) gives our logits', async () => {
+  it("our seeded small model's state dict equals the committed one, and upstream (strict load) gives our logits", async () => {
     const [B, H, W] = [1, 16, 32];
     const model = await warmedModel(SMALL_URESNET, B, H, W);
     const x = Float32Array.from(uniform(B * 3 * H * W, 99, 0, 2));
@@ -68,7 +79,10 @@ describe('our weights in upstream\'s torch UResNet', () => {
     const logits = await y.read();
     y.dispose();
     const sd = await model.stateDict();
-    const file: StateDict = { input: { dtype: 'F32', shape: [B, 3, H, W], data: x }, 'ours.logits': { dtype: 'F32', shape: [B, 3, 3, H, W], data: logits } };
+    const file: StateDict = {
+      input: { dtype: 'F32', shape: [B, 3, H, W], data: x },
+      'ours.logits': { dtype: 'F32', shape: [B, 3, 3, H, W], data: logits },
+    };
     for (const [k, v] of Object.entries(sd)) file[`state.${k}`] = v;
     if (process.env.COSMIC_WRITE_OURS) writeFileSync(path, encodeSafetensors(file, { config: JSON.stringify(SMALL_URESNET) }));
     expect(existsSync(torchPath), 'run make_cosmic_fixtures.py --check-ours').toBe(true);
@@ -78,7 +92,10 @@ describe('our weights in upstream\'s torch UResNet', () => {
     expect(Object.keys(committed).sort()).toEqual(Object.keys(file).sort());
     for (const [k, v] of Object.entries(sd)) {
       if (v.dtype === 'I64') expect(committed[`state.${k}`].data, k).toEqual(v.data);
-      else expect(maxAbsDifference(entryToFloat32(committed[`state.${k}`]), v.data as Float32Array), k).toBeLessThanOrEqual(1e-6 * Math.max(1, maxAbs(v.data as Float32Array)));
+      else
+        expect(maxAbsDifference(entryToFloat32(committed[`state.${k}`]), v.data as Float32Array), k).toBeLessThanOrEqual(
+          1e-6 * Math.max(1, maxAbs(v.data as Float32Array)),
+        );
     }
     const torchLogits = entryToFloat32(decodeStateDict(new Uint8Array(readFileSync(torchPath))).state.logits);
     // f32 vs f32 through the small net (tests/cosmic/upstreamUResNet.test.ts measures ~5e-7).

@@ -15,7 +15,14 @@ beforeAll(async () => {
 });
 
 // Values representable in f32, so copies and maxima can be compared exactly.
-const img = (shape: number[], seed: number) => ref(uniform(shape.reduce((a, b) => a * b, 1), seed).map(Math.fround), shape);
+const img = (shape: number[], seed: number) =>
+  ref(
+    uniform(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ).map(Math.fround),
+    shape,
+  );
 
 // Sums of ≤ Cin·K² = 75 products of O(1) f32 values: relative error ~1e-6; 1e-5 leaves margin.
 // Gradients are compared with central differences of the f64 reference (tolerance 1e-4
@@ -40,7 +47,15 @@ describe('conv2d', () => {
     });
   }
   it('weight gradient over several chunks (N·Ho·Wo > 512) matches finite differences', async () => {
-    await checkGradient(e, conv2dOp, [img([3, 2, 16, 12], 9), img([2, 2, 3, 3], 10), ref([0.1, -0.2], [2])], { stride: 1, pad: 1 }, 1e-4, 1e-4, 24);
+    await checkGradient(
+      e,
+      conv2dOp,
+      [img([3, 2, 16, 12], 9), img([2, 2, 3, 3], 10), ref([0.1, -0.2], [2])],
+      { stride: 1, pad: 1 },
+      1e-4,
+      1e-4,
+      24,
+    );
   });
 });
 
@@ -49,11 +64,18 @@ describe('instance norm', () => {
   it('forward', async () => {
     await checkForward(e, instanceNormOp, [img([2, 3, 5, 7], 11), img([3], 12), img([3], 13)], { eps: 1e-5 }, 1e-4, 1e-5);
   });
-  it("forward over several chunks (HW = 600)", async () => {
+  it('forward over several chunks (HW = 600)', async () => {
     await checkForward(e, instanceNormOp, [img([1, 2, 20, 30], 14), img([2], 15), img([2], 16)], { eps: 1e-5 }, 1e-4, 1e-5);
   });
   it('constant plane gives β, not NaN', async () => {
-    await checkForward(e, instanceNormOp, [ref(new Array(8).fill(2.5), [1, 2, 2, 2]), ref([1, 2], [2]), ref([0.5, -1], [2])], { eps: 1e-5 }, 0, 1e-6);
+    await checkForward(
+      e,
+      instanceNormOp,
+      [ref(new Array(8).fill(2.5), [1, 2, 2, 2]), ref([1, 2], [2]), ref([0.5, -1], [2])],
+      { eps: 1e-5 },
+      0,
+      1e-6,
+    );
   });
   it('backward (dX, dγ, dβ) vs finite differences', async () => {
     // dx subtracts two means from dy: cancellation raises the f32 error to ~1e-5 relative.
@@ -104,7 +126,10 @@ describe('instance norm over several chunks', () => {
     await checkGradient(e, instanceNormOp, [img([1, 2, 20, 30], 41), img([2], 42), img([2], 43)], { eps: 1e-5 }, 1e-3, 1e-4, 24);
   });
   it('mean far from zero: merged chunk moments keep the variance accurate', async () => {
-    const x = ref(uniform(600, 44).map((v) => Math.fround(1000 + v)), [1, 1, 20, 30]);
+    const x = ref(
+      uniform(600, 44).map((v) => Math.fround(1000 + v)),
+      [1, 1, 20, 30],
+    );
     await checkForward(e, instanceNormOp, [x, ref([1], [1]), ref([0], [1])], { eps: 1e-5 }, 1e-3, 1e-3);
   });
 });

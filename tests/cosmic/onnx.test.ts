@@ -17,7 +17,10 @@ const tiny: UResNetConfig = { ...DEFAULT_URESNET, initialFilters: 4, bottleneckD
 describe('U-ResNet ONNX export, run in onnxruntime-web', () => {
   const variants: [string, Partial<UResNetConfig>][] = [
     ['default: residual, concat, max pooling, instance norm, joined planes', {}],
-    ['sum connections, strided-conv downsampling, plain blocks, no norm, separate planes', { connections: 'sum', downsampling: 'convolutional', residual: false, normalization: 'none', bias: true, joinPlanes: false }],
+    [
+      'sum connections, strided-conv downsampling, plain blocks, no norm, separate planes',
+      { connections: 'sum', downsampling: 'convolutional', residual: false, normalization: 'none', bias: true, joinPlanes: false },
+    ],
   ];
   for (const [name, over] of variants) {
     it(`matches the engine's logits: ${name}`, async () => {

@@ -11,12 +11,24 @@ describe('densify sparse planes', () => {
   it('as CosmicTagger: voxel (c0, c1) = (id // nvox[1], id % nvox[1]) lands at [c1, c0], so H = nvox[1] (time), W = nvox[0] (wire)', () => {
     // 2 entries × 2 planes of a 3 (wire) × 4 (time) grid: images 4 high, 3 wide.
     const img = [
-      [{ ids: [0, 5, 11], values: [1, 2, 3] }, { ids: [7], values: [4] }],
-      [{ ids: [], values: [] }, { ids: [4], values: [5] }],
+      [
+        { ids: [0, 5, 11], values: [1, 2, 3] },
+        { ids: [7], values: [4] },
+      ],
+      [
+        { ids: [], values: [] },
+        { ids: [4], values: [5] },
+      ],
     ];
     const lab = [
-      [{ ids: [5, 11], values: [1, 2] }, { ids: [7], values: [2] }],
-      [{ ids: [], values: [] }, { ids: [4], values: [1] }],
+      [
+        { ids: [5, 11], values: [1, 2] },
+        { ids: [7], values: [2] },
+      ],
+      [
+        { ids: [], values: [] },
+        { ids: [4], values: [1] },
+      ],
     ];
     const d = densifyPlanes(img, lab, [3, 4]);
     expect([d.events, d.planes, d.height, d.width]).toEqual([2, 2, 4, 3]);
@@ -38,7 +50,11 @@ describe('densify sparse planes', () => {
 
 describe('downsampling by 2^k', () => {
   const d: PlaneData = {
-    kind: 'planes', events: 1, planes: 1, height: 4, width: 4,
+    kind: 'planes',
+    events: 1,
+    planes: 1,
+    height: 4,
+    width: 4,
     images: Float32Array.from([1, 0, 0, 0, 0, 3, 0, 0, 0, 0, 2, 2, 0, 0, 2, 2]),
     labels: Uint8Array.from([1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]),
   };
@@ -69,8 +85,14 @@ describe('synthetic events', () => {
     const hw = 32 * 32;
     for (let n = 0; n < 18; n++) {
       const l = d.labels.subarray(n * hw, (n + 1) * hw);
-      expect(l.some((v) => v === 1), `image ${n} cosmic`).toBe(true);
-      expect(l.some((v) => v === 2), `image ${n} neutrino`).toBe(true);
+      expect(
+        l.some((v) => v === 1),
+        `image ${n} cosmic`,
+      ).toBe(true);
+      expect(
+        l.some((v) => v === 2),
+        `image ${n} neutrino`,
+      ).toBe(true);
       expect(l.every((v) => v <= 2)).toBe(true);
     }
     // Labelled pixels carry charge; noise is background.

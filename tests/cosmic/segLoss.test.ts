@@ -49,14 +49,26 @@ describe('segmentation cross-entropy (NCHW, per plane)', () => {
     } finally {
       e.endTape();
     }
-    const expected = segmentationCrossEntropyGradRef(logits, labRef, { data: Float64Array.from(w), shape: [3, 3] }, { planes: 3, focal: true });
+    const expected = segmentationCrossEntropyGradRef(
+      logits,
+      labRef,
+      { data: Float64Array.from(w), shape: [3, 3] },
+      { planes: 3, focal: true },
+    );
     expectClose(got, expected, 1e-4, 1e-6, 'focal gradient');
     for (const t of [x, y, wt]) t.dispose();
   });
   it('a plane without any counted pixel contributes 0, not NaN', async () => {
     const allIgnored = lab.map((v, i) => (Math.floor(i / 20) % 3 === 1 ? -1 : v));
     const w = ref([1, 1, 1, 1, 1, 1, 1, 1, 1], [3, 3]);
-    await checkForward(e, segmentationCrossEntropyOp, [logits, ref(allIgnored, [6, 4, 5], 'i32'), w], { planes: 3, focal: false }, 1e-5, 1e-6);
+    await checkForward(
+      e,
+      segmentationCrossEntropyOp,
+      [logits, ref(allIgnored, [6, 4, 5], 'i32'), w],
+      { planes: 3, focal: false },
+      1e-5,
+      1e-6,
+    );
     const full = segmentationCrossEntropyRef(logits, ref(allIgnored, [6, 4, 5], 'i32'), w, { planes: 3, focal: false }).data[0];
     expect(Number.isFinite(full)).toBe(true);
   });

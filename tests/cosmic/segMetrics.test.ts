@@ -81,7 +81,10 @@ describe('metrics on the GPU', () => {
   }
 
   it('confusion counts match the pixel reference, one chunk and several (HW > 1024), ignored labels', async () => {
-    for (const [N, H, W] of [[6, 4, 5], [3, 40, 30]]) {
+    for (const [N, H, W] of [
+      [6, 4, 5],
+      [3, 40, 30],
+    ]) {
       const HW = H * W;
       const r = rng(N + HW);
       const logits = Float32Array.from(uniform(N * 3 * HW, HW, -2, 2));

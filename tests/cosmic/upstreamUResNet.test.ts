@@ -62,7 +62,10 @@ function closedFormParameters(model: CosmicUResNet): StateDict {
   return sd;
 }
 
-interface Case { tag: string; closedForm: boolean }
+interface Case {
+  tag: string;
+  closedForm: boolean;
+}
 const CASES: Case[] = [
   { tag: 'small', closedForm: false },
   { tag: 'variant_a', closedForm: false },
@@ -106,7 +109,12 @@ function relNormDiff(got: ArrayLike<number>, want: ArrayLike<number>): number {
  */
 const AGG_TOL = 1e-2;
 
-async function runCase(model: CosmicUResNet, fx: { state: StateDict; metadata: Record<string, string> }, tag: string, tieFree: boolean): Promise<void> {
+async function runCase(
+  model: CosmicUResNet,
+  fx: { state: StateDict; metadata: Record<string, string> },
+  tag: string,
+  tieFree: boolean,
+): Promise<void> {
   const io = fx.state;
   const x = e.fromArray(entryToFloat32(io.input), io.input.shape, { requiresGrad: true });
   const tape = e.beginTape();
@@ -115,7 +123,9 @@ async function runCase(model: CosmicUResNet, fx: { state: StateDict; metadata: R
     expect(y.shape).toEqual(io.output.shape);
     const g = tape.backward(y, e.fromArray(entryToFloat32(io.upstream), y.shape));
     const logitRel = expectNear(await y.read(), entryToFloat32(io.output), `${tag} logits`);
-    const names = Object.keys(io).filter((k) => k.startsWith('grad.') && k !== 'grad.input').map((k) => k.slice(5));
+    const names = Object.keys(io)
+      .filter((k) => k.startsWith('grad.') && k !== 'grad.input')
+      .map((k) => k.slice(5));
     const params = new Map(model.namedParameters());
     const gotInput = await g.get(x)!.read();
     if (tieFree) {
@@ -125,8 +135,14 @@ async function runCase(model: CosmicUResNet, fx: { state: StateDict; metadata: R
       // both sides hold rounding noise there.
       const scale = Math.max(...names.map((n) => maxAbs(entryToFloat32(io[`grad.${n}`]))));
       let paramRel = 0;
-      for (const n of names) paramRel = Math.max(paramRel, expectNear(await g.get(params.get(n)!)!.read(), entryToFloat32(io[`grad.${n}`]), `${tag} d/d ${n}`, scale));
-      console.log(`${tag}: rel. max |Δ| logits ${logitRel.toExponential(1)}, input grad ${inputRel.toExponential(1)}, parameter grads ${paramRel.toExponential(1)} (${names.length} tensors)`);
+      for (const n of names)
+        paramRel = Math.max(
+          paramRel,
+          expectNear(await g.get(params.get(n)!)!.read(), entryToFloat32(io[`grad.${n}`]), `${tag} d/d ${n}`, scale),
+        );
+      console.log(
+        `${tag}: rel. max |Δ| logits ${logitRel.toExponential(1)}, input grad ${inputRel.toExponential(1)}, parameter grads ${paramRel.toExponential(1)} (${names.length} tensors)`,
+      );
     } else {
       let worst = relNormDiff(gotInput, entryToFloat32(io['grad.input']));
       expect(worst, `${tag} d/d input ‖Δ‖/‖g‖`).toBeLessThanOrEqual(AGG_TOL);
@@ -143,7 +159,9 @@ async function runCase(model: CosmicUResNet, fx: { state: StateDict; metadata: R
         expect(r, `${tag} ‖d/d ${n}‖ ${want}`).toBeLessThanOrEqual(AGG_TOL);
       }
       worst = Math.max(worst, normRel);
-      console.log(`${tag}: rel. max |Δ| logits ${logitRel.toExponential(1)}; gradients in aggregate ≤ ${worst.toExponential(1)} (${Object.keys(torchNorms).length} parameter norms, ${names.length} tensors element-wise)`);
+      console.log(
+        `${tag}: rel. max |Δ| logits ${logitRel.toExponential(1)}; gradients in aggregate ≤ ${worst.toExponential(1)} (${Object.keys(torchNorms).length} parameter norms, ${names.length} tensors element-wise)`,
+      );
     }
     expect(e.gpu.takeErrors()).toEqual([]);
   } finally {
@@ -152,7 +170,7 @@ async function runCase(model: CosmicUResNet, fx: { state: StateDict; metadata: R
 }
 
 describe('CosmicUResNet = CosmicTagger UResNet (torch fixtures)', () => {
-  it('the default configuration is upstream\'s UResNet: 18,382,131 parameters, the README network', () => {
+  it("the default configuration is upstream's UResNet: 18,382,131 parameters, the README network", () => {
     const m = new CosmicUResNet(e, UPSTREAM_URESNET, seededRandom(1));
     expect(m.parameterCount()).toBe(18_382_131);
     m.dispose();
@@ -160,7 +178,7 @@ describe('CosmicUResNet = CosmicTagger UResNet (torch fixtures)', () => {
     expect(SMALL_URESNET.upsampling).toBe('interpolation');
   });
 
-  it('default: a state dict of upstream\'s default UResNet (its buffers + the closed-form parameters) loads strictly, every key as upstream', async () => {
+  it("default: a state dict of upstream's default UResNet (its buffers + the closed-form parameters) loads strictly, every key as upstream", async () => {
     (await modelFor(CASES[3])).dispose();
   }, 120_000);
 
@@ -168,28 +186,36 @@ describe('CosmicUResNet = CosmicTagger UResNet (torch fixtures)', () => {
     // The default net's forward + backward at 1×3×128×256 takes > 5 min on SwiftShader: opt-in
     // (COSMIC_DEFAULT_FIXTURE=1), e.g. on a GPU.
     const run = c.tag !== 'default' || !!process.env.COSMIC_DEFAULT_FIXTURE ? it : it.skip;
-    run(`${c.tag}: eval mode (running statistics of upstream's train passes) — logits and gradients`, async () => {
-      const model = await modelFor(c);
-      const before = await model.stateDict();
-      await runCase(model.eval(), decode(`${c.tag}_eval`), `${c.tag} eval`, tieFree(c));
-      const after = await model.stateDict();
-      for (const k of Object.keys(before).filter((n) => n.endsWith('running_mean'))) expect(after[k]).toEqual(before[k]);
-      model.dispose();
-    }, 600_000);
+    run(
+      `${c.tag}: eval mode (running statistics of upstream's train passes) — logits and gradients`,
+      async () => {
+        const model = await modelFor(c);
+        const before = await model.stateDict();
+        await runCase(model.eval(), decode(`${c.tag}_eval`), `${c.tag} eval`, tieFree(c));
+        const after = await model.stateDict();
+        for (const k of Object.keys(before).filter((n) => n.endsWith('running_mean'))) expect(after[k]).toEqual(before[k]);
+        model.dispose();
+      },
+      600_000,
+    );
 
-    run(`${c.tag}: train mode — logits, gradients, and running statistics updated once per plane`, async () => {
-      const model = await modelFor(c);
-      const fx = decode(`${c.tag}_train`);
-      const io = fx.state;
-      await runCase(model.train(), fx, `${c.tag} train`, tieFree(c));
-      const sd = await model.stateDict();
-      const buffers = Object.keys(io).filter((k) => k.startsWith('after.'));
-      for (const k of buffers) {
-        const n = k.slice(6);
-        if (n.endsWith('num_batches_tracked')) expect(sd[n].data, n).toEqual(io[k].data);
-        else expectNear(sd[n].data as Float32Array, entryToFloat32(io[k]), n);
-      }
-      model.dispose();
-    }, 600_000);
+    run(
+      `${c.tag}: train mode — logits, gradients, and running statistics updated once per plane`,
+      async () => {
+        const model = await modelFor(c);
+        const fx = decode(`${c.tag}_train`);
+        const io = fx.state;
+        await runCase(model.train(), fx, `${c.tag} train`, tieFree(c));
+        const sd = await model.stateDict();
+        const buffers = Object.keys(io).filter((k) => k.startsWith('after.'));
+        for (const k of buffers) {
+          const n = k.slice(6);
+          if (n.endsWith('num_batches_tracked')) expect(sd[n].data, n).toEqual(io[k].data);
+          else expectNear(sd[n].data as Float32Array, entryToFloat32(io[k]), n);
+        }
+        model.dispose();
+      },
+      600_000,
+    );
   }
 });

@@ -30,8 +30,14 @@ async function run(cfg: UResNetConfig, x: Float32Array, shape: number[]): Promis
 describe('U-ResNet', () => {
   const variants: [string, Partial<UResNetConfig>][] = [
     ['default (residual, concat, max pooling, joined planes)', {}],
-    ['sum connections, convolutional downsampling, multiplicative growth', { connections: 'sum', downsampling: 'convolutional', growth: 'multiplicative' }],
-    ['no connections, plain blocks, no norm, depth 3, 5×5 deepest', { connections: 'none', residual: false, normalization: 'none', depth: 3, filterSizeDeepest: 5 }],
+    [
+      'sum connections, convolutional downsampling, multiplicative growth',
+      { connections: 'sum', downsampling: 'convolutional', growth: 'multiplicative' },
+    ],
+    [
+      'no connections, plain blocks, no norm, depth 3, 5×5 deepest',
+      { connections: 'none', residual: false, normalization: 'none', depth: 3, filterSizeDeepest: 5 },
+    ],
     ['depth 0, planes not joined', { depth: 0, joinPlanes: false }],
   ];
   for (const [name, over] of variants) {
@@ -71,7 +77,15 @@ describe('U-ResNet', () => {
 });
 
 const small: CosmicConfig = {
-  ...cosmicTaggingTask.defaults, trainEvents: 8, testEvents: 3, imageSize: 16, downsample: 0, batchSize: 2, filters: 4, bottleneckDeepest: 8, depth: 1,
+  ...cosmicTaggingTask.defaults,
+  trainEvents: 8,
+  testEvents: 3,
+  imageSize: 16,
+  downsample: 0,
+  batchSize: 2,
+  filters: 4,
+  bottleneckDeepest: 8,
+  depth: 1,
 };
 
 describe('cosmic tagging task', () => {
@@ -84,7 +98,11 @@ describe('cosmic tagging task', () => {
     const keys = ['loss', 'accuracy', 'nonbg_accuracy', 'cosmic_iou', 'neutrino_iou', 'miou'];
     // The Trainer adds its own scalars (learning rate, gradient norm, skipped steps).
     const trainerKeys = ['lr', 'grad_norm', 'skipped_steps'];
-    expect(Object.keys(points[0].values).filter((k) => !trainerKeys.includes(k)).sort()).toEqual([...keys].sort());
+    expect(
+      Object.keys(points[0].values)
+        .filter((k) => !trainerKeys.includes(k))
+        .sort(),
+    ).toEqual([...keys].sort());
     for (const p of points) {
       for (const k of keys.slice(1)) {
         expect(p.values[k]).toBeGreaterThanOrEqual(0);
@@ -98,7 +116,12 @@ describe('cosmic tagging task', () => {
     expect(ev.figures!.map((f) => f.id)).toEqual(['cosmic-input', 'cosmic-truth', 'cosmic-prediction']);
     const z = ev.figures![2].z!;
     expect([z.length, z[0].length]).toEqual([16, 3 * 16 + 2]);
-    expect(z.flat().filter((v) => v !== null).every((v) => v === 0 || v === 1 || v === 2)).toBe(true);
+    expect(
+      z
+        .flat()
+        .filter((v) => v !== null)
+        .every((v) => v === 0 || v === 1 || v === 2),
+    ).toBe(true);
     const w = await runObj.namedWeights!();
     expect(Object.keys(w)).toContain('initial.conv.weight');
     expect(runObj.describe()).toMatch(/8 train \/ 3 test events \(synthetic\), 3×16×16/);

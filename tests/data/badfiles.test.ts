@@ -87,7 +87,8 @@ describe('not HDF5 / truncated', () => {
     expect(e.message).toContain('ex.h5: file is truncated: 300000 bytes present');
   });
   it('HDF5 diagnostic stacks are summarised', () => {
-    const msg = 'HDF5-DIAG: Error detected in HDF5 (2.0.0):\n  #000: x.c line 1 in H5Fopen(): unable to open file\n    major: File accessibility\n    minor: Unable to open file\n  #001: y.c line 2 in H5F__super_read(): file signature not found\n    major: File accessibility\n    minor: Not an HDF5 file\n';
+    const msg =
+      'HDF5-DIAG: Error detected in HDF5 (2.0.0):\n  #000: x.c line 1 in H5Fopen(): unable to open file\n    major: File accessibility\n    minor: Unable to open file\n  #001: y.c line 2 in H5F__super_read(): file signature not found\n    major: File accessibility\n    minor: Not an HDF5 file\n';
     expect(summarizeHdf5Message(msg)).toBe('HDF5: file signature not found (Not an HDF5 file)');
   });
 });
@@ -118,21 +119,36 @@ describe('corrupted larcv3 files', () => {
     expect(e.message).toContain('row 2 points to rows 99999');
   });
   it('voxel id outside the image', async () => {
-    const p = await larcv3Fixture(t.dir, 'vid.h5', smallLarcv3Spec(), mutateVoxels('sparse2d_label_group', (dv) => dv.setBigUint64(16 * 3, 64n * 64n + 5n, true)));
+    const p = await larcv3Fixture(
+      t.dir,
+      'vid.h5',
+      smallLarcv3Spec(),
+      mutateVoxels('sparse2d_label_group', (dv) => dv.setBigUint64(16 * 3, 64n * 64n + 5n, true)),
+    );
     const e = await dataError(() => loadAll(p));
     expect(e.code).toBe('out-of-range');
     expect(e.dataset).toBe('/Data/sparse2d_label_group/voxels');
     expect(e.message).toContain('row 3 (entry 0, projection 0): voxel id 4101 outside the 64×64 image');
   });
   it('a voxel value of 3e38 (finite, but it overflows float32 arithmetic)', async () => {
-    const p = await larcv3Fixture(t.dir, 'huge.h5', smallLarcv3Spec(), mutateVoxels('cluster3d_particle_group', (dv, n) => dv.setFloat32(16 * (n - 1) + 8, 3e38, true)));
+    const p = await larcv3Fixture(
+      t.dir,
+      'huge.h5',
+      smallLarcv3Spec(),
+      mutateVoxels('cluster3d_particle_group', (dv, n) => dv.setFloat32(16 * (n - 1) + 8, 3e38, true)),
+    );
     const e = await dataError(() => loadAll(p));
     expect(e.code).toBe('overflow');
     expect(e.dataset).toBe('/Data/cluster3d_particle_group/voxels');
     expect(e.message).toMatch(/entry \d+\): value is 3/);
   });
   it('NaN voxel value', async () => {
-    const p = await larcv3Fixture(t.dir, 'nan.h5', smallLarcv3Spec(), mutateVoxels('cluster3d_particle_group', (dv, n) => dv.setFloat32(16 * (n - 1) + 8, NaN, true)));
+    const p = await larcv3Fixture(
+      t.dir,
+      'nan.h5',
+      smallLarcv3Spec(),
+      mutateVoxels('cluster3d_particle_group', (dv, n) => dv.setFloat32(16 * (n - 1) + 8, NaN, true)),
+    );
     const e = await dataError(() => loadAll(p));
     expect(e.code).toBe('nan');
     expect(e.dataset).toBe('/Data/cluster3d_particle_group/voxels');
@@ -147,7 +163,9 @@ describe('corrupted larcv3 files', () => {
     }
   });
   it('missing dataset', async () => {
-    const p = await larcv3Fixture(t.dir, 'miss.h5', smallLarcv3Spec(), (ds) => ds.filter((x) => x.path !== '/Data/sparse3d_data_group/voxels'));
+    const p = await larcv3Fixture(t.dir, 'miss.h5', smallLarcv3Spec(), (ds) =>
+      ds.filter((x) => x.path !== '/Data/sparse3d_data_group/voxels'),
+    );
     const e = await dataError(() => loadAll(p));
     expect(e.code).toBe('missing-dataset');
     expect(e.dataset).toBe('/Data/sparse3d_data_group/voxels');
@@ -165,7 +183,10 @@ describe('corrupted larcv3 files', () => {
     expect(e1.dataset).toBe('/Data/image2d_coarse_group/extents');
     const p2 = await larcv3Fixture(t.dir, 'dtype.h5', smallLarcv3Spec(), (ds) => {
       const d = ds.find((x) => x.path === '/Data/sparse2d_data_group/voxels')!;
-      d.type = { ...VOXEL_T, members: (VOXEL_T.kind === 'compound' ? VOXEL_T.members : []).map((m) => (m.name === 'value' ? { ...m, name: 'charge' } : m)) } as typeof VOXEL_T;
+      d.type = {
+        ...VOXEL_T,
+        members: (VOXEL_T.kind === 'compound' ? VOXEL_T.members : []).map((m) => (m.name === 'value' ? { ...m, name: 'charge' } : m)),
+      } as typeof VOXEL_T;
       return ds;
     });
     const e2 = await dataError(() => loadAll(p2));

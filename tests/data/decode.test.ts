@@ -40,7 +40,20 @@ describe('raw compound decoding', () => {
     }
   });
   it('finds nested members', () => {
-    const m = findMember({ kind: 'compound', size: 16, members: [{ name: 'v', offset: 8, type: { kind: 'compound', size: 8, members: [{ name: 'x', offset: 4, type: { kind: 'float', size: 4, littleEndian: true } }] } }] }, 'v.x');
+    const m = findMember(
+      {
+        kind: 'compound',
+        size: 16,
+        members: [
+          {
+            name: 'v',
+            offset: 8,
+            type: { kind: 'compound', size: 8, members: [{ name: 'x', offset: 4, type: { kind: 'float', size: 4, littleEndian: true } }] },
+          },
+        ],
+      },
+      'v.x',
+    );
     expect(m?.offset).toBe(12);
     const bytes = new Uint8Array(32);
     new DataView(bytes.buffer).setFloat32(12, 2.5, true);

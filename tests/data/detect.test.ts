@@ -22,7 +22,14 @@ afterAll(() => t?.cleanup());
 
 async function genericFile(): Promise<string> {
   const p = join(t.dir, 'generic.h5');
-  const rowT: DType = { kind: 'compound', size: 12, members: [{ name: 'a', offset: 0, type: F8 }, { name: 'b', offset: 8, type: I4 }] };
+  const rowT: DType = {
+    kind: 'compound',
+    size: 12,
+    members: [
+      { name: 'a', offset: 0, type: F8 },
+      { name: 'b', offset: 8, type: I4 },
+    ],
+  };
   await writeH5NodeFile(p, [
     { path: '/table/x', type: F8, shape: [5], bytes: encodeNumbers(F8, [1, 2, 3, 4, 5]) },
     { path: '/table/y', type: F8, shape: [5], bytes: encodeNumbers(F8, [10, 20, 30, 40, 50]) },

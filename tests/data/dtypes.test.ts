@@ -77,7 +77,9 @@ describe('lzf-compressed datasets', () => {
       const e = err as DataFileError;
       expect(e.file).toBe('lzf.h5');
       expect(e.dataset).toBe('/compressed');
-      expect(e.message).toContain('dataset /compressed is compressed with lzf (filter id 32000), which the browser HDF5 library cannot read');
+      expect(e.message).toContain(
+        'dataset /compressed is compressed with lzf (filter id 32000), which the browser HDF5 library cannot read',
+      );
       expect(e.message).toContain('re-save it with gzip: h5repack -f GZIP=4 lzf.h5 lzf_gzip.h5');
       expect(e.message).not.toMatch(/plugin|directory/);
       // other datasets of the file stay readable

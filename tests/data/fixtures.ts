@@ -25,12 +25,22 @@ export function smallSpanetSpec(seed = 2): SpanetSpec {
   return demoSpanetSpec({ events: 40, maxJets: 8, seed });
 }
 
-export async function larcv3Fixture(dir: string, name: string, spec = smallLarcv3Spec(), mutate?: (d: DatasetSpec[]) => DatasetSpec[]): Promise<string> {
+export async function larcv3Fixture(
+  dir: string,
+  name: string,
+  spec = smallLarcv3Spec(),
+  mutate?: (d: DatasetSpec[]) => DatasetSpec[],
+): Promise<string> {
   const p = join(dir, name);
   await writeLarcv3File(p, spec, mutate);
   return p;
 }
-export async function spanetFixture(dir: string, name: string, spec = smallSpanetSpec(), mutate?: (d: DatasetSpec[]) => DatasetSpec[]): Promise<string> {
+export async function spanetFixture(
+  dir: string,
+  name: string,
+  spec = smallSpanetSpec(),
+  mutate?: (d: DatasetSpec[]) => DatasetSpec[],
+): Promise<string> {
   const p = join(dir, name);
   await writeSpanetFile(p, spec, mutate);
   return p;

@@ -62,8 +62,21 @@ describe('larcv3 round trip through writer and reader', () => {
     const r = new Larcv3Reader(src);
     expect(r.numEntries).toBe(6);
     expect(() => r.validate()).not.toThrow();
-    expect(r.products().map((p) => `${p.type}/${p.producer}`).sort()).toEqual(
-      ['cluster2d/particle', 'cluster3d/particle', 'image2d/coarse', 'particle/mctruth', 'sparse2d/data', 'sparse2d/label', 'sparse3d/data'].sort(),
+    expect(
+      r
+        .products()
+        .map((p) => `${p.type}/${p.producer}`)
+        .sort(),
+    ).toEqual(
+      [
+        'cluster2d/particle',
+        'cluster3d/particle',
+        'image2d/coarse',
+        'particle/mctruth',
+        'sparse2d/data',
+        'sparse2d/label',
+        'sparse3d/data',
+      ].sort(),
     );
     const ids = r.eventIds();
     expect(Array.from(ids.event)).toEqual([0, 1, 2, 3, 4, 5]);
@@ -71,7 +84,10 @@ describe('larcv3 round trip through writer and reader', () => {
 
   function checkSparse(type: 'sparse2d' | 'sparse3d', producer: string) {
     const want = product<SparsePlane>(type, producer);
-    const got = type === 'sparse2d' ? readSparse2dEntries(src, producer, { start: 0, end: 6 }) : readSparse3dEntries(src, producer, { start: 0, end: 6 });
+    const got =
+      type === 'sparse2d'
+        ? readSparse2dEntries(src, producer, { start: 0, end: 6 })
+        : readSparse3dEntries(src, producer, { start: 0, end: 6 });
     const nPlanes = want[0]!.length;
     expect(got.planes.length).toBe(nPlanes);
     let total = 0;
@@ -107,7 +123,10 @@ describe('larcv3 round trip through writer and reader', () => {
 
   function checkCluster(type: 'cluster2d' | 'cluster3d') {
     const want = product<ClusterPlane>(type, 'particle');
-    const got = type === 'cluster2d' ? readCluster2dEntries(src, 'particle', { start: 0, end: 6 }) : readCluster3dEntries(src, 'particle', { start: 0, end: 6 });
+    const got =
+      type === 'cluster2d'
+        ? readCluster2dEntries(src, 'particle', { start: 0, end: 6 })
+        : readCluster3dEntries(src, 'particle', { start: 0, end: 6 });
     expect(got.planes.length).toBe(want[0]!.length);
     got.planes.forEach((plane, p) => {
       const dim = plane.dim;

@@ -115,7 +115,9 @@ describe.skipIf(!hasH5py)('a file larger than 4 GB', () => {
     const growth = (peak - base) / 2 ** 20;
     // 4,768 sets (38 MB of payload) streamed: RSS grows by a few batches plus h5wasm's heap
     // (64 MiB pieces at most), not by what was streamed; 256 MiB bounds it with margin.
-    console.log(`large.test: RSS ${Math.round(base / 2 ** 20)} MiB before, peak +${growth.toFixed(1)} MiB while streaming ${sets} sets from an ${(statSync(path).size / 1e9).toFixed(1)} GB file`);
+    console.log(
+      `large.test: RSS ${Math.round(base / 2 ** 20)} MiB before, peak +${growth.toFixed(1)} MiB while streaming ${sets} sets from an ${(statSync(path).size / 1e9).toFixed(1)} GB file`,
+    );
     expect(growth).toBeLessThan(256);
   });
 });

@@ -34,17 +34,26 @@ describe('SPANet writer → reader round trip', () => {
       const fi = jets.features.indexOf('pt');
       const rows = raggedRow(jets.data, 3);
       const pt = spec.sources[0]!.features['pt']!;
-      for (let k = 0; k < rows.length / jets.data.width; k++) expect(rows[k * jets.data.width + fi]).toBeCloseTo(pt[3 * L + jets.position[jets.data.offsets[3]! + k]!]!, 4);
+      for (let k = 0; k < rows.length / jets.data.width; k++)
+        expect(rows[k * jets.data.width + fi]).toBeCloseTo(pt[3 * L + jets.position[jets.data.offsets[3]! + k]!]!, 4);
       const met = ev.sources.find((s) => s.name === 'Met')!;
       expect(met.kind).toBe('global');
       expect(met.data.offsets[spec.nEvents]).toBe(spec.nEvents);
       expect(Array.from(ev.targets['t1']!['b']!)).toEqual(Array.from(spec.targets['t1']!['b']! as Int32Array));
-      expect(ev.regressions['EVENT/log_invariant_mass']![7]).toBeCloseTo((spec.regressions!['EVENT/log_invariant_mass'] as Float32Array)[7]!, 5);
+      expect(ev.regressions['EVENT/log_invariant_mass']![7]).toBeCloseTo(
+        (spec.regressions!['EVENT/log_invariant_mass'] as Float32Array)[7]!,
+        5,
+      );
       expect(Array.from(ev.classifications['EVENT/signal']!)).toEqual(Array.from(spec.classifications!['EVENT/signal']!));
       // event range reads
       const part = readSpanetEvents(src, { start: 10, end: 12 });
       expect(Array.from(part.sources[0]!.data.values)).toEqual(
-        Array.from(ev.sources[0]!.data.values.subarray(ev.sources[0]!.data.offsets[10]! * ev.sources[0]!.data.width, ev.sources[0]!.data.offsets[12]! * ev.sources[0]!.data.width)),
+        Array.from(
+          ev.sources[0]!.data.values.subarray(
+            ev.sources[0]!.data.offsets[10]! * ev.sources[0]!.data.width,
+            ev.sources[0]!.data.offsets[12]! * ev.sources[0]!.data.width,
+          ),
+        ),
       );
     } finally {
       src.close();

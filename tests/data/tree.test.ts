@@ -17,8 +17,15 @@ afterAll(() => t.cleanup());
 /** An in-memory H5Source of groups and scalar f4 datasets: files too large to write in a test. */
 function fakeSource(children: (path: string) => string[] | null): H5Source {
   const info = (p: string): DatasetInfo => ({
-    path: p, name: p.split('/').pop()!, shape: [1], maxshape: null, dtype: { kind: 'float', size: 4, littleEndian: true },
-    dtypeText: '<f4', chunks: null, filters: [], attrs: {},
+    path: p,
+    name: p.split('/').pop()!,
+    shape: [1],
+    maxshape: null,
+    dtype: { kind: 'float', size: 4, littleEndian: true },
+    dtypeText: '<f4',
+    chunks: null,
+    filters: [],
+    attrs: {},
   });
   return {
     fileName: 'fake.h5',
@@ -45,7 +52,12 @@ describe('tree limits are stated, not silent', () => {
     expect(listed).toBe(TREE_MAX_NODES);
     expect(big.children!.length).toBe(TREE_MAX_NODES - 2);
     expect(big.cut).toEqual({ omitted: 25_000 - (TREE_MAX_NODES - 2), reason: 'node-limit' });
-    expect(tree.truncated).toMatchObject({ listed: TREE_MAX_NODES, maxNodes: TREE_MAX_NODES, omittedByNodeLimit: 5002, groupsAtDepthLimit: 0 });
+    expect(tree.truncated).toMatchObject({
+      listed: TREE_MAX_NODES,
+      maxNodes: TREE_MAX_NODES,
+      omittedByNodeLimit: 5002,
+      groupsAtDepthLimit: 0,
+    });
     expect(truncationText(tree)).toBe('tree truncated: 20,000 nodes listed; 5,002 more members not listed (limit 20,000 nodes)');
     const text = formatTree(tree).split('\n');
     expect(text[0]).toBe(truncationText(tree));
@@ -75,7 +87,12 @@ describe('tree limits are stated, not silent', () => {
     const f4 = { kind: 'float', size: 4, littleEndian: true } as const;
     const path = join(t.dir, 'many.h5');
     await writeH5NodeFile(path, [
-      ...Array.from({ length: 12 }, (_, i) => ({ path: `/flat/v${String(i).padStart(2, '0')}`, type: f4, shape: [1], bytes: encodeNumbers(f4, [i]) })),
+      ...Array.from({ length: 12 }, (_, i) => ({
+        path: `/flat/v${String(i).padStart(2, '0')}`,
+        type: f4,
+        shape: [1],
+        bytes: encodeNumbers(f4, [i]),
+      })),
       { path: '/a/b/c/d/deep', type: f4, shape: [1], bytes: encodeNumbers(f4, [1]) },
     ]);
     const src = await openNodeH5(path);
@@ -100,7 +117,9 @@ describe('tree limits are stated, not silent', () => {
     expect(html).toContain('data-testid="data-tree-truncated"');
     expect(html).toContain('tree truncated: 10 nodes listed; 22 more members not listed (limit 10 nodes)');
     expect(html).toContain('… 22 more not listed (node limit)');
-    const complete = renderToStaticMarkup(createElement(TreeView, { tree: buildTree(fakeSource((p) => (p === '/' ? ['x'] : null))), selected: null, onSelect: () => {} }));
+    const complete = renderToStaticMarkup(
+      createElement(TreeView, { tree: buildTree(fakeSource((p) => (p === '/' ? ['x'] : null))), selected: null, onSelect: () => {} }),
+    );
     expect(complete).not.toContain('truncated');
   });
 });

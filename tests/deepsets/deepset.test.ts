@@ -15,7 +15,13 @@ beforeAll(async () => {
 });
 
 const config = (pool: DeepSetConfig['pool'], activation: DeepSetConfig['activation'] = 'relu'): DeepSetConfig => ({
-  inputWidth: 3, phi: { width: 12, depth: 2 }, rho: { width: 10, depth: 1 }, outputs: 2, activation, pool, poolScale: 0.5,
+  inputWidth: 3,
+  phi: { width: 12, depth: 2 },
+  rho: { width: 10, depth: 1 },
+  outputs: 2,
+  activation,
+  pool,
+  poolScale: 0.5,
 });
 
 describe('DeepSet', () => {
@@ -52,7 +58,9 @@ describe('DeepSet', () => {
     for (const pool of ['sum', 'mean', 'max'] as const) {
       const model = new DeepSet(e, config(pool), seededRandom(4));
       const off = e.fromArray(b.offsets, [b.offsets.length], { dtype: 'i32' });
-      const [y1, y2] = await Promise.all([b.values, shuffled].map((v) => e.scope(() => model.forward(e.fromArray(v, [80, 3]), off)).read()));
+      const [y1, y2] = await Promise.all(
+        [b.values, shuffled].map((v) => e.scope(() => model.forward(e.fromArray(v, [80, 3]), off)).read()),
+      );
       // Reordered f32 sums of ≤ 10 terms differ by a few ulp.
       expectClose(y2, y1, 1e-5, 1e-5, `${pool} permuted`);
       model.dispose();
@@ -63,7 +71,11 @@ describe('DeepSet', () => {
 describe('Deep Sets training loss', () => {
   it('masks padding set slots: the loss equals the MSE over real sets only, in target units', async () => {
     const data = learnableSetsData(13, 6, 2);
-    const run = new DeepSetsRun(e, { ...deepSetsTask.defaults, phiWidth: 8, phiDepth: 1, rhoWidth: 8, rhoDepth: 1, batchCapacity: 24, trainSets: 10, testSets: 3 }, data);
+    const run = new DeepSetsRun(
+      e,
+      { ...deepSetsTask.defaults, phiWidth: 8, phiDepth: 1, rhoWidth: 8, rhoDepth: 1, batchCapacity: 24, trainSets: 10, testSets: 3 },
+      data,
+    );
     const blocks = run.train.blocks;
     expect(blocks.some((b) => b.numSets < b.slots.length)).toBe(true); // some slots are padding
     for (const block of blocks) {

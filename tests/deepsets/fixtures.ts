@@ -38,13 +38,16 @@ const rt = (w: { shape: number[]; data: Float32Array }) => ({ data: Float64Array
 /** The Deep Set in f64 (Linear weights [out, in] as torch): phi per row, segment pool over offsets, pool scale, rho. */
 export function deepSetRef(c: DeepSetConfig, w: Weights, values: Float32Array, offsets: ArrayLike<number>, rows: number) {
   let h: RefTensor = { data: Float64Array.from(values.subarray(0, rows * c.inputWidth)), shape: [rows, c.inputWidth] };
-  for (let i = 0; i < c.phi.depth; i++) h = matmulRef(h, rt(w[`phi.${i}.weight`]), rt(w[`phi.${i}.bias`]), { activation: c.activation, transB: true });
+  for (let i = 0; i < c.phi.depth; i++)
+    h = matmulRef(h, rt(w[`phi.${i}.weight`]), rt(w[`phi.${i}.bias`]), { activation: c.activation, transB: true });
   const off = { data: Float64Array.from(offsets), shape: [offsets.length] };
   let y = segmentReduceRef(h, off, c.pool);
   y = { data: y.data.map((v) => v * (c.poolScale ?? 1)), shape: y.shape };
   for (let i = 0; i <= c.rho.depth; i++) {
-    y = matmulRef(y, rt(w[`rho.${i}.weight`]), rt(w[`rho.${i}.bias`]), { activation: i < c.rho.depth ? c.activation : 'none', transB: true });
+    y = matmulRef(y, rt(w[`rho.${i}.weight`]), rt(w[`rho.${i}.bias`]), {
+      activation: i < c.rho.depth ? c.activation : 'none',
+      transB: true,
+    });
   }
   return y;
 }
-

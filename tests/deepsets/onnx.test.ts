@@ -50,7 +50,9 @@ describe('ONNX graph builder', () => {
   });
 
   it('dense layers and every activation run in onnxruntime-web like the engine’s formulas', async () => {
-    const rows = 5, inW = 3, outW = 4;
+    const rows = 5,
+      inW = 3,
+      outW = 4;
     const xs = Float32Array.from({ length: rows * inW }, (_, i) => Math.sin(i) * 3);
     const w = { shape: [outW, inW], data: Float32Array.from({ length: inW * outW }, (_, i) => Math.cos(i)) }; // [out, in] as torch
     const bias = { shape: [outW], data: Float32Array.from({ length: outW }, (_, i) => 0.1 * i - 0.2) };
@@ -110,14 +112,29 @@ describe('Deep Set export', () => {
     it(`${c.pool} pooling, ${c.activation}, ${c.classes ? 'classification' : 'regression'}: onnxruntime-web agrees with the engine on the test sets`, async () => {
       // Sizes from 0: empty sets exercise the empty-segment convention on both sides.
       const data = learnableSetsData(40, 12, 7, c.classes, 0);
-      const run = new DeepSetsRun(e, {
-        ...deepSetsTask.defaults, pool: c.pool, activation: c.activation,
-        phiWidth: 16, phiDepth: 2, rhoWidth: 16, rhoDepth: 1, batchCapacity: 128, trainSets: 30, testSets: 10,
-      }, data);
+      const run = new DeepSetsRun(
+        e,
+        {
+          ...deepSetsTask.defaults,
+          pool: c.pool,
+          activation: c.activation,
+          phiWidth: 16,
+          phiDepth: 2,
+          rhoWidth: 16,
+          rhoDepth: 1,
+          batchCapacity: 128,
+          trainSets: 30,
+          testSets: 10,
+        },
+        data,
+      );
       const trainer = new Trainer(e, run, { lr: 1e-2 }, 5);
       await trainer.runSteps(5, () => {});
       const o = run.split.test.sets.offsets;
-      expect(o.some((v, k) => k > 0 && v === o[k - 1]), 'the test split holds an empty set').toBe(true);
+      expect(
+        o.some((v, k) => k > 0 && v === o[k - 1]),
+        'the test split holds an empty set',
+      ).toBe(true);
       expect(run.lastOnnxCheck).toBeNull();
       const model = await run.exportOnnx(); // verifies internally, throws on disagreement
       expect(run.lastOnnxCheck).toMatch(/agrees on 10 test sets: max \|Δ\| = \d\.\d+e-\d+/);
@@ -138,7 +155,22 @@ describe('Deep Set export', () => {
 
   it('sets with no element pool to 0 in ONNX as in the engine', async () => {
     const data = learnableSetsData(20, 6, 3);
-    const run = new DeepSetsRun(e, { ...deepSetsTask.defaults, pool: 'max', phiWidth: 8, phiDepth: 1, rhoWidth: 8, rhoDepth: 1, activation: 'tanh', batchCapacity: 64, trainSets: 10, testSets: 10 }, data);
+    const run = new DeepSetsRun(
+      e,
+      {
+        ...deepSetsTask.defaults,
+        pool: 'max',
+        phiWidth: 8,
+        phiDepth: 1,
+        rhoWidth: 8,
+        rhoDepth: 1,
+        activation: 'tanh',
+        batchCapacity: 64,
+        trainSets: 10,
+        testSets: 10,
+      },
+      data,
+    );
     const bytesOut = await run.onnxBytes();
     // Three sets, the middle one empty: its prediction is rho(0) (rho of an all-zero latent).
     const sets = { values: new Float32Array([0.5, -0.5, 0.1, 0.2]), offsets: new Uint32Array([0, 1, 1, 2]), width: 2 };
@@ -154,7 +186,16 @@ describe('Deep Set export', () => {
 
   it('the export check fails when the ONNX model does not match the engine', async () => {
     const data = learnableSetsData(20, 6, 4);
-    const cfg = { ...deepSetsTask.defaults, phiWidth: 8, phiDepth: 1, rhoWidth: 8, rhoDepth: 1, batchCapacity: 64, trainSets: 10, testSets: 10 };
+    const cfg = {
+      ...deepSetsTask.defaults,
+      phiWidth: 8,
+      phiDepth: 1,
+      rhoWidth: 8,
+      rhoDepth: 1,
+      batchCapacity: 64,
+      trainSets: 10,
+      testSets: 10,
+    };
     const a = new DeepSetsRun(e, cfg, data);
     const b = new DeepSetsRun(e, { ...cfg, seed: 2 }, data); // other initial weights
     await expect(a.verifyOnnx(await b.onnxBytes())).rejects.toThrow(/ONNX check failed/);

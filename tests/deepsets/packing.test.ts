@@ -73,7 +73,9 @@ describe('packSets', () => {
   it('rejects a set larger than the capacity and malformed offsets', () => {
     const sets = randomSets(10, 50, 1, 4);
     expect(() => packSets(sets, { capacity: largestSet(sets) - 1 })).toThrow(/raise the capacity/);
-    expect(() => packSets({ values: new Float32Array(2), offsets: new Uint32Array([0, 3]), width: 1 }, { capacity: 8 })).toThrow(/malformed/);
+    expect(() => packSets({ values: new Float32Array(2), offsets: new Uint32Array([0, 3]), width: 1 }, { capacity: 8 })).toThrow(
+      /malformed/,
+    );
   });
 });
 

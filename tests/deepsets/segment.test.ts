@@ -67,7 +67,10 @@ describe('segment sum / mean / max forward', () => {
 
   it('empty segments are exactly 0 even when every value is negative (max convention)', async () => {
     const { offsets, rows } = layout([2, 0, 3], 1);
-    const x = e.fromArray(Float32Array.from({ length: rows * 2 }, (_, i) => -5 - i), [rows, 2]);
+    const x = e.fromArray(
+      Float32Array.from({ length: rows * 2 }, (_, i) => -5 - i),
+      [rows, 2],
+    );
     const off = e.fromArray(Int32Array.from(offsets.data), offsets.shape, { dtype: 'i32' });
     for (const kind of ['sum', 'mean', 'max'] as const) {
       const y = await e.scope(() => segmentReduce(x, off, kind)).read();
@@ -135,7 +138,10 @@ describe('segment sum / mean / max backward', () => {
       expect(Array.from(g.subarray(5 * 3)), kind).toEqual(new Array(4 * 3).fill(0));
       // With dy = 1, each column of a segment of n rows receives n (sum), 1 (mean: n·1/n) or
       // 1 (max: all of it at the argmax row) in total.
-      for (const [start, end] of [[0, 3], [3, 5]]) {
+      for (const [start, end] of [
+        [0, 3],
+        [3, 5],
+      ]) {
         for (let c = 0; c < 3; c++) {
           let total = 0;
           for (let r = start; r < end; r++) total += g[r * 3 + c];

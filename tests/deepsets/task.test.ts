@@ -16,7 +16,14 @@ beforeAll(async () => {
 });
 
 const small: DeepSetsConfig = {
-  ...deepSetsTask.defaults, phiWidth: 16, phiDepth: 2, rhoWidth: 16, rhoDepth: 1, batchCapacity: 160, trainSets: 48, testSets: 16,
+  ...deepSetsTask.defaults,
+  phiWidth: 16,
+  phiDepth: 2,
+  rhoWidth: 16,
+  rhoDepth: 1,
+  batchCapacity: 160,
+  trainSets: 48,
+  testSets: 16,
 };
 
 describe('toy data (the seed’s problem)', () => {
@@ -83,7 +90,7 @@ describe('file data (SetsTaskData)', () => {
 describe('Deep Sets task', () => {
   it('is registered, and trains on file data: the loss falls and the test MSE improves', async () => {
     expect(findTask('deepsets')).toBe(deepSetsTask);
-    const run = await deepSetsTask.create(e, small, learnableSetsData(64, 8, 3)) as DeepSetsRun;
+    const run = (await deepSetsTask.create(e, small, learnableSetsData(64, 8, 3))) as DeepSetsRun;
     expect(run.describe()).toMatch(/48 train \/ 16 test sets/);
     expect(run.describe()).toMatch(/padding: \d+\.\d% of element rows \(per block/);
     const trainer = new Trainer(e, run, { lr: 3e-3 }, 10);
@@ -102,7 +109,16 @@ describe('Deep Sets task', () => {
     expect(fig.x!.length).toBe(16);
     expect(fig.y!.length).toBe(16);
     const w = await run.namedWeights();
-    expect(Object.keys(w).sort()).toEqual(['phi.0.bias', 'phi.0.weight', 'phi.1.bias', 'phi.1.weight', 'rho.0.bias', 'rho.0.weight', 'rho.1.bias', 'rho.1.weight']);
+    expect(Object.keys(w).sort()).toEqual([
+      'phi.0.bias',
+      'phi.0.weight',
+      'phi.1.bias',
+      'phi.1.weight',
+      'rho.0.bias',
+      'rho.0.weight',
+      'rho.1.bias',
+      'rho.1.weight',
+    ]);
     expect(w['rho.1.weight'].shape).toEqual([1, 16]); // [out, in] as torch
     expect(encodeSafetensors(w).length).toBeGreaterThan(4 * 16 * 16);
     trainer.dispose();
@@ -139,7 +155,14 @@ describe('trainToTarget (the goal measurement of scripts/deepsets-goal.ts)', () 
   it('stops at the first evaluation below the target and reports the step count', async () => {
     const data = learnableSetsData(64, 8, 3);
     const seen: number[] = [];
-    const r = await trainToTarget(e, cfg, { target: 0.08, maxSteps: 300, evalEvery: 10, lr: 3e-3, data, onEval: (step) => seen.push(step) });
+    const r = await trainToTarget(e, cfg, {
+      target: 0.08,
+      maxSteps: 300,
+      evalEvery: 10,
+      lr: 3e-3,
+      data,
+      onEval: (step) => seen.push(step),
+    });
     expect(r.stepsToTarget).not.toBeNull();
     const last = r.history[r.history.length - 1];
     expect(last.step).toBe(r.stepsToTarget);

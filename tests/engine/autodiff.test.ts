@@ -28,10 +28,14 @@ const inUse = () => {
 describe('valueAndGrad', () => {
   it('returns the value and the gradients of a broadcasting function', async () => {
     // f(x [7,3], b [3]) = Σ (x + b)·x  →  df/dx = 2x + b, df/db_j = Σ_i x_ij
-    const X = f32(uniform(21, 1)), B = f32(uniform(3, 2));
+    const X = f32(uniform(21, 1)),
+      B = f32(uniform(3, 2));
     const x = e.fromArray(Float32Array.from(X), [7, 3]).keep();
     const b = e.fromArray(Float32Array.from(B), [3]).keep();
-    const { value, grads: [dx, db] } = valueAndGrad((x, b) => sum(mul(add(x, b), x)), [x, b]);
+    const {
+      value,
+      grads: [dx, db],
+    } = valueAndGrad((x, b) => sum(mul(add(x, b), x)), [x, b]);
     let f = 0;
     const dB = new Float64Array(3);
     for (let i = 0; i < 21; i++) {
@@ -39,7 +43,13 @@ describe('valueAndGrad', () => {
       dB[i % 3] += X[i];
     }
     expectClose([await value.item()], [f], RTOL, 0, 'value');
-    expectClose(await dx.read(), X.map((v, i) => 2 * v + B[i % 3]), RTOL, 1e-6, 'dx');
+    expectClose(
+      await dx.read(),
+      X.map((v, i) => 2 * v + B[i % 3]),
+      RTOL,
+      1e-6,
+      'dx',
+    );
     expectClose(await db.read(), dB, RTOL, 1e-6, 'db');
     expect(dx.shape).toEqual([7, 3]);
     expect(db.shape).toEqual([3]);
@@ -48,7 +58,8 @@ describe('valueAndGrad', () => {
 
   it('matches finite differences through where and comparisons (f64 composition)', async () => {
     // L(a [4,1], b [1,5]) = Σ where(a > b, a·b, a − b)
-    const A = f32(uniform(4, 3, -1, 1)), Bv = f32(uniform(5, 4, -1, 1));
+    const A = f32(uniform(4, 3, -1, 1)),
+      Bv = f32(uniform(5, 4, -1, 1));
     const L = (A: Float64Array, B: Float64Array) => {
       let s = 0;
       for (let i = 0; i < 4; i++) for (let j = 0; j < 5; j++) s += A[i] > B[j] ? A[i] * B[j] : A[i] - B[j];
@@ -59,9 +70,13 @@ describe('valueAndGrad', () => {
     const { value, grads } = valueAndGrad((a, b) => sum(where(gt(a, b), mul(a, b), sub(a, b))), [a, b]);
     expectClose([await value.item()], [L(A, Bv)], RTOL, 1e-6, 'value');
     const h = 1e-6;
-    for (const [k, X] of [[0, A], [1, Bv]] as const) {
+    for (const [k, X] of [
+      [0, A],
+      [1, Bv],
+    ] as const) {
       const fd = Array.from(X, (_, i) => {
-        const up = Float64Array.from(X), down = Float64Array.from(X);
+        const up = Float64Array.from(X),
+          down = Float64Array.from(X);
         up[i] += h;
         down[i] -= h;
         return (k === 0 ? L(up, Bv) - L(down, Bv) : L(A, up) - L(A, down)) / (2 * h);
@@ -97,7 +112,10 @@ describe('valueAndGrad', () => {
     const x = e.fromArray([1, 2], [2]).keep();
     const y = e.fromArray([3, 4], [2]).keep();
     const unused = e.fromArray([0, 0, 0], [3]).keep();
-    const { value, grads: [dx, dy, du] } = valueAndGrad((x, y) => sum(add(x, y)), [x, y, unused]);
+    const {
+      value,
+      grads: [dx, dy, du],
+    } = valueAndGrad((x, y) => sum(add(x, y)), [x, y, unused]);
     expect(dx).not.toBe(dy);
     dx.dispose();
     expect(Array.from(await dy.read())).toEqual([1, 1]);
@@ -118,11 +136,21 @@ describe('detach', () => {
   it('stops the gradient: d/dx Σ x·detach(x) is x, not 2x', async () => {
     const xs = f32(uniform(7, 9));
     const x = e.fromArray(Float32Array.from(xs), [7]).keep();
-    const { grads: [dx] } = valueAndGrad((x) => sum(mul(x, detach(x))), [x]);
+    const {
+      grads: [dx],
+    } = valueAndGrad((x) => sum(mul(x, detach(x))), [x]);
     expectClose(await dx.read(), xs, RTOL, 0, 'dx');
     // Without detach the same function has gradient 2x, so the check above can fail.
-    const { grads: [dx2] } = valueAndGrad((x) => sum(mul(x, x)), [x]);
-    expectClose(await dx2.read(), xs.map((v) => 2 * v), RTOL, 0, 'dx without detach');
+    const {
+      grads: [dx2],
+    } = valueAndGrad((x) => sum(mul(x, x)), [x]);
+    expectClose(
+      await dx2.read(),
+      xs.map((v) => 2 * v),
+      RTOL,
+      0,
+      'dx without detach',
+    );
     for (const t of [x, dx, dx2]) t.dispose();
   });
 

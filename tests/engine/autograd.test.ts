@@ -28,13 +28,21 @@ describe('tape', () => {
       return x.grad!;
     });
     e.endTape();
-    expectClose(await grad.read(), xs.map((v) => 2 * v + 1), 1e-6, 1e-6, 'dx');
+    expectClose(
+      await grad.read(),
+      xs.map((v) => 2 * v + 1),
+      1e-6,
+      1e-6,
+      'dx',
+    );
     x.dispose();
   });
 
   it('backpropagates through a two-layer network like the chain rule says', async () => {
     // L = Σ relu(X·W1)·W2, checked against a hand-written f64 backward.
-    const X = uniform(5 * 4, 2), W1 = uniform(4 * 3, 3), W2 = uniform(3 * 2, 4);
+    const X = uniform(5 * 4, 2),
+      W1 = uniform(4 * 3, 3),
+      W2 = uniform(3 * 2, 4);
     const w1 = e.parameter(Float32Array.from(W1), [4, 3]);
     const w2 = e.parameter(Float32Array.from(W2), [3, 2]);
     const tape = e.beginTape();
@@ -47,12 +55,14 @@ describe('tape', () => {
     e.endTape();
     const H = new Float64Array(15);
     for (let i = 0; i < 5; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 4; k++) H[i * 3 + j] += X[i * 4 + k] * W1[k * 3 + j];
-    const dW2 = new Float64Array(6), dW1 = new Float64Array(12);
-    for (let i = 0; i < 5; i++) for (let j = 0; j < 3; j++) {
-      const h = Math.max(0, H[i * 3 + j]);
-      for (let c = 0; c < 2; c++) dW2[j * 2 + c] += h;
-      if (H[i * 3 + j] > 0) for (let k = 0; k < 4; k++) dW1[k * 3 + j] += X[i * 4 + k] * (W2[j * 2] + W2[j * 2 + 1]);
-    }
+    const dW2 = new Float64Array(6),
+      dW1 = new Float64Array(12);
+    for (let i = 0; i < 5; i++)
+      for (let j = 0; j < 3; j++) {
+        const h = Math.max(0, H[i * 3 + j]);
+        for (let c = 0; c < 2; c++) dW2[j * 2 + c] += h;
+        if (H[i * 3 + j] > 0) for (let k = 0; k < 4; k++) dW1[k * 3 + j] += X[i * 4 + k] * (W2[j * 2] + W2[j * 2 + 1]);
+      }
     expectClose(await g1.read(), dW1, 1e-5, 1e-5, 'dW1');
     expectClose(await g2.read(), dW2, 1e-5, 1e-5, 'dW2');
     for (const t of [w1, w2, g1, g2]) t.dispose();
@@ -115,11 +125,20 @@ describe('reshape', () => {
     try {
       expect(() => e.view(x, [12])).toThrow(/reshape/);
       const g = e.scope(() => {
-        const w = e.fromArray(Float32Array.from({ length: 12 }, (_, i) => i), [12]);
+        const w = e.fromArray(
+          Float32Array.from({ length: 12 }, (_, i) => i),
+          [12],
+        );
         tape.backward(reduceSum(mul(reshape(x, [-1]), w)));
         return x.grad!;
       });
-      expectClose(await g.read(), Array.from({ length: 12 }, (_, i) => i), 0, 0, 'd/dx');
+      expectClose(
+        await g.read(),
+        Array.from({ length: 12 }, (_, i) => i),
+        0,
+        0,
+        'd/dx',
+      );
     } finally {
       e.endTape();
     }

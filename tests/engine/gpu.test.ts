@@ -102,7 +102,10 @@ function spyRecording(device: GPUDevice) {
   const createBindGroup = device.createBindGroup.bind(device);
   const writeBuffer = device.queue.writeBuffer.bind(device.queue);
   device.createBindGroup = (d) => (counts.bindGroups++, createBindGroup(d));
-  device.queue.writeBuffer = ((...a: Parameters<GPUQueue['writeBuffer']>) => (counts.writes++, writeBuffer(...a))) as GPUQueue['writeBuffer'];
+  device.queue.writeBuffer = ((...a: Parameters<GPUQueue['writeBuffer']>) => (
+    counts.writes++,
+    writeBuffer(...a)
+  )) as GPUQueue['writeBuffer'];
   return counts;
 }
 
@@ -180,7 +183,14 @@ describe('bind-group cache', () => {
     ctx.releaseMemory();
     // What is left binds only buffers that outlive models (uniform chunks, placeholders).
     expect(ctx.bindGroups.size).toBeLessThan(cached / 2);
-    const run = await toyRegressionTask.create(e, { ...toyRegressionTask.defaults, trainSize: 256, testSize: 64, batchSize: 64, hidden: 16, layers: 2 });
+    const run = await toyRegressionTask.create(e, {
+      ...toyRegressionTask.defaults,
+      trainSize: 256,
+      testSize: 64,
+      batchSize: 64,
+      hidden: 16,
+      layers: 2,
+    });
     const next = new Trainer(e, run, { lr: 3e-3 }, 5);
     await next.runSteps(3, () => {});
     await ctx.finish();
@@ -205,7 +215,8 @@ fn copy_values(@builtin(global_invocation_id) g: vec3<u32>) { if (g.x < p.n) { d
 describe('GPU errors', () => {
   it('an invalid dispatch gives a bounded error list naming its kernel', async () => {
     const ctx = await createGpuContext(nodeGpu());
-    const a = ctx.alloc(256), b = ctx.alloc(256);
+    const a = ctx.alloc(256),
+      b = ctx.alloc(256);
     for (let step = 0; step < 20; step++) {
       ctx.dispatch(BAD_KERNEL, 'copy_values', [b, a], [1], [['u32', 4]]);
       // One buffer read and written by one dispatch: invalid.
@@ -236,7 +247,8 @@ describe('GPU errors', () => {
   });
 
   it('names the invalid command buffer, not the first one a failed submit lists', () => {
-    const msg = '[Invalid CommandBuffer "b.wgsl#two" from CommandEncoder "b.wgsl#two"] is invalid.\n - While calling [Queue].Submit([[CommandBuffer "a.wgsl#one"], [Invalid CommandBuffer "b.wgsl#two"]])';
+    const msg =
+      '[Invalid CommandBuffer "b.wgsl#two" from CommandEncoder "b.wgsl#two"] is invalid.\n - While calling [Queue].Submit([[CommandBuffer "a.wgsl#one"], [Invalid CommandBuffer "b.wgsl#two"]])';
     expect(kernelInMessage(msg)).toBe('b.wgsl#two');
     expect(kernelInMessage('[Buffer (unlabeled)] is destroyed')).toBeNull();
   });

@@ -131,7 +131,7 @@ describe('non-finite steps', () => {
     const points: MetricPoint[] = [];
     await trainer.runSteps(4, (p) => points.push(...p));
     expect(points.map((p) => p.values.skipped_steps)).toEqual([0, 0, 0, 0]);
-    expect(points.map((p) => p.values.lr)).toEqual([0, 0.005, 0.01, 0.01 * 7 / 8]);
+    expect(points.map((p) => p.values.lr)).toEqual([0, 0.005, 0.01, (0.01 * 7) / 8]);
     expect(points.every((p) => p.values.grad_norm > 0 && Number.isFinite(p.values.grad_norm))).toBe(true);
     run.poison('nan');
     await trainer.runSteps(30, (p) => points.push(...p));

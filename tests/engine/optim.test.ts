@@ -12,10 +12,17 @@ import { makeSchedule } from '../../src/train/schedule';
 import { testEngine } from '../helpers/engine';
 import { expectClose } from '../helpers/opcheck';
 
-interface Step { lr: number; loss: number; grad_norm: number; params: Record<string, number[]> }
+interface Step {
+  lr: number;
+  loss: number;
+  grad_norm: number;
+  params: Record<string, number[]>;
+}
 interface Fixture {
-  x: number[]; y: number[];
-  init: Record<string, number[]>; shapes: Record<string, number[]>;
+  x: number[];
+  y: number[];
+  init: Record<string, number[]>;
+  shapes: Record<string, number[]>;
   steps: number;
   cases: Record<string, { config: Partial<OptimizerConfig>; trajectory: Step[] }>;
   schedules: Record<string, { config: Partial<OptimizerConfig>; lrs: number[] }>;
@@ -61,7 +68,13 @@ describe('learning-rate schedules', () => {
       const f = sched(config);
       // torch accumulates StepLR multiplicatively (lr·γ·γ…) and OneCycleLR in f64: agreement
       // to a few f64 ulps.
-      expectClose(lrs.map((_, k) => f(k)), lrs, 1e-12, 1e-15, name);
+      expectClose(
+        lrs.map((_, k) => f(k)),
+        lrs,
+        1e-12,
+        1e-15,
+        name,
+      );
     }
   });
 
@@ -98,8 +111,12 @@ describe('parameter groups', () => {
     const groups = paramGroups({ model: net, parameters: () => net.parameters() }, 0.1, true);
     const decayOf = Object.fromEntries(groups.map((g) => [g.name, g.weightDecay]));
     expect(decayOf).toEqual({
-      'mlp.layers.0.weight': 0.1, 'mlp.layers.0.bias': 0, 'mlp.layers.1.weight': 0.1, 'mlp.layers.1.bias': 0,
-      'final.weight': 0, 'final.bias': 0, // LayerNorm by module type
+      'mlp.layers.0.weight': 0.1,
+      'mlp.layers.0.bias': 0,
+      'mlp.layers.1.weight': 0.1,
+      'mlp.layers.1.bias': 0,
+      'final.weight': 0,
+      'final.bias': 0, // LayerNorm by module type
       'bn1.weight': 0, // rank 1 under a module named bn1
       scale: 0.1, // rank 1, but neither a bias nor a norm
     });
@@ -114,10 +131,23 @@ describe('parameter groups', () => {
 /** The fixture's MLP with torch's initial weights, and its batch. */
 function fixtureModel() {
   const mlp = new Mlp(e, { sizes: [3, 4, 2], activation: 'tanh' }, seededRandom(3));
-  mlp.loadStateDict(Object.fromEntries(Object.entries(FIX.init).map(([k, v]) => [k, { dtype: 'F32' as const, shape: FIX.shapes[k], data: Float32Array.from(v) }])));
+  mlp.loadStateDict(
+    Object.fromEntries(
+      Object.entries(FIX.init).map(([k, v]) => [k, { dtype: 'F32' as const, shape: FIX.shapes[k], data: Float32Array.from(v) }]),
+    ),
+  );
   const x = e.fromArray(Float32Array.from(FIX.x), [8, 3]).keep();
   const y = e.fromArray(Float32Array.from(FIX.y), [8, 2]).keep();
-  return { mlp, x, y, dispose: () => { mlp.dispose(); x.dispose(); y.dispose(); } };
+  return {
+    mlp,
+    x,
+    y,
+    dispose: () => {
+      mlp.dispose();
+      x.dispose();
+      y.dispose();
+    },
+  };
 }
 
 describe('optimisers reproduce torch trajectories', () => {

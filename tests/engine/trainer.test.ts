@@ -35,7 +35,11 @@ describe('Trainer', () => {
     const run = toyRegressionTask.create(e, small) as Awaited<ReturnType<typeof toyRegressionTask.create>>;
     const trainer = new Trainer(e, run, {}, 5);
     let n = 0;
-    await trainer.runSteps(100, (p) => (n += p.length), () => trainer.step >= 12);
+    await trainer.runSteps(
+      100,
+      (p) => (n += p.length),
+      () => trainer.step >= 12,
+    );
     expect(trainer.step).toBe(12);
     expect(n).toBe(12);
     trainer.dispose();

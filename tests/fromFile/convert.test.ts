@@ -61,8 +61,10 @@ describe('file data → task data', () => {
   it('larcv3 image + label producers densify back to the planes they were written from', () => {
     const range = { start: 0, end: 3 };
     const out = resolveFileData({
-      kind: 'file:larcv3-segmentation', file: 'c.h5',
-      image: readSparse2dEntries(cosmic, 'sbndwire', range), label: readSparse2dEntries(cosmic, 'sbnd_cosmicseg', range),
+      kind: 'file:larcv3-segmentation',
+      file: 'c.h5',
+      image: readSparse2dEntries(cosmic, 'sbndwire', range),
+      label: readSparse2dEntries(cosmic, 'sbnd_cosmicseg', range),
     } as unknown as TaskData);
     expect(isPlaneData(out)).toBe(true);
     const p = out as unknown as typeof planes;
@@ -95,10 +97,14 @@ describe('file data → task data', () => {
     if (s.kind !== 'spanet') throw new Error('not spanet');
     const source = s.layout.sources.find((x) => x.kind === 'sequential')!.name;
     const reg = s.layout.regressions[0];
-    const sets = parseSetsTaskData(resolveFileData({
-      kind: 'file:spanet-sets', file: 's.h5', events,
-      request: { kind: 'spanet-sets', source, target: reg, targetKind: 'regression', events: 40 },
-    } as unknown as TaskData));
+    const sets = parseSetsTaskData(
+      resolveFileData({
+        kind: 'file:spanet-sets',
+        file: 's.h5',
+        events,
+        request: { kind: 'spanet-sets', source, target: reg, targetKind: 'regression', events: 40 },
+      } as unknown as TaskData),
+    );
     const src = events.sources.find((x) => x.name === source)!;
     const finite = Array.from(events.regressions[reg]).filter(Number.isFinite).length;
     expect(sets.offsets.length - 1).toBe(finite);
@@ -106,10 +112,14 @@ describe('file data → task data', () => {
     if (finite === events.regressions[reg].length) expect(sets.values).toEqual(src.data.values);
 
     const cls = s.layout.classifications[0];
-    const c = parseSetsTaskData(resolveFileData({
-      kind: 'file:spanet-sets', file: 's.h5', events,
-      request: { kind: 'spanet-sets', source, target: cls, targetKind: 'classification', events: 40 },
-    } as unknown as TaskData));
+    const c = parseSetsTaskData(
+      resolveFileData({
+        kind: 'file:spanet-sets',
+        file: 's.h5',
+        events,
+        request: { kind: 'spanet-sets', source, target: cls, targetKind: 'classification', events: 40 },
+      } as unknown as TaskData),
+    );
     expect(c.targets).toBeInstanceOf(Int32Array);
     expect(Math.max(...c.targets)).toBe(c.numClasses! - 1);
   });
@@ -129,17 +139,22 @@ describe('generic HDF5 jagged sets → Deep Sets', () => {
     const src = await openNodeH5(path);
     const tree = buildTree(src);
     const opts = trainingOptions(detectKind(src, tree), tree);
-    expect(opts.map((o) => `${o.taskId}:${o.request.kind === 'generic-sets' ? o.request.target + ':' + o.request.targetKind : ''}`).sort())
-      .toEqual(['deepsets:/label:classification', 'deepsets:/target:regression']);
+    expect(
+      opts.map((o) => `${o.taskId}:${o.request.kind === 'generic-sets' ? o.request.target + ':' + o.request.targetKind : ''}`).sort(),
+    ).toEqual(['deepsets:/label:classification', 'deepsets:/target:regression']);
     const [layout] = jaggedSetsLayouts(tree);
     expect(layout).toMatchObject({ features: ['/sets/x0', '/sets/x1'], offsets: '/sets/counts', mode: 'counts', sets: 25 });
     const read = readJaggedSets(src, layout, '/target');
     expect(read.values).toEqual(toy.sets.values);
     expect(read.offsets).toEqual(toy.sets.offsets);
-    const sets = parseSetsTaskData(resolveFileData({
-      kind: 'file:generic-sets', file: 'sets.h5', sets: read,
-      request: { kind: 'generic-sets', layout, target: '/target', targetKind: 'regression' },
-    } as unknown as TaskData));
+    const sets = parseSetsTaskData(
+      resolveFileData({
+        kind: 'file:generic-sets',
+        file: 'sets.h5',
+        sets: read,
+        request: { kind: 'generic-sets', layout, target: '/target', targetKind: 'regression' },
+      } as unknown as TaskData),
+    );
     expect(sets.targets).toEqual(toy.targets);
     expect(sets.width).toBe(2);
     src.close();

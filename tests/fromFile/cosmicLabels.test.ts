@@ -46,7 +46,9 @@ describe('cosmic label planes are paired with image planes by projection id', ()
     const e = await dataError(() => readAsApp(p, isLabel));
     expect(e.file).toBe('shifted.h5');
     expect(e.dataset).toBe('/Data/sparse2d_cosmicseg_group/voxel_extents');
-    expect(e.message).toContain('label producer "cosmicseg" has no projection 0 (it has 1, 2, 3), but image producer "wire" has voxels there, first in entry 0');
+    expect(e.message).toContain(
+      'label producer "cosmicseg" has no projection 0 (it has 1, 2, 3), but image producer "wire" has voxels there, first in entry 0',
+    );
   });
 
   it('a label producer with no voxels at all is an error naming file, producer and entries', async () => {
@@ -55,7 +57,9 @@ describe('cosmic label planes are paired with image planes by projection id', ()
     expect(e.code).toBe('missing-dataset');
     expect(e.file).toBe('nolabels.h5');
     expect(e.dataset).toBe('/Data/sparse2d_cosmicseg_group/voxels');
-    expect(e.message).toContain('label producer "cosmicseg" has no voxels in entries 0..3, where image producer "wire" has voxels (first in entry 0): every pixel would train as background');
+    expect(e.message).toContain(
+      'label producer "cosmicseg" has no voxels in entries 0..3, where image producer "wire" has voxels (first in entry 0): every pixel would train as background',
+    );
   });
 
   it('planes with image voxels but no label voxels train as background, counted and named in the notes', async () => {
@@ -71,18 +75,23 @@ describe('cosmic label planes are paired with image planes by projection id', ()
         const o = (e * 3 + q) * HW;
         if (!truth.images.subarray(o, o + HW).some((v) => v !== 0)) continue;
         lit++;
-        if (emptied.has(`${e}/${q}`) || !truth.labels.subarray(o, o + HW).some((v) => v !== 0)) unlabelled.push(`entry ${e} projection ${q}`);
+        if (emptied.has(`${e}/${q}`) || !truth.labels.subarray(o, o + HW).some((v) => v !== 0))
+          unlabelled.push(`entry ${e} projection ${q}`);
       }
     }
     expect(unlabelled.length).toBeGreaterThanOrEqual(3);
-    expect(payloadNotes(payload)).toEqual([`${unlabelled.length} of ${lit} planes with image voxels have no "cosmicseg" label voxels and train as all background (${unlabelled.join(', ')})`]);
+    expect(payloadNotes(payload)).toEqual([
+      `${unlabelled.length} of ${lit} planes with image voxels have no "cosmicseg" label voxels and train as all background (${unlabelled.join(', ')})`,
+    ]);
     const o = (1 * 3 + 2) * HW;
     expect(d.labels.subarray(o, o + HW).every((v) => v === 0)).toBe(true);
     expect(d.labels.subarray(0, HW)).toEqual(Uint8Array.from(truth.labels.subarray(0, HW)));
   });
 
   it('a label value outside 0, 1, 2 names the file, the label dataset, the entry and the projection', async () => {
-    const p = await cosmicFile(t.dir, 'badlabel.h5', (pl, e, q) => (e === 2 && q === 1 ? { ...pl, values: Array.from(pl.values, (v, k) => (k === 0 ? 3 : v)) } : pl));
+    const p = await cosmicFile(t.dir, 'badlabel.h5', (pl, e, q) =>
+      e === 2 && q === 1 ? { ...pl, values: Array.from(pl.values, (v, k) => (k === 0 ? 3 : v)) } : pl,
+    );
     const e = await dataError(() => readAsApp(p, isLabel));
     expect(e.file).toBe('badlabel.h5');
     expect(e.dataset).toBe('/Data/sparse2d_cosmicseg_group/voxels');
@@ -93,9 +102,16 @@ describe('cosmic label planes are paired with image planes by projection id', ()
 describe('image grids too large to densify', () => {
   it('a 65536×65536 grid is a DataFileError with the grid, the bytes it needs and the limit (not a RangeError)', async () => {
     const n = 65536;
-    const plane = (id: number, v: number) => ({ meta: { valid: true, projectionId: id, imageSizes: [n, n], numberOfVoxels: [n, n], origin: [0, 0] }, ids: [5, n * n - 1], values: [v, v] });
+    const plane = (id: number, v: number) => ({
+      meta: { valid: true, projectionId: id, imageSizes: [n, n], numberOfVoxels: [n, n], origin: [0, 0] },
+      ids: [5, n * n - 1],
+      values: [v, v],
+    });
     const spec: Larcv3Spec = {
-      events: [{ run: 1, subrun: 1, event: 0 }, { run: 1, subrun: 1, event: 1 }],
+      events: [
+        { run: 1, subrun: 1, event: 0 },
+        { run: 1, subrun: 1, event: 1 },
+      ],
       products: [
         { type: 'sparse2d', producer: 'wire', entries: [0, 1].map(() => [0, 1, 2].map((q) => plane(q, 1.5))) },
         { type: 'sparse2d', producer: 'cosmicseg', entries: [0, 1].map(() => [0, 1, 2].map((q) => plane(q, 1))) },
@@ -107,12 +123,16 @@ describe('image grids too large to densify', () => {
     expect(e.file).toBe('huge-grid.h5');
     expect(e.dataset).toBe('/Data/sparse2d_wire_group/image_meta');
     const bytes = 2 * 3 * n * n * 5;
-    expect(e.message).toContain(`the 65536×65536 grid of sparse2d "wire" (3 planes × 2 entries) needs 120 GiB (${bytes} bytes) as dense float32 images + uint8 labels`);
+    expect(e.message).toContain(
+      `the 65536×65536 grid of sparse2d "wire" (3 planes × 2 entries) needs 120 GiB (${bytes} bytes) as dense float32 images + uint8 labels`,
+    );
     expect(e.message).toContain(`at most 2 GiB (${MAX_DENSE_PLANE_BYTES} bytes)`);
   });
 
   it('densifyPlanes itself refuses the allocation with the same numbers', () => {
     const none = { ids: [], values: [] };
-    expect(() => densifyPlanes([[none]], [[none]], [65536, 65536])).toThrow(/1 events × 1 planes of a 65536×65536 grid need 20 GiB \(21474836480 bytes\).*at most 2 GiB/);
+    expect(() => densifyPlanes([[none]], [[none]], [65536, 65536])).toThrow(
+      /1 events × 1 planes of a 65536×65536 grid need 20 GiB \(21474836480 bytes\).*at most 2 GiB/,
+    );
   });
 });

@@ -16,7 +16,8 @@ import { larcv3Fixture } from '../data/fixtures';
 /** The data worker's reads, answered in-process by the same session code. */
 export function localClient(sessions: FileSessions): DataWorkerClient {
   return {
-    readEntries: async (id: string, product: string, producer: string, r: { start: number; end: number }) => sessions.readEntries(id, product, producer, r.start, r.end),
+    readEntries: async (id: string, product: string, producer: string, r: { start: number; end: number }) =>
+      sessions.readEntries(id, product, producer, r.start, r.end),
     readSpanet: async (id: string, r: { start: number; end: number }) => sessions.readSpanet(id, r.start, r.end),
     readSets: async (id: string, layout: JaggedSetsLayout, target: string) => sessions.readSets(id, layout, target),
     readHits: async (id: string, layout: JaggedSetsLayout, idColumn: string) => sessions.readHits(id, layout, idColumn),
@@ -47,12 +48,16 @@ export async function readAsApp(path: string, pick: (title: string) => boolean):
  * the label planes edited by `edit` (entry, plane) → plane or null to drop it. Metas are
  * copied so that label edits leave the image planes alone.
  */
-export async function cosmicFile(dir: string, name: string, edit?: (pl: SparsePlane, e: number, p: number) => SparsePlane | SparsePlane[] | null, events = 4): Promise<string> {
+export async function cosmicFile(
+  dir: string,
+  name: string,
+  edit?: (pl: SparsePlane, e: number, p: number) => SparsePlane | SparsePlane[] | null,
+  events = 4,
+): Promise<string> {
   const spec: Larcv3Spec = denseToLarcv3(syntheticPlanes({ events, size: 16, seed: 11 }), 'wire', 'cosmicseg');
   const label = spec.products[1]!;
   if (edit && label.type === 'sparse2d') {
-    label.entries = label.entries.map((planes, e) =>
-      planes.flatMap((pl, p) => edit({ ...pl, meta: { ...pl.meta } }, e, p) ?? []));
+    label.entries = label.entries.map((planes, e) => planes.flatMap((pl, p) => edit({ ...pl, meta: { ...pl.meta } }, e, p) ?? []));
   }
   return larcv3Fixture(dir, name, spec);
 }

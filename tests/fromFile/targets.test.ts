@@ -36,7 +36,16 @@ async function setsFile(name: string, n: number, target?: (i: number, v: number)
   const toy = toySets(n, seededRandom(3), 6);
   const targets = target ? Float32Array.from(toy.targets, (v, i) => target(i, v)) : toy.targets;
   const ds: DatasetSpec[] = jaggedSetsDatasets(toy.sets, targets).filter((d) => d.path !== '/label');
-  if (cls) ds.push({ path: '/cls', type: I4, shape: [n], bytes: encodeNumbers(I4, Array.from({ length: n }, (_, i) => cls(i))) });
+  if (cls)
+    ds.push({
+      path: '/cls',
+      type: I4,
+      shape: [n],
+      bytes: encodeNumbers(
+        I4,
+        Array.from({ length: n }, (_, i) => cls(i)),
+      ),
+    });
   const p = join(t.dir, name);
   await writeH5NodeFile(p, ds);
   return p;
@@ -104,8 +113,12 @@ describe('class targets: the classes found are stated, stray values flagged, hug
     const p = await spanetFixture(t.dir, 'spanet-99.h5', undefined, setSignal(3, 99n));
     const { payload } = await readAsApp(p, assignment);
     const notes = payloadNotes(payload);
-    expect(notes[0]).toMatch(/^\/CLASSIFICATIONS\/EVENT\/signal: classes 0 \(\d+ events\), 1 \(\d+ events\), 99 \(1 event\): a 100-class head$/);
-    expect(notes[1]).toBe('warning: /CLASSIFICATIONS/EVENT/signal has 3 distinct classes but a 100-class head (value 99 (1 event) far from the others); check for stray codes');
+    expect(notes[0]).toMatch(
+      /^\/CLASSIFICATIONS\/EVENT\/signal: classes 0 \(\d+ events\), 1 \(\d+ events\), 99 \(1 event\): a 100-class head$/,
+    );
+    expect(notes[1]).toBe(
+      'warning: /CLASSIFICATIONS/EVENT/signal has 3 distinct classes but a 100-class head (value 99 (1 event) far from the others); check for stray codes',
+    );
   });
 
   it(`SPANet: a class id making a head over ${MAX_CLASSES} classes is an error`, async () => {

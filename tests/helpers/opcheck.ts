@@ -58,7 +58,13 @@ function maxAbs(a: ArrayLike<number>): number {
 
 export async function checkForward<A>(e: Engine, op: OpDef<A>, inputs: OpInput[], attrs: A, rtol: number, atolRel: number): Promise<void> {
   const expected = op.reference(refs(inputs), attrs);
-  const y = e.scope(() => e.apply(op, inputs.map((x) => toTensor(e, x, false)), attrs));
+  const y = e.scope(() =>
+    e.apply(
+      op,
+      inputs.map((x) => toTensor(e, x, false)),
+      attrs,
+    ),
+  );
   expect(y.shape).toEqual(expected.shape);
   const got = await y.read();
   y.dispose();
@@ -72,7 +78,13 @@ export async function checkForward<A>(e: Engine, op: OpDef<A>, inputs: OpInput[]
  * the f32 error of the GPU result being judged).
  */
 export async function checkGradient<A>(
-  e: Engine, op: OpDef<A>, inputs: OpInput[], attrs: A, rtol: number, atolRel: number, maxProbe = 48,
+  e: Engine,
+  op: OpDef<A>,
+  inputs: OpInput[],
+  attrs: A,
+  rtol: number,
+  atolRel: number,
+  maxProbe = 48,
 ): Promise<void> {
   const outShape = op.reference(refs(inputs), attrs).shape;
   const outSize = outShape.reduce((a, b) => a * b, 1);

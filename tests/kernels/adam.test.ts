@@ -91,7 +91,14 @@ describe('guarded optimiser kernels', () => {
             const g = Array.from(grads[i], (x) => x * f);
             const h = { lr: opt.lr, weightDecay: c.weight_decay };
             if (c.name === 'sgd') sgdStepRef(ref[i], g, m[i], { ...h, momentum: cfg.momentum, nesterov: cfg.nesterov });
-            else adamStepRef(ref[i], g, m[i], v[i], t, { ...h, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, decoupled: c.name === 'adamw' });
+            else
+              adamStepRef(ref[i], g, m[i], v[i], t, {
+                ...h,
+                beta1: cfg.beta1,
+                beta2: cfg.beta2,
+                eps: cfg.eps,
+                decoupled: c.name === 'adamw',
+              });
           }
         }
         expect(clipped).toBeGreaterThan(0);
@@ -115,7 +122,11 @@ describe('guarded optimiser kernels', () => {
     const opt = new Sgd(e, named(ts, 0), resolveOptimizerConfig({ name: 'sgd', lr: 0, clip_norm: 1 }));
     const gts = setGrads(ts, grads);
     // f32 copies of the gradients as the GPU sees them.
-    const gr = guardRef(grads.map((g) => Float32Array.from(g)), 1, 1);
+    const gr = guardRef(
+      grads.map((g) => Float32Array.from(g)),
+      1,
+      1,
+    );
     opt.step();
     const snap = await opt.guard.read();
     gts.forEach((g) => g.dispose());
@@ -134,7 +145,10 @@ describe('guarded optimiser kernels', () => {
       const ts = sizes.map((s, i) => e.parameter(Float32Array.from(uniform(s, 50 + i)), [s]));
       const opt = kind === 'sgd' ? new Sgd(e, named(ts, 0.1), cfg) : new AdamFamily(e, named(ts, 0.1), cfg);
       const clean = () => {
-        const gts = setGrads(ts, sizes.map((s, i) => uniform(s, 90 + i)));
+        const gts = setGrads(
+          ts,
+          sizes.map((s, i) => uniform(s, 90 + i)),
+        );
         opt.step();
         e.gpu.submit();
         gts.forEach((g) => g.dispose());

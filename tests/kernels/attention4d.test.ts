@@ -38,13 +38,22 @@ function qkv(B: number, H: number, T: number, S: number, D: number, seed: number
 /** Key mask [B, S] with about a third of the keys masked, key 0 always kept. */
 function keyMask(B: number, S: number, seed: number, dtype: 'f32' | 'i32' = 'i32'): OpInput {
   const r = rng(seed);
-  return ref(Array.from({ length: B * S }, (_, i) => (i % S === 0 || r() > 0.33 ? 1 : 0)), [B, S], dtype);
+  return ref(
+    Array.from({ length: B * S }, (_, i) => (i % S === 0 || r() > 0.33 ? 1 : 0)),
+    [B, S],
+    dtype,
+  );
 }
 
 describe('attention4d forward', () => {
   const sizes: [number, number, number, number, number][] = [
     // B, H, T, S, D
-    [1, 1, 1, 1, 5], [2, 3, 7, 7, 5], [2, 3, 7, 33, 16], [1, 2, 33, 7, 16], [2, 1, 33, 33, 5], [1, 2, 7, 130, 16],
+    [1, 1, 1, 1, 5],
+    [2, 3, 7, 7, 5],
+    [2, 3, 7, 33, 16],
+    [1, 2, 33, 7, 16],
+    [2, 1, 33, 33, 5],
+    [1, 2, 7, 130, 16],
     [1, 2, 257, 300, 16],
   ];
   for (const [B, H, T, S, D] of sizes) {
@@ -53,7 +62,14 @@ describe('attention4d forward', () => {
     });
     it(`B${B} H${H} T${T} S${S} D${D}, key mask and additive [T, S] mask`, async () => {
       const add = ref(uniform(T * S, 5, -1, 1), [T, S]);
-      await checkForward(e, attention4dOp, [...qkv(B, H, T, S, D, 7), keyMask(B, S, 3), add], { keyMask: true, addMask: true }, RTOL, ATOL_REL);
+      await checkForward(
+        e,
+        attention4dOp,
+        [...qkv(B, H, T, S, D, 7), keyMask(B, S, 3), add],
+        { keyMask: true, addMask: true },
+        RTOL,
+        ATOL_REL,
+      );
     });
   }
   it('Dv ≠ D and a custom scale', async () => {
@@ -63,7 +79,12 @@ describe('attention4d forward', () => {
     const [B, H, T, S, D] = [2, 3, 7, 33, 5];
     const r = rng(8);
     const withInf = (n: number) => Array.from({ length: n }, () => (r() < 0.2 ? -Infinity : 2 * r() - 1));
-    for (const shape of [[B, 1, T, S], [1, H, T, S], [B * H, T, S], [B, H, T, S]]) {
+    for (const shape of [
+      [B, 1, T, S],
+      [1, H, T, S],
+      [B * H, T, S],
+      [B, H, T, S],
+    ]) {
       const n = shape.reduce((a, b) => a * b, 1);
       await checkForward(e, attention4dOp, [...qkv(B, H, T, S, D, 9), ref(withInf(n), shape)], { addMask: true }, RTOL, ATOL_REL);
     }
@@ -71,7 +92,11 @@ describe('attention4d forward', () => {
   it('a fully masked row gives zeros, not NaN (torch gives NaN)', async () => {
     const [B, H, T, S, D] = [2, 2, 7, 7, 5];
     // Batch 1 has every key masked; in batch 0, query 3 has every key at -inf.
-    const km = ref(Array.from({ length: B * S }, (_, i) => (i < S ? 1 : 0)), [B, S], 'i32');
+    const km = ref(
+      Array.from({ length: B * S }, (_, i) => (i < S ? 1 : 0)),
+      [B, S],
+      'i32',
+    );
     const add = new Float64Array(T * S);
     add.fill(-Infinity, 3 * S, 4 * S);
     const inputs = [...qkv(B, H, T, S, D, 21), km, ref(add, [T, S])];
@@ -85,7 +110,7 @@ describe('attention4d forward', () => {
     }
     await checkGradient(e, attention4dOp, inputs, at, G_RTOL, G_ATOL_REL);
   });
-  it('u32, i32 and f32 key masks agree, and keyMaskPads reads the mask as torch\'s padding mask', async () => {
+  it("u32, i32 and f32 key masks agree, and keyMaskPads reads the mask as torch's padding mask", async () => {
     const [B, H, T, S, D] = [2, 2, 7, 33, 16];
     const [q, k, v] = qkv(B, H, T, S, D, 31).map((x) => e.fromArray(Float32Array.from(x.data), x.shape));
     const m = keyMask(B, S, 4).data;
@@ -94,13 +119,29 @@ describe('attention4d forward', () => {
       attention4d(q, k, v, { keyMask: keep }),
       attention4d(q, k, v, { keyMask: e.fromArray(Int32Array.from(m), [B, S], { dtype: 'i32' }) }),
       attention4d(q, k, v, { keyMask: e.fromArray(Float32Array.from(m), [B, S]) }),
-      attention4d(q, k, v, { keyMask: e.fromArray(Float32Array.from(m, (x) => 1 - x), [B, S]), keyMaskPads: true }),
-      attention4d(q, k, v, { keyMask: e.fromArray(Uint32Array.from(m, (x) => (x ? 0 : 7)), [B, S], { dtype: 'u32' }), keyMaskPads: true }),
+      attention4d(q, k, v, {
+        keyMask: e.fromArray(
+          Float32Array.from(m, (x) => 1 - x),
+          [B, S],
+        ),
+        keyMaskPads: true,
+      }),
+      attention4d(q, k, v, {
+        keyMask: e.fromArray(
+          Uint32Array.from(m, (x) => (x ? 0 : 7)),
+          [B, S],
+          { dtype: 'u32' },
+        ),
+        keyMaskPads: true,
+      }),
     ];
     const got = await Promise.all(outs.map((t) => t.read()));
     const expected = attention4dRef(
-      { data: Float64Array.from(await q.read()), shape: [B, H, T, D] }, { data: Float64Array.from(await k.read()), shape: [B, H, S, D] },
-      { data: Float64Array.from(await v.read()), shape: [B, H, S, D] }, [{ data: m, shape: [B, S] }], { keyMask: true },
+      { data: Float64Array.from(await q.read()), shape: [B, H, T, D] },
+      { data: Float64Array.from(await k.read()), shape: [B, H, S, D] },
+      { data: Float64Array.from(await v.read()), shape: [B, H, S, D] },
+      [{ data: m, shape: [B, S] }],
+      { keyMask: true },
     ).data;
     expectClose(got[0], expected, RTOL, ATOL_REL, 'u32 mask');
     // Same kernel, same arithmetic: only the mask decoding differs, so results are bitwise equal.
@@ -112,7 +153,11 @@ describe('attention4d forward', () => {
 
 describe('attention4d backward (central differences of the f64 reference)', () => {
   const sizes: [number, number, number, number, number][] = [
-    [1, 1, 1, 1, 5], [2, 3, 7, 7, 5], [1, 2, 7, 33, 16], [2, 1, 33, 7, 5], [1, 1, 7, 130, 16],
+    [1, 1, 1, 1, 5],
+    [2, 3, 7, 7, 5],
+    [1, 2, 7, 33, 16],
+    [2, 1, 33, 7, 5],
+    [1, 1, 7, 130, 16],
   ];
   for (const [B, H, T, S, D] of sizes) {
     it(`B${B} H${H} T${T} S${S} D${D}`, async () => {
@@ -120,8 +165,14 @@ describe('attention4d backward (central differences of the f64 reference)', () =
     });
     it(`B${B} H${H} T${T} S${S} D${D} with key and [B, H, T, S] additive masks`, async () => {
       const add = ref(uniform(B * H * T * S, 6), [B, H, T, S]);
-      await checkGradient(e, attention4dOp, [...qkv(B, H, T, S, D, 50 + S), keyMask(B, S, 9, 'f32'), add],
-        { keyMask: true, addMask: true, scale: 0.6 }, G_RTOL, G_ATOL_REL);
+      await checkGradient(
+        e,
+        attention4dOp,
+        [...qkv(B, H, T, S, D, 50 + S), keyMask(B, S, 9, 'f32'), add],
+        { keyMask: true, addMask: true, scale: 0.6 },
+        G_RTOL,
+        G_ATOL_REL,
+      );
     });
   }
   it('Dv ≠ D', async () => {
@@ -133,7 +184,11 @@ describe('attention4d backward (central differences of the f64 reference)', () =
 });
 
 describe('attentionProbs', () => {
-  for (const [B, H, T, S, D] of [[1, 1, 1, 1, 5], [2, 3, 7, 33, 16], [1, 2, 33, 130, 5]] as [number, number, number, number, number][]) {
+  for (const [B, H, T, S, D] of [
+    [1, 1, 1, 1, 5],
+    [2, 3, 7, 33, 16],
+    [1, 2, 33, 130, 5],
+  ] as [number, number, number, number, number][]) {
     it(`forward and backward B${B} H${H} T${T} S${S} D${D} with a key mask`, async () => {
       const inputs = [...qkv(B, H, T, S, D, 70).slice(0, 2), keyMask(B, S, 2)];
       await checkForward(e, attentionProbsOp, inputs, { keyMask: true }, RTOL, ATOL_REL);
@@ -147,7 +202,11 @@ const f32s = (n: number, seed: number) => Float64Array.from(uniform(n, seed), Ma
 
 describe('head layout moves', () => {
   // Pure data movement: results must be exact.
-  for (const [B, T, H, D] of [[1, 1, 1, 5], [2, 7, 3, 5], [3, 33, 4, 16]]) {
+  for (const [B, T, H, D] of [
+    [1, 1, 1, 5],
+    [2, 7, 3, 5],
+    [3, 33, 4, 16],
+  ]) {
     for (const seqFirst of [false, true]) {
       const tokens = seqFirst ? [T, B, H * D] : [B, T, H * D];
       it(`split/merge B${B} T${T} H${H} D${D} seqFirst=${seqFirst}`, async () => {

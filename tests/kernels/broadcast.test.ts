@@ -4,7 +4,14 @@ import type { Tensor } from '../../src/tensor/tensor';
 import { BROADCAST_OPS, COMPARE_OPS, div, eq, ge, gt, le, lt, maximum, minimum, ne, pow } from '../../src/tensor/ops/broadcast';
 import { BINARY_OPS, add, mul, sub } from '../../src/tensor/ops/elementwise';
 import { maskedFill, maskedFillOp, where, whereOp } from '../../src/tensor/ops/where';
-import { broadcastBinaryRef, broadcastShape, collapse, broadcastStrides, sumToShapeRef, type BroadcastKind } from '../../src/tensor/reference/broadcast';
+import {
+  broadcastBinaryRef,
+  broadcastShape,
+  collapse,
+  broadcastStrides,
+  sumToShapeRef,
+  type BroadcastKind,
+} from '../../src/tensor/reference/broadcast';
 import { testEngine } from '../helpers/engine';
 import { checkForward, checkGradient, expectClose, ref, type OpInput } from '../helpers/opcheck';
 import { rng, uniform } from '../helpers/random';
@@ -25,16 +32,28 @@ const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
 /** Shape pairs: trailing alignment, size-1 axes on either side, rank 0, rank 6, equal shapes. */
 const PAIRS: [number[], number[]][] = [
-  [[7, 1, 5], [3, 1]],
+  [
+    [7, 1, 5],
+    [3, 1],
+  ],
   [[1], [257]],
   [[257], [1]],
   [[], [7]],
   [[7, 3], []],
   [[], []],
   [[257], [257]],
-  [[4, 1], [1, 6]],
-  [[1, 33, 1], [9, 1, 17]],
-  [[2, 3, 1, 4, 1, 3], [3, 1, 5, 1]],
+  [
+    [4, 1],
+    [1, 6],
+  ],
+  [
+    [1, 33, 1],
+    [9, 1, 17],
+  ],
+  [
+    [2, 3, 1, 4, 1, 3],
+    [3, 1, 5, 1],
+  ],
   [[70_001], [1]],
 ];
 
@@ -62,7 +81,10 @@ describe('broadcast shapes', () => {
     // b = [3, 4] walks the last two axes contiguously: they merge into one of 12.
     const c = collapse(out, [broadcastStrides(out, out), broadcastStrides([3, 4], out)]);
     expect(c.shape).toEqual([2, 12]);
-    expect(c.strides).toEqual([[12, 1], [0, 1]]);
+    expect(c.strides).toEqual([
+      [12, 1],
+      [0, 1],
+    ]);
   });
 
   it('the same-shape ops throw on a mismatch, the user functions broadcast', async () => {
@@ -88,7 +110,13 @@ describe('broadcasting binary ops: forward vs f64 reference', () => {
     const b = e.fromArray([2, 3, -1, 0, 2, -1, 0.5], [7]);
     const got = Array.from(await pow(a, b).read());
     const expected = [4, -8, -1 / 1.5, 1, 0, Infinity, Math.SQRT2];
-    expectClose(got.filter((_, i) => i !== 5), expected.filter((_, i) => i !== 5), 1e-6, 0, 'pow');
+    expectClose(
+      got.filter((_, i) => i !== 5),
+      expected.filter((_, i) => i !== 5),
+      1e-6,
+      0,
+      'pow',
+    );
     expect(got[5]).toBe(Infinity);
     expect(Number.isNaN((await pow(e.fromArray([-2], [1]), 0.5).read())[0])).toBe(true);
   });
@@ -98,7 +126,11 @@ describe('broadcasting binary ops: forward vs f64 reference', () => {
     const y = e.fromArray(Float32Array.from(uniform(257, 2, -3, 3)), [257], { requiresGrad: true }).keep();
     e.beginTape();
     try {
-      for (const [fn, name] of [[add, 'add'], [sub, 'sub'], [mul, 'mul']] as const) {
+      for (const [fn, name] of [
+        [add, 'add'],
+        [sub, 'sub'],
+        [mul, 'mul'],
+      ] as const) {
         const z = fn(x, y);
         expect(z.node?.op.name).toBe(name);
         const viaBroadcast = e.apply(BROADCAST_OPS[name], [x, y], {});
@@ -119,7 +151,14 @@ describe('comparisons', () => {
     return Float64Array.from({ length: n }, () => Math.floor(r() * 4) - 2);
   };
   for (const [kind, op] of Object.entries(COMPARE_OPS)) {
-    for (const [sa, sb] of [[[7, 1, 5], [3, 1]], [[], [257]], [[33], [33]]] as [number[], number[]][]) {
+    for (const [sa, sb] of [
+      [
+        [7, 1, 5],
+        [3, 1],
+      ],
+      [[], [257]],
+      [[33], [33]],
+    ] as [number[], number[]][]) {
       it(`${kind} [${sa}] vs [${sb}] gives exact 0/1`, async () => {
         await checkForward(e, op, [ref(ints(size(sa), 5), sa), ref(ints(size(sb), 6), sb)], {}, 0, 0);
       });
@@ -130,7 +169,12 @@ describe('comparisons', () => {
     const xs = [-2, -1, 0, 1, 1, 2, 3];
     const x = e.fromArray(xs, [7]);
     const cases: [BroadcastKind, (a: Tensor<'f32'> | number, b: Tensor<'f32'> | number) => Tensor<'f32'>][] = [
-      ['eq', eq], ['ne', ne], ['lt', lt], ['le', le], ['gt', gt], ['ge', ge],
+      ['eq', eq],
+      ['ne', ne],
+      ['lt', lt],
+      ['le', le],
+      ['gt', gt],
+      ['ge', ge],
     ];
     const X = { data: Float64Array.from(xs), shape: [7] };
     const S = { data: Float64Array.of(1), shape: [] };
@@ -160,7 +204,10 @@ describe('scalar operands of add, sub, mul, div, pow, maximum, minimum', () => {
     const x = e.fromArray(Float32Array.from(xs), [257]);
     const X = { data: xs, shape: [257] };
     const fns = { add, sub, mul, div, pow, maximum, minimum } as const;
-    for (const [kind, fn] of Object.entries(fns) as [BroadcastKind, (a: Tensor<'f32'> | number, b: Tensor<'f32'> | number) => Tensor<'f32'>][]) {
+    for (const [kind, fn] of Object.entries(fns) as [
+      BroadcastKind,
+      (a: Tensor<'f32'> | number, b: Tensor<'f32'> | number) => Tensor<'f32'>,
+    ][]) {
       for (const s of [1.5, -0.75]) {
         const S = { data: Float64Array.of(s), shape: [] };
         // rpow with a negative base is NaN for fractional x (also in the reference): skip it.
@@ -175,12 +222,24 @@ describe('scalar operands of add, sub, mul, div, pow, maximum, minimum', () => {
 
 describe('broadcasting binary ops: backward vs finite differences', () => {
   const GRAD_PAIRS: [number[], number[]][] = [
-    [[7, 1, 5], [3, 1]],
+    [
+      [7, 1, 5],
+      [3, 1],
+    ],
     [[1], [257]],
     [[], [7, 3]],
-    [[4, 1], [1, 6]],
-    [[2, 3, 1, 2, 1, 3], [3, 1, 5, 1]],
-    [[9, 5], [9, 5]],
+    [
+      [4, 1],
+      [1, 6],
+    ],
+    [
+      [2, 3, 1, 2, 1, 3],
+      [3, 1, 5, 1],
+    ],
+    [
+      [9, 5],
+      [9, 5],
+    ],
   ];
   for (const [kind, op] of Object.entries(BROADCAST_OPS)) {
     for (const [sa, sb] of GRAD_PAIRS) {
@@ -239,7 +298,17 @@ describe('where and maskedFill', () => {
     expect(Array.from(await where(cf, a, b).read())).toEqual([-1, 2, 3, -4]);
   });
 
-  for (const [sx, sm] of [[[7, 3, 5], [3, 1]], [[257], []], [[1, 9], [1, 9]]] as [number[], number[]][]) {
+  for (const [sx, sm] of [
+    [
+      [7, 3, 5],
+      [3, 1],
+    ],
+    [[257], []],
+    [
+      [1, 9],
+      [1, 9],
+    ],
+  ] as [number[], number[]][]) {
     it(`maskedFill x [${sx}], mask [${sm}]: forward and backward`, async () => {
       const inputs = [ref(f32(size(sx), 8), sx), ref(conds(size(sm), 9), sm, 'i32')];
       await checkForward(e, maskedFillOp, inputs, { value: 2.5 }, 0, 0);

@@ -46,7 +46,12 @@ describe('binary ops', () => {
 });
 
 describe('biasAdd', () => {
-  for (const [rows, cols] of [[1, 1], [7, 3], [257, 65], [3, 1000]]) {
+  for (const [rows, cols] of [
+    [1, 1],
+    [7, 3],
+    [257, 65],
+    [3, 1000],
+  ]) {
     it(`forward [${rows}, ${cols}]`, async () => {
       await checkForward(e, biasAddOp, [ref(uniform(rows * cols, 8), [rows, cols]), ref(uniform(cols, 9), [cols])], {}, FWD_RTOL, 1e-6);
     });

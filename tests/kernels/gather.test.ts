@@ -1,7 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/tensor/engine';
 import {
-  gather, indexAddOp, indexSelect, indexSelectOp, scatterAdd, scatterAddOp, takeAlongAxis, takeAlongAxisOp,
+  gather,
+  indexAddOp,
+  indexSelect,
+  indexSelectOp,
+  scatterAdd,
+  scatterAddOp,
+  takeAlongAxis,
+  takeAlongAxisOp,
 } from '../../src/tensor/ops/gather';
 import { testEngine } from '../helpers/engine';
 import { checkForward, checkGradient, ref, type OpInput } from '../helpers/opcheck';
@@ -33,7 +40,11 @@ const EXACT = [0, 0] as const;
 
 describe('indexSelect', () => {
   const cases: [number[], number, number, boolean][] = [
-    [[7], 0, 1, false], [[7, 5], 0, 3, false], [[3, 257, 2], 1, 300, true], [[4, 3, 7], -1, 9, true], [[2, 1, 3, 1, 2], 2, 1, false],
+    [[7], 0, 1, false],
+    [[7, 5], 0, 3, false],
+    [[3, 257, 2], 1, 300, true],
+    [[4, 3, 7], -1, 9, true],
+    [[2, 1, 3, 1, 2], 2, 1, false],
   ];
   for (const [shape, axis, K, oob] of cases) {
     it(`[${shape}] axis ${axis}, ${K} indices${oob ? ' (some out of range)' : ''}`, async () => {
@@ -105,7 +116,11 @@ describe('scatterAdd / indexAdd', () => {
     });
   }
 
-  const indexAddCases: [number[], number, number][] = [[[7, 4], 0, 11], [[3, 257], 1, 500], [[2, 3, 5], -1, 1]];
+  const indexAddCases: [number[], number, number][] = [
+    [[7, 4], 0, 11],
+    [[3, 257], 1, 500],
+    [[2, 3, 5], -1, 1],
+  ];
   for (const [bshape, axis, K] of indexAddCases) {
     it(`indexAdd base [${bshape}] axis ${axis}, ${K} indices`, async () => {
       const a = axis < 0 ? axis + bshape.length : axis;

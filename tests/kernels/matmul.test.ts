@@ -2,7 +2,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { matmulOp, type MatmulAttrs } from '../../src/tensor/ops/matmul';
 import { launchMatmul, matmulSplits, type Activation } from '../../src/tensor/kernels';
 import {
-  TILE_CANDIDATES, defaultTile, matmulTile, matmulTuneRecords, matmulTuningIdle, setMatmulAutotune, shapeClass,
+  TILE_CANDIDATES,
+  defaultTile,
+  matmulTile,
+  matmulTuneRecords,
+  matmulTuningIdle,
+  setMatmulAutotune,
+  shapeClass,
 } from '../../src/tensor/matmul/autotune';
 import { tileName, type TileShape } from '../../src/tensor/matmul/variant';
 import { matmulRef } from '../../src/tensor/reference/matmul';
@@ -26,14 +32,18 @@ function operands(M: number, N: number, K: number, at: MatmulAttrs, batch = 0, s
   const b = at.transB ? [N, K] : [K, N];
   const lead = batch ? [batch] : [];
   const size = (s: number[]) => s.reduce((x, y) => x * y, 1) * (batch || 1);
-  return [
-    ref(uniform(size(a), seed), [...lead, ...a]),
-    ref(uniform(size(b), seed + 1), [...lead, ...b]),
-  ];
+  return [ref(uniform(size(a), seed), [...lead, ...a]), ref(uniform(size(b), seed + 1), [...lead, ...b])];
 }
 
 describe('matmul forward', () => {
-  const shapes: [number, number, number][] = [[1, 1, 1], [7, 7, 7], [1, 257, 3], [65, 1, 129], [257, 63, 70], [64, 64, 64]];
+  const shapes: [number, number, number][] = [
+    [1, 1, 1],
+    [7, 7, 7],
+    [1, 257, 3],
+    [65, 1, 129],
+    [257, 63, 70],
+    [64, 64, 64],
+  ];
   for (const [M, N, K] of shapes) {
     for (const transA of [false, true]) {
       for (const transB of [false, true]) {
@@ -51,7 +61,11 @@ describe('matmul forward', () => {
     });
   }
   // Few output tiles and a long K take the split-K path (partial products + reduction).
-  for (const [M, N, K, tA] of [[7, 5, 1000, true], [70, 65, 2049, true], [3, 130, 777, false]] as [number, number, number, boolean][]) {
+  for (const [M, N, K, tA] of [
+    [7, 5, 1000, true],
+    [70, 65, 2049, true],
+    [3, 130, 777, false],
+  ] as [number, number, number, boolean][]) {
     it(`split-K M${M} N${N} K${K} tA=${tA}`, async () => {
       const at = { transA: tA };
       expect(matmulSplits({ M, N, K, batch: 1, transA: tA, transB: false, strideA: 0, strideB: 0, act: 'none' })).toBeGreaterThan(1);
@@ -60,7 +74,9 @@ describe('matmul forward', () => {
     });
   }
   it('split-K batched', async () => {
-    expect(matmulSplits({ M: 9, N: 11, K: 600, batch: 2, transA: false, transB: false, strideA: 1, strideB: 1, act: 'none' })).toBeGreaterThan(1);
+    expect(
+      matmulSplits({ M: 9, N: 11, K: 600, batch: 2, transA: false, transB: false, strideA: 1, strideB: 1, act: 'none' }),
+    ).toBeGreaterThan(1);
     await checkForward(e, matmulOp, operands(9, 11, 600, {}, 2), {}, RTOL, 1e-4);
   });
   it('batched [3, 17, 9]·[3, 9, 70]ᵀ', async () => {
@@ -98,8 +114,16 @@ describe('matmul backward vs finite differences', () => {
 // with a broadcast operand; split-K. Same tolerances as above (K ≤ 300 here except split-K).
 
 interface VariantCase {
-  M: number; N: number; K: number; transA: boolean; transB: boolean;
-  batch?: number; broadcastB?: boolean; bias?: boolean; act?: Activation; z?: boolean;
+  M: number;
+  N: number;
+  K: number;
+  transA: boolean;
+  transB: boolean;
+  batch?: number;
+  broadcastB?: boolean;
+  bias?: boolean;
+  act?: Activation;
+  z?: boolean;
 }
 
 /** Runs one product through `tile`; returns C (and Z) with the f64 reference of both. */
@@ -119,7 +143,18 @@ async function runVariant(tile: TileShape, c: VariantCase) {
   const out = e.empty([batch * M, N]);
   const z = c.z ? e.empty([batch * M, N]) : undefined;
   launchMatmul(e.gpu, a, b, out, {
-    M, N, K, transA, transB, batch, strideA: M * K, strideB: c.broadcastB ? 0 : K * N, bias, act, z, tile,
+    M,
+    N,
+    K,
+    transA,
+    transB,
+    batch,
+    strideA: M * K,
+    strideB: c.broadcastB ? 0 : K * N,
+    bias,
+    act,
+    z,
+    tile,
   });
   const got = await out.read();
   const gotZ = z ? await z.read() : null;
@@ -154,13 +189,18 @@ async function checkVariant(tile: TileShape, c: VariantCase, atolRel = ATOL_REL)
 
 describe('matmul variants vs f64', () => {
   beforeAll(() => setMatmulAutotune(e.gpu, false));
-  const shapes: [string, number, number, number][] = [['odd', 37, 29, 19], ['vec4', 68, 36, 20], ['one row', 1, 12, 8]];
+  const shapes: [string, number, number, number][] = [
+    ['odd', 37, 29, 19],
+    ['vec4', 68, 36, 20],
+    ['one row', 1, 12, 8],
+  ];
   for (const tile of TILE_CANDIDATES) {
     for (const [kind, M, N, K] of shapes) {
       it(`${tileName(tile)} ${kind} M${M} N${N} K${K}, all transposes`, async () => {
-        for (const transA of [false, true]) for (const transB of [false, true]) {
-          await checkVariant(tile, { M, N, K, transA, transB });
-        }
+        for (const transA of [false, true])
+          for (const transB of [false, true]) {
+            await checkVariant(tile, { M, N, K, transA, transB });
+          }
       });
     }
   }
@@ -177,7 +217,10 @@ describe('matmul variants vs f64', () => {
       await checkVariant(tile, { M: 12, N: 16, K: 8, transA: true, transB: true, batch: 2 });
     });
     it(`${tileName(tile)} split-K (odd and vec4 K)`, async () => {
-      for (const [M, N, K, tA] of [[7, 5, 1001, true], [12, 8, 1024, false]] as [number, number, number, boolean][]) {
+      for (const [M, N, K, tA] of [
+        [7, 5, 1001, true],
+        [12, 8, 1024, false],
+      ] as [number, number, number, boolean][]) {
         expect(matmulSplits({ M, N, K, batch: 1, transA: tA, transB: false, strideA: 0, strideB: 0, act: 'none' })).toBeGreaterThan(1);
         await checkVariant(tile, { M, N, K, transA: tA, transB: false }, 1e-4);
       }

@@ -15,8 +15,16 @@ beforeAll(async () => {
 
 describe('sum / mean', () => {
   const cases: [number[], number | null][] = [
-    [[1], null], [[7], null], [[257], null], [[300_001], null],
-    [[7, 257], 0], [[7, 257], 1], [[3, 5000, 2], 1], [[2, 9000], 1], [[9000, 3], 0], [[4, 3, 5], 2],
+    [[1], null],
+    [[7], null],
+    [[257], null],
+    [[300_001], null],
+    [[7, 257], 0],
+    [[7, 257], 1],
+    [[3, 5000, 2], 1],
+    [[2, 9000], 1],
+    [[9000, 3], 0],
+    [[4, 3, 5], 2],
   ];
   for (const op of [sumOp, meanOp]) {
     for (const [shape, axis] of cases) {
@@ -26,7 +34,12 @@ describe('sum / mean', () => {
         await checkForward(e, op, [ref(uniform(n, n), shape)], { axis }, 1e-5, 2e-7 * reduced);
       });
     }
-    for (const [shape, axis] of [[[7, 5], 0], [[7, 5], 1], [[3, 4, 5], 1], [[11], null]] as [number[], number | null][]) {
+    for (const [shape, axis] of [
+      [[7, 5], 0],
+      [[7, 5], 1],
+      [[3, 4, 5], 1],
+      [[11], null],
+    ] as [number[], number | null][]) {
       it(`${op.name} backward [${shape}] axis=${axis}`, async () => {
         const n = shape.reduce((a, b) => a * b, 1);
         await checkGradient(e, op, [ref(uniform(n, 3), shape)], { axis }, 1e-4, 1e-5);

@@ -1,8 +1,20 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/tensor/engine';
 import {
-  argmax, argmaxAxesOp, argmin, argminAxesOp, logsumexpAxesOp, maxAxes, maxAxesOp, meanAxesOp, minAxesOp, sumAxes,
-  sumAxesOp, varAxes, varAxesOp, type ReduceAxesAttrs,
+  argmax,
+  argmaxAxesOp,
+  argmin,
+  argminAxesOp,
+  logsumexpAxesOp,
+  maxAxes,
+  maxAxesOp,
+  meanAxesOp,
+  minAxesOp,
+  sumAxes,
+  sumAxesOp,
+  varAxes,
+  varAxesOp,
+  type ReduceAxesAttrs,
 } from '../../src/tensor/ops/reduceAxes';
 import type { OpDef } from '../../src/tensor/registry';
 import { testEngine } from '../helpers/engine';
@@ -133,7 +145,11 @@ describe('ties and index conventions', () => {
 
 describe('reductions over any axes: backward', () => {
   const gradCases: [number[], number[] | null, boolean][] = [
-    [[7, 5], [1], false], [[3, 4, 5], [0, 2], true], [[2, 3, 1, 4], null, false], [[11], null, true], [[4, 3, 2, 3], [-3], false],
+    [[7, 5], [1], false],
+    [[3, 4, 5], [0, 2], true],
+    [[2, 3, 1, 4], null, false],
+    [[11], null, true],
+    [[4, 3, 2, 3], [-3], false],
   ];
   // f32 backward against f64 central differences: rtol 1e-4 covers the f32 round-off of
   // the few-term products these gradients are.

@@ -19,11 +19,18 @@ const input = (shape: number[], seed = 1, scale = 4) => ref(uniform(size(shape),
 const tol = (n: number): [number, number] => [1e-5 + 5e-8 * n, 1e-5 + 5e-8 * n];
 
 const cases: [number[], number][] = [
-  [[1], 0], [[7], 0], [[257], -1], [[4100], 0], // one long column: a workgroup
-  [[3, 7, 5], 1], [[3, 7, 5], 0], [[3, 7, 5], -1],
+  [[1], 0],
+  [[7], 0],
+  [[257], -1],
+  [[4100], 0], // one long column: a workgroup
+  [[3, 7, 5], 1],
+  [[3, 7, 5], 0],
+  [[3, 7, 5], -1],
   [[2, 300, 3], 1], // few long strided columns: workgroups
-  [[9000, 3], 1], [[3, 9000], 0], // many columns: one thread each
-  [[2, 3, 1, 4, 5, 2], 3], [[5, 1], 1],
+  [[9000, 3], 1],
+  [[3, 9000], 0], // many columns: one thread each
+  [[2, 3, 1, 4, 5, 2], 3],
+  [[5, 1], 1],
 ];
 
 describe('softmax / logSoftmax along any axis', () => {
@@ -34,7 +41,14 @@ describe('softmax / logSoftmax along any axis', () => {
         await checkForward(e, softmaxAxisOp, [input(shape, size(shape))], { axis, log }, ...tol(n));
       });
     }
-    for (const [shape, axis] of [[[7], 0], [[3, 7, 5], 1], [[4, 3, 5], 0], [[2, 300, 3], 1], [[5, 9], -1], [[2, 130], 1]] as [number[], number][]) {
+    for (const [shape, axis] of [
+      [[7], 0],
+      [[3, 7, 5], 1],
+      [[4, 3, 5], 0],
+      [[2, 300, 3], 1],
+      [[5, 9], -1],
+      [[2, 130], 1],
+    ] as [number[], number][]) {
       it(`${log ? 'logSoftmax' : 'softmax'} [${shape}] axis ${axis}: backward`, async () => {
         // rtol 1e-4: the backward's f32 products and n-term sums against f64 differences.
         await checkGradient(e, softmaxAxisOp, [input(shape, 7, 2)], { axis, log }, 1e-4, 1e-5);

@@ -19,7 +19,12 @@ beforeAll(async () => {
   e = await testEngine();
 });
 
-interface Case { lo: number; hi: number; attrs?: Partial<UnaryParams>; awayFrom?: number }
+interface Case {
+  lo: number;
+  hi: number;
+  attrs?: Partial<UnaryParams>;
+  awayFrom?: number;
+}
 /** Input range per op (inside its domain) and its parameters; `awayFrom`: a kink to avoid. */
 const CASES: Record<keyof typeof UNARY_MATH_OPS, Case> = {
   neg: { lo: -3, hi: 3 },
@@ -84,7 +89,13 @@ describe('accuracy where naive f32 formulas fail', () => {
     const x = e.fromArray(Float32Array.from(tiny), [tiny.length]);
     expectClose(await log1p(x).read(), tiny.map(Math.log1p), 1e-6, 0, 'log1p');
     expectClose(await expm1(x).read(), tiny.map(Math.expm1), 1e-6, 0, 'expm1');
-    expectClose(await elu(x, 1).read(), tiny.map((v) => UNARY_MATH_REF.elu(v, 1, 0)), 1e-6, 0, 'elu');
+    expectClose(
+      await elu(x, 1).read(),
+      tiny.map((v) => UNARY_MATH_REF.elu(v, 1, 0)),
+      1e-6,
+      0,
+      'elu',
+    );
     expectClose(await erf(x).read(), tiny.map(erf64), 1e-6, 0, 'erf');
   });
 
@@ -103,12 +114,24 @@ describe('accuracy where naive f32 formulas fail', () => {
     // 2e-5 relative.
     const xs = Float64Array.from({ length: 2_001 }, (_, i) => Math.fround(-12 + i * 0.0055));
     const got = await geluErf(e.fromArray(Float32Array.from(xs), [xs.length])).read();
-    expectClose(got, xs.map((v) => UNARY_MATH_REF.geluErf(v, 0, 0)), 2e-5, 0, 'geluErf tail');
+    expectClose(
+      got,
+      xs.map((v) => UNARY_MATH_REF.geluErf(v, 0, 0)),
+      2e-5,
+      0,
+      'geluErf tail',
+    );
   });
 
   it('the f64 erf reference matches published values', () => {
     // erf(0.5), erf(1), erf(2), erfc(4), erfc(6) to 16 digits (DLMF / mpmath).
-    expectClose([erf64(0.5), erf64(1), erf64(2), erf64(-2)], [0.5204998778130465, 0.8427007929497149, 0.9953222650189527, -0.9953222650189527], 1e-14, 0, 'erf64');
+    expectClose(
+      [erf64(0.5), erf64(1), erf64(2), erf64(-2)],
+      [0.5204998778130465, 0.8427007929497149, 0.9953222650189527, -0.9953222650189527],
+      1e-14,
+      0,
+      'erf64',
+    );
     expectClose([erfc64(4), erfc64(6), erfc64(-1)], [1.541725790028002e-8, 2.151973671249891e-17, 1.842700792949715], 1e-13, 0, 'erfc64');
   });
 });
@@ -127,9 +150,21 @@ describe('activations: defaults and torch conventions', () => {
   });
 
   it('leakyRelu defaults to slope 0.01 and softplus to beta 1, threshold 20', async () => {
-    expectClose(await leakyRelu(X()).read(), xs.map((v) => (v > 0 ? v : 0.01 * v)), 1e-6, 0, 'leakyRelu');
+    expectClose(
+      await leakyRelu(X()).read(),
+      xs.map((v) => (v > 0 ? v : 0.01 * v)),
+      1e-6,
+      0,
+      'leakyRelu',
+    );
     // softplus(25) is exactly 25 above the threshold; below it log1p(e^x).
-    expectClose(await softplus(X()).read(), xs.map((v) => (v > 20 ? v : Math.log1p(Math.exp(v)))), 1e-5, 0, 'softplus');
+    expectClose(
+      await softplus(X()).read(),
+      xs.map((v) => (v > 20 ? v : Math.log1p(Math.exp(v)))),
+      1e-5,
+      0,
+      'softplus',
+    );
   });
 
   it('sigmoid and tanh saturate without NaN at large |x|', async () => {

@@ -26,12 +26,22 @@ const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 const rnd = (shape: number[], seed: number, lo = -1, hi = 1) => ref(uniform(size(shape), seed, lo, hi).map(Math.fround), shape);
 
 describe('batchNorm op', () => {
-  const shapes = [[7, 3], [2, 5, 7], [3, 4, 5, 7], [1, 1, 257], [2, 3, 20, 13]]; // last: 520 per channel, 3 chunks
+  const shapes = [
+    [7, 3],
+    [2, 5, 7],
+    [3, 4, 5, 7],
+    [1, 1, 257],
+    [2, 3, 20, 13],
+  ]; // last: 520 per channel, 3 chunks
   const inputs = (shape: number[], seed: number) => {
     const C = shape[1];
     return [
-      rnd(shape, seed, -2, 3), rnd([C], seed + 1, 0.5, 1.5), rnd([C], seed + 2),
-      rnd([C], seed + 3), rnd([C], seed + 4, 0.2, 2), ref([4], [], 'i32'),
+      rnd(shape, seed, -2, 3),
+      rnd([C], seed + 1, 0.5, 1.5),
+      rnd([C], seed + 2),
+      rnd([C], seed + 3),
+      rnd([C], seed + 4, 0.2, 2),
+      ref([4], [], 'i32'),
     ];
   };
   // Chunked two-pass moments: f32 error ~1e-6 relative on O(1) normalised outputs.
@@ -56,7 +66,10 @@ describe('batchNorm op', () => {
         numBatchesTracked: e.fromArray(new Int32Array([2]), [], { dtype: 'i32' }),
       };
       const xt = e.fromArray(Float32Array.from(x.data), shape);
-      const y = batchNorm(xt, e.fromArray(Float32Array.from(g.data), [4]), e.fromArray(Float32Array.from(b.data), [4]), state, { training: true, momentum });
+      const y = batchNorm(xt, e.fromArray(Float32Array.from(g.data), [4]), e.fromArray(Float32Array.from(b.data), [4]), state, {
+        training: true,
+        momentum,
+      });
       const want = batchNormRunningRef(x, rm.data, rv.data, 2, momentum);
       // Running values are O(1) blends of f32 moments: 1e-5 relative.
       expectClose(await state.runningMean.read(), want.mean, 1e-5, 1e-6, 'running_mean');
@@ -71,8 +84,13 @@ describe('batchNorm op', () => {
     });
   }
   it('train mode with one value per channel is an error, as in torch', () => {
-    expect(() => e.apply(batchNormOp, [e.zeros([1, 2]), e.zeros([2]), e.zeros([2]), e.zeros([2]), e.zeros([2]), e.fromArray(new Int32Array(1), [], { dtype: 'i32' })],
-      { eps: 1e-5, training: true, momentum: 0.1 })).toThrow(/more than one value per channel/);
+    expect(() =>
+      e.apply(
+        batchNormOp,
+        [e.zeros([1, 2]), e.zeros([2]), e.zeros([2]), e.zeros([2]), e.zeros([2]), e.fromArray(new Int32Array(1), [], { dtype: 'i32' })],
+        { eps: 1e-5, training: true, momentum: 0.1 },
+      ),
+    ).toThrow(/more than one value per channel/);
   });
 });
 
@@ -126,7 +144,14 @@ describe('bilinear op (align_corners=False)', () => {
 });
 
 describe('convTranspose2d op', () => {
-  const cases: { name: string; x: number[]; w: number[]; stride: [number, number]; padding: [number, number]; outputPadding: [number, number] }[] = [
+  const cases: {
+    name: string;
+    x: number[];
+    w: number[];
+    stride: [number, number];
+    padding: [number, number];
+    outputPadding: [number, number];
+  }[] = [
     { name: '3×3 stride 1', x: [2, 3, 5, 4], w: [3, 2, 3, 3], stride: [1, 1], padding: [0, 0], outputPadding: [0, 0] },
     { name: '3×3 stride 2 pad 1 out-pad 1', x: [2, 4, 5, 7], w: [4, 3, 3, 3], stride: [2, 2], padding: [1, 1], outputPadding: [1, 1] },
     { name: '2×2 stride 2', x: [1, 2, 3, 3], w: [2, 5, 2, 2], stride: [2, 2], padding: [0, 0], outputPadding: [0, 0] },
@@ -157,11 +182,14 @@ describe('convTranspose2d op', () => {
 describe('layer Modules', () => {
   const tensor = (x: { data: Float64Array; shape: number[] }) => e.fromArray(Float32Array.from(x.data), x.shape);
 
-  it('Conv2d and ConvTranspose2d draw torch\'s default bounds: 1/√fan_in, fan_in from weight dim 1', async () => {
+  it("Conv2d and ConvTranspose2d draw torch's default bounds: 1/√fan_in, fan_in from weight dim 1", async () => {
     const rand = seededRandom(1);
     const conv = new Conv2d(e, 6, 5, 3, rand, { padding: 1 });
     const convT = new ConvTranspose2d(e, 6, 2, 3, rand);
-    for (const [m, fanIn] of [[conv, 6 * 9], [convT, 2 * 9]] as const) {
+    for (const [m, fanIn] of [
+      [conv, 6 * 9],
+      [convT, 2 * 9],
+    ] as const) {
       const w = await m.weight.read();
       const b = await m.bias!.read();
       const bound = 1 / Math.sqrt(fanIn);
@@ -175,14 +203,24 @@ describe('layer Modules', () => {
   });
 
   it('BatchNorm1d on [N, C] and [N, C, L], BatchNorm2d on [N, C, H, W]; rank errors name the layer', async () => {
-    for (const [shape, make] of [[[9, 3], () => new BatchNorm1d(e, 3)], [[4, 3, 5], () => new BatchNorm1d(e, 3)], [[2, 3, 3, 5], () => new BatchNorm2d(e, 3)]] as const) {
+    for (const [shape, make] of [
+      [[9, 3], () => new BatchNorm1d(e, 3)],
+      [[4, 3, 5], () => new BatchNorm1d(e, 3)],
+      [[2, 3, 3, 5], () => new BatchNorm2d(e, 3)],
+    ] as const) {
       const m = make();
       const x = rnd([...shape], 90);
       const C = [3];
       const ones = ref([1, 1, 1], C);
       const zeros = ref([0, 0, 0], C);
       // Fresh torch defaults: weight 1, bias 0, running 0 / 1.
-      expectClose(await m.forward(tensor(x)).read(), batchNormRef(x, ones, zeros, zeros, ones, 1e-5, true).data, 1e-4, 1e-5, `train [${shape}]`);
+      expectClose(
+        await m.forward(tensor(x)).read(),
+        batchNormRef(x, ones, zeros, zeros, ones, 1e-5, true).data,
+        1e-4,
+        1e-5,
+        `train [${shape}]`,
+      );
       m.eval();
       const sd = await m.stateDict();
       const rm = ref(sd.running_mean.data as Float32Array, C);
@@ -190,7 +228,11 @@ describe('layer Modules', () => {
       expectClose(await m.forward(tensor(x)).read(), batchNormRef(x, ones, zeros, rm, rv, 1e-5, false).data, 1e-5, 1e-6, `eval [${shape}]`);
     }
     expect(() => new BatchNorm2d(e, 3).forward(e.zeros([2, 3]))).toThrow(/BatchNorm2d\(3\): expected x of rank 4/);
-    expect(new BatchNorm1d(e, 2, { affine: false }).stateLayout().map(([n]) => n)).toEqual(['running_mean', 'running_var', 'num_batches_tracked']);
+    expect(new BatchNorm1d(e, 2, { affine: false }).stateLayout().map(([n]) => n)).toEqual([
+      'running_mean',
+      'running_var',
+      'num_batches_tracked',
+    ]);
   });
 
   it('Dropout: identity in eval mode, a new seeded mask each train forward, reproducible per seed', async () => {
@@ -209,7 +251,13 @@ describe('layer Modules', () => {
   it('LeakyReLU(0.2) and bilinear / nearest Upsample', async () => {
     const x = rnd([1, 2, 3, 4], 91);
     const y = await new LeakyReLU(e, 0.2).forward(tensor(x)).read();
-    expectClose(y, Array.from(x.data, (v) => (v > 0 ? v : 0.2 * v)), 1e-6, 1e-7, 'leaky');
+    expectClose(
+      y,
+      Array.from(x.data, (v) => (v > 0 ? v : 0.2 * v)),
+      1e-6,
+      1e-7,
+      'leaky',
+    );
     const up = await new Upsample(e, { scaleFactor: 2 }).forward(tensor(x)).read();
     expectClose(up, bilinearRef(x, bilinearGeometry(3, 4, { scale: 2 })).data, 1e-6, 1e-7, 'bilinear');
     const near = new Upsample(e, { scaleFactor: 3, mode: 'nearest' }).forward(tensor(x));

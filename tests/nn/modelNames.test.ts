@@ -20,8 +20,11 @@ const layout = (m: Module) => m.stateLayout().map(([n, { tensor }]) => `${n} [${
 const tinyUResNet: UResNetConfig = { ...DEFAULT_URESNET, depth: 1, initialFilters: 4, bottleneckDeepest: 8, bias: false };
 
 /** conv + instance norm of a ConvBlock named `p`: weight [out, in, k, k], norm [out]. */
-const block = (p: string, out: number, inp: number, k: number) =>
-  [`${p}.conv.weight [${out},${inp},${k},${k}]`, `${p}.norm.weight [${out}]`, `${p}.norm.bias [${out}]`];
+const block = (p: string, out: number, inp: number, k: number) => [
+  `${p}.conv.weight [${out},${inp},${k},${k}]`,
+  `${p}.norm.weight [${out}]`,
+  `${p}.norm.bias [${out}]`,
+];
 const residual = (p: string, ch: number, k: number) => [...block(`${p}.a`, ch, ch, k), ...block(`${p}.b`, ch, ch, k)];
 
 describe('U-ResNet state dict', () => {
@@ -39,7 +42,8 @@ describe('U-ResNet state dict', () => {
       ...block('core.merge', 4, 8, 1),
       ...residual('core.up.0', 4, 3),
       ...residual('final.0', 4, 3),
-      'classifier.conv.weight [3,4,1,1]', 'classifier.conv.bias [3]',
+      'classifier.conv.weight [3,4,1,1]',
+      'classifier.conv.bias [3]',
     ]);
     m.dispose();
   });
@@ -62,13 +66,33 @@ describe('U-ResNet state dict', () => {
 
 // ---- SPANet ---------------------------------------------------------------------------
 const spanetConfig: SpanetModelConfig = {
-  tokenWidth: 5, width: 8, layers: 1, heads: 2, ffWidth: 16, assignDim: 3,
+  tokenWidth: 5,
+  width: 8,
+  layers: 1,
+  heads: 2,
+  ffWidth: 16,
+  assignDim: 3,
   particles: [
-    { name: 't', k: 3, perms: [[0, 1, 2], [0, 2, 1]] },
-    { name: 'h', k: 2, perms: [[0, 1], [1, 0]] },
+    {
+      name: 't',
+      k: 3,
+      perms: [
+        [0, 1, 2],
+        [0, 2, 1],
+      ],
+    },
+    {
+      name: 'h',
+      k: 2,
+      perms: [
+        [0, 1],
+        [1, 0],
+      ],
+    },
     { name: 'w', k: 1, perms: [[0]] },
   ],
-  regressions: 1, classCounts: [2],
+  regressions: 1,
+  classCounts: [2],
 };
 
 describe('SPANet state dict', () => {
@@ -79,13 +103,21 @@ describe('SPANet state dict', () => {
     // torch order: a module's own parameters (the head's rank-k weight) before its children's.
     const head = (p: string, shape: number[]) => [`assignment.${p}.weight [${shape.join(',')}]`, ...lin(`assignment.${p}.proj`, 3, 8)];
     expect(layout(m)).toEqual([
-      ...lin('embed.0', 8, 5), ...lin('embed.1', 8, 8),
-      ...ln('encoder.0.ln1'), ...lin('encoder.0.qkv', 24, 8), ...lin('encoder.0.proj', 8, 8),
-      ...ln('encoder.0.ln2'), ...lin('encoder.0.ff1', 16, 8), ...lin('encoder.0.ff2', 8, 16),
+      ...lin('embed.0', 8, 5),
+      ...lin('embed.1', 8, 8),
+      ...ln('encoder.0.ln1'),
+      ...lin('encoder.0.qkv', 24, 8),
+      ...lin('encoder.0.proj', 8, 8),
+      ...ln('encoder.0.ln2'),
+      ...lin('encoder.0.ff1', 16, 8),
+      ...lin('encoder.0.ff2', 8, 16),
       ...ln('final_norm'),
-      ...head('t', [3, 3, 3]), ...head('h', [3, 3]), ...head('w', [3]),
+      ...head('t', [3, 3, 3]),
+      ...head('h', [3, 3]),
+      ...head('w', [3]),
       ...lin('detection', 6, 8),
-      ...lin('regression.layers.0', 8, 8), ...lin('regression.layers.1', 1, 8),
+      ...lin('regression.layers.0', 8, 8),
+      ...lin('regression.layers.1', 1, 8),
       ...lin('classification.0', 2, 8),
     ]);
     m.dispose();
@@ -133,16 +165,26 @@ describe('stateDict → safetensors → loadStateDict(strict) into a differently
   });
 
   it('SPANet: identical assignment, detection, regression and classification outputs', async () => {
-    const B = 2, N = 5, T = B * N + B;
+    const B = 2,
+      N = 5,
+      T = B * N + B;
     const tokens = Float32Array.from(uniform(T * spanetConfig.tokenWidth, 4));
     const jetMask = Uint32Array.from({ length: B * N }, (_, i) => (i === B * N - 1 ? 0 : 1)); // event 1 has 4 jets
-    const attnMask = Uint32Array.from({ length: B * (N + 1) }, (_, i) => (i % (N + 1) === N ? 1 : jetMask[Math.floor(i / (N + 1)) * N + (i % (N + 1))]));
+    const attnMask = Uint32Array.from({ length: B * (N + 1) }, (_, i) =>
+      i % (N + 1) === N ? 1 : jetMask[Math.floor(i / (N + 1)) * N + (i % (N + 1))],
+    );
     const outputs = async (m: SpanetModel) => {
-      const o = e.scope(() => m.forward({
-        tokens: e.fromArray(tokens, [T, spanetConfig.tokenWidth]),
-        attnMask: e.fromArray(attnMask, [B, N + 1], { dtype: 'u32' }),
-        jetMask: e.fromArray(jetMask, [B, N], { dtype: 'u32' }),
-      }, B, N));
+      const o = e.scope(() =>
+        m.forward(
+          {
+            tokens: e.fromArray(tokens, [T, spanetConfig.tokenWidth]),
+            attnMask: e.fromArray(attnMask, [B, N + 1], { dtype: 'u32' }),
+            jetMask: e.fromArray(jetMask, [B, N], { dtype: 'u32' }),
+          },
+          B,
+          N,
+        ),
+      );
       return readAll([...o.logProbs, o.detectionLogits, o.regression!, ...o.classLogits]);
     };
     const a = new SpanetModel(e, spanetConfig, seededRandom(1));
@@ -156,7 +198,9 @@ describe('stateDict → safetensors → loadStateDict(strict) into a differently
     // Another event description is another model: its keys do not fit.
     const other = new SpanetModel(e, { ...spanetConfig, particles: spanetConfig.particles.slice(0, 2) }, seededRandom(3));
     const sdA = await a.stateDict();
-    expect(() => other.loadStateDict(sdA)).toThrow(/unexpected keys: assignment\.w\.weight, assignment\.w\.proj\.weight, assignment\.w\.proj\.bias/);
+    expect(() => other.loadStateDict(sdA)).toThrow(
+      /unexpected keys: assignment\.w\.weight, assignment\.w\.proj\.weight, assignment\.w\.proj\.bias/,
+    );
     for (const m of [a, b, other]) m.dispose();
     expect(e.gpu.takeErrors()).toEqual([]);
   });

@@ -28,9 +28,15 @@ class Nested extends Module {
   constructor(engine: Engine, seed = 1) {
     super(engine);
     const rand = seededRandom(seed);
-    this.encoder = this.registerModule('encoder', new Sequential(engine, [new Linear(engine, 3, 4, 'none', rand), new ReLU(engine), new Linear(engine, 4, 2, 'none', rand)]));
+    this.encoder = this.registerModule(
+      'encoder',
+      new Sequential(engine, [new Linear(engine, 3, 4, 'none', rand), new ReLU(engine), new Linear(engine, 4, 2, 'none', rand)]),
+    );
     this.scale = this.parameter('scale', Float32Array.from([rand(), rand()]), [2]);
-    this.blocks = this.registerModule('blocks', new ModuleList(engine, [new BatchNorm1d(engine, 2), new Linear(engine, 2, 2, 'none', rand, { bias: false })]));
+    this.blocks = this.registerModule(
+      'blocks',
+      new ModuleList(engine, [new BatchNorm1d(engine, 2), new Linear(engine, 2, 2, 'none', rand, { bias: false })]),
+    );
     this.registerBuffer('step', engine.fromArray(new Int32Array([7]), [], { dtype: 'i32' }));
     this.registerBuffer('scratch', engine.zeros([2]), { persistent: false });
   }
@@ -39,7 +45,13 @@ class Nested extends Module {
 const fixture = () => decodeStateDict(new Uint8Array(readFileSync('tests/fixtures/torch/nested_state.safetensors')), 'nested_state');
 
 /** Plain arrays of a state dict, for deep comparisons. */
-const plain = (sd: StateDict) => Object.fromEntries(Object.entries(sd).map(([k, v]) => [k, { dtype: v.dtype, shape: v.shape, data: Array.from(v.data as ArrayLike<number | bigint>, String) }]));
+const plain = (sd: StateDict) =>
+  Object.fromEntries(
+    Object.entries(sd).map(([k, v]) => [
+      k,
+      { dtype: v.dtype, shape: v.shape, data: Array.from(v.data as ArrayLike<number | bigint>, String) },
+    ]),
+  );
 
 describe('Module names', () => {
   it("names, order, shapes and dtypes are torch's for nested modules, ModuleList and buffers", () => {
@@ -51,7 +63,14 @@ describe('Module names', () => {
   it('namedParameters lists parameters only, depth first; non-persistent buffers stay out of the state dict', () => {
     const m = new Nested(e);
     expect(m.namedParameters().map(([n]) => n)).toEqual([
-      'scale', 'encoder.0.weight', 'encoder.0.bias', 'encoder.2.weight', 'encoder.2.bias', 'blocks.0.weight', 'blocks.0.bias', 'blocks.1.weight',
+      'scale',
+      'encoder.0.weight',
+      'encoder.0.bias',
+      'encoder.2.weight',
+      'encoder.2.bias',
+      'blocks.0.weight',
+      'blocks.0.bias',
+      'blocks.1.weight',
     ]);
     expect(m.namedBuffers().map(([n]) => n)).toContain('scratch');
     expect(m.stateLayout().map(([n]) => n)).not.toContain('scratch');
@@ -99,7 +118,9 @@ describe('loadStateDict', () => {
     expect(report.missing).toEqual(['encoder.2.bias']);
     expect(report.unexpected).toEqual(['encoder.3.weight']);
     expect(report.mismatched).toEqual(['blocks.1.weight: expected [2, 2] F32, got [2, 3] F32']);
-    expect((err as Error).message).toMatch(/missing keys: encoder\.2\.bias \| unexpected keys: encoder\.3\.weight \| mismatched: blocks\.1\.weight/);
+    expect((err as Error).message).toMatch(
+      /missing keys: encoder\.2\.bias \| unexpected keys: encoder\.3\.weight \| mismatched: blocks\.1\.weight/,
+    );
     expect(plain(await m.stateDict())).toEqual(before);
   });
 
@@ -129,7 +150,9 @@ describe('loadStateDict', () => {
     expect(after['encoder.0.weight']).toEqual(plain(full)['encoder.0.weight']);
     expect(after['encoder.0.bias']).toEqual(plain(before)['encoder.0.bias']);
     // Mis-shaped keys stay errors without strict, as in torch.
-    expect(() => m.loadStateDict({ scale: { dtype: 'F32', shape: [3], data: new Float32Array(3) } }, { strict: false })).toThrow(StateDictError);
+    expect(() => m.loadStateDict({ scale: { dtype: 'F32', shape: [3], data: new Float32Array(3) } }, { strict: false })).toThrow(
+      StateDictError,
+    );
   });
 });
 
@@ -142,8 +165,10 @@ describe('state dicts through safetensors', () => {
     Object.entries(sd).forEach(([name, entry], i) => {
       if (entry.dtype !== 'F32') return void (cast[name] = entry);
       const kind = kinds[i % 3];
-      cast[name] = kind === 'F64' ? { dtype: kind, shape: entry.shape, data: Float64Array.from(entry.data) }
-        : { dtype: kind, shape: entry.shape, data: Uint16Array.from(entry.data, kind === 'F16' ? floatToHalf : floatToBf16) };
+      cast[name] =
+        kind === 'F64'
+          ? { dtype: kind, shape: entry.shape, data: Float64Array.from(entry.data) }
+          : { dtype: kind, shape: entry.shape, data: Uint16Array.from(entry.data, kind === 'F16' ? floatToHalf : floatToBf16) };
     });
     expect(new Set(Object.values(cast).map((v) => v.dtype))).toEqual(new Set(['F16', 'BF16', 'F64', 'I64']));
     const bytes = encodeSafetensors(cast, { note: 'täst' });
@@ -154,8 +179,12 @@ describe('state dicts through safetensors', () => {
     dst.loadStateDict(state);
     const got = await dst.stateDict();
     for (const [name, entry] of Object.entries(cast)) {
-      const want = entry.dtype === 'F16' ? Array.from(entry.data, halfToFloat) : entry.dtype === 'BF16' ? Array.from(entry.data, bf16ToFloat)
-        : Array.from(entry.data as ArrayLike<number | bigint>, Number);
+      const want =
+        entry.dtype === 'F16'
+          ? Array.from(entry.data, halfToFloat)
+          : entry.dtype === 'BF16'
+            ? Array.from(entry.data, bf16ToFloat)
+            : Array.from(entry.data as ArrayLike<number | bigint>, Number);
       expect(Array.from(got[name].data as ArrayLike<number | bigint>, Number), name).toEqual(want);
     }
     expect(got.step).toEqual({ dtype: 'I64', shape: [], data: BigInt64Array.from([7n]) });
@@ -194,7 +223,12 @@ describe('a user-defined layer (the README example)', () => {
     const rand = seededRandom(9);
     const xs = Float32Array.from({ length: 64 * 2 }, () => 2 * rand() - 1);
     const x = e.fromArray(xs, [64, 2]).keep();
-    const y = e.fromArray(xs.map((v, i) => (i % 2 ? -2 * v + 0.5 : 3 * v - 1)), [64, 2]).keep();
+    const y = e
+      .fromArray(
+        xs.map((v, i) => (i % 2 ? -2 * v + 0.5 : 3 * v - 1)),
+        [64, 2],
+      )
+      .keep();
     const opt = new Adam(e, model.parameters(), { lr: 0.05 });
     for (let step = 0; step < 300; step++) {
       e.scope(() => {

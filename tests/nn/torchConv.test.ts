@@ -43,7 +43,10 @@ function compare(got: ArrayLike<number>, entry: StateDict[string], what: string,
 }
 
 /** Output and gradients of Σ model(x)·R as read back from the GPU. */
-async function run(model: Module & { forward(x: Tensor<'f32'>): Tensor<'f32'> }, io: StateDict): Promise<{ output: Float32Array; grads: Map<string, Float32Array> }> {
+async function run(
+  model: Module & { forward(x: Tensor<'f32'>): Tensor<'f32'> },
+  io: StateDict,
+): Promise<{ output: Float32Array; grads: Map<string, Float32Array> }> {
   const x = e.fromArray(entryToFloat32(io.input), io.input.shape, { requiresGrad: true });
   const tape = e.beginTape();
   try {
@@ -61,7 +64,10 @@ async function run(model: Module & { forward(x: Tensor<'f32'>): Tensor<'f32'> },
 }
 
 function compareGrads(grads: Map<string, Float32Array>, io: StateDict, tag: string): void {
-  const names = Object.keys(io).filter((k) => k.startsWith('grad.')).map((k) => k.slice(5)).sort();
+  const names = Object.keys(io)
+    .filter((k) => k.startsWith('grad.'))
+    .map((k) => k.slice(5))
+    .sort();
   expect([...grads.keys()].sort()).toEqual(names);
   for (const n of names) compare(grads.get(n)!, io[`grad.${n}`], `${tag} d/d ${n}`);
 }
@@ -90,7 +96,7 @@ describe('torch fixtures', () => {
     ]);
   };
 
-  it('Conv2d → BatchNorm2d → LeakyReLU → bilinear Upsample → ConvTranspose2d has exactly torch\'s state-dict names', () => {
+  it("Conv2d → BatchNorm2d → LeakyReLU → bilinear Upsample → ConvTranspose2d has exactly torch's state-dict names", () => {
     const layout = convBlock().stateLayout();
     const state = load('conv_state');
     expect(layout.map(([n]) => n)).toEqual(torchOrder('conv_state'));

@@ -53,7 +53,11 @@ function close(got: ArrayLike<number>, want: ArrayLike<number>, what: string): v
 
 function build(cfg: (typeof CONFIGS)[number]): TransformerEncoderLayer {
   return new TransformerEncoderLayer(e, 16, 4, seededRandom(7), {
-    dimFeedforward: 32, dropout: 0, activation: cfg.activation, batchFirst: true, normFirst: cfg.normFirst,
+    dimFeedforward: 32,
+    dropout: 0,
+    activation: cfg.activation,
+    batchFirst: true,
+    normFirst: cfg.normFirst,
   });
 }
 
@@ -65,7 +69,7 @@ describe.each(CONFIGS)('TransformerEncoderLayer vs torch: $name', (cfg) => {
   // Real (unpadded) positions: torch's eval fast path may write anything at padded ones.
   const keep = Float32Array.from({ length: B * T * E }, (_, i) => (pad[Math.floor(i / E)] ? 0 : 1));
 
-  it('has torch\'s state-dict keys in torch\'s order, loads strictly, and rejects a missing key', async () => {
+  it("has torch's state-dict keys in torch's order, loads strictly, and rejects a missing key", async () => {
     const layer = build(cfg);
     expect(layer.stateLayout().map(([k]) => k)).toEqual(JSON.parse(metadata.state_keys));
     const report = layer.loadStateDict(state, { strict: true });
@@ -123,7 +127,11 @@ describe.each(CONFIGS)('TransformerEncoderLayer vs torch: $name', (cfg) => {
     y.dispose();
     expect(e.gpu.takeErrors()).toEqual([]);
     const want = values(data.out_eval);
-    close(out.map((v, i) => v * keep[i]), want.map((v, i) => v * keep[i]), 'out_eval');
+    close(
+      out.map((v, i) => v * keep[i]),
+      want.map((v, i) => v * keep[i]),
+      'out_eval',
+    );
     layer.dispose();
   });
 });
@@ -133,11 +141,12 @@ describe('MultiheadAttention vs torch: cross-attention, [L, B, E], key padding a
   const { state: data } = load('mha.data.safetensors');
   const build = () => new MultiheadAttention(e, 12, 3, seededRandom(3));
 
-  it('loads torch\'s state dict strictly and matches the output and all gradients', async () => {
+  it("loads torch's state dict strictly and matches the output and all gradients", async () => {
     const mha = build();
     expect(mha.stateLayout().map(([k]) => k)).toEqual(JSON.parse(metadata.state_keys));
     mha.loadStateDict(state);
-    const f32 = (name: string, grad = false) => e.fromArray(Float32Array.from(values(data[name])), data[name].shape, { requiresGrad: grad });
+    const f32 = (name: string, grad = false) =>
+      e.fromArray(Float32Array.from(values(data[name])), data[name].shape, { requiresGrad: grad });
     const tape = e.beginTape();
     let kept: { y: Tensor<'f32'>; grads: Map<string, Tensor<'f32'>> };
     try {
@@ -148,7 +157,11 @@ describe('MultiheadAttention vs torch: cross-attention, [L, B, E], key padding a
           attnMask: f32('attn_mask'),
         });
         const g = tape.backward(y, f32('R'));
-        const grads = new Map<string, Tensor<'f32'>>([['query', g.get(q)!], ['key', g.get(k)!], ['value', g.get(v)!]]);
+        const grads = new Map<string, Tensor<'f32'>>([
+          ['query', g.get(q)!],
+          ['key', g.get(k)!],
+          ['value', g.get(v)!],
+        ]);
         for (const [name, p] of mha.namedParameters()) grads.set(name, g.get(p)!);
         return { y, grads };
       });
@@ -177,7 +190,11 @@ describe('MultiheadAttention vs torch: cross-attention, [L, B, E], key padding a
     });
     const [a, b] = [await both.read(), await one.read()];
     expect(one.shape).toEqual([5, 12]);
-    close(b, Float32Array.from({ length: 60 }, (_, i) => a[Math.floor(i / 12) * 24 + (i % 12)]), 'unbatched');
+    close(
+      b,
+      Float32Array.from({ length: 60 }, (_, i) => a[Math.floor(i / 12) * 24 + (i % 12)]),
+      'unbatched',
+    );
     both.dispose();
     one.dispose();
     mha.dispose();
@@ -187,7 +204,13 @@ describe('MultiheadAttention vs torch: cross-attention, [L, B, E], key padding a
 describe('attention dropout (train mode)', () => {
   it('drops probabilities in train mode only, with a new mask per forward, and back-propagates', async () => {
     const mha = new MultiheadAttention(e, 8, 2, seededRandom(4), { batchFirst: true, dropout: 0.5, seed: 11 });
-    const x = e.fromArray(Float32Array.from({ length: 3 * 9 * 8 }, (_, i) => Math.sin(i)), [3, 9, 8], { requiresGrad: true }).keep();
+    const x = e
+      .fromArray(
+        Float32Array.from({ length: 3 * 9 * 8 }, (_, i) => Math.sin(i)),
+        [3, 9, 8],
+        { requiresGrad: true },
+      )
+      .keep();
     const evalOut = await e.scope(() => mha.eval().forward(x)).read();
     mha.train();
     const tape = e.beginTape();

@@ -46,7 +46,11 @@ export async function gpuLoss(e: Engine, ev: OcEvent, impl: Impl, seed?: number[
       const inputs = [beta, x];
       if (ev.weights) inputs.push(e.fromArray(Float32Array.from(ev.weights), [n]));
       const out = e.apply(ocLossOp, inputs, {
-        layout, qMin: ev.qMin, impl, hasWeights: !!ev.weights, sampling,
+        layout,
+        qMin: ev.qMin,
+        impl,
+        hasWeights: !!ev.weights,
+        sampling,
         onNRep: (t) => (nRepT = t.keep()),
       });
       if (!tape) return { out, dBeta: null, dX: null };

@@ -47,7 +47,9 @@ describe('clustering task', () => {
     expect(after.scalars.loss).toBeLessThan(0.7 * before.scalars.loss);
     expect(after.scalars.efficiency).toBeGreaterThan(before.scalars.efficiency + 0.15);
     expect(after.figures?.map((f) => f.id)).toEqual(['event-truth', 'event-prediction', 'latent']);
-    console.log(`clustering: efficiency ${before.scalars.efficiency} → ${after.scalars.efficiency}, loss ${before.scalars.loss} → ${after.scalars.loss}`);
+    console.log(
+      `clustering: efficiency ${before.scalars.efficiency} → ${after.scalars.efficiency}, loss ${before.scalars.loss} → ${after.scalars.loss}`,
+    );
     trainer.dispose();
   });
 });
@@ -64,7 +66,13 @@ describe('clustering from files with unusable events', () => {
     hits.forEach((h, k) => features.set(d.features.subarray(h * d.width, (h + 1) * d.width), k * d.width));
     const n1 = d.eventOffsets[2] - d.eventOffsets[1];
     const eventOffsets = Uint32Array.from(d.eventOffsets, (o, ev) => (ev >= 2 ? o - n1 : o));
-    return { ...d, features, objectId: Int32Array.from(hits, (h) => id[h]), eventOffsets, eventNames: ['entry 10', 'entry 11', 'entry 12', 'entry 13', 'entry 14'] };
+    return {
+      ...d,
+      features,
+      objectId: Int32Array.from(hits, (h) => id[h]),
+      eventOffsets,
+      eventNames: ['entry 10', 'entry 11', 'entry 12', 'entry 13', 'entry 14'],
+    };
   }
 
   it('skips empty and all-noise events, names them by their file event, and trains on the rest', async () => {
@@ -88,7 +96,8 @@ describe('clustering from files with unusable events', () => {
     const d = withBadEvents();
     const only = { ...d, objectId: d.objectId.map((v, h) => (h >= d.eventOffsets[1] ? 0 : v)) };
     const e = await testEngine();
-    await expect(async () => clusteringTask.create(e, clusteringTask.defaults, only as unknown as TaskData))
-      .rejects.toThrow(/at least 2 events with an object .* it has 1; skipped 1 empty \(entry 11\) and 3 all-noise \(entry 12, entry 13, entry 14\)/);
+    await expect(async () => clusteringTask.create(e, clusteringTask.defaults, only as unknown as TaskData)).rejects.toThrow(
+      /at least 2 events with an object .* it has 1; skipped 1 empty \(entry 11\) and 3 all-noise \(entry 12, entry 13, entry 14\)/,
+    );
   });
 });

@@ -23,7 +23,13 @@ function expectValues(got: ArrayLike<number>, ev: OcEvent, what: string) {
   const want = [r.attractive, r.repulsive, r.coward, r.noise];
   if (Number.isNaN(want[3])) expect(Number.isNaN(got[3]), `${what}: noise should be NaN`).toBe(true);
   const idx = Number.isNaN(want[3]) ? [0, 1, 2] : [0, 1, 2, 3];
-  expectClose(idx.map((i) => got[i]), idx.map((i) => want[i]), VALUE_RTOL, 1e-7 * Math.max(1, maxAbs(idx.map((i) => want[i]))), what);
+  expectClose(
+    idx.map((i) => got[i]),
+    idx.map((i) => want[i]),
+    VALUE_RTOL,
+    1e-7 * Math.max(1, maxAbs(idx.map((i) => want[i]))),
+    what,
+  );
 }
 
 async function expectGradients(ev: OcEvent, impl: Impl, seed: number[], what: string, onlyX = false) {

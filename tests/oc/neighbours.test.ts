@@ -50,20 +50,33 @@ describe('knnGraph', () => {
     const g = knnGraph(pos, 3, [0, 8], 3);
     for (let i = 0; i < 8; i++) {
       const nb = Array.from(g.neighbours.subarray(g.offsets[i], g.offsets[i + 1]));
-      expect(nb.every((j) => (j < 4) === (i < 4)), `hit ${i}: ${nb}`).toBe(true);
+      expect(
+        nb.every((j) => j < 4 === i < 4),
+        `hit ${i}: ${nb}`,
+      ).toBe(true);
     }
   });
 
   it('cluster3d hits give the kNN three coordinates (x, y, z), not the first two', () => {
-    const hits = { kind: 'hits' as const, features: Float32Array.from({ length: 5 * 4 }, (_, i) => i), width: 4,
-      objectId: new Int32Array(5), eventOffsets: Uint32Array.from([0, 5]), positionDims: 3 };
+    const hits = {
+      kind: 'hits' as const,
+      features: Float32Array.from({ length: 5 * 4 }, (_, i) => i),
+      width: 4,
+      objectId: new Int32Array(5),
+      eventOffsets: Uint32Array.from([0, 5]),
+      positionDims: 3,
+    };
     const { pos, dims } = hitPositions(hits);
     expect(dims).toBe(3);
     expect(Array.from(pos.subarray(3, 6))).toEqual([4, 5, 6]);
     expect(hitPositions({ ...hits, positionDims: undefined }).dims).toBe(2);
     // larcv3 cluster3d → hits marks three position columns
-    const plane = { dim: 3, metas: [{ numberOfVoxels: [10, 10, 10] }], clusterIndex: Int32Array.from([0, 1]),
-      voxels: { offsets: Uint32Array.from([0, 2]), width: 4, values: Float32Array.from([1, 2, 3, 5, 4, 5, 6, 7]) } };
+    const plane = {
+      dim: 3,
+      metas: [{ numberOfVoxels: [10, 10, 10] }],
+      clusterIndex: Int32Array.from([0, 1]),
+      voxels: { offsets: Uint32Array.from([0, 2]), width: 4, values: Float32Array.from([1, 2, 3, 5, 4, 5, 6, 7]) },
+    };
     const c = { file: 'f.h5', product: 'cluster3d', producer: 'p', range: { start: 0, end: 1 }, planes: [plane] };
     expect(hitsFromClusters(c as unknown as Parameters<typeof hitsFromClusters>[0]).positionDims).toBe(3);
   });

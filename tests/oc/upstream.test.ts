@@ -18,7 +18,13 @@ import type { OcEvent } from './events';
 import { gpuLoss, maxAbs, refValues } from './check';
 import { upstreamTestEvent } from './numpyRandom';
 
-const PINNED = { attractive: 1.7951122042912249, repulsive: 1.9508766539017457, coward: 0.2156792078639991, noise: 0.77484477845007, nRep: 220768 };
+const PINNED = {
+  attractive: 1.7951122042912249,
+  repulsive: 1.9508766539017457,
+  coward: 0.2156792078639991,
+  noise: 0.77484477845007,
+  nRep: 220768,
+};
 const TERMS = ['attractive', 'repulsive', 'coward', 'noise'] as const;
 
 function pinnedEvent(): OcEvent {
@@ -40,8 +46,15 @@ describe("upstream's pinned test case", () => {
     const ev = pinnedEvent();
     for (const impl of ['fused', 'dense'] as const) {
       const got = await gpuLoss(e, ev, impl);
-      expectClose(got.values, TERMS.map((t) => PINNED[t]), 2e-5, 0, `pinned ${impl}`);
-      if (impl === 'fused') expect(Math.abs(got.nRep - PINNED.nRep), 'n_rep (f32 distances may flip pairs at d ≈ 1)').toBeLessThanOrEqual(3);
+      expectClose(
+        got.values,
+        TERMS.map((t) => PINNED[t]),
+        2e-5,
+        0,
+        `pinned ${impl}`,
+      );
+      if (impl === 'fused')
+        expect(Math.abs(got.nRep - PINNED.nRep), 'n_rep (f32 distances may flip pairs at d ≈ 1)').toBeLessThanOrEqual(3);
     }
   });
 
@@ -87,9 +100,13 @@ const golden = JSON.parse(readFileSync(new URL('./fixtures/upstream_golden.json'
 
 function toEvent(g: Golden): OcEvent {
   return {
-    beta: Float64Array.from(g.beta), x: Float64Array.from(g.x.flat()), d: g.x[0].length,
-    objectId: Int32Array.from(g.object_id), weights: g.weights ? Float64Array.from(g.weights) : null,
-    qMin: g.q_min, noiseThreshold: g.noise_threshold,
+    beta: Float64Array.from(g.beta),
+    x: Float64Array.from(g.x.flat()),
+    d: g.x[0].length,
+    objectId: Int32Array.from(g.object_id),
+    weights: g.weights ? Float64Array.from(g.weights) : null,
+    qMin: g.q_min,
+    noiseThreshold: g.noise_threshold,
   };
 }
 

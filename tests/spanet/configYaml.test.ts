@@ -33,21 +33,38 @@ describe('event description edited in the UI (config eventYaml)', () => {
 
 describe('options file in the config (optionsJson)', () => {
   it("sets the model from upstream's option names and lists unknown and unused ones", async () => {
-    const json = JSON.stringify({ hidden_dim: 12, num_encoder_layers: 1, num_attention_heads: 2, batch_size: 4,
-      train_validation_split: 0.75, detection_loss_scale: 0.5, num_branch_encoder_layers: 2, not_an_option: 1 });
+    const json = JSON.stringify({
+      hidden_dim: 12,
+      num_encoder_layers: 1,
+      num_attention_heads: 2,
+      batch_size: 4,
+      train_validation_split: 0.75,
+      detection_loss_scale: 0.5,
+      num_branch_encoder_layers: 2,
+      not_an_option: 1,
+    });
     const run = (await spanetTask.create(e, { ...tiny, optionsJson: json })) as import('../../src/tasks/spanet/task').SpanetRun;
     expect(run.config).toMatchObject({ width: 12, layers: 1, heads: 2, batchSize: 4, detectionScale: 0.5, testFraction: 0.25 });
     expect(run.describe()).toMatch(/unknown options not_an_option/);
     expect(run.describe()).toMatch(/upstream schedule \d+ warm-up of \d+ steps/);
     expect(run.describe()).toMatch(/not used by this model yet: num_branch_encoder_layers/);
     run.dispose();
-    await expect(async () => spanetTask.create(e, { ...tiny, optionsJson: '{"hidden_dim": "big"}' })).rejects.toThrow(/hidden_dim is "big"/);
+    await expect(async () => spanetTask.create(e, { ...tiny, optionsJson: '{"hidden_dim": "big"}' })).rejects.toThrow(
+      /hidden_dim is "big"/,
+    );
   });
 });
 
 describe("training with upstream's loss (config loss: upstream)", () => {
   it('reports per-particle terms, and the loss is their mean with the other active terms', async () => {
-    const run = (await spanetTask.create(e, { ...tiny, loss: 'upstream', combinePairLoss: 'softmin', focalGamma: 1, regressionScale: 0, classificationScale: 0 })) as import('../../src/tasks/spanet/task').SpanetRun;
+    const run = (await spanetTask.create(e, {
+      ...tiny,
+      loss: 'upstream',
+      combinePairLoss: 'softmin',
+      focalGamma: 1,
+      regressionScale: 0,
+      classificationScale: 0,
+    })) as import('../../src/tasks/spanet/task').SpanetRun;
     try {
       const p = await run.predict(run.train[0]);
       const t = p.terms;

@@ -6,9 +6,16 @@ import { eventCommand } from '../../src/tasks/spanet/eventCommand';
 import { TTBAR_EVENT_YAML } from '../../src/tasks/spanet/synthetic';
 
 const capture = () => {
-  const out: string[] = [], err: string[] = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => { out.push(String(s)); return true; });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => { err.push(String(s)); return true; });
+  const out: string[] = [],
+    err: string[] = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+    out.push(String(s));
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+    err.push(String(s));
+    return true;
+  });
   return { out, err };
 };
 
@@ -25,7 +32,10 @@ describe('physml event', () => {
     expect(j.inputs[0]).toMatchObject({ name: 'Source', kind: 'sequential' });
     expect(j.inputs[0].features[0]).toEqual({ name: 'mass', transform: 'log_normalize' });
     expect(j.particles.map((p: { name: string }) => p.name)).toEqual(['t1', 't2']);
-    expect(j.event_permutations).toEqual([[0, 1], [1, 0]]);
+    expect(j.event_permutations).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
     expect(j.regressions).toEqual([]);
   });
 

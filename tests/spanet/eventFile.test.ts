@@ -82,7 +82,12 @@ ${perms}
 `;
 
 const fails = (text: string): EventFileError => {
-  try { readEventFile(text); } catch (e) { if (e instanceof EventFileError) return e; throw e; }
+  try {
+    readEventFile(text);
+  } catch (e) {
+    if (e instanceof EventFileError) return e;
+    throw e;
+  }
   throw new Error('expected an EventFileError');
 };
 
@@ -99,16 +104,26 @@ describe('event file (yaml package, upstream semantics)', () => {
       ['ht', ['b', 'q1', 'q2'], ['Jets', 'Jets', 'Jets']],
       ['h', ['b1', 'b2'], [null, null]],
     ]);
-    expect(s.particles[1].productPerms).toEqual([[0, 1, 2], [0, 2, 1]]);
+    expect(s.particles[1].productPerms).toEqual([
+      [0, 1, 2],
+      [0, 2, 1],
+    ]);
     expect(s.eventGenerators).toEqual([[['lt', 'h']]]);
-    expect(s.eventPerms).toEqual([[0, 1, 2], [2, 1, 0]]);
+    expect(s.eventPerms).toEqual([
+      [0, 1, 2],
+      [2, 1, 0],
+    ]);
   });
 
   it('reads typed and nested regressions and classifications in upstream order', () => {
     const s = readEventFile(RICH);
     expect(s.regressions.map((r, i) => `${r}:${s.regressionKinds[i]}`)).toEqual([
-      'EVENT/neutrino_px:gaussian', 'EVENT/log_invariant_mass:log_gaussian', 'EVENT/met_resolution:laplacian',
-      'lt/PARTICLE/pt:gaussian', 'ht/PARTICLE/mass:gaussian', 'ht/b/energy:log_gaussian',
+      'EVENT/neutrino_px:gaussian',
+      'EVENT/log_invariant_mass:log_gaussian',
+      'EVENT/met_resolution:laplacian',
+      'lt/PARTICLE/pt:gaussian',
+      'ht/PARTICLE/mass:gaussian',
+      'ht/b/energy:log_gaussian',
     ]);
     expect(s.classifications).toEqual(['EVENT/signal', 'h/PARTICLE/decay_mode']);
   });
@@ -121,24 +136,49 @@ describe('event file (yaml package, upstream semantics)', () => {
   });
 
   it('explicit cycles: a simultaneous swap differs from two independent ones', () => {
-    expect(readEventFile(BASE('  EVENT:\n    - [[a, b], [c, d]]')).eventPerms).toEqual([[0, 1, 2, 3, 4], [1, 0, 3, 2, 4]]);
+    expect(readEventFile(BASE('  EVENT:\n    - [[a, b], [c, d]]')).eventPerms).toEqual([
+      [0, 1, 2, 3, 4],
+      [1, 0, 3, 2, 4],
+    ]);
     expect(readEventFile(BASE('  EVENT:\n    - [[a, b]]\n    - [[c, d]]')).eventPerms).toHaveLength(4);
     // a 3-cycle generates the cyclic group C3, not S3
     const c3 = readEventFile(BASE('  e:\n    - [[p, q, r]]')).particles[4].productPerms;
-    expect(c3).toEqual([[0, 1, 2], [1, 2, 0], [2, 0, 1]]);
+    expect(c3).toEqual([
+      [0, 1, 2],
+      [1, 2, 0],
+      [2, 0, 1],
+    ]);
     // a complete set of three is S3
     expect(readEventFile(BASE('  e:\n    - [p, q, r]')).particles[4].productPerms).toHaveLength(6);
   });
 
   it('group closure agrees with brute force on a product of disjoint sets', () => {
-    expect(permutationGroup(4, [[0, 1], [2, 3]])).toEqual([[0, 1, 2, 3], [0, 1, 3, 2], [1, 0, 2, 3], [1, 0, 3, 2]]);
+    expect(
+      permutationGroup(4, [
+        [0, 1],
+        [2, 3],
+      ]),
+    ).toEqual([
+      [0, 1, 2, 3],
+      [0, 1, 3, 2],
+      [1, 0, 2, 3],
+      [1, 0, 3, 2],
+    ]);
     expect(groupFromGenerators(4, [[[0, 1, 2, 3]]])).toHaveLength(4);
     expect(groupFromGenerators(4, [[[0, 1, 2, 3]], [[0, 1]]])).toHaveLength(24);
   });
 
   it('upstream transform spellings', () => {
-    expect(['log_normalize', 'Log_Normalize', 'normalize', 'True', 'none', 'False', 'log', 'LOG'].map(featureTransform))
-      .toEqual(['log_normalize', 'log_normalize', 'normalize', 'normalize', 'none', 'none', 'log', 'log']);
+    expect(['log_normalize', 'Log_Normalize', 'normalize', 'True', 'none', 'False', 'log', 'LOG'].map(featureTransform)).toEqual([
+      'log_normalize',
+      'log_normalize',
+      'normalize',
+      'normalize',
+      'none',
+      'none',
+      'log',
+      'log',
+    ]);
     expect(featureTransform('sqrt')).toBeNull();
   });
 
@@ -146,19 +186,32 @@ describe('event file (yaml package, upstream semantics)', () => {
     expect(fails(BASE('  EVENT:\n    - [a, z]')).message).toMatch(/^line 16: PERMUTATIONS\/EVENT names "z"/);
     expect(fails(BASE('  e:\n    - [[p, q], [q, r]]')).message).toMatch(/^line 16: .*disjoint/);
     expect(fails(BASE('  f:\n    - [a, b]')).message).toMatch(/^line 15: PERMUTATIONS\/f: not EVENT/);
-    expect(fails(RICH.replace('[met_resolution, laplacian]', '[met_resolution, cauchy]')).message).toMatch(/^line 41: .*unknown regression type "cauchy"/);
+    expect(fails(RICH.replace('[met_resolution, laplacian]', '[met_resolution, cauchy]')).message).toMatch(
+      /^line 41: .*unknown regression type "cauchy"/,
+    );
     expect(fails(RICH.replace('- b: Jets\n    - l', '- b: Muons\n    - l')).message).toMatch(/^line 19: EVENT\/lt\/b comes from "Muons"/);
     expect(fails(RICH.replace('eta: Normalize', 'eta: sqrt')).message).toMatch(/^line 7: feature Jets\/eta has the option "sqrt"/);
     expect(fails(RICH.replace('eta: Normalize', 'eta:')).message).toMatch(/^line 7: feature Jets\/eta has no preprocessing option/);
-    expect(fails(RICH.replace('  ht:\n    PARTICLE', '  ht:\n    top:\n      - x\n    PARTICLE')).message).toMatch(/^line 43: REGRESSIONS\/ht\/top: not PARTICLE/);
-    expect(fails('INPUTS:\n  SEQUENTIAL:\n    J:\n      pt: none\n      pt: log\nEVENT:\n  t: [b]\n').message).toMatch(/^line 5: .*[Uu]nique/);
+    expect(fails(RICH.replace('  ht:\n    PARTICLE', '  ht:\n    top:\n      - x\n    PARTICLE')).message).toMatch(
+      /^line 43: REGRESSIONS\/ht\/top: not PARTICLE/,
+    );
+    expect(fails('INPUTS:\n  SEQUENTIAL:\n    J:\n      pt: none\n      pt: log\nEVENT:\n  t: [b]\n').message).toMatch(
+      /^line 5: .*[Uu]nique/,
+    );
     expect(fails('INPUTS:\n  SEQUENTIAL: [oops\nEVENT:\n').line).toBeGreaterThan(0);
   });
 
   it('the JSON description and a round trip through the writer', () => {
     const s = readEventFile(RICH);
     const j = eventDescriptionJson(s);
-    expect(j.inputs[1]).toEqual({ name: 'Leptons', kind: 'sequential', features: [{ name: 'pt', transform: 'log' }, { name: 'eta', transform: 'normalize' }] });
+    expect(j.inputs[1]).toEqual({
+      name: 'Leptons',
+      kind: 'sequential',
+      features: [
+        { name: 'pt', transform: 'log' },
+        { name: 'eta', transform: 'normalize' },
+      ],
+    });
     expect(j.particles[0]).toMatchObject({ name: 'lt', products: ['b', 'l'], permutations: [[0, 1]] });
     expect(j.regressions[1]).toEqual({ name: 'EVENT/log_invariant_mass', kind: 'log_gaussian' });
     expect(j.event_permutations).toEqual(s.eventPerms);

@@ -47,7 +47,13 @@ async function checkLogSoftmax(x: OpInput, mask: OpInput, at: MaskedSoftmaxAttrs
   const masked = [...want.keys()].filter((i) => want[i] === LOG_ZERO);
   expect(masked.map((i) => got[i])).toEqual(masked.map(() => Math.fround(LOG_ZERO)));
   const live = [...want.keys()].filter((i) => want[i] !== LOG_ZERO);
-  expectClose(live.map((i) => got[i]), live.map((i) => want[i]), rtol, 1e-6, 'log-softmax forward');
+  expectClose(
+    live.map((i) => got[i]),
+    live.map((i) => want[i]),
+    rtol,
+    1e-6,
+    'log-softmax forward',
+  );
   const loss = (xd: Float64Array) => {
     const y = maskedSoftmaxOp.reference([{ data: xd, shape: x.shape }, refs([mask])[0]], at).data;
     let s = 0;
@@ -74,7 +80,8 @@ describe('masked softmax', () => {
   const RTOL = 2e-5;
   it.each([[false], [true]])('explicit mask, log=%s, forward and gradient', async (log) => {
     const r = rng(3);
-    const R = 12, C = 7;
+    const R = 12,
+      C = 7;
     const x = ref(uniform(R * C, 1, -3, 3), [R, C]);
     const m = u32(masks(r, R / 3, C, 0.6), [R / 3, C]);
     m.data[C] = 0; // one mask row that hides everything: output must be 0 / LOG_ZERO, not NaN
@@ -89,18 +96,32 @@ describe('masked softmax', () => {
   });
   it('long rows (several chunks per thread)', async () => {
     const r = rng(5);
-    const R = 3, C = 1000;
-    await checkForward(e, maskedSoftmaxOp, [ref(uniform(R * C, 2, -5, 5), [R, C]), u32(masks(r, R, C, 0.5), [R, C])],
-      { log: false, mode: 'mask', rowsPerMask: 1 }, RTOL, 1e-6);
+    const R = 3,
+      C = 1000;
+    await checkForward(
+      e,
+      maskedSoftmaxOp,
+      [ref(uniform(R * C, 2, -5, 5), [R, C]), u32(masks(r, R, C, 0.5), [R, C])],
+      { log: false, mode: 'mask', rowsPerMask: 1 },
+      RTOL,
+      1e-6,
+    );
   });
   it.each([[1], [2], [3]])('assignment space k=%i: padded and repeated jets are excluded', async (k) => {
-    const N = 5, B = 3;
+    const N = 5,
+      B = 3;
     const jm = u32([1, 1, 1, 1, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1], [B, N]);
     const x = ref(uniform(B * N ** k, 7 + k, -2, 2), [B, N ** k]);
     const at = { log: true, mode: 'assignment' as const, k };
     await checkLogSoftmax(x, jm, at, RTOL, 1e-3);
     // Event 0: jets 0-3 real. Valid tuples = ordered choices of k distinct real jets.
-    const want = maskedSoftmaxOp.reference([{ data: x.data, shape: x.shape }, { data: jm.data, shape: jm.shape }], at).data;
+    const want = maskedSoftmaxOp.reference(
+      [
+        { data: x.data, shape: x.shape },
+        { data: jm.data, shape: jm.shape },
+      ],
+      at,
+    ).data;
     const valid = Array.from(want.subarray(0, N ** k)).filter((v) => v !== LOG_ZERO).length;
     expect(valid).toBe([4, 12, 24][k - 1]);
   });
@@ -109,7 +130,8 @@ describe('masked softmax', () => {
 describe('layer norm', () => {
   // Two-pass mean/variance in f32 over W ≤ 48 entries: ~1e-6 relative; gradient 1e-4.
   it('forward and gradient', async () => {
-    const R = 9, W = 48;
+    const R = 9,
+      W = 48;
     const inputs = [ref(uniform(R * W, 1, -2, 3), [R, W]), ref(uniform(W, 2, 0.5, 1.5), [W]), ref(uniform(W, 3), [W])];
     await checkForward(e, layerNormOp, inputs, { eps: 1e-5 }, 1e-5, 1e-5);
     await checkGradient(e, layerNormOp, inputs, { eps: 1e-5 }, 1e-3, 1e-4);
@@ -119,7 +141,9 @@ describe('layer norm', () => {
 describe('masked multi-head attention', () => {
   // Dot products of length dh ≤ 8 and softmax over ≤ 6 keys in f32: ~1e-6 relative.
   it.each([[1], [2]])('forward and gradient, %i heads', async (heads) => {
-    const B = 3, N = 4, W = 8;
+    const B = 3,
+      N = 4,
+      W = 8;
     const rows = B * N + B;
     const qkv = ref(uniform(rows * 3 * W, 11 + heads, -1.5, 1.5), [rows, 3 * W]);
     // event 2 has no jets at all: only its event token attends
@@ -132,7 +156,30 @@ describe('masked multi-head attention', () => {
 
 describe('symmetric tensor attention', () => {
   it('symmetrize: pair and triplet groups, forward and gradient', async () => {
-    for (const [k, perms] of [[2, [[0, 1], [1, 0]]], [3, [[0, 1, 2], [1, 0, 2]]], [3, [[0, 1, 2], [1, 2, 0], [2, 0, 1]]]] as [number, number[][]][]) {
+    for (const [k, perms] of [
+      [
+        2,
+        [
+          [0, 1],
+          [1, 0],
+        ],
+      ],
+      [
+        3,
+        [
+          [0, 1, 2],
+          [1, 0, 2],
+        ],
+      ],
+      [
+        3,
+        [
+          [0, 1, 2],
+          [1, 2, 0],
+          [2, 0, 1],
+        ],
+      ],
+    ] as [number, number[][]][]) {
       const D = 4;
       const w = ref(uniform(D ** k, k + perms.length), Array(k).fill(D));
       await checkForward(e, symmetrizeOp, [w], { k, perms }, 1e-6, 1e-6);
@@ -141,7 +188,9 @@ describe('symmetric tensor attention', () => {
   });
   // Sums of D = 4 products in f32: ~1e-7 relative to the largest score.
   it('triplet contraction: forward and gradient', async () => {
-    const B = 2, N = 4, D = 3;
+    const B = 2,
+      N = 4,
+      D = 3;
     const inputs = [ref(uniform(B * N * D * N, 21), [B, N, D, N]), ref(uniform(B * N * D, 22), [B, N, D])];
     await checkForward(e, tripletContractionOp, inputs, {}, 1e-5, 1e-5);
     await checkGradient(e, tripletContractionOp, inputs, {}, 1e-3, 1e-4, 64);
@@ -167,15 +216,19 @@ describe('slice rows', () => {
 });
 
 describe('assignment loss over the event permutation group', () => {
-  const B = 6, P = 2, G = 2;
+  const B = 6,
+    P = 2,
+    G = 2;
   // particle 0: pairs over N=3 (S=9), particle 1: singlets over N=3 (S=3)
   function inputs() {
     const r = rng(17);
     const t: number[] = [];
-    for (let g = 0; g < G; g++) for (let b = 0; b < B; b++) for (let p = 0; p < P; p++) {
-      const S = p === 0 ? 9 : 3;
-      t.push(b === 5 ? -1 : b === 4 && p === 1 ? -1 : Math.floor(r() * S));
-    }
+    for (let g = 0; g < G; g++)
+      for (let b = 0; b < B; b++)
+        for (let p = 0; p < P; p++) {
+          const S = p === 0 ? 9 : 3;
+          t.push(b === 5 ? -1 : b === 4 && p === 1 ? -1 : Math.floor(r() * S));
+        }
     return [ref(t, [G, B, P], 'i32'), ref(uniform(B * 9, 31, -4, 0), [B, 9]), ref(uniform(B * 3, 32, -4, 0), [B, 3])];
   }
   it('forward and gradient (events fully or partly masked)', async () => {
@@ -188,12 +241,20 @@ describe('assignment loss over the event permutation group', () => {
     // make some targets the row maximum so the accuracy is neither 0 nor 1
     for (let b = 0; b < 3; b++) xs[1].data[b * 9 + xs[0].data[b * P]] = 1;
     const at = { B, P, G };
-    const acc = e.scope(() => assignmentAccuracy(e,
-      e.fromArray(Int32Array.from(xs[0].data), xs[0].shape, { dtype: 'i32' }),
-      [e.fromArray(Float32Array.from(xs[1].data), xs[1].shape), e.fromArray(Float32Array.from(xs[2].data), xs[2].shape)], at));
+    const acc = e.scope(() =>
+      assignmentAccuracy(
+        e,
+        e.fromArray(Int32Array.from(xs[0].data), xs[0].shape, { dtype: 'i32' }),
+        [e.fromArray(Float32Array.from(xs[1].data), xs[1].shape), e.fromArray(Float32Array.from(xs[2].data), xs[2].shape)],
+        at,
+      ),
+    );
     const got = await acc.item();
     acc.dispose();
-    const want = assignmentAccuracyRef(xs.map((x) => ({ data: x.data, shape: x.shape })), at);
+    const want = assignmentAccuracyRef(
+      xs.map((x) => ({ data: x.data, shape: x.shape })),
+      at,
+    );
     expect(want).toBeGreaterThan(0);
     expect(want).toBeLessThan(1);
     expect(got).toBeCloseTo(want, 6);

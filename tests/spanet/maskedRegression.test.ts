@@ -5,7 +5,9 @@ import { testEngine } from '../helpers/engine';
 import { syntheticTtH } from './fixtures';
 
 let e: Engine;
-beforeAll(async () => { e = await testEngine(); });
+beforeAll(async () => {
+  e = await testEngine();
+});
 
 describe('regression loss with NaN targets (masked, as upstream)', () => {
   it('is the per-target mean over events with a value; NaN events get no weight', async () => {

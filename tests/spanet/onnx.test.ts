@@ -57,7 +57,13 @@ async function compare(run: SpanetRun, logOutputs: boolean) {
         expect(live.length).toBeGreaterThan(B);
         // invalid tuples: −inf in the export (upstream's), LOG_ZERO in the engine
         expect([...ours.keys()].filter((j) => ours[j] === Math.fround(LOG_ZERO)).every((j) => theirs[j] === -Infinity)).toBe(true);
-        expectClose(live.map((j) => theirs[j]), live.map((j) => ours[j]), 1e-4, 1e-4, `${p.name} log-probability`);
+        expectClose(
+          live.map((j) => theirs[j]),
+          live.map((j) => ours[j]),
+          1e-4,
+          1e-4,
+          `${p.name} log-probability`,
+        );
       } else {
         expectClose(theirs, ours.map(Math.exp), 1e-3, 1e-5, `${p.name} probability`);
       }
@@ -67,7 +73,13 @@ async function compare(run: SpanetRun, logOutputs: boolean) {
     });
     run.spec.regressions.forEach((name, r) => {
       const R = run.spec.regressions.length;
-      expectClose(res[name].data as Float32Array, Array.from({ length: B }, (_, b) => pred.regression[b * R + r]), 1e-4, 1e-4, name);
+      expectClose(
+        res[name].data as Float32Array,
+        Array.from({ length: B }, (_, b) => pred.regression[b * R + r]),
+        1e-4,
+        1e-4,
+        name,
+      );
     });
     run.spec.classifications.forEach((name, c) => {
       const C = run.data.classCounts[c];

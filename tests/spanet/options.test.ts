@@ -4,21 +4,46 @@ import { SPANET_DEFAULTS } from '../../src/tasks/spanet/spec';
 
 // Written for this test in the shape of upstream's options_files/*/example.json.
 const EXAMPLE = JSON.stringify({
-  hidden_dim: 64, transformer_dim: 64, num_encoder_layers: 6, num_branch_encoder_layers: 3,
-  split_symmetric_attention: true, num_attention_heads: 4, linear_block_type: 'GRU', transformer_type: 'Gated',
-  linear_activation: 'gelu', normalization: 'LayerNorm', masking: 'Filling',
-  event_info_file: './event_files/x.yaml', training_file: './data/x.h5',
-  partial_events: true, balance_particles: true, train_validation_split: 0.95, batch_size: 32,
-  combine_pair_loss: 'min', learning_rate: 0.0015, learning_rate_cycles: 1, detection_loss_scale: 1.0,
-  l2_penalty: 0.0002, epochs: 500,
+  hidden_dim: 64,
+  transformer_dim: 64,
+  num_encoder_layers: 6,
+  num_branch_encoder_layers: 3,
+  split_symmetric_attention: true,
+  num_attention_heads: 4,
+  linear_block_type: 'GRU',
+  transformer_type: 'Gated',
+  linear_activation: 'gelu',
+  normalization: 'LayerNorm',
+  masking: 'Filling',
+  event_info_file: './event_files/x.yaml',
+  training_file: './data/x.h5',
+  partial_events: true,
+  balance_particles: true,
+  train_validation_split: 0.95,
+  batch_size: 32,
+  combine_pair_loss: 'min',
+  learning_rate: 0.0015,
+  learning_rate_cycles: 1,
+  detection_loss_scale: 1.0,
+  l2_penalty: 0.0002,
+  epochs: 500,
 });
 
 describe("SPANet's options file", () => {
   it("has upstream's names and defaults", () => {
     const d = defaultOptions();
     expect(UPSTREAM_OPTIONS).toHaveLength(63);
-    expect(d).toMatchObject({ hidden_dim: 128, transformer_type: 'Gated', linear_block_type: 'GRU', split_symmetric_attention: true,
-      combine_pair_loss: 'min', train_validation_split: 0.95, batch_size: 4096, detection_loss_scale: 0, partial_events: false });
+    expect(d).toMatchObject({
+      hidden_dim: 128,
+      transformer_type: 'Gated',
+      linear_block_type: 'GRU',
+      split_symmetric_attention: true,
+      combine_pair_loss: 'min',
+      train_validation_split: 0.95,
+      batch_size: 4096,
+      detection_loss_scale: 0,
+      partial_events: false,
+    });
     expect(new Set(UPSTREAM_OPTIONS.map((x) => x.name)).size).toBe(UPSTREAM_OPTIONS.length);
   });
   it('reads an example file: choices case-insensitive to their spelling, nothing unknown', () => {

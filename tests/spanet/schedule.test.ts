@@ -8,11 +8,18 @@ import { makeSchedule } from '../../src/train/schedule';
 const fx = JSON.parse(readFileSync(new URL('../fixtures/torch/spanet/schedules.json', import.meta.url), 'utf8'));
 
 /** Options giving warm-up W and total T with one event per step. */
-const optionsFor = (W: number, T: number, cycles: number) => readOptionsJson(JSON.stringify({
-  batch_size: 1, epochs: T, learning_rate_warmup_epochs: W, learning_rate_cycles: cycles, learning_rate: 0.5,
-})).options;
+const optionsFor = (W: number, T: number, cycles: number) =>
+  readOptionsJson(
+    JSON.stringify({
+      batch_size: 1,
+      epochs: T,
+      learning_rate_warmup_epochs: W,
+      learning_rate_cycles: cycles,
+      learning_rate: 0.5,
+    }),
+  ).options;
 
-describe("upstream SPANet learning-rate schedule", () => {
+describe('upstream SPANet learning-rate schedule', () => {
   fx.cases.forEach((c: { warmup: number; total: number; cycles: number; factors: number[] }) => {
     it(`warm-up ${c.warmup}, ${c.total} steps, ${c.cycles} cycles equals torch's LambdaLR`, () => {
       const s = upstreamSchedule(optionsFor(c.warmup, c.total, c.cycles), 1);

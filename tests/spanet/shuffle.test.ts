@@ -5,9 +5,21 @@ import type { Engine } from '../../src/tensor/engine';
 import { testEngine } from '../helpers/engine';
 
 let e: Engine;
-beforeAll(async () => { e = await testEngine(); });
+beforeAll(async () => {
+  e = await testEngine();
+});
 
-const cfg = { ...SPANET_DEFAULTS, demoEvents: 80, evalEvents: 16, batchSize: 8, width: 8, heads: 1, layers: 0, assignDim: 2, testFraction: 0.2 };
+const cfg = {
+  ...SPANET_DEFAULTS,
+  demoEvents: 80,
+  evalEvents: 16,
+  batchSize: 8,
+  width: 8,
+  heads: 1,
+  layers: 0,
+  assignDim: 2,
+  testFraction: 0.2,
+};
 const eventsOf = (run: SpanetRun) => run.train.map((b) => [...b.host.events]);
 
 describe('epochs with shuffling (config shuffle)', () => {
@@ -17,18 +29,26 @@ describe('epochs with shuffling (config shuffle)', () => {
     try {
       const fileOrder = eventsOf(run);
       const nb = run.train.length;
-      e.scope(() => { run.trainStep(0); });
+      e.scope(() => {
+        run.trainStep(0);
+      });
       const epoch0 = eventsOf(run);
       expect(epoch0).not.toEqual(fileOrder);
       // a permutation of the training events (64 = 8 full batches, nothing dropped here)
       expect(epoch0.flat().sort((a, b) => a - b)).toEqual(fileOrder.flat().sort((a, b) => a - b));
-      e.scope(() => { run.trainStep(nb - 1); });
+      e.scope(() => {
+        run.trainStep(nb - 1);
+      });
       expect(eventsOf(run)).toEqual(epoch0);
-      e.scope(() => { run.trainStep(nb); });
+      e.scope(() => {
+        run.trainStep(nb);
+      });
       const epoch1 = eventsOf(run);
       expect(epoch1).not.toEqual(epoch0);
       // the same seed gives the same epochs, also when a run starts (resumes) at epoch 1
-      e.scope(() => { again.trainStep(nb + 3); });
+      e.scope(() => {
+        again.trainStep(nb + 3);
+      });
       expect(eventsOf(again)).toEqual(epoch1);
       // the rewritten buffers equal a fresh upload of that batch
       const b = run.train[2];
@@ -47,7 +67,9 @@ describe('epochs with shuffling (config shuffle)', () => {
     const run = (await spanetTask.create(e, cfg)) as SpanetRun;
     try {
       const before = eventsOf(run);
-      e.scope(() => { run.trainStep(run.train.length * 2); });
+      e.scope(() => {
+        run.trainStep(run.train.length * 2);
+      });
       expect(eventsOf(run)).toEqual(before);
     } finally {
       run.dispose();

@@ -14,7 +14,9 @@ const U1: DType = { kind: 'int', size: 1, signed: false, littleEndian: true };
 const F4: DType = { kind: 'float', size: 4, littleEndian: true };
 
 let t: ReturnType<typeof tmpDir>;
-beforeAll(() => { t = tmpDir(); });
+beforeAll(() => {
+  t = tmpDir();
+});
 afterAll(() => t?.cleanup());
 
 const spec = smallSpanetSpec(3);
@@ -22,7 +24,8 @@ const n = spec.nEvents;
 // t1 marked absent in event 0 and present elsewhere, whatever its indices say
 const mask = Array.from({ length: n }, (_, e) => (e === 0 ? 0 : 1));
 const weight = Array.from({ length: n }, (_, e) => 0.5 + (e % 4) * 0.25);
-const withMaskWeight = (w: number[]) => (d: DatasetSpec[]) => [...d,
+const withMaskWeight = (w: number[]) => (d: DatasetSpec[]) => [
+  ...d,
   { path: '/TARGETS/t1/MASK', type: U1, shape: [n], bytes: encodeNumbers(U1, mask) },
   { path: '/TARGETS/t1/WEIGHT', type: F4, shape: [n], bytes: encodeNumbers(F4, w) },
 ];
@@ -61,7 +64,8 @@ describe('TARGETS/<particle>/MASK and WEIGHT (upstream SPANet datasets)', () => 
   });
 
   it('a negative or NaN weight is an error naming the dataset and event', async () => {
-    const bad = weight.slice(); bad[5] = -1;
+    const bad = weight.slice();
+    bad[5] = -1;
     const src = await openNodeH5(await spanetFixture(t.dir, 'bad.h5', spec, withMaskWeight(bad)));
     try {
       expect(() => readSpanetEvents(src)).toThrow(/TARGETS\/t1\/WEIGHT.*event 5: weight -1/);

@@ -18,7 +18,9 @@ describe("spanet.test's tables", () => {
     it(`equal upstream's numbers for ${c.event_file}`, () => {
       const spec = readEventFile(EVENTS[c.event_file]);
       const r = spanetTestReport({
-        spec, numVectors: c.num_vectors, lines: fx.lines,
+        spec,
+        numVectors: c.num_vectors,
+        lines: fx.lines,
         predictions: c.predictions.map((p: number[][]) => p.flat()),
         targets: c.targets.map((t: number[][]) => t.flat()),
         masks: c.masks,
@@ -49,7 +51,16 @@ describe('spanet.test tables in the task evaluation', () => {
     const { testEngine } = await import('../helpers/engine');
     const { SPANET_DEFAULTS, spanetTask } = await import('../../src/tasks/spanet/task');
     const e = await testEngine();
-    const run = (await spanetTask.create(e, { ...SPANET_DEFAULTS, demoEvents: 96, evalEvents: 32, batchSize: 8, width: 8, heads: 1, layers: 0, assignDim: 2 })) as import('../../src/tasks/spanet/task').SpanetRun;
+    const run = (await spanetTask.create(e, {
+      ...SPANET_DEFAULTS,
+      demoEvents: 96,
+      evalEvents: 32,
+      batchSize: 8,
+      width: 8,
+      heads: 1,
+      layers: 0,
+      assignDim: 2,
+    })) as import('../../src/tasks/spanet/task').SpanetRun;
     try {
       const { scalars } = await run.evaluate();
       const rep = run.lastTestReport!;

@@ -21,8 +21,22 @@ describe('symmetric tensor attention head (composed ops)', () => {
   // The head chains a matmul, reshapes, the row-dot and triplet kernels; this checks the
   // composition against S = Σ W_sym[d,e,f] x_i^d x_j^e x_k^f computed directly in f64.
   it.each([[1], [2], [3]])('k=%i matches the direct contraction and is symmetric', async (k) => {
-    const B = 2, N = 4, W = 5, D = 3;
-    const perms = k === 3 ? [[0, 1, 2], [0, 2, 1]] : k === 2 ? [[0, 1], [1, 0]] : [[0]];
+    const B = 2,
+      N = 4,
+      W = 5,
+      D = 3;
+    const perms =
+      k === 3
+        ? [
+            [0, 1, 2],
+            [0, 2, 1],
+          ]
+        : k === 2
+          ? [
+              [0, 1],
+              [1, 0],
+            ]
+          : [[0]];
     const head = new AssignmentHead(e, W, D, k, perms, seededRandom(k));
     const jetsHost = uniform(B * N * W, 3);
     const out = e.scope(() => head.forward(e.fromArray(Float32Array.from(jetsHost), [B * N, W]), B, N));
@@ -32,11 +46,12 @@ describe('symmetric tensor attention head (composed ops)', () => {
     const [pw, pb, w] = await Promise.all([head.proj.weight.read(), head.proj.bias!.read(), head.weight.read()]);
     const ws = symmetrizeRef({ data: Float64Array.from(w), shape: Array(k).fill(D) }, { k, perms }).data;
     const x = new Float64Array(B * N * D);
-    for (let r = 0; r < B * N; r++) for (let d = 0; d < D; d++) {
-      let s = pb[d];
-      for (let c = 0; c < W; c++) s += jetsHost[r * W + c] * pw[d * W + c]; // weight [out, in]
-      x[r * D + d] = s;
-    }
+    for (let r = 0; r < B * N; r++)
+      for (let d = 0; d < D; d++) {
+        let s = pb[d];
+        for (let c = 0; c < W; c++) s += jetsHost[r * W + c] * pw[d * W + c]; // weight [out, in]
+        x[r * D + d] = s;
+      }
     const want: number[] = [];
     for (let b = 0; b < B; b++) {
       for (let idx = 0; idx < N ** k; idx++) {
@@ -60,7 +75,15 @@ describe('symmetric tensor attention head (composed ops)', () => {
 describe('training', () => {
   it('learns the planted tt̄ signal: test purity rises well above chance', async () => {
     const run = spanetTask.create(e, {
-      ...SPANET_DEFAULTS, demoEvents: 352, maxJets: 7, evalEvents: 96, batchSize: 16, width: 16, heads: 2, layers: 1, assignDim: 8,
+      ...SPANET_DEFAULTS,
+      demoEvents: 352,
+      maxJets: 7,
+      evalEvents: 96,
+      batchSize: 16,
+      width: 16,
+      heads: 2,
+      layers: 1,
+      assignDim: 8,
     }) as SpanetRun;
     const before = (await run.evaluate()).scalars;
     const tr = new Trainer(e, run, { lr: 4e-3 }, 10);
@@ -84,7 +107,16 @@ describe('training', () => {
 
   it("learns the planted tt̄ signal with upstream's loss (loss: upstream)", async () => {
     const run = spanetTask.create(e, {
-      ...SPANET_DEFAULTS, demoEvents: 352, maxJets: 7, evalEvents: 96, batchSize: 16, width: 16, heads: 2, layers: 1, assignDim: 8, loss: 'upstream',
+      ...SPANET_DEFAULTS,
+      demoEvents: 352,
+      maxJets: 7,
+      evalEvents: 96,
+      batchSize: 16,
+      width: 16,
+      heads: 2,
+      layers: 1,
+      assignDim: 8,
+      loss: 'upstream',
     }) as SpanetRun;
     const before = (await run.evaluate()).scalars;
     const tr = new Trainer(e, run, { lr: 4e-3 }, 10);
@@ -102,10 +134,18 @@ describe('training', () => {
     const src = await openNodeH5(TTH_FILE);
     const events = readSpanetEvents(src);
     src.close();
-    const run = new SpanetRun(e, { ...SPANET_DEFAULTS, testFraction: 0.1, evalEvents: 16, batchSize: 8, width: 16, heads: 2, layers: 1, assignDim: 4 }, { events });
+    const run = new SpanetRun(
+      e,
+      { ...SPANET_DEFAULTS, testFraction: 0.1, evalEvents: 16, batchSize: 8, width: 16, heads: 2, layers: 1, assignDim: 4 },
+      { events },
+    );
     // inferred from the file: Momenta (19 slots) + Met, lt/{b,l}, ht/{b,q1,q2}, h/{b1,b2}
     expect(run.data.N).toBe(19);
-    expect(run.spec.particles.map((p) => `${p.name}:${p.products.join(',')}:${p.productPerms.length}`)).toEqual(['h:b1,b2:2', 'ht:b,q1,q2:2', 'lt:b,l:1']);
+    expect(run.spec.particles.map((p) => `${p.name}:${p.products.join(',')}:${p.productPerms.length}`)).toEqual([
+      'h:b1,b2:2',
+      'ht:b,q1,q2:2',
+      'lt:b,l:1',
+    ]);
     expect(run.spec.regressions).toHaveLength(5);
     const before = (await run.evaluate()).scalars;
     const tr = new Trainer(e, run, { lr: 3e-3 }, 5);

@@ -8,24 +8,45 @@ const fx = JSON.parse(readFileSync(new URL('../fixtures/torch/spanet/loss_cases.
 
 function input(): UpstreamLossInput {
   return {
-    B: fx.B, N: fx.N, eventPerms: fx.event_permutations,
+    B: fx.B,
+    N: fx.N,
+    eventPerms: fx.event_permutations,
     particles: Object.entries<any>(fx.particles).map(([name, p]) => ({
-      name, k: p.k, numTargets: p.num_targets, logp: p.logp.flat(), indices: p.indices.flat(),
-      mask: p.mask, weight: p.weight, detection: p.detection,
+      name,
+      k: p.k,
+      numTargets: p.num_targets,
+      logp: p.logp.flat(),
+      indices: p.indices.flat(),
+      mask: p.mask,
+      weight: p.weight,
+      detection: p.detection,
     })),
     regressions: Object.entries<any>(fx.regressions).map(([name, r]) => ({
-      name, kind: r.kind as RegressionKind, pred: r.pred, std: r.std, target: r.target.map((v: number | null) => v ?? NaN),
+      name,
+      kind: r.kind as RegressionKind,
+      pred: r.pred,
+      std: r.std,
+      target: r.target.map((v: number | null) => v ?? NaN),
     })),
     classifications: Object.entries<any>(fx.classifications).map(([name, c]) => ({
-      name, logits: c.logits.flat(), C: c.logits[0].length, target: c.target,
+      name,
+      logits: c.logits.flat(),
+      C: c.logits[0].length,
+      target: c.target,
     })),
   };
 }
 
-const opts = (o: Record<string, number | string>): UpstreamLossOptions => ({
-  assignment_loss_scale: 1, detection_loss_scale: 0, regression_loss_scale: 0, classification_loss_scale: 0,
-  focal_gamma: 0, combine_pair_loss: 'min', ...o,
-} as UpstreamLossOptions);
+const opts = (o: Record<string, number | string>): UpstreamLossOptions =>
+  ({
+    assignment_loss_scale: 1,
+    detection_loss_scale: 0,
+    regression_loss_scale: 0,
+    classification_loss_scale: 0,
+    focal_gamma: 0,
+    combine_pair_loss: 'min',
+    ...o,
+  }) as UpstreamLossOptions;
 
 // Both sides are f64 over ~100 terms: agreement to 1e-12 relative means the same formula.
 // Except detection: upstream's BCE computes (1 - mask.float()) * x in place on the float32
@@ -46,7 +67,8 @@ describe("upstream SPANet loss (f64 reference) equals upstream's training_step",
         close(r.assignment[i], c.logged[`loss/${p.name}/assignment_loss`], c.options.combine_pair_loss === 'softmin' ? REL_DET : REL);
         close(r.detection[i], c.logged[`loss/${p.name}/detection_loss`], REL_DET);
       });
-      for (const k of Object.keys(fx.regressions)) if (`loss/regression/${k}` in c.logged) close(r.regression[k], c.logged[`loss/regression/${k}`]);
+      for (const k of Object.keys(fx.regressions))
+        if (`loss/regression/${k}` in c.logged) close(r.regression[k], c.logged[`loss/regression/${k}`]);
       for (const k of Object.keys(fx.classifications)) close(r.classification[k], c.logged[`loss/classification/${k}`]);
     });
   });

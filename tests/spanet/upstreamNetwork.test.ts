@@ -67,7 +67,11 @@ const f32 = (name: string) => io[name].data as Float32Array;
 let e: Engine;
 let net: UpstreamJetReconstructionNetwork;
 let out: UpstreamOutputs;
-const sourcesOf = (engine: Engine) => [0, 1].map((i) => ({ data: engine.fromArray(f32(`source.${i}.data`), io[`source.${i}.data`].shape), mask: io[`source.${i}.mask`].data as Int32Array }));
+const sourcesOf = (engine: Engine) =>
+  [0, 1].map((i) => ({
+    data: engine.fromArray(f32(`source.${i}.data`), io[`source.${i}.data`].shape),
+    mask: io[`source.${i}.mask`].data as Int32Array,
+  }));
 
 function build(engine: Engine): UpstreamJetReconstructionNetwork {
   const options = { ...defaultOptions(), ...JSON.parse(stateFile.metadata.options) };
@@ -99,7 +103,7 @@ const close = (got: ArrayLike<number>, want: ArrayLike<number>, what: string) =>
 };
 
 describe('upstream SPANet JetReconstructionNetwork (46c6805) on its own weights', () => {
-  it('has exactly upstream\'s state-dict keys and shapes', () => {
+  it("has exactly upstream's state-dict keys and shapes", () => {
     const fresh = build(e);
     const report = fresh.loadStateDict(stateFile.state, { strict: false });
     expect(report.missing).toEqual([]);
@@ -108,36 +112,48 @@ describe('upstream SPANet JetReconstructionNetwork (46c6805) on its own weights'
     expect(report.loaded).toBe(800);
     expect(JSON.parse(stateFile.metadata.state_keys).length).toBe(800);
     // Upstream's requires_grad=False statistics are state a trainer must not move.
-    expect(fresh.namedParameters().map(([n]) => n).filter((n) => /\.(mean|std)$|event_permutation/.test(n))).toEqual([]);
+    expect(
+      fresh
+        .namedParameters()
+        .map(([n]) => n)
+        .filter((n) => /\.(mean|std)$|event_permutation/.test(n)),
+    ).toEqual([]);
     fresh.dispose();
   });
 
-  it('writes upstream\'s state dict back: torch\'s key order, dtypes, shapes and values', async () => {
+  it("writes upstream's state dict back: torch's key order, dtypes, shapes and values", async () => {
     const sd = await net.stateDict();
     expect(Object.keys(sd)).toEqual(JSON.parse(stateFile.metadata.state_keys));
     for (const [k, want] of Object.entries(stateFile.state)) {
       expect([sd[k].dtype, sd[k].shape], k).toEqual([want.dtype, want.shape]);
-      expect(Array.from(sd[k].data as ArrayLike<number | bigint>, Number), k).toEqual(Array.from(want.data as ArrayLike<number | bigint>, Number));
+      expect(Array.from(sd[k].data as ArrayLike<number | bigint>, Number), k).toEqual(
+        Array.from(want.data as ArrayLike<number | bigint>, Number),
+      );
     }
   });
 
-  it('assignment log-probabilities equal upstream\'s (−inf where upstream has −inf)', async () => {
+  it("assignment log-probabilities equal upstream's (−inf where upstream has −inf)", async () => {
     const names = ['lt', 'ht', 'h'];
     for (let p = 0; p < names.length; p++) {
       const want = f32(`assignment.${names[p]}`);
       expect(out.assignments[p].shape).toEqual(io[`assignment.${names[p]}`].shape);
       const got = await out.assignments[p].read();
-      const fin: number[] = [], finWant: number[] = [];
+      const fin: number[] = [],
+        finWant: number[] = [];
       for (let i = 0; i < want.length; i++) {
-        if (Number.isFinite(want[i])) { fin.push(got[i]); finWant.push(want[i]); } else expect(got[i], `${names[p]}[${i}]`).toBe(-Infinity);
+        if (Number.isFinite(want[i])) {
+          fin.push(got[i]);
+          finWant.push(want[i]);
+        } else expect(got[i], `${names[p]}[${i}]`).toBe(-Infinity);
       }
       expect(finWant.length).toBeGreaterThan(0);
       close(fin, finWant, `assignment.${names[p]}`);
     }
   });
 
-  it('detection, regression and classification outputs equal upstream\'s', async () => {
-    for (const [p, name] of ['lt', 'ht', 'h'].entries()) close(await out.detections[p].read(), f32(`detection.${name}`), `detection.${name}`);
+  it("detection, regression and classification outputs equal upstream's", async () => {
+    for (const [p, name] of ['lt', 'ht', 'h'].entries())
+      close(await out.detections[p].read(), f32(`detection.${name}`), `detection.${name}`);
     const regs = Object.keys(io).filter((k) => k.startsWith('regression.'));
     expect(regs.length).toBe(5);
     for (const k of regs) close(await out.regressions[k.slice('regression.'.length)].read(), f32(k), k);
@@ -149,7 +165,8 @@ describe('upstream SPANet JetReconstructionNetwork (46c6805) on its own weights'
     // (picked by maskedFill, so −inf never meets a multiplication), detections, regressions, classes.
     const names = ['lt', 'ht', 'h'];
     const pick = names.map((n) => {
-      const want = f32(`assignment.${n}`), per = want.length / 6;
+      const want = f32(`assignment.${n}`),
+        per = want.length / 6;
       const keep = new Float32Array(want.length).fill(1);
       for (let b = 0; b < 6; b++) keep[b * per + [...Array(per).keys()].find((j) => Number.isFinite(want[b * per + j]))!] = 0;
       return e.fromArray(keep, io[`assignment.${n}`].shape);
@@ -164,7 +181,10 @@ describe('upstream SPANet JetReconstructionNetwork (46c6805) on its own weights'
       return terms.reduce((s, t) => add(s, t));
     };
     const params = net.namedParameters();
-    const { value, grads } = valueAndGrad(() => loss(net.forward(sourcesOf(e))), params.map(([, t]) => t));
+    const { value, grads } = valueAndGrad(
+      () => loss(net.forward(sourcesOf(e))),
+      params.map(([, t]) => t),
+    );
     const L0 = (await value.read())[0];
     expect(Number.isFinite(L0)).toBe(true);
     let nonzero = 0;
@@ -208,30 +228,50 @@ describe('upstream SPANet JetReconstructionNetwork (46c6805) on its own weights'
 });
 
 /** The other architecture paths (tools/torch_fixtures/make_spanet_fixtures.py VARIANTS): strict load, same outputs. */
-describe.each(['ttH_basic', 'ttH_resnet', 'ttH_gated', 'ttH_batchnorm', 'ttH_maskedbn', 'ttH_nomask'])('upstream network, fixture %s', (fixture) => {
-  it('loads upstream\'s state strictly and gives upstream\'s outputs', async () => {
-    const st = decodeStateDict(new Uint8Array(readFileSync(new URL(`${fixture}.state.safetensors`, dir))), fixture);
-    const v = decodeStateDict(new Uint8Array(readFileSync(new URL(`${fixture}.io.safetensors`, dir))), fixture).state;
-    const options = { ...defaultOptions(), ...JSON.parse(st.metadata.options) };
-    const model = new UpstreamJetReconstructionNetwork(e, options, readEventFile(TTH_YAML), { 'EVENT/signal': 2 });
-    const report = model.loadStateDict(st.state, { strict: false });
-    expect([report.missing, report.unexpected, report.mismatched]).toEqual([[], [], []]);
-    expect(Object.keys(await model.stateDict())).toEqual(JSON.parse(st.metadata.state_keys));
-    model.eval();
-    const o = model.forward([0, 1].map((i) => ({ data: e.fromArray(v[`source.${i}.data`].data as Float32Array, v[`source.${i}.data`].shape), mask: v[`source.${i}.mask`].data as Int32Array })));
-    for (const [p, name] of ['lt', 'ht', 'h'].entries()) {
-      const want = v[`assignment.${name}`].data as Float32Array;
-      const got = await o.assignments[p].read();
-      const fin = [...want.keys()].filter((i) => Number.isFinite(want[i]));
-      expect([...want.keys()].filter((i) => !Number.isFinite(want[i])).every((i) => got[i] === -Infinity), `${fixture} ${name} −inf`).toBe(true);
-      close(fin.map((i) => got[i]), fin.map((i) => want[i]), `${fixture} assignment.${name}`);
-      close(await o.detections[p].read(), v[`detection.${name}`].data as Float32Array, `${fixture} detection.${name}`);
-    }
-    for (const k of Object.keys(v).filter((k) => k.startsWith('regression.'))) close(await o.regressions[k.slice(11)].read(), v[k].data as Float32Array, `${fixture} ${k}`);
-    close(await o.classifications['EVENT/signal'].read(), v['classification.EVENT/signal'].data as Float32Array, `${fixture} classification`);
-    model.dispose();
-  }, 120_000);
-});
+describe.each(['ttH_basic', 'ttH_resnet', 'ttH_gated', 'ttH_batchnorm', 'ttH_maskedbn', 'ttH_nomask'])(
+  'upstream network, fixture %s',
+  (fixture) => {
+    it("loads upstream's state strictly and gives upstream's outputs", async () => {
+      const st = decodeStateDict(new Uint8Array(readFileSync(new URL(`${fixture}.state.safetensors`, dir))), fixture);
+      const v = decodeStateDict(new Uint8Array(readFileSync(new URL(`${fixture}.io.safetensors`, dir))), fixture).state;
+      const options = { ...defaultOptions(), ...JSON.parse(st.metadata.options) };
+      const model = new UpstreamJetReconstructionNetwork(e, options, readEventFile(TTH_YAML), { 'EVENT/signal': 2 });
+      const report = model.loadStateDict(st.state, { strict: false });
+      expect([report.missing, report.unexpected, report.mismatched]).toEqual([[], [], []]);
+      expect(Object.keys(await model.stateDict())).toEqual(JSON.parse(st.metadata.state_keys));
+      model.eval();
+      const o = model.forward(
+        [0, 1].map((i) => ({
+          data: e.fromArray(v[`source.${i}.data`].data as Float32Array, v[`source.${i}.data`].shape),
+          mask: v[`source.${i}.mask`].data as Int32Array,
+        })),
+      );
+      for (const [p, name] of ['lt', 'ht', 'h'].entries()) {
+        const want = v[`assignment.${name}`].data as Float32Array;
+        const got = await o.assignments[p].read();
+        const fin = [...want.keys()].filter((i) => Number.isFinite(want[i]));
+        expect(
+          [...want.keys()].filter((i) => !Number.isFinite(want[i])).every((i) => got[i] === -Infinity),
+          `${fixture} ${name} −inf`,
+        ).toBe(true);
+        close(
+          fin.map((i) => got[i]),
+          fin.map((i) => want[i]),
+          `${fixture} assignment.${name}`,
+        );
+        close(await o.detections[p].read(), v[`detection.${name}`].data as Float32Array, `${fixture} detection.${name}`);
+      }
+      for (const k of Object.keys(v).filter((k) => k.startsWith('regression.')))
+        close(await o.regressions[k.slice(11)].read(), v[k].data as Float32Array, `${fixture} ${k}`);
+      close(
+        await o.classifications['EVENT/signal'].read(),
+        v['classification.EVENT/signal'].data as Float32Array,
+        `${fixture} classification`,
+      );
+      model.dispose();
+    }, 120_000);
+  },
+);
 
 describe('upstream network options it does not port', () => {
   it.each([
@@ -242,4 +282,3 @@ describe('upstream network options it does not port', () => {
     expect(() => new UpstreamJetReconstructionNetwork(e, options, readEventFile(TTH_YAML), { 'EVENT/signal': 2 })).toThrow(message);
   });
 });
-

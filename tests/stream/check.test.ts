@@ -97,7 +97,16 @@ describe('read check', () => {
 
 describe('stream meter (the Train panel stream line)', () => {
   const stats = (entriesRead: number, bytesRead: number, position: number) => ({
-    file: 'f.h5', entriesRead, bytesRead, readMs: 0, elapsedMs: 0, epoch: 0, position, epochSize: 1000, buffered: 0, skippedEntries: 0,
+    file: 'f.h5',
+    entriesRead,
+    bytesRead,
+    readMs: 0,
+    elapsedMs: 0,
+    epoch: 0,
+    position,
+    epochSize: 1000,
+    buffered: 0,
+    skippedEntries: 0,
   });
   it('rates over a chunk, ETA of the epoch, the share of step time spent waiting', () => {
     const m = new StreamMeter();

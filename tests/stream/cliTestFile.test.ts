@@ -15,7 +15,12 @@ describe('physml train data.test', () => {
     cleanups.push(train.cleanup, test.cleanup);
     const dir = tempDir();
     const run = {
-      task: 'deepsets', name: 'tf', steps: 4, eval_every: 2, read_every: 2, seed: 1,
+      task: 'deepsets',
+      name: 'tf',
+      steps: 4,
+      eval_every: 2,
+      read_every: 2,
+      seed: 1,
       config: { phiWidth: 8, rhoWidth: 8, pool: 'mean' },
       data: { train: train.path, test: test.path, option: 'generic-sets:/sets/counts:/target', batch: 40 },
     };
@@ -28,7 +33,11 @@ describe('physml train data.test', () => {
     expect(r.stderr).toMatch(new RegExp(`test file .*sets\\.h5 at step 4: loss [0-9.e+-]+, mse [0-9.e+-]+, entries 70`));
 
     // without data.test there is no test.json
-    writeJson(join(dir, 'RUN2.json'), { ...run, name: 'nt', data: { train: train.path, option: run.data.option, batch: 40, stream: true } });
+    writeJson(join(dir, 'RUN2.json'), {
+      ...run,
+      name: 'nt',
+      data: { train: train.path, option: run.data.option, batch: 40, stream: true },
+    });
     const r2 = physml(['train', 'RUN2.json'], { cwd: dir });
     expect(r2.status, r2.stderr).toBe(0);
     expect(existsSync(join(dir, 'runs/nt/test.json'))).toBe(false);

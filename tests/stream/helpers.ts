@@ -22,7 +22,13 @@ export async function writeNumberedSets(n: number, corrupt: number[] = []): Prom
   }
   for (const k of corrupt) values[offsets[k] * 2] = NaN;
   const path = join(dir, 'sets.h5');
-  await writeH5NodeFile(path, jaggedSetsDatasets({ values, offsets, width: 2 }, Float32Array.from({ length: n }, (_, k) => k)));
+  await writeH5NodeFile(
+    path,
+    jaggedSetsDatasets(
+      { values, offsets, width: 2 },
+      Float32Array.from({ length: n }, (_, k) => k),
+    ),
+  );
   return { path, dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

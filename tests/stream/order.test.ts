@@ -14,7 +14,12 @@ describe('entry order', () => {
     // a random permutation agrees with another in ~1 place on average; 20 is far beyond chance
     expect(same(a, b)).toBeLessThan(20);
     expect(same(a, c)).toBeLessThan(20);
-    expect(same(a, Uint32Array.from({ length: 1000 }, (_, i) => i))).toBeLessThan(20);
+    expect(
+      same(
+        a,
+        Uint32Array.from({ length: 1000 }, (_, i) => i),
+      ),
+    ).toBeLessThan(20);
   });
 
   it('walks epochs in batches over the range, each epoch visiting every entry once', () => {
@@ -33,7 +38,11 @@ describe('entry order', () => {
     const o = new EntryOrder({ range: { start: 5, end: 50 }, shuffle: false, batch: 4, epochs: 1, limit: 10 });
     const got: number[][] = [];
     for (let b = o.next(); b; b = o.next()) got.push(Array.from(b.entries));
-    expect(got).toEqual([[5, 6, 7, 8], [9, 10, 11, 12], [13, 14]]);
+    expect(got).toEqual([
+      [5, 6, 7, 8],
+      [9, 10, 11, 12],
+      [13, 14],
+    ]);
     expect(o.done).toBe(true);
     o.restart();
     expect(Array.from(o.next()!.entries)).toEqual([5, 6, 7, 8]);
@@ -43,7 +52,9 @@ describe('entry order', () => {
     const o = new EntryOrder({ range: { start: 0, end: 10 }, shuffle: false, batch: 4, dropLast: true });
     const places = Array.from({ length: 3 }, () => o.next()!.place);
     expect(places).toEqual([
-      { epoch: 0, position: 0, epochSize: 10 }, { epoch: 0, position: 4, epochSize: 10 }, { epoch: 1, position: 0, epochSize: 10 },
+      { epoch: 0, position: 0, epochSize: 10 },
+      { epoch: 0, position: 4, epochSize: 10 },
+      { epoch: 1, position: 0, epochSize: 10 },
     ]);
   });
 

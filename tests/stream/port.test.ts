@@ -6,7 +6,8 @@ import { BatchReader } from '../../src/data/stream/reader';
 import { StreamDataError, type EntryReader } from '../../src/data/stream/types';
 
 const fake = (bad: number | null = null): EntryReader<{ x: Float32Array; entries: Uint32Array }> => ({
-  file: 'fake.h5', entries: 100,
+  file: 'fake.h5',
+  entries: 100,
   read(entries) {
     const b = bad;
     if (b !== null && entries.includes(b)) throw new StreamDataError('fake.h5', '/x', b, 'value NaN');

@@ -69,7 +69,10 @@ describe('batch reader', () => {
     const order = new EntryOrder({ range: { start: 0, end: N }, shuffle: false, batch: 1000, epochs: 1 });
     const reader = new BatchReader(r, order, { prefetch: 2 });
     for (let b = 0; b < 5; b++) expect((await reader.next())!.place.position).toBe(b * 1000);
-    const err = await reader.next().then(() => null, (e: unknown) => e);
+    const err = await reader.next().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(StreamDataError);
     const e = err as StreamDataError;
     expect([e.file, e.dataset, e.entry]).toEqual(['sets.h5', '/sets/x0', 5000]);
@@ -91,15 +94,22 @@ describe('batch reader', () => {
   it('finds the entry by bisection when the reader cannot name it', async () => {
     const bad = 37;
     const opaque: EntryReader<number[]> = {
-      file: 'opaque.h5', entries: 100,
+      file: 'opaque.h5',
+      entries: 100,
       read(entries) {
         if (entries.includes(bad)) throw new Error('H5Dread failed: corrupt chunk');
         return Array.from(entries);
       },
     };
-    const reader = new BatchReader(opaque, new EntryOrder({ range: { start: 0, end: 100 }, shuffle: true, seed: 4, batch: 64 }), { prefetch: 0 });
+    const reader = new BatchReader(opaque, new EntryOrder({ range: { start: 0, end: 100 }, shuffle: true, seed: 4, batch: 64 }), {
+      prefetch: 0,
+    });
     let err: unknown = null;
-    for (let i = 0; i < 3 && !err; i++) err = await reader.next().then(() => null, (e: unknown) => e);
+    for (let i = 0; i < 3 && !err; i++)
+      err = await reader.next().then(
+        () => null,
+        (e: unknown) => e,
+      );
     expect((err as StreamDataError).entry).toBe(bad);
     expect((err as StreamDataError).message).toMatch(/opaque\.h5, entry 37: H5Dread failed: corrupt chunk/);
   });

@@ -21,7 +21,19 @@ import { writeNumberedSets } from './helpers';
 const cleanups: (() => void)[] = [];
 afterAll(() => cleanups.forEach((c) => c()));
 
-const small = { pool: 'mean', phiWidth: 16, phiDepth: 2, rhoWidth: 16, rhoDepth: 1, activation: 'relu', head: 'regression', batchCapacity: 1024, trainSets: 1, testSets: 1, seed: 1 };
+const small = {
+  pool: 'mean',
+  phiWidth: 16,
+  phiDepth: 2,
+  rhoWidth: 16,
+  rhoDepth: 1,
+  activation: 'relu',
+  head: 'regression',
+  batchCapacity: 1024,
+  trainSets: 1,
+  testSets: 1,
+  seed: 1,
+};
 
 async function weights(run: TaskRun): Promise<Float32Array[]> {
   return Promise.all(run.parameters().map((p) => p.read()));
@@ -32,7 +44,11 @@ describe('Deep Sets from a stream', () => {
     const f = await writeNumberedSets(2000);
     cleanups.push(f.cleanup);
     const e = await testEngine();
-    const { data, close } = await streamFileData({ task: 'deepsets', seed: 3, data: { train: f.path, option: 'generic-sets:/sets/counts:/target', stream: true, batch: 64, split: 0.9 } });
+    const { data, close } = await streamFileData({
+      task: 'deepsets',
+      seed: 3,
+      data: { train: f.path, option: 'generic-sets:/sets/counts:/target', stream: true, batch: 64, split: 0.9 },
+    });
     cleanups.push(close);
     const run = await deepSetsTask.create(e, small, data);
     expect(run.describe()).toMatch(/streaming 1800 training sets per epoch, validating on 200 sets/);
@@ -55,7 +71,11 @@ describe('Deep Sets from a stream', () => {
     const f = await writeNumberedSets(10_000, [5000]);
     cleanups.push(f.cleanup);
     const e = await testEngine();
-    const { data, close } = await streamFileData({ task: 'deepsets', seed: 1, data: { train: f.path, option: 'generic-sets:/sets/counts:/target', stream: true, batch: 500, split: 0.95, prefetch: 2 } });
+    const { data, close } = await streamFileData({
+      task: 'deepsets',
+      seed: 1,
+      data: { train: f.path, option: 'generic-sets:/sets/counts:/target', stream: true, batch: 500, split: 0.95, prefetch: 2 },
+    });
     cleanups.push(close);
     const run = await deepSetsTask.create(e, small, data);
     const trainer = new Trainer(e, run, { lr: 1e-3 }, 1);
@@ -95,7 +115,11 @@ describe('clustering from a stream', () => {
     const train = await write('train.h5', 1, 200);
     const validation = await write('val.h5', 2, 40);
     const e = await testEngine();
-    const { data, close, label } = await streamFileData({ task: 'oc-clustering', seed: 1, data: { train, validation, batch: 8, eval_entries: 24 } });
+    const { data, close, label } = await streamFileData({
+      task: 'oc-clustering',
+      seed: 1,
+      data: { train, validation, batch: 8, eval_entries: 24 },
+    });
     cleanups.push(close);
     expect(label).toMatch(/streaming \(train train\.h5, validation val\.h5; batch 8\)/);
     const run = await clusteringTask.create(e, { ...clusteringTask.defaults }, data);

@@ -33,7 +33,11 @@ describe('stream between the data worker and the training worker', () => {
       ports: { train: ct.port1, validation: cv.port1 },
     });
     expect(opened.epochSizes).toEqual({ train: 600, validation: 60 });
-    const data = streamDataFromPorts({ kind: 'stream-ports', payload: 'sets', ports: { train: ct.port2 as unknown as PortLike, validation: cv.port2 as unknown as PortLike } });
+    const data = streamDataFromPorts({
+      kind: 'stream-ports',
+      payload: 'sets',
+      ports: { train: ct.port2 as unknown as PortLike, validation: cv.port2 as unknown as PortLike },
+    });
     const e = await testEngine();
     const run = await deepSetsTask.create(e, { ...deepSetsTask.defaults, phiWidth: 16, rhoWidth: 16, pool: 'mean' }, data);
     const before = await run.evaluate();

@@ -71,7 +71,9 @@ describe('task catalogue (what the page knows of the tasks)', () => {
     expect(seen.size).toBeGreaterThan(20);
     expect(forbidden).toEqual([]);
     // And the house rule: src/ui and src/state import nothing from the engine's folders, types included.
-    const direct = [...seen].map((f) => f.slice(root.length + 1)).filter((r) => /^src\/(ui|state)\//.test(r))
+    const direct = [...seen]
+      .map((f) => f.slice(root.length + 1))
+      .filter((r) => /^src\/(ui|state)\//.test(r))
       .filter((r) => /from\s+['"](\.\.\/)+(tensor|gpu|nn|losses)\//.test(readFileSync(join(root, r), 'utf8')));
     expect(direct).toEqual([]);
   });

@@ -33,7 +33,12 @@ export function parseArgs(argv: string[]): BenchArgs {
     } else if (a === '--only' || a.startsWith('--only=')) {
       const v = a === '--only' ? argv[++i] : a.slice('--only='.length);
       if (!v || v.startsWith('--')) throw new Error(`--only needs a case kind or id (${USAGE})`);
-      only.push(...v.split(',').map((x) => x.trim()).filter(Boolean));
+      only.push(
+        ...v
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+      );
     } else {
       throw new Error(`unknown option ${a} (${USAGE})`);
     }
@@ -44,7 +49,9 @@ export function parseArgs(argv: string[]): BenchArgs {
 /** "kind-size-size…" of a case, e.g. oc-10000-100-8 (the plan override is not part of it). */
 export function caseKey(c: CaseSpec): string {
   const { plan: _plan, ...fields } = c;
-  return Object.values(fields).map((v) => (Array.isArray(v) ? v.join('x') : String(v))).join('-');
+  return Object.values(fields)
+    .map((v) => (Array.isArray(v) ? v.join('x') : String(v)))
+    .join('-');
 }
 
 /** A case is kept when its kind equals, or its key contains, one of `only`. */

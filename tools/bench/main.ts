@@ -101,13 +101,28 @@ const api: BenchApi = {
       const last = timings.length - 1;
       const ratioOf = (k: number) => (ratios[k].length ? median(ratios[k]) : NaN);
       return {
-        id: c.id, label: c.label, flops: c.flops,
-        ours: timings[0], tfjs: timings[last], skipped: c.skipped,
-        ratio: ratioOf(0), ratios: ratios[0], check, memory, items: c.items, recording, profile,
+        id: c.id,
+        label: c.label,
+        flops: c.flops,
+        ours: timings[0],
+        tfjs: timings[last],
+        skipped: c.skipped,
+        ratio: ratioOf(0),
+        ratios: ratios[0],
+        check,
+        memory,
+        items: c.items,
+        recording,
+        profile,
         variants: variants.length
           ? variants.map((v, i) => ({
-            name: v.name, timing: timings[i + 1], skipped: v.skipped, ratio: ratioOf(i + 1), ratios: ratios[i + 1], peakBytes: variantPeaks[i],
-          }))
+              name: v.name,
+              timing: timings[i + 1],
+              skipped: v.skipped,
+              ratio: ratioOf(i + 1),
+              ratios: ratios[i + 1],
+              peakBytes: variantPeaks[i],
+            }))
           : undefined,
       };
     } finally {

@@ -64,7 +64,12 @@ const WARM_BUDGET_MS = 5000;
  * side has been timed: its pipelines are compiled and, for the cached path, its bind groups
  * are in the cache, as in steady training. The context's mode is restored afterwards.
  */
-export async function measureRecording(gpu: GpuContext, side: Side, steps: number, now: () => number = () => performance.now()): Promise<RecordingProfile> {
+export async function measureRecording(
+  gpu: GpuContext,
+  side: Side,
+  steps: number,
+  now: () => number = () => performance.now(),
+): Promise<RecordingProfile> {
   const mode = gpu.recordingMode;
   try {
     await warmCache(gpu, side, now);

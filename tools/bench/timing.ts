@@ -54,7 +54,11 @@ export interface GroupTiming {
  * sample as fill `targetSampleMs`, judged from its own warm step. A side whose warm step
  * exceeds `capStepMs` keeps that step as its only sample.
  */
-export async function timeSides(sides: (Side | null)[], plan: TimingPlan, now: () => number = () => performance.now()): Promise<GroupTiming> {
+export async function timeSides(
+  sides: (Side | null)[],
+  plan: TimingPlan,
+  now: () => number = () => performance.now(),
+): Promise<GroupTiming> {
   const itersFor = (stepMs: number) =>
     Math.max(1, Math.min(plan.maxItersPerSample, Math.ceil(plan.targetSampleMs / Math.max(stepMs, 1e-3))));
   const samples: number[][] = sides.map(() => []);
@@ -81,7 +85,8 @@ export async function timeSides(sides: (Side | null)[], plan: TimingPlan, now: (
   }
   const ref = sides.length - 1;
   const timings = sides.map((side, k): SideTiming | null =>
-    side ? { medianMs: median(samples[k]), samplesMs: samples[k], itersPerSample: iters[k] } : null);
+    side ? { medianMs: median(samples[k]), samplesMs: samples[k], itersPerSample: iters[k] } : null,
+  );
   const ratios = sides.map((side, k) => {
     if (!side || k === ref || !sides[ref]) return [];
     const n = Math.min(samples[k].length, samples[ref].length);

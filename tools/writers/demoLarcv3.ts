@@ -40,9 +40,13 @@ function simulate(rng: Rng, nParticles: number): { particles: ParticleSpec[]; de
   for (let p = 0; p < nParticles; p++) {
     const isShower = rng.next() < 0.4;
     const pdg = isShower ? (rng.next() < 0.5 ? 11 : 22) : [13, 211, 2212][rng.int(0, 2)]!;
-    let dx = rng.normal(), dy = rng.normal(), dz = rng.normal();
+    let dx = rng.normal(),
+      dy = rng.normal(),
+      dz = rng.normal();
     const norm = Math.hypot(dx, dy, dz) || 1;
-    dx /= norm; dy /= norm; dz /= norm;
+    dx /= norm;
+    dy /= norm;
+    dz /= norm;
     const energy = isShower ? 50 + 300 * rng.next() : 30 + 500 * rng.next();
     const length = isShower ? 15 + 25 * rng.next() : 10 + 50 * rng.next();
     const steps = Math.round(length * 2);

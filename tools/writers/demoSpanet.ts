@@ -15,7 +15,9 @@ export function demoSpanetSpec(opts: { events?: number; maxJets?: number; seed?:
   const f: Record<string, Float32Array> = Object.fromEntries(feats.map((k) => [k, new Float32Array(n * L)]));
   const met = new Float32Array(n);
   const sumet = new Float32Array(n);
-  const tgt: Record<string, Int32Array> = Object.fromEntries(['t1/b', 't1/q1', 't1/q2', 't2/b', 't2/q1', 't2/q2'].map((k) => [k, new Int32Array(n).fill(-1)]));
+  const tgt: Record<string, Int32Array> = Object.fromEntries(
+    ['t1/b', 't1/q1', 't1/q2', 't2/b', 't2/q1', 't2/q2'].map((k) => [k, new Int32Array(n).fill(-1)]),
+  );
   const logMass = new Float32Array(n);
   const signal = new Float64Array(n);
   for (let e = 0; e < n; e++) {
@@ -38,8 +40,12 @@ export function demoSpanetSpec(opts: { events?: number; maxJets?: number; seed?:
     if (isSignal) {
       // six matched jets at random positions; the b jets are b-tagged
       const [b1, q11, q12, b2, q21, q22] = order as [number, number, number, number, number, number];
-      tgt['t1/b']![e] = b1; tgt['t1/q1']![e] = q11; tgt['t1/q2']![e] = q12;
-      tgt['t2/b']![e] = b2; tgt['t2/q1']![e] = q21; tgt['t2/q2']![e] = q22;
+      tgt['t1/b']![e] = b1;
+      tgt['t1/q1']![e] = q11;
+      tgt['t1/q2']![e] = q12;
+      tgt['t2/b']![e] = b2;
+      tgt['t2/q1']![e] = q21;
+      tgt['t2/q2']![e] = q22;
       f['btag']![e * L + b1] = 1;
       f['btag']![e * L + b2] = 1;
     } else {

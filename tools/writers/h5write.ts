@@ -42,7 +42,13 @@ interface ArrayPatch {
  * (the row gap behind it); patchArrayMembers then turns it into an array member
  * in the file (see there).
  */
-function writeMeta(t: DType, patches: ArrayPatch[], memberName?: string, memberOffset = 0, next?: ArrayPatch['next']): Record<string, unknown> {
+function writeMeta(
+  t: DType,
+  patches: ArrayPatch[],
+  memberName?: string,
+  memberOffset = 0,
+  next?: ArrayPatch['next'],
+): Record<string, unknown> {
   const base = { vlen: false, littleEndian: true, signed: false };
   switch (t.kind) {
     case 'int':
@@ -71,7 +77,12 @@ function writeMeta(t: DType, patches: ArrayPatch[], memberName?: string, memberO
 }
 
 /** Writes a new HDF5 file at `fsPath` (a path h5wasm's FS can reach: a host path in Node). */
-export async function writeH5File(lib: H5WriteLib, fsPath: string, datasets: DatasetSpec[], rootAttrs: Record<string, string | number> = {}): Promise<ArrayPatch[]> {
+export async function writeH5File(
+  lib: H5WriteLib,
+  fsPath: string,
+  datasets: DatasetSpec[],
+  rootAttrs: Record<string, string | number> = {},
+): Promise<ArrayPatch[]> {
   const M = await lib.ready;
   // earliest low bound: compound datatypes are encoded as datatype message v1 (see patchArrayMembers)
   const f = new lib.File(fsPath, 'w', { libver: ['earliest', 'latest'] });

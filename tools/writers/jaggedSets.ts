@@ -26,7 +26,15 @@ export function jaggedSetsDatasets(sets: RaggedF32, targets: Float32Array): Data
   out.push({ path: '/sets/counts', type: I8, shape: [n], bytes: encodeNumbers(I8, counts) });
   out.push({ path: '/target', type: F4, shape: [n], bytes: encodeNumbers(F4, targets) });
   const median = [...targets].sort((a, b) => a - b)[Math.floor(n / 2)];
-  out.push({ path: '/label', type: I4, shape: [n], bytes: encodeNumbers(I4, Array.from(targets, (t) => (t > median ? 1 : 0))) });
+  out.push({
+    path: '/label',
+    type: I4,
+    shape: [n],
+    bytes: encodeNumbers(
+      I4,
+      Array.from(targets, (t) => (t > median ? 1 : 0)),
+    ),
+  });
   return out;
 }
 
@@ -41,8 +49,13 @@ export function jaggedHitsDatasets(
   const n = hits.objectId.length;
   const events = hits.eventOffsets.length - 1;
   const out: DatasetSpec[] = featureNames.map((name, c) => ({
-    path: `/hits/${name}`, type: F4, shape: [n],
-    bytes: encodeNumbers(F4, Float32Array.from({ length: n }, (_, i) => hits.features[i * hits.width + c])),
+    path: `/hits/${name}`,
+    type: F4,
+    shape: [n],
+    bytes: encodeNumbers(
+      F4,
+      Float32Array.from({ length: n }, (_, i) => hits.features[i * hits.width + c]),
+    ),
   }));
   out.push({ path: '/hits/object_id', type: I4, shape: [n], bytes: encodeNumbers(I4, hits.objectId) });
   const counts = Array.from({ length: events }, (_, e) => hits.eventOffsets[e + 1] - hits.eventOffsets[e]);

@@ -170,8 +170,15 @@ function encodeProduct(g: string, p: ProductSpec): DatasetSpec[] {
   const metaT = imageMetaT(dim);
   const planes = (p.entries as { meta: ImageMeta }[][]).flat();
   for (const pl of planes)
-    if (pl.meta.numberOfVoxels.length !== dim) throw new Error(`${g}: ImageMeta of ${pl.meta.numberOfVoxels.length} axes in a ${dim}D product`);
-  const metas = table(`${g}/image_meta`, metaT, planes.length, encodeColumns(metaT, planes.length, metaColumns(planes.map((x) => x.meta))), 100);
+    if (pl.meta.numberOfVoxels.length !== dim)
+      throw new Error(`${g}: ImageMeta of ${pl.meta.numberOfVoxels.length} axes in a ${dim}D product`);
+  const metas = table(
+    `${g}/image_meta`,
+    metaT,
+    planes.length,
+    encodeColumns(metaT, planes.length, metaColumns(planes.map((x) => x.meta))),
+    100,
+  );
   const ids = planes.map((x) => x.meta.projectionId);
 
   if (p.type === 'image2d') {
@@ -182,7 +189,13 @@ function encodeProduct(g: string, p: ProductSpec): DatasetSpec[] {
       extents,
       table(`${g}/image_extents`, ID_EXTENTS_T, imgs.length, encodeColumns(ID_EXTENTS_T, imgs.length, { ...e, ID: ids }), 1000),
       metas,
-      table(`${g}/images`, { kind: 'float', size: 4, littleEndian: true }, values.length, encodeNumbers({ kind: 'float', size: 4, littleEndian: true }, values), Math.max(1, Math.min(values.length, 65536))),
+      table(
+        `${g}/images`,
+        { kind: 'float', size: 4, littleEndian: true },
+        values.length,
+        encodeNumbers({ kind: 'float', size: 4, littleEndian: true }, values),
+        Math.max(1, Math.min(values.length, 65536)),
+      ),
     ];
   }
   if (p.type === 'sparse2d' || p.type === 'sparse3d') {
@@ -193,7 +206,13 @@ function encodeProduct(g: string, p: ProductSpec): DatasetSpec[] {
       extents,
       table(`${g}/voxel_extents`, ID_EXTENTS_T, sp.length, encodeColumns(ID_EXTENTS_T, sp.length, { ...e, ID: ids }), 100),
       metas,
-      table(`${g}/voxels`, VOXEL_T, nVox, encodeColumns(VOXEL_T, nVox, { id: concat(sp.map((x) => x.ids)), value: concat(sp.map((x) => x.values)) }), 1000),
+      table(
+        `${g}/voxels`,
+        VOXEL_T,
+        nVox,
+        encodeColumns(VOXEL_T, nVox, { id: concat(sp.map((x) => x.ids)), value: concat(sp.map((x) => x.values)) }),
+        1000,
+      ),
     ];
   }
   // clusters: extents → projection_extents (+ image_meta) → cluster_extents → voxels
@@ -206,8 +225,20 @@ function encodeProduct(g: string, p: ProductSpec): DatasetSpec[] {
     extents,
     table(`${g}/projection_extents`, ID_EXTENTS_T, cp.length, encodeColumns(ID_EXTENTS_T, cp.length, { ...pe, ID: ids }), 100),
     metas,
-    table(`${g}/cluster_extents`, ID_EXTENTS_T, clusters.length, encodeColumns(ID_EXTENTS_T, clusters.length, { ...ce, ID: cp.flatMap((x) => x.clusters.map((c, i) => c.id ?? i)) }), 100),
-    table(`${g}/voxels`, VOXEL_T, nVox, encodeColumns(VOXEL_T, nVox, { id: concat(clusters.map((c) => c.ids)), value: concat(clusters.map((c) => c.values)) }), 1000),
+    table(
+      `${g}/cluster_extents`,
+      ID_EXTENTS_T,
+      clusters.length,
+      encodeColumns(ID_EXTENTS_T, clusters.length, { ...ce, ID: cp.flatMap((x) => x.clusters.map((c, i) => c.id ?? i)) }),
+      100,
+    ),
+    table(
+      `${g}/voxels`,
+      VOXEL_T,
+      nVox,
+      encodeColumns(VOXEL_T, nVox, { id: concat(clusters.map((c) => c.ids)), value: concat(clusters.map((c) => c.values)) }),
+      1000,
+    ),
   ];
 }
 

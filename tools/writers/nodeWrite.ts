@@ -3,7 +3,11 @@ import { nodeH5Lib } from '../../src/data/h5/node';
 import { patchArrayMembers, writeH5File, type DatasetSpec } from './h5write';
 
 /** Writes `datasets` to a new HDF5 file at a host path (Node), array members patched in. */
-export async function writeH5NodeFile(path: string, datasets: DatasetSpec[], rootAttrs: Record<string, string | number> = {}): Promise<void> {
+export async function writeH5NodeFile(
+  path: string,
+  datasets: DatasetSpec[],
+  rootAttrs: Record<string, string | number> = {},
+): Promise<void> {
   const lib = await nodeH5Lib();
   const patches = await writeH5File(lib, path, datasets, rootAttrs);
   if (patches.length) {

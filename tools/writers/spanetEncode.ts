@@ -33,12 +33,17 @@ export function encodeSpanet(spec: SpanetSpec): DatasetSpec[] {
     const L = s.maxLength ?? 1;
     const shape = s.mask ? [n, L] : [n];
     if (s.mask) out.push({ path: `/INPUTS/${s.name}/MASK`, type: U1, shape, bytes: encodeNumbers(U1, s.mask) });
-    for (const [k, v] of Object.entries(s.features)) out.push({ path: `/INPUTS/${s.name}/${k}`, type: F4, shape, bytes: encodeNumbers(F4, v) });
+    for (const [k, v] of Object.entries(s.features))
+      out.push({ path: `/INPUTS/${s.name}/${k}`, type: F4, shape, bytes: encodeNumbers(F4, v) });
   }
   for (const [p, prods] of Object.entries(spec.targets))
     for (const [k, v] of Object.entries(prods)) out.push({ path: `/TARGETS/${p}/${k}`, type: I8, shape: [n], bytes: encodeNumbers(I8, v) });
-  for (const [k, v] of Object.entries(spec.regressions ?? {})) out.push({ path: `/REGRESSIONS/${k}`, type: F4, shape: [n], bytes: encodeNumbers(F4, v) });
-  for (const [k, v] of Object.entries(spec.classifications ?? {})) out.push({ path: `/CLASSIFICATIONS/${k}`, type: I8, shape: [n], bytes: encodeNumbers(I8, v) });
-  for (const d of out) if (d.bytes.byteLength !== d.shape.reduce((a, b) => a * b, 1) * d.type.size) throw new Error(`${d.path}: wrong number of values for shape [${d.shape}]`);
+  for (const [k, v] of Object.entries(spec.regressions ?? {}))
+    out.push({ path: `/REGRESSIONS/${k}`, type: F4, shape: [n], bytes: encodeNumbers(F4, v) });
+  for (const [k, v] of Object.entries(spec.classifications ?? {}))
+    out.push({ path: `/CLASSIFICATIONS/${k}`, type: I8, shape: [n], bytes: encodeNumbers(I8, v) });
+  for (const d of out)
+    if (d.bytes.byteLength !== d.shape.reduce((a, b) => a * b, 1) * d.type.size)
+      throw new Error(`${d.path}: wrong number of values for shape [${d.shape}]`);
   return out;
 }

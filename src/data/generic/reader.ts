@@ -39,11 +39,18 @@ export function genericLayout(tree: TreeNode): GenericLayout {
         numericDatasets++;
         tables.push({ path: d.path, kind: 'compound', rows: d.shape[0]!, columns: d.dtype.members.map((m) => m.name) });
       } else if (isNumeric(d.dtype) && d.shape.length === 2) {
-        tables.push({ path: d.path, kind: 'matrix', rows: d.shape[0]!, columns: Array.from({ length: Math.min(d.shape[1]!, 64) }, (_, i) => `${d.name}[${i}]`) });
+        tables.push({
+          path: d.path,
+          kind: 'matrix',
+          rows: d.shape[0]!,
+          columns: Array.from({ length: Math.min(d.shape[1]!, 64) }, (_, i) => `${d.name}[${i}]`),
+        });
       }
     }
     if (node.kind === 'group') {
-      const ds = (node.children ?? []).filter((c) => c.kind === 'dataset' && c.dataset && isNumeric(c.dataset.dtype) && c.dataset.shape.length === 1);
+      const ds = (node.children ?? []).filter(
+        (c) => c.kind === 'dataset' && c.dataset && isNumeric(c.dataset.dtype) && c.dataset.shape.length === 1,
+      );
       const byLen = new Map<number, string[]>();
       for (const c of ds) byLen.set(c.dataset!.shape[0]!, [...(byLen.get(c.dataset!.shape[0]!) ?? []), c.name]);
       for (const [len, cols] of byLen) if (cols.length >= 2) tables.push({ path: node.path, kind: 'columns', rows: len, columns: cols });
@@ -88,7 +95,13 @@ export function readGenericJagged(src: H5Source, j: GenericJagged): { values: Fl
   const raw = toFloat64(src.readNumeric(j.offsets));
   for (let i = 0; i < raw.length; i++)
     if (!(Number.isInteger(raw[i]) && raw[i]! >= 0 && raw[i]! < 2 ** 32))
-      throw new DataFileError({ code: 'bad-dtype', file: src.fileName, dataset: j.offsets, problem: `${j.mode === 'counts' ? 'count' : 'offset'} ${raw[i]} at ${i}`, expected: `non-negative integer ${j.mode}` });
+      throw new DataFileError({
+        code: 'bad-dtype',
+        file: src.fileName,
+        dataset: j.offsets,
+        problem: `${j.mode === 'counts' ? 'count' : 'offset'} ${raw[i]} at ${i}`,
+        expected: `non-negative integer ${j.mode}`,
+      });
   // Offsets starting above 0 would silently drop the elements before the first set.
   if (j.mode === 'offsets' && raw.length && raw[0] !== 0)
     throw new DataFileError({
@@ -104,7 +117,14 @@ export function readGenericJagged(src: H5Source, j: GenericJagged): { values: Fl
     for (let i = 0; i < raw.length; i++) offsets[i + 1] = offsets[i]! + raw[i]!;
   } else offsets = Uint32Array.from(raw);
   for (let i = 1; i < offsets.length; i++)
-    if (offsets[i]! < offsets[i - 1]!) throw new DataFileError({ code: 'bad-shape', file: src.fileName, dataset: j.offsets, problem: `offsets decrease at ${i}`, expected: 'non-decreasing offsets' });
+    if (offsets[i]! < offsets[i - 1]!)
+      throw new DataFileError({
+        code: 'bad-shape',
+        file: src.fileName,
+        dataset: j.offsets,
+        problem: `offsets decrease at ${i}`,
+        expected: 'non-decreasing offsets',
+      });
   if (offsets.length && offsets[offsets.length - 1]! !== values.length)
     throw new DataFileError({
       code: 'out-of-range',

@@ -44,7 +44,9 @@ const parentOf = (path: string) => path.slice(0, path.lastIndexOf('/')) || '/';
  * numeric dataset of the file with one value per set is a candidate target.
  */
 export function jaggedSetsLayouts(tree: TreeNode): JaggedSetsLayout[] {
-  const oneD = [...walkTree(tree)].filter((n) => n.dataset && isNumeric(n.dataset.dtype) && n.dataset.shape.length === 1).map((n) => n.dataset!);
+  const oneD = [...walkTree(tree)]
+    .filter((n) => n.dataset && isNumeric(n.dataset.dtype) && n.dataset.shape.length === 1)
+    .map((n) => n.dataset!);
   const out: JaggedSetsLayout[] = [];
   for (const index of oneD) {
     const m = /(?:^|_)(offsets|counts|lengths)$/.exec(index.name);
@@ -70,7 +72,13 @@ export function readJaggedSets(src: H5Source, l: JaggedSetsLayout, targetPath: s
   const { values, offsets, width } = readElements(src, l, l.features);
   const targets = toFloat64(src.readNumeric(targetPath));
   if (targets.length !== offsets.length - 1) {
-    throw new DataFileError({ code: 'bad-shape', file: src.fileName, dataset: targetPath, problem: `${targets.length} values`, expected: `${offsets.length - 1} values, one per set` });
+    throw new DataFileError({
+      code: 'bad-shape',
+      file: src.fileName,
+      dataset: targetPath,
+      problem: `${targets.length} values`,
+      expected: `${offsets.length - 1} values, one per set`,
+    });
   }
   return { values, offsets, width, targets };
 }
@@ -102,18 +110,37 @@ export function hitPositionDims(l: JaggedSetsLayout, idPath: string): number {
  */
 export function readJaggedHits(src: H5Source, l: JaggedSetsLayout, idPath: string): JaggedHits {
   const features = hitFeatures(l, idPath);
-  if (!features.length) throw new DataFileError({ code: 'missing-dataset', file: src.fileName, dataset: idPath, problem: 'no feature columns beside the object id', expected: 'hit positions beside the id' });
+  if (!features.length)
+    throw new DataFileError({
+      code: 'missing-dataset',
+      file: src.fileName,
+      dataset: idPath,
+      problem: 'no feature columns beside the object id',
+      expected: 'hit positions beside the id',
+    });
   const { values, offsets, width } = readElements(src, l, features);
   const ids = toFloat64(src.readNumeric(idPath));
   const objectId = new Int32Array(ids.length);
   for (let i = 0; i < ids.length; i++) {
     if (!Number.isInteger(ids[i])) {
-      throw new DataFileError({ code: 'bad-dtype', file: src.fileName, dataset: idPath, problem: `id ${ids[i]} at hit ${i}`, expected: 'integer object ids (≤ 0 = noise)' });
+      throw new DataFileError({
+        code: 'bad-dtype',
+        file: src.fileName,
+        dataset: idPath,
+        problem: `id ${ids[i]} at hit ${i}`,
+        expected: 'integer object ids (≤ 0 = noise)',
+      });
     }
     objectId[i] = ids[i];
   }
   if (objectId.length !== values.length / width) {
-    throw new DataFileError({ code: 'bad-shape', file: src.fileName, dataset: idPath, problem: `${objectId.length} ids`, expected: `${values.length / width}, one per hit` });
+    throw new DataFileError({
+      code: 'bad-shape',
+      file: src.fileName,
+      dataset: idPath,
+      problem: `${objectId.length} ids`,
+      expected: `${values.length / width}, one per hit`,
+    });
   }
   return { features: values, width, objectId, eventOffsets: offsets, positionDims: Math.min(width, hitPositionDims(l, idPath)) };
 }
@@ -126,12 +153,24 @@ function readElements(src: H5Source, l: JaggedSetsLayout, paths: string[]): { va
   const values = new Float32Array(n * width);
   columns.forEach((col, c) => {
     if (col.length !== n) {
-      throw new DataFileError({ code: 'bad-shape', file: src.fileName, dataset: paths[c], problem: `${col.length} values`, expected: `${n} values, one per element like ${paths[0]}` });
+      throw new DataFileError({
+        code: 'bad-shape',
+        file: src.fileName,
+        dataset: paths[c],
+        problem: `${col.length} values`,
+        expected: `${n} values, one per element like ${paths[0]}`,
+      });
     }
     for (let i = 0; i < n; i++) {
       const bad = unsafeValue(col[i]);
       if (bad) {
-        throw new DataFileError({ code: bad, file: src.fileName, dataset: paths[c], problem: `value ${col[i]} at element ${i}`, expected: SAFE_VALUES });
+        throw new DataFileError({
+          code: bad,
+          file: src.fileName,
+          dataset: paths[c],
+          problem: `value ${col[i]} at element ${i}`,
+          expected: SAFE_VALUES,
+        });
       }
       values[i * width + c] = col[i];
     }

@@ -54,7 +54,12 @@ export async function openWithH5wasm(lib: H5Lib, fsPath: string, fileName: strin
 export function classifyOpenError(e: unknown, fileName: string): DataFileError {
   const msg = e instanceof Error ? e.message : String(e);
   if (/file signature not found/i.test(msg))
-    return new DataFileError({ code: 'not-hdf5', file: fileName, problem: 'not an HDF5 file (no HDF5 signature)', expected: 'an HDF5 file' });
+    return new DataFileError({
+      code: 'not-hdf5',
+      file: fileName,
+      problem: 'not an HDF5 file (no HDF5 signature)',
+      expected: 'an HDF5 file',
+    });
   const t = /truncated file: eof = (\d+).*stored_eof = (\d+)/.exec(msg);
   if (t)
     return new DataFileError({
@@ -123,7 +128,13 @@ class H5wasmSource implements H5Source {
     const cached = this.infoCache.get(p);
     if (cached) return cached;
     if (!this.isDataset(p))
-      throw new DataFileError({ code: 'missing-dataset', file: this.fileName, dataset: p, problem: 'dataset is missing', expected: 'a dataset' });
+      throw new DataFileError({
+        code: 'missing-dataset',
+        file: this.fileName,
+        dataset: p,
+        problem: 'dataset is missing',
+        expected: 'a dataset',
+      });
     let meta: H5Meta & { shape: number[] | null; maxshape: number[] | null; chunks: number[] | null };
     let filters: { id: number; name: string }[] = [];
     try {
@@ -153,7 +164,12 @@ class H5wasmSource implements H5Source {
     const info = this.info(path);
     const { shape } = info;
     if (info.dtype.kind === 'string' && info.dtype.vlen)
-      throw new DataFileError({ code: 'bad-dtype', file: this.fileName, dataset: info.path, problem: 'raw read of variable-length strings' });
+      throw new DataFileError({
+        code: 'bad-dtype',
+        file: this.fileName,
+        dataset: info.path,
+        problem: 'raw read of variable-length strings',
+      });
     if (shape.length === 0) {
       // scalar dataset
       return this.readSelection(info, null, null, info.dtype.size);
@@ -219,7 +235,12 @@ class H5wasmSource implements H5Source {
   private readSelection(info: DatasetInfo, count: bigint[] | null, offset: bigint[] | null, nbytes: number): Uint8Array {
     const M = this.M;
     if (nbytes > 0x7fffffff)
-      throw new DataFileError({ code: 'read-failed', file: this.fileName, dataset: info.path, problem: `a single read of ${nbytes} bytes does not fit wasm's 32-bit allocator` });
+      throw new DataFileError({
+        code: 'read-failed',
+        file: this.fileName,
+        dataset: info.path,
+        problem: `a single read of ${nbytes} bytes does not fit wasm's 32-bit allocator`,
+      });
     const ptr = M._malloc(Math.max(nbytes, 1));
     if (!ptr)
       throw new DataFileError({ code: 'read-failed', file: this.fileName, dataset: info.path, problem: `cannot allocate ${nbytes} bytes` });
@@ -231,7 +252,13 @@ class H5wasmSource implements H5Source {
     } catch (e) {
       // HDF5 only says it found no plugin directory; name the filter and the way out instead
       const filter = unreadableFilter(info);
-      if (filter) throw new DataFileError({ code: 'read-failed', file: this.fileName, dataset: info.path, problem: unreadableFilterProblem(info, this.fileName, filter) });
+      if (filter)
+        throw new DataFileError({
+          code: 'read-failed',
+          file: this.fileName,
+          dataset: info.path,
+          problem: unreadableFilterProblem(info, this.fileName, filter),
+        });
       throw this.fail(info.path, e);
     } finally {
       M._free(ptr);
@@ -268,7 +295,13 @@ class H5wasmSource implements H5Source {
   readStrings(path: string, start = 0, count?: number): string[] {
     const info = this.info(path);
     if (info.dtype.kind !== 'string')
-      throw new DataFileError({ code: 'bad-dtype', file: this.fileName, dataset: info.path, problem: `dtype ${info.dtypeText} is not a string`, expected: 'strings' });
+      throw new DataFileError({
+        code: 'bad-dtype',
+        file: this.fileName,
+        dataset: info.path,
+        problem: `dtype ${info.dtypeText} is not a string`,
+        expected: 'strings',
+      });
     const n = count ?? (info.shape.length ? info.shape[0]! - start : 1);
     try {
       const ds = this.f.get(info.path) as H5.Dataset;

@@ -8,7 +8,11 @@ export const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a] a
 export function findHdf5Signature(head: Uint8Array): number {
   for (let off = 0; off + 8 <= head.length; off = off === 0 ? 512 : off * 2) {
     let ok = true;
-    for (let i = 0; i < 8; i++) if (head[off + i] !== HDF5_SIGNATURE[i]) { ok = false; break; }
+    for (let i = 0; i < 8; i++)
+      if (head[off + i] !== HDF5_SIGNATURE[i]) {
+        ok = false;
+        break;
+      }
     if (ok) return off;
   }
   return -1;

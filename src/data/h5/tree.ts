@@ -52,8 +52,14 @@ export function truncationText(tree: TreeNode): string | null {
   const t = tree.truncated;
   if (!t) return null;
   const parts: string[] = [];
-  if (t.omittedByNodeLimit) parts.push(`${t.omittedByNodeLimit.toLocaleString('en-US')} more members not listed (limit ${t.maxNodes.toLocaleString('en-US')} nodes)`);
-  if (t.groupsAtDepthLimit) parts.push(`${t.groupsAtDepthLimit} group(s) deeper than ${t.maxDepth} levels not opened (${t.omittedByDepthLimit.toLocaleString('en-US')} members)`);
+  if (t.omittedByNodeLimit)
+    parts.push(
+      `${t.omittedByNodeLimit.toLocaleString('en-US')} more members not listed (limit ${t.maxNodes.toLocaleString('en-US')} nodes)`,
+    );
+  if (t.groupsAtDepthLimit)
+    parts.push(
+      `${t.groupsAtDepthLimit} group(s) deeper than ${t.maxDepth} levels not opened (${t.omittedByDepthLimit.toLocaleString('en-US')} members)`,
+    );
   return `tree truncated: ${t.listed.toLocaleString('en-US')} nodes listed; ${parts.join('; ')}`;
 }
 
@@ -73,12 +79,15 @@ export function formatTree(node: TreeNode, indent = ''): string {
   };
   if (node.kind === 'dataset' && node.dataset) {
     const d = node.dataset;
-    lines.push(`${indent}${node.name}  [${d.shape.join(', ')}]  ${d.dtypeText}${d.filters.length ? '  ' + d.filters.join('+') : ''}${attrText(node.attrs)}`);
+    lines.push(
+      `${indent}${node.name}  [${d.shape.join(', ')}]  ${d.dtypeText}${d.filters.length ? '  ' + d.filters.join('+') : ''}${attrText(node.attrs)}`,
+    );
   } else if (node.kind === 'group') {
     if (!indent && node.truncated) lines.push(truncationText(node)!);
     lines.push(`${indent}${node.name === '/' ? '/' : node.name + '/'}${attrText(node.attrs)}`);
     for (const c of node.children ?? []) lines.push(formatTree(c, indent + '  '));
-    if (node.cut) lines.push(`${indent}  … ${node.cut.omitted} more not listed (${node.cut.reason === 'depth-limit' ? 'depth limit' : 'node limit'})`);
+    if (node.cut)
+      lines.push(`${indent}  … ${node.cut.omitted} more not listed (${node.cut.reason === 'depth-limit' ? 'depth limit' : 'node limit'})`);
     // repeated last: a long listing is read from its end
     if (!indent && node.truncated) lines.push(truncationText(node)!);
   } else {

@@ -83,9 +83,28 @@ export interface ParticleEntries {
 }
 
 const PARTICLE_COLUMNS = [
-  'id', 'pdg', 'trackid', 'parent_trackid', 'parent_pdg', 'ancestor_trackid', 'ancestor_pdg', 'shape',
-  'px', 'py', 'pz', 'energy_init', 'energy_deposit', 'dist_travel',
-  'vtx.x', 'vtx.y', 'vtx.z', 'vtx.t', 'end_pt.x', 'end_pt.y', 'end_pt.z', 'end_pt.t',
+  'id',
+  'pdg',
+  'trackid',
+  'parent_trackid',
+  'parent_pdg',
+  'ancestor_trackid',
+  'ancestor_pdg',
+  'shape',
+  'px',
+  'py',
+  'pz',
+  'energy_init',
+  'energy_deposit',
+  'dist_travel',
+  'vtx.x',
+  'vtx.y',
+  'vtx.z',
+  'vtx.t',
+  'end_pt.x',
+  'end_pt.y',
+  'end_pt.z',
+  'end_pt.t',
 ];
 
 /** Random-access reader of a larcv3 file: every read touches only the rows of the entries asked for. */
@@ -93,7 +112,13 @@ export class Larcv3Reader {
   readonly numEntries: number;
   constructor(readonly src: H5Source) {
     if (!src.isDataset('/Events/event_id'))
-      throw new DataFileError({ code: 'missing-dataset', file: src.fileName, dataset: '/Events/event_id', problem: 'dataset is missing', expected: 'larcv3 /Events/event_id' });
+      throw new DataFileError({
+        code: 'missing-dataset',
+        file: src.fileName,
+        dataset: '/Events/event_id',
+        problem: 'dataset is missing',
+        expected: 'larcv3 /Events/event_id',
+      });
     this.numEntries = tableInfo(src, '/Events/event_id').shape[0]!;
   }
 
@@ -122,11 +147,23 @@ export class Larcv3Reader {
       for (const ds of PRODUCT_DATASETS[p.type as ProductType]) {
         const path = `${p.group}/${ds}`;
         if (!this.src.isDataset(path))
-          throw new DataFileError({ code: 'missing-dataset', file: this.fileName, dataset: path, problem: 'dataset is missing', expected: `larcv3 ${p.type} dataset ${ds}` });
+          throw new DataFileError({
+            code: 'missing-dataset',
+            file: this.fileName,
+            dataset: path,
+            problem: 'dataset is missing',
+            expected: `larcv3 ${p.type} dataset ${ds}`,
+          });
         if (ds === 'images') {
           const info = this.src.info(path);
           if (info.shape.length !== 1 || info.dtype.kind !== 'float')
-            throw new DataFileError({ code: 'bad-shape', file: this.fileName, dataset: path, problem: `shape [${info.shape}] ${info.dtypeText}`, expected: '1-D float array' });
+            throw new DataFileError({
+              code: 'bad-shape',
+              file: this.fileName,
+              dataset: path,
+              problem: `shape [${info.shape}] ${info.dtypeText}`,
+              expected: '1-D float array',
+            });
         } else tableInfo(this.src, path);
       }
       if (p.nEntries !== this.numEntries)
@@ -149,7 +186,9 @@ export class Larcv3Reader {
   private group(type: ProductType, producer: string): string {
     const g = `/Data/${groupName(type, producer)}`;
     if (!this.src.isGroup(g)) {
-      const have = this.products().filter((p) => p.type === type).map((p) => p.producer);
+      const have = this.products()
+        .filter((p) => p.type === type)
+        .map((p) => p.producer);
       throw new DataFileError({
         code: 'missing-dataset',
         file: this.fileName,
@@ -163,7 +202,13 @@ export class Larcv3Reader {
 
   private checkRange(r: EntryRange, dataset: string): void {
     if (!Number.isInteger(r.start) || !Number.isInteger(r.end) || r.start < 0 || r.end > this.numEntries || r.start > r.end)
-      throw new DataFileError({ code: 'bad-request', file: this.fileName, dataset, problem: `entries ${r.start}..${r.end} requested`, expected: `a range within 0..${this.numEntries}` });
+      throw new DataFileError({
+        code: 'bad-request',
+        file: this.fileName,
+        dataset,
+        problem: `entries ${r.start}..${r.end} requested`,
+        expected: `a range within 0..${this.numEntries}`,
+      });
   }
 
   /** extents rows of the range → (first, N) per entry, checked against the next table. */
@@ -182,7 +227,13 @@ export class Larcv3Reader {
     const l1 = this.level1(g, range, 'voxel_extents');
     const nMeta = tableInfo(this.src, `${g}/image_meta`).shape[0]!;
     if (l1.hi > nMeta)
-      throw new DataFileError({ code: 'out-of-range', file: this.fileName, dataset: `${g}/image_meta`, problem: `${nMeta} rows but voxel_extents needs ${l1.hi}`, expected: 'one image_meta row per voxel_extents row' });
+      throw new DataFileError({
+        code: 'out-of-range',
+        file: this.fileName,
+        dataset: `${g}/image_meta`,
+        problem: `${nMeta} rows but voxel_extents needs ${l1.hi}`,
+        expected: 'one image_meta row per voxel_extents row',
+      });
     const ve = readColumns(this.src, `${g}/voxel_extents`, l1.lo, l1.hi - l1.lo, ['first', 'N', 'ID']);
     const metas = readMetas(this.src, `${g}/image_meta`, l1.lo, l1.hi - l1.lo, dim);
     const nVox = tableInfo(this.src, `${g}/voxels`).shape[0]!;
@@ -245,7 +296,13 @@ export class Larcv3Reader {
       });
     const bad = opts.allowNaN ? null : unsafeValue(v);
     if (bad)
-      throw new DataFileError({ code: bad, file: this.fileName, dataset: `${g}/voxels`, problem: `row ${row} (entry ${entry}): value is ${v}`, expected: SAFE_VALUES });
+      throw new DataFileError({
+        code: bad,
+        file: this.fileName,
+        dataset: `${g}/voxels`,
+        problem: `row ${row} (entry ${entry}): value is ${v}`,
+        expected: SAFE_VALUES,
+      });
   }
 
   readClusters(type: 'cluster2d' | 'cluster3d', producer: string, range: EntryRange, opts: ReadOptions = {}): ClusterEntries {
@@ -316,7 +373,17 @@ export class Larcv3Reader {
         offsets[e + 1] = o;
         clusterOffsets[e + 1] = ci;
       }
-      return { projectionId: pid, dim, metas: planeMetas, voxels: { values, offsets, width }, ids, clusterOffsets, clusterIds, clusterSizes, clusterIndex };
+      return {
+        projectionId: pid,
+        dim,
+        metas: planeMetas,
+        voxels: { values, offsets, width },
+        ids,
+        clusterOffsets,
+        clusterIds,
+        clusterSizes,
+        clusterIndex,
+      };
     });
     return { file: this.fileName, product: type, producer, range, planes };
   }
@@ -364,7 +431,13 @@ export class Larcv3Reader {
             for (let k = 0; k < n; k++) {
               const bad = unsafeValue(img[k]!);
               if (bad)
-                throw new DataFileError({ code: bad, file: this.fileName, dataset: `${g}/images`, problem: `element ${w.lo + f + k} (entry ${range.start + e}) is ${img[k]}`, expected: SAFE_VALUES });
+                throw new DataFileError({
+                  code: bad,
+                  file: this.fileName,
+                  dataset: `${g}/images`,
+                  problem: `element ${w.lo + f + k} (entry ${range.start + e}) is ${img[k]}`,
+                  expected: SAFE_VALUES,
+                });
             }
           }
           values.set(img, o);

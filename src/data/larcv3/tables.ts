@@ -10,14 +10,32 @@ export function tableInfo(src: H5Source, path: string): DatasetInfo {
   const info = src.info(path);
   const base = path.split('/').pop()!;
   if (info.shape.length !== 1)
-    throw new DataFileError({ code: 'bad-shape', file: src.fileName, dataset: path, problem: `shape [${info.shape.join(', ')}]`, expected: 'a 1-D table' });
+    throw new DataFileError({
+      code: 'bad-shape',
+      file: src.fileName,
+      dataset: path,
+      problem: `shape [${info.shape.join(', ')}]`,
+      expected: 'a 1-D table',
+    });
   const required = REQUIRED_MEMBERS[base];
   if (required) {
     if (info.dtype.kind !== 'compound')
-      throw new DataFileError({ code: 'bad-dtype', file: src.fileName, dataset: path, problem: `dtype ${info.dtypeText}`, expected: `a compound with ${required.join(', ')}` });
+      throw new DataFileError({
+        code: 'bad-dtype',
+        file: src.fileName,
+        dataset: path,
+        problem: `dtype ${info.dtypeText}`,
+        expected: `a compound with ${required.join(', ')}`,
+      });
     const missing = required.filter((m) => !findMember(info.dtype, m));
     if (missing.length)
-      throw new DataFileError({ code: 'bad-dtype', file: src.fileName, dataset: path, problem: `compound lacks member(s) ${missing.join(', ')}`, expected: `members ${required.join(', ')}` });
+      throw new DataFileError({
+        code: 'bad-dtype',
+        file: src.fileName,
+        dataset: path,
+        problem: `compound lacks member(s) ${missing.join(', ')}`,
+        expected: `members ${required.join(', ')}`,
+      });
   }
   return info;
 }
@@ -56,9 +74,21 @@ export function readMetas(src: H5Source, path: string, start: number, count: num
   const sizesMember = findMember(info.dtype, 'number_of_voxels');
   const d = sizesMember?.type.kind === 'array' ? sizesMember.type.shape.reduce((a, b) => a * b, 1) : 1;
   if (d !== dim)
-    throw new DataFileError({ code: 'bad-dtype', file: src.fileName, dataset: path, problem: `ImageMeta has ${d} axes`, expected: `${dim} axes` });
+    throw new DataFileError({
+      code: 'bad-dtype',
+      file: src.fileName,
+      dataset: path,
+      problem: `ImageMeta has ${d} axes`,
+      expected: `${dim} axes`,
+    });
   const hasValid = !!findMember(info.dtype, 'valid');
-  const c = readColumns(src, path, start, count, ['projection_id', 'image_sizes', 'number_of_voxels', 'origin', ...(hasValid ? ['valid'] : [])]);
+  const c = readColumns(src, path, start, count, [
+    'projection_id',
+    'image_sizes',
+    'number_of_voxels',
+    'origin',
+    ...(hasValid ? ['valid'] : []),
+  ]);
   const out: ImageMeta[] = [];
   for (let i = 0; i < count; i++) {
     const m: ImageMeta = {
@@ -68,7 +98,10 @@ export function readMetas(src: H5Source, path: string, start: number, count: num
       numberOfVoxels: Array.from(c['number_of_voxels']!.subarray(i * dim, (i + 1) * dim)),
       origin: Array.from(c['origin']!.subarray(i * dim, (i + 1) * dim)),
     };
-    if (m.numberOfVoxels.some((n) => !Number.isInteger(n) || n <= 0 || n > 2 ** 26) || [...m.imageSizes, ...m.origin].some((x) => !Number.isFinite(x)))
+    if (
+      m.numberOfVoxels.some((n) => !Number.isInteger(n) || n <= 0 || n > 2 ** 26) ||
+      [...m.imageSizes, ...m.origin].some((x) => !Number.isFinite(x))
+    )
       throw new DataFileError({
         code: 'bad-shape',
         file: src.fileName,

@@ -70,12 +70,25 @@ export function looksLikeSpanet(src: H5Source): boolean {
 export function spanetLayout(src: H5Source): SpanetLayout {
   const f = src.fileName;
   for (const g of ['/INPUTS', '/TARGETS'])
-    if (!src.isGroup(g)) throw new DataFileError({ code: 'missing-dataset', file: f, dataset: g, problem: 'group is missing', expected: 'SPANet INPUTS and TARGETS groups' });
+    if (!src.isGroup(g))
+      throw new DataFileError({
+        code: 'missing-dataset',
+        file: f,
+        dataset: g,
+        problem: 'group is missing',
+        expected: 'SPANet INPUTS and TARGETS groups',
+      });
   let nEvents = -1;
   const checkN = (path: string, n: number) => {
     if (nEvents < 0) nEvents = n;
     else if (n !== nEvents)
-      throw new DataFileError({ code: 'bad-shape', file: f, dataset: path, problem: `${n} events`, expected: `${nEvents} events like the other datasets` });
+      throw new DataFileError({
+        code: 'bad-shape',
+        file: f,
+        dataset: path,
+        problem: `${n} events`,
+        expected: `${nEvents} events like the other datasets`,
+      });
   };
   const sources: SpanetSourceInfo[] = [];
   for (const name of src.keys('/INPUTS')) {
@@ -85,29 +98,68 @@ export function spanetLayout(src: H5Source): SpanetLayout {
     const hasMask = names.includes('MASK');
     const features = names.filter((k) => k !== 'MASK');
     if (features.length === 0)
-      throw new DataFileError({ code: 'missing-dataset', file: f, dataset: g, problem: 'source has no feature datasets', expected: 'at least one feature' });
+      throw new DataFileError({
+        code: 'missing-dataset',
+        file: f,
+        dataset: g,
+        problem: 'source has no feature datasets',
+        expected: 'at least one feature',
+      });
     let shape: number[];
     if (hasMask) {
       const m = src.info(`${g}/MASK`);
-      if (m.shape.length !== 2) throw new DataFileError({ code: 'bad-shape', file: f, dataset: m.path, problem: `shape [${m.shape}]`, expected: '[events, objects]' });
-      if (!isNumeric(m.dtype)) throw new DataFileError({ code: 'bad-dtype', file: f, dataset: m.path, problem: `dtype ${m.dtypeText}`, expected: 'bool' });
+      if (m.shape.length !== 2)
+        throw new DataFileError({
+          code: 'bad-shape',
+          file: f,
+          dataset: m.path,
+          problem: `shape [${m.shape}]`,
+          expected: '[events, objects]',
+        });
+      if (!isNumeric(m.dtype))
+        throw new DataFileError({ code: 'bad-dtype', file: f, dataset: m.path, problem: `dtype ${m.dtypeText}`, expected: 'bool' });
       shape = m.shape;
     } else {
       shape = src.info(`${g}/${features[0]}`).shape;
       if (shape.length !== 1)
-        throw new DataFileError({ code: 'missing-dataset', file: f, dataset: `${g}/MASK`, problem: `source has [${shape}] features but no MASK`, expected: 'MASK for a sequential source, or 1-D features for a global one' });
+        throw new DataFileError({
+          code: 'missing-dataset',
+          file: f,
+          dataset: `${g}/MASK`,
+          problem: `source has [${shape}] features but no MASK`,
+          expected: 'MASK for a sequential source, or 1-D features for a global one',
+        });
     }
     checkN(g, shape[0]!);
     for (const k of features) {
       const info = src.info(`${g}/${k}`);
       if (info.shape.length !== shape.length || info.shape.some((d, i) => d !== shape[i]))
-        throw new DataFileError({ code: 'bad-shape', file: f, dataset: info.path, problem: `shape [${info.shape}]`, expected: `[${shape}] like ${hasMask ? 'MASK' : 'the other features'}` });
-      if (!isNumeric(info.dtype)) throw new DataFileError({ code: 'bad-dtype', file: f, dataset: info.path, problem: `dtype ${info.dtypeText}`, expected: 'numbers' });
+        throw new DataFileError({
+          code: 'bad-shape',
+          file: f,
+          dataset: info.path,
+          problem: `shape [${info.shape}]`,
+          expected: `[${shape}] like ${hasMask ? 'MASK' : 'the other features'}`,
+        });
+      if (!isNumeric(info.dtype))
+        throw new DataFileError({
+          code: 'bad-dtype',
+          file: f,
+          dataset: info.path,
+          problem: `dtype ${info.dtypeText}`,
+          expected: 'numbers',
+        });
     }
     sources.push({ name, kind: hasMask ? 'sequential' : 'global', features, maxLength: hasMask ? shape[1]! : 1 });
   }
   if (sources.length === 0)
-    throw new DataFileError({ code: 'missing-dataset', file: f, dataset: '/INPUTS', problem: 'no input sources', expected: 'INPUTS/<source>/...' });
+    throw new DataFileError({
+      code: 'missing-dataset',
+      file: f,
+      dataset: '/INPUTS',
+      problem: 'no input sources',
+      expected: 'INPUTS/<source>/...',
+    });
   const targets: SpanetLayout['targets'] = [];
   for (const particle of src.keys('/TARGETS')) {
     const g = `/TARGETS/${particle}`;
@@ -116,25 +168,54 @@ export function spanetLayout(src: H5Source): SpanetLayout {
     const products = datasets.filter((k) => k !== 'MASK' && k !== 'WEIGHT');
     for (const special of ['MASK', 'WEIGHT'].filter((k) => datasets.includes(k))) {
       const info = src.info(`${g}/${special}`);
-      if (info.shape.length !== 1) throw new DataFileError({ code: 'bad-shape', file: f, dataset: info.path, problem: `shape [${info.shape}]`, expected: '[events]' });
-      if (!isNumeric(info.dtype)) throw new DataFileError({ code: 'bad-dtype', file: f, dataset: info.path, problem: `dtype ${info.dtypeText}`, expected: special === 'MASK' ? 'bool' : 'numbers' });
+      if (info.shape.length !== 1)
+        throw new DataFileError({ code: 'bad-shape', file: f, dataset: info.path, problem: `shape [${info.shape}]`, expected: '[events]' });
+      if (!isNumeric(info.dtype))
+        throw new DataFileError({
+          code: 'bad-dtype',
+          file: f,
+          dataset: info.path,
+          problem: `dtype ${info.dtypeText}`,
+          expected: special === 'MASK' ? 'bool' : 'numbers',
+        });
       checkN(info.path, info.shape[0]!);
     }
     for (const p of products) {
       const info = src.info(`${g}/${p}`);
-      if (info.shape.length !== 1) throw new DataFileError({ code: 'bad-shape', file: f, dataset: info.path, problem: `shape [${info.shape}]`, expected: '[events]' });
-      if (info.dtype.kind !== 'int') throw new DataFileError({ code: 'bad-dtype', file: f, dataset: info.path, problem: `dtype ${info.dtypeText}`, expected: 'integer jet indices' });
+      if (info.shape.length !== 1)
+        throw new DataFileError({ code: 'bad-shape', file: f, dataset: info.path, problem: `shape [${info.shape}]`, expected: '[events]' });
+      if (info.dtype.kind !== 'int')
+        throw new DataFileError({
+          code: 'bad-dtype',
+          file: f,
+          dataset: info.path,
+          problem: `dtype ${info.dtypeText}`,
+          expected: 'integer jet indices',
+        });
       checkN(info.path, info.shape[0]!);
     }
-    targets.push({ particle, products, ...(datasets.includes('MASK') ? { hasMask: true } : {}), ...(datasets.includes('WEIGHT') ? { hasWeight: true } : {}) });
+    targets.push({
+      particle,
+      products,
+      ...(datasets.includes('MASK') ? { hasMask: true } : {}),
+      ...(datasets.includes('WEIGHT') ? { hasWeight: true } : {}),
+    });
   }
   const flat = (root: string): string[] => {
     if (!src.isGroup(root)) return [];
     const list = datasetsUnder(src, root);
     for (const rel of list) {
       const info = src.info(`${root}/${rel}`);
-      if (info.shape.length !== 1) throw new DataFileError({ code: 'bad-shape', file: f, dataset: info.path, problem: `shape [${info.shape}]`, expected: '[events]' });
-      if (!isNumeric(info.dtype)) throw new DataFileError({ code: 'bad-dtype', file: f, dataset: info.path, problem: `dtype ${info.dtypeText}`, expected: 'numbers' });
+      if (info.shape.length !== 1)
+        throw new DataFileError({ code: 'bad-shape', file: f, dataset: info.path, problem: `shape [${info.shape}]`, expected: '[events]' });
+      if (!isNumeric(info.dtype))
+        throw new DataFileError({
+          code: 'bad-dtype',
+          file: f,
+          dataset: info.path,
+          problem: `dtype ${info.dtypeText}`,
+          expected: 'numbers',
+        });
       checkN(info.path, info.shape[0]!);
     }
     return list;
@@ -150,7 +231,12 @@ export function readSpanetEvents(src: H5Source, range?: { start: number; end: nu
   const f = src.fileName;
   const r = range ?? { start: 0, end: layout.nEvents };
   if (!Number.isInteger(r.start) || !Number.isInteger(r.end) || r.start < 0 || r.end > layout.nEvents || r.start > r.end)
-    throw new DataFileError({ code: 'bad-request', file: f, problem: `events ${r.start}..${r.end} requested`, expected: `a range within 0..${layout.nEvents}` });
+    throw new DataFileError({
+      code: 'bad-request',
+      file: f,
+      problem: `events ${r.start}..${r.end} requested`,
+      expected: `a range within 0..${layout.nEvents}`,
+    });
   const n = r.end - r.start;
   const sources: SpanetSourceData[] = layout.sources.map((s) => {
     const g = `/INPUTS/${s.name}`;
@@ -176,7 +262,13 @@ export function readSpanetEvents(src: H5Source, range?: { start: number; end: nu
           const v = col[e * L + j]!;
           const bad = unsafeValue(v);
           if (bad)
-            throw new DataFileError({ code: bad, file: f, dataset: `${g}/${feat}`, problem: `event ${r.start + e}${mask ? `, object ${j}` : ''} is ${v}`, expected: `${SAFE_VALUES} where MASK is true` });
+            throw new DataFileError({
+              code: bad,
+              file: f,
+              dataset: `${g}/${feat}`,
+              problem: `event ${r.start + e}${mask ? `, object ${j}` : ''} is ${v}`,
+              expected: `${SAFE_VALUES} where MASK is true`,
+            });
           values[o * W + fi] = v;
           position[o] = j;
           o++;
@@ -198,7 +290,13 @@ export function readSpanetEvents(src: H5Source, range?: { start: number; end: nu
       for (let e = 0; e < n; e++) {
         const x = v[e]!;
         if (!Number.isInteger(x) || x < -1 || (seq && x >= seq.maxLength))
-          throw new DataFileError({ code: 'out-of-range', file: f, dataset: path, problem: `event ${r.start + e}: index ${x}`, expected: `-1 or 0..${(seq?.maxLength ?? 1) - 1}` });
+          throw new DataFileError({
+            code: 'out-of-range',
+            file: f,
+            dataset: path,
+            problem: `event ${r.start + e}: index ${x}`,
+            expected: `-1 or 0..${(seq?.maxLength ?? 1) - 1}`,
+          });
         out[e] = x;
       }
       targets[t.particle]![p] = out;
@@ -212,7 +310,13 @@ export function readSpanetEvents(src: H5Source, range?: { start: number; end: nu
       const w = toFloat32(src.readNumeric(path, r.start, n));
       for (let e = 0; e < n; e++) {
         if (!(Number.isFinite(w[e]!) && w[e]! >= 0))
-          throw new DataFileError({ code: 'out-of-range', file: f, dataset: path, problem: `event ${r.start + e}: weight ${w[e]}`, expected: 'finite weights ≥ 0' });
+          throw new DataFileError({
+            code: 'out-of-range',
+            file: f,
+            dataset: path,
+            problem: `event ${r.start + e}: weight ${w[e]}`,
+            expected: 'finite weights ≥ 0',
+          });
       }
       (targetWeights ??= {})[t.particle] = w;
     }
@@ -228,9 +332,24 @@ export function readSpanetEvents(src: H5Source, range?: { start: number; end: nu
       const x = v[e]!;
       if (Number.isNaN(x)) continue; // a missing target, as in SPANet
       if (!(Number.isInteger(x) && x >= INT32_MIN && x <= INT32_MAX))
-        throw new DataFileError({ code: 'out-of-range', file: f, dataset: path, problem: `event ${r.start + e}: class ${x}`, expected: `integer class ids within int32 (${INT32_MIN}..${INT32_MAX}), NaN for none` });
+        throw new DataFileError({
+          code: 'out-of-range',
+          file: f,
+          dataset: path,
+          problem: `event ${r.start + e}: class ${x}`,
+          expected: `integer class ids within int32 (${INT32_MIN}..${INT32_MAX}), NaN for none`,
+        });
     }
     classifications[k] = v;
   }
-  return { file: f, range: r, sources, targets, ...(targetMasks ? { targetMasks } : {}), ...(targetWeights ? { targetWeights } : {}), regressions, classifications };
+  return {
+    file: f,
+    range: r,
+    sources,
+    targets,
+    ...(targetMasks ? { targetMasks } : {}),
+    ...(targetWeights ? { targetWeights } : {}),
+    regressions,
+    classifications,
+  };
 }

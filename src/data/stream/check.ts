@@ -37,11 +37,18 @@ function readersFor(src: H5Source, requests: FileRequest[]): { what: string; mak
   const out = new Map<string, { what: string; make: () => EntryReader<unknown> }>();
   for (const r of requests) {
     if (streamable(r)) {
-      const what = r.kind === 'larcv3-clusters' ? `${r.product} ${r.producer}` : r.kind === 'generic-sets' ? `sets of ${r.layout.features.join(', ')} with ${r.target}`
-        : r.kind === 'generic-hits' ? `hits of ${r.layout.features.join(', ')}` : r.kind;
+      const what =
+        r.kind === 'larcv3-clusters'
+          ? `${r.product} ${r.producer}`
+          : r.kind === 'generic-sets'
+            ? `sets of ${r.layout.features.join(', ')} with ${r.target}`
+            : r.kind === 'generic-hits'
+              ? `hits of ${r.layout.features.join(', ')}`
+              : r.kind;
       out.set(what, { what, make: () => entryReaderFor(src, r) });
     } else if (r.kind === 'larcv3-segmentation') {
-      for (const p of [r.imageProducer, r.labelProducer]) out.set(`sparse2d ${p}`, { what: `sparse2d ${p}`, make: () => larcv3SparseReader(src, 'sparse2d', p) });
+      for (const p of [r.imageProducer, r.labelProducer])
+        out.set(`sparse2d ${p}`, { what: `sparse2d ${p}`, make: () => larcv3SparseReader(src, 'sparse2d', p) });
     } else {
       out.set('SPANet events', { what: 'SPANet events', make: () => spanetEventReader(src) });
     }
@@ -68,7 +75,9 @@ export async function readCheck(src: H5Source, requests: FileRequest[], opts: Re
     } catch (e) {
       return failed(asStreamError(e, src.fileName), entries, checked);
     }
-    const br = new BatchReader(reader, new EntryOrder({ range: { start: 0, end: reader.entries }, shuffle: false, batch, epochs: 1 }), { prefetch: 0 });
+    const br = new BatchReader(reader, new EntryOrder({ range: { start: 0, end: reader.entries }, shuffle: false, batch, epochs: 1 }), {
+      prefetch: 0,
+    });
     try {
       for (;;) {
         const b = await br.next(); // a failed batch is bisected to its entry
@@ -88,5 +97,10 @@ export async function readCheck(src: H5Source, requests: FileRequest[], opts: Re
 }
 
 function failed(e: StreamDataError, entries: number, checked: string[]): ReadCheckResult {
-  return { ok: false, entries, checked, error: { file: e.file, dataset: e.dataset, entry: e.entry, problem: e.problem, message: e.message } };
+  return {
+    ok: false,
+    entries,
+    checked,
+    error: { file: e.file, dataset: e.dataset, entry: e.entry, problem: e.problem, message: e.message },
+  };
 }

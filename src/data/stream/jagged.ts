@@ -18,7 +18,10 @@ class JaggedIndex {
   private prefix: Float64Array | null = null;
   readonly entries: number;
 
-  constructor(private src: H5Source, private layout: JaggedSetsLayout) {
+  constructor(
+    private src: H5Source,
+    private layout: JaggedSetsLayout,
+  ) {
     const rows = src.info(layout.offsets).shape[0] ?? 0;
     this.entries = layout.mode === 'offsets' ? Math.max(0, rows - 1) : rows;
     if (layout.mode === 'counts') {
@@ -26,7 +29,8 @@ class JaggedIndex {
       for (let s = 0; s < rows; s += SCAN_ROWS) {
         const c = toFloat64(src.readNumeric(layout.offsets, s, Math.min(SCAN_ROWS, rows - s)));
         for (let i = 0; i < c.length; i++) {
-          if (!(Number.isInteger(c[i]) && c[i] >= 0)) throw new StreamDataError(src.fileName, layout.offsets, s + i, `count ${c[i]} (expected a non-negative integer)`);
+          if (!(Number.isInteger(c[i]) && c[i] >= 0))
+            throw new StreamDataError(src.fileName, layout.offsets, s + i, `count ${c[i]} (expected a non-negative integer)`);
           p[s + i + 1] = p[s + i] + c[i];
         }
       }
@@ -40,7 +44,12 @@ class JaggedIndex {
     const o = toFloat64(this.src.readNumeric(this.layout.offsets, start, end - start + 1));
     for (let i = 0; i < o.length; i++) {
       if (!(Number.isInteger(o[i]) && o[i] >= 0) || (i > 0 && o[i] < o[i - 1]))
-        throw new StreamDataError(this.src.fileName, this.layout.offsets, start + Math.max(0, i - 1), `offset ${o[i]} (expected non-decreasing non-negative integers)`);
+        throw new StreamDataError(
+          this.src.fileName,
+          this.layout.offsets,
+          start + Math.max(0, i - 1),
+          `offset ${o[i]} (expected non-decreasing non-negative integers)`,
+        );
     }
     return o;
   }
@@ -65,7 +74,13 @@ function readRows(src: H5Source, index: JaggedIndex, columns: string[], entries:
   const width = columns.length;
   const nSets = runs.reduce((a, r) => a + r.end - r.start, 0);
   const nRows = runs.reduce((a, r) => a + r.e1 - r.e0, 0);
-  if (nRows * width > 2 ** 31) throw new StreamDataError(src.fileName, columns[0], runs[0]?.start ?? null, `a batch of ${nRows} elements is too large; lower the batch size`);
+  if (nRows * width > 2 ** 31)
+    throw new StreamDataError(
+      src.fileName,
+      columns[0],
+      runs[0]?.start ?? null,
+      `a batch of ${nRows} elements is too large; lower the batch size`,
+    );
   const values = new Float32Array(nRows * width);
   const offsets = new Uint32Array(nSets + 1);
   const order = new Uint32Array(nSets);
@@ -102,12 +117,17 @@ export class JaggedSetsReader implements EntryReader<JaggedSets & { entries: Uin
   readonly file: string;
   readonly entries: number;
 
-  constructor(private src: H5Source, private layout: JaggedSetsLayout, private target: string) {
+  constructor(
+    private src: H5Source,
+    private layout: JaggedSetsLayout,
+    private target: string,
+  ) {
     this.file = src.fileName;
     this.index = new JaggedIndex(src, layout);
     this.entries = this.index.entries;
     const t = src.info(target).shape[0];
-    if (t !== this.entries) throw new StreamDataError(this.file, target, null, `${t} values for ${this.entries} sets (expected one per set)`);
+    if (t !== this.entries)
+      throw new StreamDataError(this.file, target, null, `${t} values for ${this.entries} sets (expected one per set)`);
   }
 
   read(entries: Uint32Array) {
@@ -117,7 +137,8 @@ export class JaggedSetsReader implements EntryReader<JaggedSets & { entries: Uin
     for (const r of rows.runs) {
       const t = toFloat64(this.src.readNumeric(this.target, r.start, r.end - r.start));
       for (let i = 0; i < t.length; i++) {
-        if (t[i] === Infinity || t[i] === -Infinity) throw new StreamDataError(this.file, this.target, r.start + i, `target ${t[i]} (expected a finite value, or NaN for none)`);
+        if (t[i] === Infinity || t[i] === -Infinity)
+          throw new StreamDataError(this.file, this.target, r.start + i, `target ${t[i]} (expected a finite value, or NaN for none)`);
         targets[k++] = t[i];
       }
     }
@@ -132,7 +153,11 @@ export class JaggedHitsReader implements EntryReader<JaggedHits & { kind: 'hits'
   readonly file: string;
   readonly entries: number;
 
-  constructor(private src: H5Source, private layout: JaggedSetsLayout, private idColumn: string) {
+  constructor(
+    private src: H5Source,
+    private layout: JaggedSetsLayout,
+    private idColumn: string,
+  ) {
     this.file = src.fileName;
     this.index = new JaggedIndex(src, layout);
     this.entries = this.index.entries;
@@ -149,15 +174,25 @@ export class JaggedHitsReader implements EntryReader<JaggedHits & { kind: 'hits'
         if (!Number.isInteger(ids[i]) || Math.abs(ids[i]) > 2 ** 31 - 1) {
           let e = r.start;
           while (e + 1 < r.end && this.index.bounds(e + 1, e + 1)[0] <= r.e0 + i) e++;
-          throw new StreamDataError(this.file, this.idColumn, e, `id ${ids[i]} at hit ${r.e0 + i} (expected integer object ids, ≤ 0 = noise)`);
+          throw new StreamDataError(
+            this.file,
+            this.idColumn,
+            e,
+            `id ${ids[i]} at hit ${r.e0 + i} (expected integer object ids, ≤ 0 = noise)`,
+          );
         }
         objectId[at++] = ids[i];
       }
     }
     const width = this.features.length;
     return {
-      kind: 'hits' as const, features: rows.values, width, objectId, eventOffsets: rows.offsets,
-      positionDims: Math.min(width, hitPositionDims(this.layout, this.idColumn)), entries: rows.entries,
+      kind: 'hits' as const,
+      features: rows.values,
+      width,
+      objectId,
+      eventOffsets: rows.offsets,
+      positionDims: Math.min(width, hitPositionDims(this.layout, this.idColumn)),
+      entries: rows.entries,
     };
   }
 }

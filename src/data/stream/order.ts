@@ -27,7 +27,8 @@ function epochRandom(seed: number, epoch: number): () => number {
 
 /** A permutation of 0..count-1 for (seed, epoch) by Fisher–Yates; 53-bit draws keep it unbiased for large counts. */
 export function epochPermutation(count: number, seed: number, epoch: number): Uint32Array {
-  if (!Number.isInteger(count) || count < 0 || count > 2 ** 32) throw new Error(`epochPermutation: count must be an integer in 0..2^32, got ${count}`);
+  if (!Number.isInteger(count) || count < 0 || count > 2 ** 32)
+    throw new Error(`epochPermutation: count must be an integer in 0..2^32, got ${count}`);
   const rand = epochRandom(seed, epoch);
   const p = new Uint32Array(count);
   for (let i = 0; i < count; i++) p[i] = i;
@@ -78,7 +79,8 @@ export class EntryOrder {
     if (!Number.isInteger(batch) || batch < 1) throw new Error(`EntryOrder: batch must be a positive integer, got ${batch}`);
     const n = range.end - range.start;
     this.epochSize = Math.min(n, opts.limit ?? n);
-    if (opts.dropLast && this.epochSize < batch) throw new Error(`EntryOrder: ${this.epochSize} entries are fewer than one batch of ${batch}`);
+    if (opts.dropLast && this.epochSize < batch)
+      throw new Error(`EntryOrder: ${this.epochSize} entries are fewer than one batch of ${batch}`);
   }
 
   /** Whether the stream is finished (only with `epochs`). */

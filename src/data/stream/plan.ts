@@ -44,7 +44,10 @@ export interface StreamSettings {
 export type Role = 'train' | 'validation' | 'test';
 
 /** The entry order of each role, given how many entries each role's file has. */
-export function planOrders(counts: { train: number; validation?: number; test?: number }, s: StreamSettings): Partial<Record<Role, OrderOptions>> {
+export function planOrders(
+  counts: { train: number; validation?: number; test?: number },
+  s: StreamSettings,
+): Partial<Record<Role, OrderOptions>> {
   const trainN = Math.min(counts.train, s.entries ?? Infinity);
   let train: EntryRange = { start: 0, end: trainN };
   let validation: EntryRange | null = counts.validation !== undefined ? { start: 0, end: counts.validation } : null;

@@ -6,7 +6,14 @@
  * `depth` batches are in flight and the data worker reads ahead while the GPU trains.
  */
 import { transferables } from '../worker/protocol';
-import { isStreamDataErrorJSON, StreamDataError, type BatchSource, type StreamBatch, type StreamDataErrorJSON, type StreamStats } from './types';
+import {
+  isStreamDataErrorJSON,
+  StreamDataError,
+  type BatchSource,
+  type StreamBatch,
+  type StreamDataErrorJSON,
+  type StreamStats,
+} from './types';
 
 /** The part of MessagePort used here (the browser's, and Node's global MessageChannel). */
 export interface PortLike {
@@ -16,10 +23,7 @@ export interface PortLike {
 }
 
 export type ClientMessage =
-  | { type: 'credit'; n: number }
-  | { type: 'skip'; entry: number }
-  | { type: 'restart'; gen: number; credit: number }
-  | { type: 'close' };
+  { type: 'credit'; n: number } | { type: 'skip'; entry: number } | { type: 'restart'; gen: number; credit: number } | { type: 'close' };
 
 export type ServerMessage<P> =
   | { type: 'batch'; gen: number; batch: StreamBatch<P>; stats: StreamStats }
@@ -43,7 +47,8 @@ export function serveBatches<P>(port: PortLike, source: BatchSource<P>): void {
           b = await source.next();
         } catch (e) {
           blocked = true;
-          const error = e instanceof StreamDataError ? e.toJSON() : { name: 'Error' as const, message: e instanceof Error ? e.message : String(e) };
+          const error =
+            e instanceof StreamDataError ? e.toJSON() : { name: 'Error' as const, message: e instanceof Error ? e.message : String(e) };
           port.postMessage({ type: 'error', gen: g, error, stats: source.stats() } satisfies ServerMessage<P>);
           break;
         }
@@ -88,7 +93,16 @@ export function serveBatches<P>(port: PortLike, source: BatchSource<P>): void {
 }
 
 const emptyStats = (): StreamStats => ({
-  file: '', entriesRead: 0, bytesRead: 0, readMs: 0, elapsedMs: 0, epoch: 0, position: 0, epochSize: 0, buffered: 0, skippedEntries: 0,
+  file: '',
+  entriesRead: 0,
+  bytesRead: 0,
+  readMs: 0,
+  elapsedMs: 0,
+  epoch: 0,
+  position: 0,
+  epochSize: 0,
+  buffered: 0,
+  skippedEntries: 0,
 });
 
 /** The training worker's end: a BatchSource whose batches come from serveBatches. */
@@ -99,7 +113,11 @@ export class PortBatchSource<P> implements BatchSource<P> {
   private last: StreamStats = emptyStats();
 
   /** `known`: what the page already knows of the stream (file, epoch size), shown before the first batch arrives. */
-  constructor(private port: PortLike, private depth = 3, known: Partial<StreamStats> = {}) {
+  constructor(
+    private port: PortLike,
+    private depth = 3,
+    known: Partial<StreamStats> = {},
+  ) {
     this.last = { ...emptyStats(), ...known };
     port.onmessage = (ev: MessageEvent<ServerMessage<P>>) => {
       if (ev.data.gen !== this.gen) return;

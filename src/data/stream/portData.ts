@@ -32,16 +32,30 @@ export function isPortStreamData(d: TaskData | undefined): d is PortStreamData {
 
 /** The training worker's task data for ports received from the page. */
 export function streamDataFromPorts(d: PortStreamData): TaskData {
-  const known = (role: Role) => ({ ...(d.files?.[role] !== undefined ? { file: d.files[role] } : {}), ...(d.epochSizes?.[role] !== undefined ? { epochSize: d.epochSizes[role] } : {}) });
+  const known = (role: Role) => ({
+    ...(d.files?.[role] !== undefined ? { file: d.files[role] } : {}),
+    ...(d.epochSizes?.[role] !== undefined ? { epochSize: d.epochSizes[role] } : {}),
+  });
   const src = <P>(role: Role) => {
     const p = d.ports[role];
     return p ? new PortBatchSource<P>(p, d.depth ?? 3, known(role)) : undefined;
   };
   if (d.payload === 'sets') {
     return {
-      kind: 'sets-stream', train: src('train')!, validation: src('validation'), test: src('test'),
-      targetKind: d.targetKind ?? 'regression', classes: d.classes, label: d.label,
+      kind: 'sets-stream',
+      train: src('train')!,
+      validation: src('validation'),
+      test: src('test'),
+      targetKind: d.targetKind ?? 'regression',
+      classes: d.classes,
+      label: d.label,
     } satisfies SetsStreamData;
   }
-  return { kind: 'hits-stream', train: src('train')!, validation: src('validation'), test: src('test'), label: d.label } satisfies HitsStreamData;
+  return {
+    kind: 'hits-stream',
+    train: src('train')!,
+    validation: src('validation'),
+    test: src('test'),
+    label: d.label,
+  } satisfies HitsStreamData;
 }

@@ -51,7 +51,14 @@ export class RangeEntryReader<T> implements EntryReader<RunsPayload<T>> {
 
 function producerEntries(r: Larcv3Reader, type: string, producer: string): number {
   const p = r.products().find((q) => q.type === type && q.producer === producer);
-  if (!p) throw new DataFileError({ code: 'missing-dataset', file: r.fileName, dataset: `/Data/${type}_${producer}_group`, problem: `no ${type} product from producer "${producer}"`, expected: `a ${type} product` });
+  if (!p)
+    throw new DataFileError({
+      code: 'missing-dataset',
+      file: r.fileName,
+      dataset: `/Data/${type}_${producer}_group`,
+      problem: `no ${type} product from producer "${producer}"`,
+      expected: `a ${type} product`,
+    });
   return p.nEntries;
 }
 
@@ -87,13 +94,15 @@ export class Larcv3HitsReader implements EntryReader<HitsData & { entries: Uint3
 
   read(entries: Uint32Array) {
     const { runs, entries: order } = this.inner.read(entries);
-    const parts = runs.map((c) => {
-      try {
-        return hitsFromClusters(c);
-      } catch {
-        return null; // a run without voxels: no events from it
-      }
-    }).filter((h): h is HitsData => h !== null);
+    const parts = runs
+      .map((c) => {
+        try {
+          return hitsFromClusters(c);
+        } catch {
+          return null; // a run without voxels: no events from it
+        }
+      })
+      .filter((h): h is HitsData => h !== null);
     return { ...concatHits(parts), entries: order };
   }
 }

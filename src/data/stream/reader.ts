@@ -34,7 +34,11 @@ export class BatchReader<P> implements BatchSource<P> {
   private last: BatchPlace;
   readonly prefetch: number;
 
-  constructor(private reader: EntryReader<P>, readonly order: EntryOrder, opts: BatchReaderOptions = {}) {
+  constructor(
+    private reader: EntryReader<P>,
+    readonly order: EntryOrder,
+    opts: BatchReaderOptions = {},
+  ) {
     this.prefetch = Math.max(0, Math.floor(opts.prefetch ?? 3));
     this.last = { epoch: 0, position: 0, epochSize: order.epochSize };
   }
@@ -125,9 +129,12 @@ export class BatchReader<P> implements BatchSource<P> {
    */
   private locate(e: unknown, entries: Uint32Array): StreamDataError {
     if (e instanceof StreamDataError && e.entry !== null) return e;
-    const base = e instanceof StreamDataError ? e : e instanceof DataFileError
-      ? new StreamDataError(e.file || this.reader.file, e.dataset, null, e.problem)
-      : new StreamDataError(this.reader.file, null, null, e instanceof Error ? e.message : String(e));
+    const base =
+      e instanceof StreamDataError
+        ? e
+        : e instanceof DataFileError
+          ? new StreamDataError(e.file || this.reader.file, e.dataset, null, e.problem)
+          : new StreamDataError(this.reader.file, null, null, e instanceof Error ? e.message : String(e));
     let lo = 0;
     let hi = entries.length;
     const fails = (a: number, b: number) => {

@@ -55,7 +55,11 @@ export class DataWorkerClient {
     }
   }
 
-  private call<K extends keyof ResultMap>(req: Omit<Extract<WorkerRequest, { op: K }>, 'id'>, progress?: Progress, transfer: Transferable[] = []): Promise<ResultMap[K]> {
+  private call<K extends keyof ResultMap>(
+    req: Omit<Extract<WorkerRequest, { op: K }>, 'id'>,
+    progress?: Progress,
+    transfer: Transferable[] = [],
+  ): Promise<ResultMap[K]> {
     const id = this.nextId++;
     return new Promise<ResultMap[K]>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, ...(progress ? { progress } : {}) });

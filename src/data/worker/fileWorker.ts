@@ -122,8 +122,7 @@ self.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
     const result = await handle(req);
     post({ id: req.id, type: 'result', result }, transferables(result));
   } catch (e) {
-    const error =
-      e instanceof DataFileError ? e.toJSON() : { name: 'Error' as const, message: e instanceof Error ? e.message : String(e) };
+    const error = e instanceof DataFileError ? e.toJSON() : { name: 'Error' as const, message: e instanceof Error ? e.message : String(e) };
     post({ id: req.id, type: 'error', error });
   }
 };

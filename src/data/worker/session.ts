@@ -93,7 +93,10 @@ export class FileSessions {
       const id = req.files[role];
       if (id !== undefined) readers[role] = entryReaderFor(this.get(id), req.option);
     }
-    const orders = planOrders({ train: readers.train!.entries, validation: readers.validation?.entries, test: readers.test?.entries }, req.settings);
+    const orders = planOrders(
+      { train: readers.train!.entries, validation: readers.validation?.entries, test: readers.test?.entries },
+      req.settings,
+    );
     const epochSizes: StreamOpened['epochSizes'] = {};
     for (const role of ['train', 'validation', 'test'] as const) {
       const port = req.ports[role];
@@ -105,7 +108,8 @@ export class FileSessions {
       serveBatches(port as unknown as PortLike, new BatchReader(reader, order, { prefetch: req.settings.prefetch ?? 3 }));
     }
     const r = req.option;
-    const classes = r.kind === 'generic-sets' && r.targetKind === 'classification' ? scanClasses(this.get(req.files.train), r.target) : undefined;
+    const classes =
+      r.kind === 'generic-sets' && r.targetKind === 'classification' ? scanClasses(this.get(req.files.train), r.target) : undefined;
     return classes ? { epochSizes, classes } : { epochSizes };
   }
 

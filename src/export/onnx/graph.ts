@@ -5,8 +5,14 @@
  * sorted graph. `encode()` returns the .onnx bytes.
  */
 import {
-  encodeModel, type OnnxAttribute, type OnnxDim, type OnnxDType, type OnnxGraphProto, type OnnxNode,
-  type OnnxTensor, type OnnxValueInfo,
+  encodeModel,
+  type OnnxAttribute,
+  type OnnxDim,
+  type OnnxDType,
+  type OnnxGraphProto,
+  type OnnxNode,
+  type OnnxTensor,
+  type OnnxValueInfo,
 } from './schema';
 
 /** Shorthands for node attributes: attr.int(1), attr.string('add'), ... */
@@ -38,7 +44,10 @@ export class OnnxGraphBuilder {
   private nodeNames = new Set<string>();
   private counters = new Map<string, number>();
 
-  constructor(readonly name: string, readonly doc?: string) {}
+  constructor(
+    readonly name: string,
+    readonly doc?: string,
+  ) {}
 
   /** A value name not used yet, derived from `base`. */
   fresh(base: string, taken: Set<string> = this.defined): string {
@@ -90,7 +99,13 @@ export class OnnxGraphBuilder {
   }
 
   /** Adds a node; returns its output names (`outputs` of them, named after `base`). */
-  nodeN(opType: string, inputs: string[], outputs: number, attributes: Record<string, OnnxAttribute> = {}, base = opType.toLowerCase()): string[] {
+  nodeN(
+    opType: string,
+    inputs: string[],
+    outputs: number,
+    attributes: Record<string, OnnxAttribute> = {},
+    base = opType.toLowerCase(),
+  ): string[] {
     for (const i of inputs) {
       if (i !== '' && !this.defined.has(i)) throw new Error(`ONNX: ${opType} reads "${i}" before it is defined`);
     }
@@ -119,8 +134,12 @@ export class OnnxGraphBuilder {
   proto(): OnnxGraphProto {
     if (!this.outputs.length) throw new Error('ONNX: the graph has no outputs');
     return {
-      name: this.name, doc: this.doc, nodes: [...this.nodes], initializers: [...this.initializers],
-      inputs: [...this.inputs], outputs: [...this.outputs],
+      name: this.name,
+      doc: this.doc,
+      nodes: [...this.nodes],
+      initializers: [...this.initializers],
+      inputs: [...this.inputs],
+      outputs: [...this.outputs],
     };
   }
 

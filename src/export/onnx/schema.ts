@@ -94,12 +94,24 @@ function writeAttribute(w: ProtoWriter, name: string, a: OnnxAttribute): void {
   w.string(1, name);
   w.int(20, ATTR_TYPE[a.type]);
   switch (a.type) {
-    case 'float': w.float(2, a.value); break;
-    case 'int': w.int(3, a.value); break;
-    case 'string': w.string(4, a.value); break;
-    case 'tensor': w.message(5, (t) => writeTensor(t, a.value)); break;
-    case 'floats': w.packedFloats(7, a.value); break;
-    case 'ints': w.packedInts(8, a.value); break;
+    case 'float':
+      w.float(2, a.value);
+      break;
+    case 'int':
+      w.int(3, a.value);
+      break;
+    case 'string':
+      w.string(4, a.value);
+      break;
+    case 'tensor':
+      w.message(5, (t) => writeTensor(t, a.value));
+      break;
+    case 'floats':
+      w.packedFloats(7, a.value);
+      break;
+    case 'ints':
+      w.packedInts(8, a.value);
+      break;
   }
 }
 
@@ -114,12 +126,14 @@ function writeNode(w: ProtoWriter, n: OnnxNode): void {
 function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
   w.string(1, v.name);
   // TypeProto { tensor_type: TypeProto.Tensor { elem_type, shape: TensorShapeProto { dim* } } }
-  w.message(2, (type) => type.message(1, (tensor) => {
-    tensor.int(1, ONNX_DTYPE[v.dtype]);
-    tensor.message(2, (shape) => {
-      for (const d of v.dims) shape.message(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.string(2, d)));
-    });
-  }));
+  w.message(2, (type) =>
+    type.message(1, (tensor) => {
+      tensor.int(1, ONNX_DTYPE[v.dtype]);
+      tensor.message(2, (shape) => {
+        for (const d of v.dims) shape.message(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.string(2, d)));
+      });
+    }),
+  );
   if (v.doc) w.string(3, v.doc);
 }
 

@@ -62,7 +62,11 @@ function run(args: CondensationLossArgs, extra: Partial<OcLossAttrs>): Condensat
   const e = args.beta.engine;
   const layout = resolveLayout(args);
   const attrs: OcLossAttrs = {
-    layout, qMin: args.qMin, impl: args.impl ?? 'fused', hasWeights: !!args.weights, ...extra,
+    layout,
+    qMin: args.qMin,
+    impl: args.impl ?? 'fused',
+    hasWeights: !!args.weights,
+    ...extra,
   };
   const inputs = args.weights ? [args.beta, args.x, args.weights] : [args.beta, args.x];
   const terms = e.apply(ocLossOp, inputs, attrs) as Tensor<'f32'>;
@@ -89,10 +93,13 @@ export function condensationLossTiger(
   args: Omit<CondensationLossArgs, 'impl'> & { maxNRep?: number; seed?: number },
 ): CondensationLossTerms & { nRep: Tensor<'u32'> } {
   let nRep: Tensor<'u32'> | null = null;
-  const out = run({ ...args, impl: 'fused' }, {
-    sampling: { maxNRep: args.maxNRep ?? 0, seed: args.seed ?? 0 },
-    onNRep: (t) => (nRep = t),
-  });
+  const out = run(
+    { ...args, impl: 'fused' },
+    {
+      sampling: { maxNRep: args.maxNRep ?? 0, seed: args.seed ?? 0 },
+      onNRep: (t) => (nRep = t),
+    },
+  );
   return { ...out, nRep: nRep! };
 }
 

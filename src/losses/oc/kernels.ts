@@ -36,11 +36,26 @@ export function ocUniforms(p: OcParams): Uniform[] {
   const h = p.layout.host;
   const o = p.layout.offsets;
   return [
-    ['u32', h.n], ['u32', p.d], ['u32', h.k], ['u32', h.e],
-    ['f32', p.qMin], ['u32', p.flags], ['u32', p.seed ?? 0], ['u32', p.maxNRep ?? 0],
-    ['u32', p.chunk ?? 0], ['u32', p.chunks ?? 0], ['u32', h.eventsWithNoise], ['u32', 0],
-    ['u32', o.hitObj], ['u32', o.hitEvent], ['u32', o.eventHits], ['u32', o.eventObjs],
-    ['u32', o.objOffsets], ['u32', o.members], ['u32', o.fallback], ['u32', o.eventNoise],
+    ['u32', h.n],
+    ['u32', p.d],
+    ['u32', h.k],
+    ['u32', h.e],
+    ['f32', p.qMin],
+    ['u32', p.flags],
+    ['u32', p.seed ?? 0],
+    ['u32', p.maxNRep ?? 0],
+    ['u32', p.chunk ?? 0],
+    ['u32', p.chunks ?? 0],
+    ['u32', h.eventsWithNoise],
+    ['u32', 0],
+    ['u32', o.hitObj],
+    ['u32', o.hitEvent],
+    ['u32', o.eventHits],
+    ['u32', o.eventObjs],
+    ['u32', o.objOffsets],
+    ['u32', o.members],
+    ['u32', o.fallback],
+    ['u32', o.eventNoise],
   ];
 }
 

@@ -33,8 +33,14 @@ export interface OcLayoutHost {
 
 /** Offsets of the sections of the packed u32 layout buffer, in the order of oc_common.wgsl. */
 export interface LayoutOffsets {
-  hitObj: number; hitEvent: number; eventHits: number; eventObjs: number;
-  objOffsets: number; members: number; fallback: number; eventNoise: number;
+  hitObj: number;
+  hitEvent: number;
+  eventHits: number;
+  eventObjs: number;
+  objOffsets: number;
+  members: number;
+  fallback: number;
+  eventNoise: number;
 }
 
 export function buildOcLayout(
@@ -99,7 +105,17 @@ export function buildOcLayout(
     }
   }
   return {
-    n, k, e, hitObj, hitEvent, eventHits, eventObjs, objOffsets, members, fallback, eventNoise,
+    n,
+    k,
+    e,
+    hitObj,
+    hitEvent,
+    eventHits,
+    eventObjs,
+    objOffsets,
+    members,
+    fallback,
+    eventNoise,
     eventsWithNoise: eventNoise.reduce((a, c) => a + (c > 0 ? 1 : 0), 0),
     objectIds: Int32Array.from(ids),
   };
@@ -108,8 +124,11 @@ export function buildOcLayout(
 export function packLayout(h: OcLayoutHost): { data: Uint32Array; offsets: LayoutOffsets } {
   const parts: [keyof LayoutOffsets, ArrayLike<number>][] = [
     ['hitObj', new Uint32Array(h.hitObj.buffer, h.hitObj.byteOffset, h.hitObj.length)],
-    ['hitEvent', h.hitEvent], ['eventHits', h.eventHits], ['eventObjs', h.eventObjs],
-    ['objOffsets', h.objOffsets], ['members', h.members],
+    ['hitEvent', h.hitEvent],
+    ['eventHits', h.eventHits],
+    ['eventObjs', h.eventObjs],
+    ['objOffsets', h.objOffsets],
+    ['members', h.members],
     ['fallback', new Uint32Array(h.fallback.buffer, h.fallback.byteOffset, h.fallback.length)],
     ['eventNoise', h.eventNoise],
   ];

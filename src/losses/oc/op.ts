@@ -28,8 +28,13 @@ function params(at: OcLossAttrs, d: number, extra: Partial<OcParams> = {}): OcPa
   const sample = at.impl === 'fused' && !!at.sampling && at.sampling.maxNRep > 0;
   const flags = (at.hasWeights ? OC_FLAGS.weights : 0) | (at.impl === 'fused' ? OC_FLAGS.attractive | OC_FLAGS.repPerHit : 0);
   return {
-    layout: at.layout, d, qMin: at.qMin, flags, seed: at.sampling?.seed ?? 0,
-    maxNRep: sample ? at.sampling!.maxNRep : 0, ...extra,
+    layout: at.layout,
+    d,
+    qMin: at.qMin,
+    flags,
+    seed: at.sampling?.seed ?? 0,
+    maxNRep: sample ? at.sampling!.maxNRep : 0,
+    ...extra,
   };
 }
 
@@ -45,7 +50,9 @@ function check(e: Engine, [beta, x, w]: Tensor[], at: OcLossAttrs): number {
     throw new Error(`condensation loss: the fused kernels support up to ${OC_MAX_FUSED_DIMS} latent dimensions, x has ${d}`);
   }
   if (at.impl === 'dense' && !denseFits(e.gpu, at.layout)) {
-    throw new Error(`condensation loss: the dense N×K matrices (${n}×${at.layout.host.k}) exceed the device's maxBufferSize; use impl 'fused'`);
+    throw new Error(
+      `condensation loss: the dense N×K matrices (${n}×${at.layout.host.k}) exceed the device's maxBufferSize; use impl 'fused'`,
+    );
   }
   return d;
 }
@@ -64,8 +71,13 @@ export const ocLossOp = registerOp<OcLossAttrs>({
     const alpha = e.empty([k], 'u32');
     const cp = e.empty([k, d + 1]);
     const terms = e.empty([k, 3]);
-    g.dispatch(OC_KERNELS.loss, 'oc_objects', [lay, beta.buffer, x.buffer, w, alpha.buffer, cp.buffer, terms.buffer],
-      grid1d(k, 64), ocUniforms(base));
+    g.dispatch(
+      OC_KERNELS.loss,
+      'oc_objects',
+      [lay, beta.buffer, x.buffer, w, alpha.buffer, cp.buffer, terms.buffer],
+      grid1d(k, 64),
+      ocUniforms(base),
+    );
     const saved: Tensor[] = [alpha, cp];
     let hitRep: Tensor | null = null;
     if (at.impl === 'fused') {
@@ -73,9 +85,13 @@ export const ocLossOp = registerOp<OcLossAttrs>({
       const counts = e.empty([n], 'u32');
       const nRep = e.empty([1], 'u32');
       const repPass = (flags: number, nrepIn: GPUBuffer) =>
-        g.dispatch(OC_KERNELS.repulsive, 'oc_rep_forward',
+        g.dispatch(
+          OC_KERNELS.repulsive,
+          'oc_rep_forward',
           [lay, beta.buffer, x.buffer, w, cp.buffer, nrepIn, hitRep!.buffer, counts.buffer],
-          grid1d(n, 64), ocUniforms({ ...base, flags }));
+          grid1d(n, 64),
+          ocUniforms({ ...base, flags }),
+        );
       repPass(base.flags, g.placeholder('read'));
       g.dispatch(OC_KERNELS.loss, 'oc_count_sum', [lay, counts.buffer, nRep.buffer], [1], ocUniforms(base));
       if (base.maxNRep) repPass(base.flags | OC_FLAGS.sample, nRep.buffer);
@@ -91,20 +107,29 @@ export const ocLossOp = registerOp<OcLossAttrs>({
       const dist = e.empty([n, k]);
       const att = e.empty([n, k]);
       const rep = e.empty([n, k]);
-      g.dispatch(OC_KERNELS.dense, 'oc_dense_pairs',
-        [lay, beta.buffer, x.buffer, w, cp.buffer, dist.buffer, att.buffer, rep.buffer], grid1d(n * k, 256), ocUniforms(base));
+      g.dispatch(
+        OC_KERNELS.dense,
+        'oc_dense_pairs',
+        [lay, beta.buffer, x.buffer, w, cp.buffer, dist.buffer, att.buffer, rep.buffer],
+        grid1d(n * k, 256),
+        ocUniforms(base),
+      );
       const attSum = e.empty([k]);
       const repSum = e.empty([k]);
       launchReduce(g, att.buffer, attSum.buffer, 1, n, k, 1);
       launchReduce(g, rep.buffer, repSum.buffer, 1, n, k, 1);
-      g.dispatch(OC_KERNELS.dense, 'oc_dense_terms', [lay, attSum.buffer, repSum.buffer, terms.buffer], grid1d(k, 64),
-        ocUniforms(base));
+      g.dispatch(OC_KERNELS.dense, 'oc_dense_terms', [lay, attSum.buffer, repSum.buffer, terms.buffer], grid1d(k, 64), ocUniforms(base));
       for (const t of [att, rep, attSum, repSum]) t.dispose();
       saved.push(dist);
     }
     const ev = e.empty([nev, 4]);
-    g.dispatch(OC_KERNELS.loss, 'oc_event_terms',
-      [lay, beta.buffer, terms.buffer, hitRep ? hitRep.buffer : g.placeholder('read'), ev.buffer], grid1d(nev, 1), ocUniforms(base));
+    g.dispatch(
+      OC_KERNELS.loss,
+      'oc_event_terms',
+      [lay, beta.buffer, terms.buffer, hitRep ? hitRep.buffer : g.placeholder('read'), ev.buffer],
+      grid1d(nev, 1),
+      ocUniforms(base),
+    );
     const out = e.empty([4]);
     g.dispatch(OC_KERNELS.loss, 'oc_finalize', [lay, ev.buffer, out.buffer], [1], ocUniforms(base));
     for (const t of [terms, ev, ...(hitRep ? [hitRep] : [])]) t.dispose();
@@ -127,38 +152,72 @@ export const ocLossOp = registerOp<OcLossAttrs>({
     if (at.impl === 'fused') {
       const nRep = third;
       const flags = base.flags | (base.maxNRep ? OC_FLAGS.sample : 0);
-      g.dispatch(OC_KERNELS.repulsive, 'oc_rep_backward_hits',
+      g.dispatch(
+        OC_KERNELS.repulsive,
+        'oc_rep_backward_hits',
         [lay, beta.buffer, x.buffer, w, cp.buffer, nRep.buffer, gOut.buffer, dx.buffer, dq.buffer, db.buffer],
-        grid1d(n, 64), ocUniforms({ ...base, flags }));
+        grid1d(n, 64),
+        ocUniforms({ ...base, flags }),
+      );
       const { chunk, chunks } = pointChunks(at.layout);
       const part = e.empty([chunks, k, d + 1]);
-      g.dispatch(OC_KERNELS.repulsive, 'oc_rep_backward_points',
+      g.dispatch(
+        OC_KERNELS.repulsive,
+        'oc_rep_backward_points',
         [lay, beta.buffer, x.buffer, w, cp.buffer, nRep.buffer, gOut.buffer, part.buffer],
-        [Math.ceil(k / 64), chunks], ocUniforms({ ...base, flags, chunk, chunks }));
+        [Math.ceil(k / 64), chunks],
+        ocUniforms({ ...base, flags, chunk, chunks }),
+      );
       launchReduce(g, part.buffer, pairs.buffer, 1, chunks, k * (d + 1), 1);
       part.dispose();
     } else {
       const dist = third;
-      g.dispatch(OC_KERNELS.dense, 'oc_dense_backward_rows',
+      g.dispatch(
+        OC_KERNELS.dense,
+        'oc_dense_backward_rows',
         [lay, beta.buffer, x.buffer, w, cp.buffer, dist.buffer, gOut.buffer, dx.buffer, dq.buffer, db.buffer],
-        grid1d(n, 64), ocUniforms(base));
-      g.dispatch(OC_KERNELS.dense, 'oc_dense_backward_cols',
-        [lay, beta.buffer, x.buffer, w, cp.buffer, dist.buffer, gOut.buffer, pairs.buffer], grid1d(k, 64), ocUniforms(base));
+        grid1d(n, 64),
+        ocUniforms(base),
+      );
+      g.dispatch(
+        OC_KERNELS.dense,
+        'oc_dense_backward_cols',
+        [lay, beta.buffer, x.buffer, w, cp.buffer, dist.buffer, gOut.buffer, pairs.buffer],
+        grid1d(k, 64),
+        ocUniforms(base),
+      );
     }
     const cpGrad = e.empty([k, d + 2]);
-    g.dispatch(OC_KERNELS.loss, 'oc_objects_backward',
+    g.dispatch(
+      OC_KERNELS.loss,
+      'oc_objects_backward',
       [lay, beta.buffer, x.buffer, w, alpha.buffer, gOut.buffer, dx.buffer, dq.buffer, cpGrad.buffer],
-      grid1d(k, 64), ocUniforms(base));
-    g.dispatch(OC_KERNELS.loss, 'oc_scatter_cp',
-      [lay, alpha.buffer, cpGrad.buffer, pairs.buffer, dx.buffer, dq.buffer, db.buffer], grid1d(nev, 64), ocUniforms(base));
+      grid1d(k, 64),
+      ocUniforms(base),
+    );
+    g.dispatch(
+      OC_KERNELS.loss,
+      'oc_scatter_cp',
+      [lay, alpha.buffer, cpGrad.buffer, pairs.buffer, dx.buffer, dq.buffer, db.buffer],
+      grid1d(nev, 64),
+      ocUniforms(base),
+    );
     g.dispatch(OC_KERNELS.loss, 'oc_beta_grad', [lay, beta.buffer, gOut.buffer, dq.buffer, db.buffer], grid1d(n, 256), ocUniforms(base));
     for (const t of [dq, pairs, cpGrad]) t.dispose();
     return [db, dx, null];
   },
   reference([beta, x, weights], at): RefTensor {
-    const v = ocLossReference(at.layout.host, {
-      beta: beta.data, x: x.data, d: x.shape[1], weights: at.hasWeights ? weights.data : null, qMin: at.qMin,
-    }, at.impl === 'fused' ? at.sampling : undefined);
+    const v = ocLossReference(
+      at.layout.host,
+      {
+        beta: beta.data,
+        x: x.data,
+        d: x.shape[1],
+        weights: at.hasWeights ? weights.data : null,
+        qMin: at.qMin,
+      },
+      at.impl === 'fused' ? at.sampling : undefined,
+    );
     return { data: Float64Array.from([v.attractive, v.repulsive, v.coward, v.noise]), shape: [4] };
   },
 });
@@ -187,7 +246,9 @@ export const ocCombineOp = registerOp<OcCombineAttrs>({
   },
   reference([terms], at) {
     let s = 0;
-    at.coeffs.forEach((c, i) => { if (c !== 0) s += c * terms.data[i]; });
+    at.coeffs.forEach((c, i) => {
+      if (c !== 0) s += c * terms.data[i];
+    });
     return { data: Float64Array.from([s]), shape: [] };
   },
 });

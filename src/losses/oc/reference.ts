@@ -87,16 +87,23 @@ export function ocLossReference(layout: OcLayoutHost, inp: OcRefInput, sampling?
   }
   const sample = !!sampling && sampling.maxNRep > 0 && nRep > sampling.maxNRep;
   const prob = sample ? keepProbability(sampling!.maxNRep, nRep) : 1;
-  let att = 0, rep = 0, cow = 0, noise = 0;
+  let att = 0,
+    rep = 0,
+    cow = 0,
+    noise = 0;
   for (let ev = 0; ev < layout.e; ev++) {
-    const h0 = layout.eventHits[ev], h1 = layout.eventHits[ev + 1];
+    const h0 = layout.eventHits[ev],
+      h1 = layout.eventHits[ev + 1];
     const ne = h1 - h0;
     const ke = layout.eventObjs[ev + 1] - layout.eventObjs[ev];
-    let a = 0, r = 0, c = 0;
+    let a = 0,
+      r = 0,
+      c = 0;
     for (let k = layout.eventObjs[ev]; k < layout.eventObjs[ev + 1]; k++) {
       const ak = alpha[k];
       const nk = layout.objOffsets[k + 1] - layout.objOffsets[k];
-      let sa = 0, sr = 0;
+      let sa = 0,
+        sr = 0;
       for (let j = h0; j < h1; j++) {
         const dj = dist(j, ak);
         const wqq = w(j) * q[j] * q[ak];

@@ -13,7 +13,10 @@ export class ReLU extends Module {
 
 /** torch.nn.LeakyReLU(negative_slope): x for x > 0, slope·x otherwise. */
 export class LeakyReLU extends Module {
-  constructor(engine: Engine, readonly negativeSlope = 0.01) {
+  constructor(
+    engine: Engine,
+    readonly negativeSlope = 0.01,
+  ) {
     super(engine);
   }
 

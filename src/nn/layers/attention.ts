@@ -49,7 +49,13 @@ export class MultiheadAttention extends Module {
   private readonly seed: number;
   private step = 0;
 
-  constructor(engine: Engine, readonly embedDim: number, readonly numHeads: number, rand: () => number, opts: MultiheadAttentionOptions = {}) {
+  constructor(
+    engine: Engine,
+    readonly embedDim: number,
+    readonly numHeads: number,
+    rand: () => number,
+    opts: MultiheadAttentionOptions = {},
+  ) {
     super(engine);
     if (embedDim % numHeads !== 0) throw new Error(`MultiheadAttention: embed_dim ${embedDim} is not divisible by num_heads ${numHeads}`);
     this.headDim = embedDim / numHeads;
@@ -59,7 +65,8 @@ export class MultiheadAttention extends Module {
     this.seed = opts.seed ?? 0;
     const E = embedDim;
     this.inProjWeight = this.parameter('in_proj_weight', uniform(3 * E * E, Math.sqrt(6 / (E + 3 * E)), rand), [3 * E, E]);
-    this.inProjBias = opts.bias === false ? this.registerParameter('in_proj_bias', null) : this.parameter('in_proj_bias', new Float32Array(3 * E), [3 * E]);
+    this.inProjBias =
+      opts.bias === false ? this.registerParameter('in_proj_bias', null) : this.parameter('in_proj_bias', new Float32Array(3 * E), [3 * E]);
     this.outProj = this.registerModule('out_proj', new Linear(engine, E, E, 'none', rand, { bias: opts.bias !== false }));
     // torch's Linear default (kaiming-uniform, a = √5: bound 1/√E); MHA zeroes its bias.
     engine.gpu.write(this.outProj.weight.buffer, uniform(E * E, 1 / Math.sqrt(E), rand));
@@ -74,7 +81,9 @@ export class MultiheadAttention extends Module {
     const unbatched = query.rank === 2;
     const as3d = (x: F, what: string): F => {
       if (x.rank !== (unbatched ? 2 : 3) || x.shape[x.rank - 1] !== E) {
-        throw new Error(`MultiheadAttention: ${what} [${x.shape}] must be ${unbatched ? '[L, E]' : this.batchFirst ? '[B, L, E]' : '[L, B, E]'} with E = ${E}`);
+        throw new Error(
+          `MultiheadAttention: ${what} [${x.shape}] must be ${unbatched ? '[L, E]' : this.batchFirst ? '[B, L, E]' : '[L, B, E]'} with E = ${E}`,
+        );
       }
       return unbatched ? reshape(x, this.batchFirst ? [1, ...x.shape] : [x.shape[0], 1, E]) : x;
     };

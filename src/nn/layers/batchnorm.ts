@@ -25,7 +25,12 @@ class BatchNorm extends Module {
   readonly eps: number;
   readonly momentum: number | null;
 
-  constructor(engine: Engine, readonly numFeatures: number, private readonly ranks: number[], opts: BatchNormOptions = {}) {
+  constructor(
+    engine: Engine,
+    readonly numFeatures: number,
+    private readonly ranks: number[],
+    opts: BatchNormOptions = {},
+  ) {
     super(engine);
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
@@ -42,7 +47,9 @@ class BatchNorm extends Module {
     }
     this.runningMean = this.registerBuffer('running_mean', engine.fromArray(new Float32Array(numFeatures), [numFeatures]));
     this.runningVar = this.registerBuffer('running_var', engine.fromArray(ones, [numFeatures]));
-    this.numBatchesTracked = this.registerBuffer('num_batches_tracked', engine.fromArray(new Int32Array(1), [], { dtype: 'i32' }), { dtype: 'I64' });
+    this.numBatchesTracked = this.registerBuffer('num_batches_tracked', engine.fromArray(new Int32Array(1), [], { dtype: 'i32' }), {
+      dtype: 'I64',
+    });
   }
 
   dispose(): void {
@@ -54,7 +61,9 @@ class BatchNorm extends Module {
 
   forward(x: Tensor<'f32'>): Tensor<'f32'> {
     if (!this.ranks.includes(x.rank) || x.shape[1] !== this.numFeatures) {
-      throw new Error(`${this.constructor.name}(${this.numFeatures}): expected x of rank ${this.ranks.join(' or ')} with ${this.numFeatures} channels, got [${x.shape}]`);
+      throw new Error(
+        `${this.constructor.name}(${this.numFeatures}): expected x of rank ${this.ranks.join(' or ')} with ${this.numFeatures} channels, got [${x.shape}]`,
+      );
     }
     const state = { runningMean: this.runningMean, runningVar: this.runningVar, numBatchesTracked: this.numBatchesTracked };
     return batchNorm(x, this.weight, this.bias, state, { training: this.training, eps: this.eps, momentum: this.momentum });

@@ -15,10 +15,17 @@ export interface ConvOptions {
 }
 
 /** Weight and optional bias with torch's default initialisation (fan_in read from the weight shape as torch does). */
-function convParams(m: Module, shape: number[], rand: () => number, opts: ConvOptions, outChannels: number): [Tensor<'f32'>, Tensor<'f32'> | null] {
+function convParams(
+  m: Module,
+  shape: number[],
+  rand: () => number,
+  opts: ConvOptions,
+  outChannels: number,
+): [Tensor<'f32'>, Tensor<'f32'> | null] {
   const weight = m.parameter('weight', (opts.init ?? kaimingUniform)(shape, rand), shape);
   const bound = 1 / Math.sqrt(fanInOut(shape).fanIn);
-  const bias = opts.bias === false ? m.registerParameter('bias', null) : m.parameter('bias', uniformInit(outChannels, bound, rand), [outChannels]);
+  const bias =
+    opts.bias === false ? m.registerParameter('bias', null) : m.parameter('bias', uniformInit(outChannels, bound, rand), [outChannels]);
   return [weight, opts.bias === false ? null : bias];
 }
 
@@ -29,7 +36,14 @@ export class Conv2d extends Module {
   readonly stride: number;
   readonly padding: number;
 
-  constructor(engine: Engine, readonly inChannels: number, readonly outChannels: number, readonly kernelSize: number, rand: () => number, opts: ConvOptions = {}) {
+  constructor(
+    engine: Engine,
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernelSize: number,
+    rand: () => number,
+    opts: ConvOptions = {},
+  ) {
     super(engine);
     this.stride = opts.stride ?? 1;
     this.padding = opts.padding ?? 0;
@@ -51,7 +65,11 @@ export class ConvTranspose2d extends Module {
   readonly outputPadding: number;
 
   constructor(
-    engine: Engine, readonly inChannels: number, readonly outChannels: number, readonly kernelSize: number, rand: () => number,
+    engine: Engine,
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernelSize: number,
+    rand: () => number,
     opts: ConvOptions & { outputPadding?: number } = {},
   ) {
     super(engine);
@@ -63,6 +81,10 @@ export class ConvTranspose2d extends Module {
 
   /** x [N, in, H, W] → [N, out, (H - 1)·s - 2·p + k + output_padding, …]. */
   forward(x: Tensor<'f32'>): Tensor<'f32'> {
-    return convTranspose2d(x, this.weight, this.bias ?? undefined, { stride: this.stride, padding: this.padding, outputPadding: this.outputPadding });
+    return convTranspose2d(x, this.weight, this.bias ?? undefined, {
+      stride: this.stride,
+      padding: this.padding,
+      outputPadding: this.outputPadding,
+    });
   }
 }

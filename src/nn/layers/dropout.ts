@@ -14,7 +14,11 @@ export class Dropout extends Module {
   /** Train-mode forwards so far (selects the next mask). */
   step = 0;
 
-  constructor(engine: Engine, readonly p = 0.5, readonly seed = 0) {
+  constructor(
+    engine: Engine,
+    readonly p = 0.5,
+    readonly seed = 0,
+  ) {
     super(engine);
     if (!(p >= 0 && p <= 1)) throw new Error(`Dropout: p = ${p} must be in [0, 1]`);
   }

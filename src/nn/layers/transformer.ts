@@ -64,7 +64,13 @@ export class TransformerEncoderLayer extends Module {
   readonly normFirst: boolean;
   readonly batchFirst: boolean;
 
-  constructor(engine: Engine, readonly dModel: number, readonly nhead: number, rand: () => number, opts: TransformerEncoderLayerOptions = {}) {
+  constructor(
+    engine: Engine,
+    readonly dModel: number,
+    readonly nhead: number,
+    rand: () => number,
+    opts: TransformerEncoderLayerOptions = {},
+  ) {
     super(engine);
     const ff = opts.dimFeedforward ?? 2048;
     const p = opts.dropout ?? 0.1;
@@ -72,11 +78,18 @@ export class TransformerEncoderLayer extends Module {
     const bias = opts.bias !== false;
     const seed = opts.seed ?? 0;
     this.activation = opts.activation ?? 'relu';
-    if (this.activation !== 'relu' && this.activation !== 'gelu') throw new Error(`TransformerEncoderLayer: activation ${this.activation} is not relu or gelu`);
+    if (this.activation !== 'relu' && this.activation !== 'gelu')
+      throw new Error(`TransformerEncoderLayer: activation ${this.activation} is not relu or gelu`);
     this.normFirst = !!opts.normFirst;
     this.batchFirst = !!opts.batchFirst;
-    this.selfAttn = this.registerModule('self_attn', new MultiheadAttention(engine, dModel, nhead, rand, { dropout: p, batchFirst: this.batchFirst, bias, seed }));
-    this.linear1 = this.registerModule('linear1', torchLinear(engine, dModel, ff, this.activation === 'relu' ? 'relu' : 'none', rand, bias));
+    this.selfAttn = this.registerModule(
+      'self_attn',
+      new MultiheadAttention(engine, dModel, nhead, rand, { dropout: p, batchFirst: this.batchFirst, bias, seed }),
+    );
+    this.linear1 = this.registerModule(
+      'linear1',
+      torchLinear(engine, dModel, ff, this.activation === 'relu' ? 'relu' : 'none', rand, bias),
+    );
     this.dropout = this.registerModule('dropout', new Dropout(engine, p, seed + 1));
     this.linear2 = this.registerModule('linear2', torchLinear(engine, ff, dModel, 'none', rand, bias));
     this.norm1 = this.registerModule('norm1', new LayerNorm(engine, dModel, { eps }));
@@ -88,9 +101,13 @@ export class TransformerEncoderLayer extends Module {
   /** src [T, B, E] (or [B, T, E] with batchFirst) → same shape. */
   forward(src: F, call: EncoderCall = {}): F {
     const E = this.dModel;
-    if (src.rank !== 3 || src.shape[2] !== E) throw new Error(`TransformerEncoderLayer: src [${src.shape}] must be 3-D with d_model ${E} last`);
+    if (src.rank !== 3 || src.shape[2] !== E)
+      throw new Error(`TransformerEncoderLayer: src [${src.shape}] must be 3-D with d_model ${E} last`);
     const sa = (x: F): F => {
-      const y = this.selfAttn.forward(reshape(x, src.shape), undefined, undefined, { attnMask: call.srcMask, keyPaddingMask: call.srcKeyPaddingMask });
+      const y = this.selfAttn.forward(reshape(x, src.shape), undefined, undefined, {
+        attnMask: call.srcMask,
+        keyPaddingMask: call.srcKeyPaddingMask,
+      });
       return this.dropout1.forward(reshape(y, [-1, E]));
     };
     const ffn = (x: F): F => {

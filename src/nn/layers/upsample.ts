@@ -14,7 +14,10 @@ export interface UpsampleOptions {
 
 /** torch.nn.Upsample on x [N, C, H, W]; no parameters. */
 export class Upsample extends Module {
-  constructor(engine: Engine, readonly opts: UpsampleOptions) {
+  constructor(
+    engine: Engine,
+    readonly opts: UpsampleOptions,
+  ) {
     super(engine);
     if (!opts.size && opts.scaleFactor === undefined) throw new Error('Upsample: give scaleFactor or size');
   }

@@ -29,7 +29,10 @@ export function invalidTuples(masks: VectorMasks, degree: number): Uint8Array {
   for (let b = 0; b < B; b++) {
     for (let f = 0; f < size; f++) {
       let r = f;
-      for (let k = degree - 1; k >= 0; k--) { idx[k] = r % N; r = (r - idx[k]) / N; }
+      for (let k = degree - 1; k >= 0; k--) {
+        idx[k] = r % N;
+        r = (r - idx[k]) / N;
+      }
       const ok = idx.every((j, k) => masks.inSequence(j, b) && idx.indexOf(j) === k);
       out[b * size + f] = ok ? 0 : 1;
     }
@@ -51,17 +54,39 @@ export class BranchDecoder extends Module {
   readonly attention: SymmetricAttentionSplit;
   readonly detectionClassifier: BranchLinear;
   readonly degree: number;
-  constructor(engine: Engine, options: SpanetOptions, readonly particle: ParticleSpec, rand: () => number) {
+  constructor(
+    engine: Engine,
+    options: SpanetOptions,
+    readonly particle: ParticleSpec,
+    rand: () => number,
+  ) {
     super(engine);
     this.degree = particle.products.length;
     // Upstream's full attention fails at 46c6805 (xavier init of a degree-1 weight; a bare
     // tensor where BranchDecoder unpacks two values), so there is nothing to be equal to.
     if (!optionBool(options, 'split_symmetric_attention')) {
-      throw new Error('upstream SPANet network: split_symmetric_attention = false (full attention) is not implemented (it fails upstream too)');
+      throw new Error(
+        'upstream SPANet network: split_symmetric_attention = false (full attention) is not implemented (it fails upstream too)',
+      );
     }
-    this.encoder = this.registerModule('encoder', new StackedEncoder(engine, options, optionInt(options, 'num_branch_embedding_layers'), optionInt(options, 'num_branch_encoder_layers'), rand));
-    this.attention = this.registerModule('attention', new SymmetricAttentionSplit(engine, options, this.degree, particle.productPerms, rand));
-    this.detectionClassifier = this.registerModule('detection_classifier', new BranchLinear(engine, options, optionInt(options, 'num_detector_layers'), 1, rand));
+    this.encoder = this.registerModule(
+      'encoder',
+      new StackedEncoder(
+        engine,
+        options,
+        optionInt(options, 'num_branch_embedding_layers'),
+        optionInt(options, 'num_branch_encoder_layers'),
+        rand,
+      ),
+    );
+    this.attention = this.registerModule(
+      'attention',
+      new SymmetricAttentionSplit(engine, options, this.degree, particle.productPerms, rand),
+    );
+    this.detectionClassifier = this.registerModule(
+      'detection_classifier',
+      new BranchLinear(engine, options, optionInt(options, 'num_detector_layers'), 1, rand),
+    );
   }
 
   forward(hidden: F, masks: VectorMasks, sequentialRows: number[]): BranchOutput {

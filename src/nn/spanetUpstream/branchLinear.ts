@@ -26,7 +26,10 @@ export class BranchLinear extends Module {
   constructor(engine: Engine, options: SpanetOptions, numLayers: number, numOutputs: number, rand: () => number) {
     super(engine);
     this.hiddenDim = optionInt(options, 'hidden_dim');
-    this.hiddenLayers = this.registerModule('hidden_layers', new LinearStack(engine, options, numLayers, this.hiddenDim, optionBool(options, 'skip_connections'), rand));
+    this.hiddenLayers = this.registerModule(
+      'hidden_layers',
+      new LinearStack(engine, options, numLayers, this.hiddenDim, optionBool(options, 'skip_connections'), rand),
+    );
     this.outputNorm = this.registerModule('output_norm', new BatchNorm1d(engine, this.hiddenDim));
     this.outputLayer = this.registerModule('output_layer', new Linear(engine, this.hiddenDim, numOutputs, 'none', rand));
   }
@@ -43,7 +46,13 @@ export class NormalizedBranchLinear extends Module {
   readonly mean: F;
   readonly std: F;
   readonly linear: BranchLinear;
-  constructor(engine: Engine, options: SpanetOptions, numLayers: number, readonly kind: RegressionKind, rand: () => number) {
+  constructor(
+    engine: Engine,
+    options: SpanetOptions,
+    numLayers: number,
+    readonly kind: RegressionKind,
+    rand: () => number,
+  ) {
     super(engine);
     // The targets' statistics (upstream: parameters with requires_grad=False): state, not trained.
     this.mean = this.registerBuffer('mean', engine.fromArray(new Float32Array(1), []));

@@ -9,9 +9,11 @@ export const optionBool = (o: SpanetOptions, name: string): boolean => o[name] =
 export function seededRand(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
-    s ^= s << 13; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
     s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
+    s ^= s << 5;
+    s >>>= 0;
     return s / 4294967296;
   };
 }
@@ -19,6 +21,7 @@ export function seededRand(seed: number): () => number {
 /** Refuses a path this port does not implement yet rather than silently computing another network. */
 export function requireWord(o: SpanetOptions, name: string, supported: string[]): string {
   const w = optionWord(o, name);
-  if (!supported.includes(w)) throw new Error(`upstream SPANet network: ${name} = ${String(o[name])} is not implemented (supported: ${supported.join(', ')})`);
+  if (!supported.includes(w))
+    throw new Error(`upstream SPANet network: ${name} = ${String(o[name])} is not implemented (supported: ${supported.join(', ')})`);
   return w;
 }

@@ -102,20 +102,39 @@ class CombinedVectorEmbedding extends Module {
   readonly vectorEmbeddings: SequentialVectorEmbedding | GlobalVectorEmbedding;
   readonly position: PositionEmbedding;
   readonly normalizer: Normalizer | null;
-  constructor(engine: Engine, options: SpanetOptions, readonly input: InputSpec, rand: () => number) {
+  constructor(
+    engine: Engine,
+    options: SpanetOptions,
+    readonly input: InputSpec,
+    rand: () => number,
+  ) {
     super(engine);
     const dim = input.features.length;
     if (input.kind === 'relative') throw new Error(`upstream SPANet network: RELATIVE input ${input.name} is not implemented`);
-    this.vectorEmbeddings = this.registerModule('vector_embeddings', input.kind === 'global'
-      ? new GlobalVectorEmbedding(engine, options, dim, rand)
-      : new SequentialVectorEmbedding(engine, options, dim, rand));
-    this.position = this.registerModule('position_embedding', new PositionEmbedding(engine, optionInt(options, 'position_embedding_dim'), rand));
+    this.vectorEmbeddings = this.registerModule(
+      'vector_embeddings',
+      input.kind === 'global'
+        ? new GlobalVectorEmbedding(engine, options, dim, rand)
+        : new SequentialVectorEmbedding(engine, options, dim, rand),
+    );
+    this.position = this.registerModule(
+      'position_embedding',
+      new PositionEmbedding(engine, optionInt(options, 'position_embedding_dim'), rand),
+    );
     this.normalizer = this.registerModule('normalizer', optionBool(options, 'normalize_features') ? new Normalizer(engine, dim) : null);
   }
   forward(source: SourceInput, masks: VectorMasks): F {
     const e = this.engine;
     const [B, T] = source.data.shape;
-    const data = this.normalizer ? this.normalizer.forward(source.data, e.fromArray(Float32Array.from(source.mask, (m) => (m ? 1 : 0)), [B, T, 1])) : source.data;
+    const data = this.normalizer
+      ? this.normalizer.forward(
+          source.data,
+          e.fromArray(
+            Float32Array.from(source.mask, (m) => (m ? 1 : 0)),
+            [B, T, 1],
+          ),
+        )
+      : source.data;
     return this.position.forward(this.vectorEmbeddings.forward(data, masks.sequenceTensor(e)));
   }
 }
@@ -140,12 +159,24 @@ export class MultiInputVectorEmbedding extends Module {
     const list = this.registerModule('vector_embedding_layers', new ModuleListOf(engine));
     for (const input of inputs) this.inputs.push(list.add(new CombinedVectorEmbedding(engine, options, input, rand)));
     const hidden = optionInt(options, 'hidden_dim');
-    this.finalLayer = this.registerModule('final_embedding_layer',
-      createLinearBlock(engine, options, optionInt(options, 'position_embedding_dim') + hidden, hidden, optionBool(options, 'skip_connections'), rand));
+    this.finalLayer = this.registerModule(
+      'final_embedding_layer',
+      createLinearBlock(
+        engine,
+        options,
+        optionInt(options, 'position_embedding_dim') + hidden,
+        hidden,
+        optionBool(options, 'skip_connections'),
+        rand,
+      ),
+    );
   }
   forward(sources: SourceInput[]): EmbeddedInputs {
-    if (sources.length !== this.inputs.length) throw new Error(`upstream SPANet network: ${sources.length} sources for ${this.inputs.length} inputs`);
-    const parts: F[] = [], masks: VectorMasks[] = [], sequentialRows: number[] = [];
+    if (sources.length !== this.inputs.length)
+      throw new Error(`upstream SPANet network: ${sources.length} sources for ${this.inputs.length} inputs`);
+    const parts: F[] = [],
+      masks: VectorMasks[] = [],
+      sequentialRows: number[] = [];
     let row = 0;
     sources.forEach((s, i) => {
       const [B, T] = s.data.shape;

@@ -23,7 +23,10 @@ export class GTrXL extends Module {
     super(engine);
     this.attentionNorm = this.registerModule('attention_norm', new LayerNorm(engine, hiddenDim));
     this.attentionGate = this.registerModule('attention_gate', new GRUGate(engine, hiddenDim, rand));
-    this.attention = this.registerModule('attention', new MultiheadAttention(engine, hiddenDim, numHeads, rand, { dropout: Number(options.dropout) }));
+    this.attention = this.registerModule(
+      'attention',
+      new MultiheadAttention(engine, hiddenDim, numHeads, rand, { dropout: Number(options.dropout) }),
+    );
     this.feedForward = this.registerModule('feed_forward', new GRUBlock(engine, options, hiddenDim, hiddenDim, true, rand));
   }
   /** x [T, B, D], paddingMask [B, T] (1 = padding), sequenceMask [T, B, 1] (1 = real). */
@@ -41,7 +44,9 @@ export class GatedTransformer extends Module {
     super(engine);
     const list = this.registerModule('layers', new ModuleListOf(engine));
     for (let i = 0; i < numLayers; i++) {
-      this.layers.push(list.add(new GTrXL(engine, options, optionInt(options, 'hidden_dim'), optionInt(options, 'num_attention_heads'), rand)));
+      this.layers.push(
+        list.add(new GTrXL(engine, options, optionInt(options, 'hidden_dim'), optionInt(options, 'num_attention_heads'), rand)),
+      );
     }
   }
   forward(x: F, paddingMask: F, sequenceMask: F): F {

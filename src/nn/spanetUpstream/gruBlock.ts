@@ -45,14 +45,22 @@ export class LinearActivation extends Module {
 
 /** GRUGate: gated residual z·h + (1 − z)·residual, z biased towards the residual by gate_bias. */
 export class GRUGate extends Module {
-  readonly Wr: Linear; readonly Ur: Linear; readonly Wz: Linear; readonly Uz: Linear; readonly Wg: Linear; readonly Ug: Linear;
+  readonly Wr: Linear;
+  readonly Ur: Linear;
+  readonly Wz: Linear;
+  readonly Uz: Linear;
+  readonly Wg: Linear;
+  readonly Ug: Linear;
   readonly gateBias: F;
   constructor(engine: Engine, dim: number, rand: () => number, gateInitialization = 2) {
     super(engine);
     const lin = (name: string, bias: boolean) => this.registerModule(name, new Linear(engine, dim, dim, 'none', rand, { bias }));
-    this.Wr = lin('linear_W_r', true); this.Ur = lin('linear_U_r', false);
-    this.Wz = lin('linear_W_z', true); this.Uz = lin('linear_U_z', false);
-    this.Wg = lin('linear_W_g', true); this.Ug = lin('linear_U_g', false);
+    this.Wr = lin('linear_W_r', true);
+    this.Ur = lin('linear_U_r', false);
+    this.Wz = lin('linear_W_z', true);
+    this.Uz = lin('linear_U_z', false);
+    this.Wg = lin('linear_W_g', true);
+    this.Ug = lin('linear_U_g', false);
     this.gateBias = this.parameter('gate_bias', new Float32Array(dim).fill(gateInitialization), [dim]);
   }
   forward(vectors: F, residual: F): F {
@@ -77,7 +85,14 @@ export class GRUBlock extends Module {
   readonly residual: Linear | null;
   private readonly masking: string;
 
-  constructor(engine: Engine, options: SpanetOptions, readonly inputDim: number, readonly outputDim: number, readonly skipConnection: boolean, rand: () => number) {
+  constructor(
+    engine: Engine,
+    options: SpanetOptions,
+    readonly inputDim: number,
+    readonly outputDim: number,
+    readonly skipConnection: boolean,
+    rand: () => number,
+  ) {
     super(engine);
     const hidden = Math.round(Number(options.transformer_dim_scale) * inputDim);
     const act = requireWord(options, 'linear_activation', ACTIVATIONS);
@@ -97,4 +112,3 @@ export class GRUBlock extends Module {
     return applyMasking(this.masking, out, sequenceMask);
   }
 }
-

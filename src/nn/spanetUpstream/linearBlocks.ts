@@ -31,7 +31,14 @@ export class BasicBlock extends Module {
   readonly activation: ActivationBlock;
   readonly residual: Linear | null;
   private readonly w: ReturnType<typeof words>;
-  constructor(engine: Engine, options: SpanetOptions, inputDim: number, readonly outputDim: number, readonly skipConnection: boolean, rand: () => number) {
+  constructor(
+    engine: Engine,
+    options: SpanetOptions,
+    inputDim: number,
+    readonly outputDim: number,
+    readonly skipConnection: boolean,
+    rand: () => number,
+  ) {
     super(engine);
     this.w = words(options);
     this.linear = this.registerModule('linear', new Linear(engine, inputDim, outputDim, 'none', rand));
@@ -52,7 +59,14 @@ class NormalizationFirstBlock extends Module {
   readonly normalization: Normalization;
   readonly activation: ActivationBlock;
   private readonly w: ReturnType<typeof words>;
-  constructor(engine: Engine, options: SpanetOptions, inputDim: number, outputDim: number, readonly skipConnection: boolean, rand: () => number) {
+  constructor(
+    engine: Engine,
+    options: SpanetOptions,
+    inputDim: number,
+    outputDim: number,
+    readonly skipConnection: boolean,
+    rand: () => number,
+  ) {
     super(engine);
     this.w = words(options);
     this.linear = this.registerModule('linear', new Linear(engine, inputDim, outputDim, 'none', rand, { bias: false }));
@@ -101,7 +115,14 @@ export class GatedBlock extends Module {
   readonly residual: Linear | null;
   readonly gate: GLU;
   private readonly w: ReturnType<typeof words>;
-  constructor(engine: Engine, options: SpanetOptions, inputDim: number, readonly outputDim: number, readonly skipConnection: boolean, rand: () => number) {
+  constructor(
+    engine: Engine,
+    options: SpanetOptions,
+    inputDim: number,
+    readonly outputDim: number,
+    readonly skipConnection: boolean,
+    rand: () => number,
+  ) {
     super(engine);
     this.w = words(options);
     const hidden = Math.round(Number(options.transformer_dim_scale) * inputDim);

@@ -15,12 +15,23 @@ export interface LinearBlock extends Module {
 }
 
 /** By linear_block_type as upstream reads it; an unknown word is upstream's Basic block. */
-export function createLinearBlock(engine: Engine, options: SpanetOptions, inputDim: number, outputDim: number, skip: boolean, rand: () => number): LinearBlock {
+export function createLinearBlock(
+  engine: Engine,
+  options: SpanetOptions,
+  inputDim: number,
+  outputDim: number,
+  skip: boolean,
+  rand: () => number,
+): LinearBlock {
   switch (optionWord(options, 'linear_block_type')) {
-    case 'gru': return new GRUBlock(engine, options, inputDim, outputDim, skip, rand);
-    case 'resnet': return new ResNetBlock(engine, options, inputDim, outputDim, skip, rand);
-    case 'gated': return new GatedBlock(engine, options, inputDim, outputDim, skip, rand);
-    default: return new BasicBlock(engine, options, inputDim, outputDim, skip, rand);
+    case 'gru':
+      return new GRUBlock(engine, options, inputDim, outputDim, skip, rand);
+    case 'resnet':
+      return new ResNetBlock(engine, options, inputDim, outputDim, skip, rand);
+    case 'gated':
+      return new GatedBlock(engine, options, inputDim, outputDim, skip, rand);
+    default:
+      return new BasicBlock(engine, options, inputDim, outputDim, skip, rand);
   }
 }
 

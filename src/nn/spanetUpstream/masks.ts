@@ -12,7 +12,12 @@ export class VectorMasks {
    * upstream's sequence_mask (zeroing between blocks, valid assignment tuples), which is all
    * ones with mask_sequence_vectors = false.
    */
-  constructor(readonly T: number, readonly B: number, readonly real: Uint8Array, readonly seq: Uint8Array = real) {
+  constructor(
+    readonly T: number,
+    readonly B: number,
+    readonly real: Uint8Array,
+    readonly seq: Uint8Array = real,
+  ) {
     if (real.length !== T * B || seq.length !== T * B) throw new Error(`VectorMasks: ${real.length} flags for [${T}, ${B}]`);
   }
 

@@ -34,7 +34,12 @@ class RegressionDecoder extends Module {
   constructor(engine: Engine, options: SpanetOptions, spec: EventSpec, rand: () => number) {
     super(engine);
     this.networks = this.registerModule('networks', new ModuleDictOf<NormalizedBranchLinear>(engine));
-    spec.regressions.forEach((path, i) => this.networks.add(path, new NormalizedBranchLinear(engine, options, optionInt(options, 'num_regression_layers'), spec.regressionKinds[i], rand)));
+    spec.regressions.forEach((path, i) =>
+      this.networks.add(
+        path,
+        new NormalizedBranchLinear(engine, options, optionInt(options, 'num_regression_layers'), spec.regressionKinds[i], rand),
+      ),
+    );
   }
 }
 
@@ -45,7 +50,8 @@ class ClassificationDecoder extends Module {
     this.networks = this.registerModule('networks', new ModuleDictOf<BranchLinear>(engine));
     for (const path of spec.classifications) {
       const n = classes[path];
-      if (!(n >= 1)) throw new Error(`upstream SPANet network: the class count of ${path} is needed (upstream counts it in the training data)`);
+      if (!(n >= 1))
+        throw new Error(`upstream SPANet network: the class count of ${path} is needed (upstream counts it in the training data)`);
       this.networks.add(path, new BranchLinear(engine, options, optionInt(options, 'num_classification_layers'), n, rand));
     }
   }
@@ -62,19 +68,30 @@ export class UpstreamJetReconstructionNetwork extends Module {
   readonly classificationDecoder: ClassificationDecoder;
 
   /** classes: the class count of each classification path (upstream takes it from the data). */
-  constructor(engine: Engine, readonly options: SpanetOptions, readonly spec: EventSpec, classes: Record<string, number>, seed = 1) {
+  constructor(
+    engine: Engine,
+    readonly options: SpanetOptions,
+    readonly spec: EventSpec,
+    classes: Record<string, number>,
+    seed = 1,
+  ) {
     super(engine);
     const rand = seededRand(seed);
     const P = spec.particles.length;
     // Upstream's JetReconstructionBase keeps the event permutation group as an I64 parameter.
     const perms = spec.eventPerms.length ? spec.eventPerms : [Array.from({ length: P }, (_, i) => i)];
-    this.registerBuffer('event_permutation_tensor', engine.fromArray(Int32Array.from(perms.flat()), [perms.length, P], { dtype: 'i32' }), { dtype: 'I64' });
+    this.registerBuffer('event_permutation_tensor', engine.fromArray(Int32Array.from(perms.flat()), [perms.length, P], { dtype: 'i32' }), {
+      dtype: 'I64',
+    });
     this.embedding = this.registerModule('embedding', new MultiInputVectorEmbedding(engine, options, spec.inputs, rand));
     this.encoder = this.registerModule('encoder', new StackedEncoder(engine, options, 0, optionInt(options, 'num_encoder_layers'), rand));
     const branches = this.registerModule('branch_decoders', new ModuleListOf(engine));
     for (const p of spec.particles) this.branchDecoders.push(branches.add(new BranchDecoder(engine, options, p, rand)));
     this.regressionDecoder = this.registerModule('regression_decoder', new RegressionDecoder(engine, options, spec, rand));
-    this.classificationDecoder = this.registerModule('classification_decoder', new ClassificationDecoder(engine, options, spec, classes, rand));
+    this.classificationDecoder = this.registerModule(
+      'classification_decoder',
+      new ClassificationDecoder(engine, options, spec, classes, rand),
+    );
   }
 
   /** sources in the event file's input order: data [B, T, features], mask [B, T]. */
@@ -82,7 +99,8 @@ export class UpstreamJetReconstructionNetwork extends Module {
     const { embeddings, masks, sequentialRows } = this.embedding.forward(sources);
     const { vectors: hidden, particle: eventVector } = this.encoder.forward(embeddings, masks);
     const encoded = new Map<string, F>([['EVENT', eventVector]]);
-    const assignments: F[] = [], detections: F[] = [];
+    const assignments: F[] = [],
+      detections: F[] = [];
     this.branchDecoders.forEach((decoder) => {
       const out = decoder.forward(hidden, masks, sequentialRows);
       assignments.push(out.assignment);
@@ -95,7 +113,8 @@ export class UpstreamJetReconstructionNetwork extends Module {
       if (!v) throw new Error(`upstream SPANet network: no encoded vector ${headSource(path)} for ${path}`);
       return v;
     };
-    const regressions: Record<string, F> = {}, classifications: Record<string, F> = {};
+    const regressions: Record<string, F> = {},
+      classifications: Record<string, F> = {};
     for (const [path, net] of this.regressionDecoder.networks.entries) regressions[path] = net.forward(vectorFor(path));
     for (const [path, net] of this.classificationDecoder.networks.entries) classifications[path] = net.forward(vectorFor(path));
     return { assignments, detections, regressions, classifications };

@@ -35,7 +35,10 @@ class LayerNormBlock extends Module {
 /** nn.BatchNorm1d over the T·B vectors (padding included, as upstream). */
 class BatchNormBlock extends Module {
   readonly norm: BatchNorm1d;
-  constructor(engine: Engine, private readonly dim: number) {
+  constructor(
+    engine: Engine,
+    private readonly dim: number,
+  ) {
     super(engine);
     this.norm = this.registerModule('normalization', new BatchNorm1d(engine, dim));
   }
@@ -46,8 +49,15 @@ class BatchNormBlock extends Module {
 
 /** Upstream's MaskedBatchNorm in eval: running statistics, affine, then zero at padding. */
 class MaskedBatchNorm extends Module {
-  readonly weight: F; readonly bias: F; readonly runningMean: F; readonly runningVar: F;
-  constructor(engine: Engine, dim: number, private readonly eps = 1e-5) {
+  readonly weight: F;
+  readonly bias: F;
+  readonly runningMean: F;
+  readonly runningVar: F;
+  constructor(
+    engine: Engine,
+    dim: number,
+    private readonly eps = 1e-5,
+  ) {
     super(engine);
     this.weight = this.parameter('weight', new Float32Array(dim).fill(1), [1, 1, dim]);
     this.bias = this.parameter('bias', new Float32Array(dim), [1, 1, dim]);
@@ -64,8 +74,11 @@ class MaskedBatchNorm extends Module {
 
 export function createNormalization(engine: Engine, options: SpanetOptions, dim: number): Normalization {
   switch (requireWord(options, 'normalization', ['layernorm', 'batchnorm', 'maskedbatchnorm'])) {
-    case 'batchnorm': return new BatchNormBlock(engine, dim);
-    case 'maskedbatchnorm': return new MaskedBatchNorm(engine, dim);
-    default: return new LayerNormBlock(engine, dim);
+    case 'batchnorm':
+      return new BatchNormBlock(engine, dim);
+    case 'maskedbatchnorm':
+      return new MaskedBatchNorm(engine, dim);
+    default:
+      return new LayerNormBlock(engine, dim);
   }
 }

@@ -36,7 +36,10 @@ export class StackedEncoder extends Module {
     this.hiddenDim = optionInt(options, 'hidden_dim');
     this.particleVector = this.parameter('particle_vector', normalDraws(this.hiddenDim, rand), [1, 1, this.hiddenDim]);
     this.encoder = this.registerModule('encoder', createTransformer(engine, options, numEncoderLayers, rand));
-    this.embedding = this.registerModule('embedding', new LinearStack(engine, options, numLinearLayers, this.hiddenDim, optionBool(options, 'skip_connections'), rand));
+    this.embedding = this.registerModule(
+      'embedding',
+      new LinearStack(engine, options, numLinearLayers, this.hiddenDim, optionBool(options, 'skip_connections'), rand),
+    );
   }
 
   /** vectors [T, B, D] → { vectors [T, B, D], particle [B, D] }. */

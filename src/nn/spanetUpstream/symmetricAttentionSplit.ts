@@ -43,13 +43,29 @@ export class SymmetricAttentionSplit extends Module {
   private readonly masking: string;
   private readonly scale: number;
 
-  constructor(engine: Engine, options: SpanetOptions, readonly degree: number, productPerms: number[][], rand: () => number) {
+  constructor(
+    engine: Engine,
+    options: SpanetOptions,
+    readonly degree: number,
+    productPerms: number[][],
+    rand: () => number,
+  ) {
     super(engine);
     const hidden = optionInt(options, 'hidden_dim');
     const enc = this.registerModule('encoders', new ModuleListOf(engine));
     const lin = this.registerModule('linear_layers', new ModuleListOf(engine));
     for (let i = 0; i < degree; i++) {
-      this.encoders.push(enc.add(new StackedEncoder(engine, options, optionInt(options, 'num_jet_embedding_layers'), optionInt(options, 'num_jet_encoder_layers'), rand)));
+      this.encoders.push(
+        enc.add(
+          new StackedEncoder(
+            engine,
+            options,
+            optionInt(options, 'num_jet_embedding_layers'),
+            optionInt(options, 'num_jet_encoder_layers'),
+            rand,
+          ),
+        ),
+      );
       this.linears.push(lin.add(new Linear(engine, hidden, hidden, 'none', rand)));
     }
     this.masking = requireWord(options, 'masking', ['filling', 'multiplicative', 'none']);
@@ -61,7 +77,8 @@ export class SymmetricAttentionSplit extends Module {
   /** x [N, B, D] (sequential vectors only) → logits [B, N, …] and one daughter vector [B, D] per product. */
   forward(x: F, masks: VectorMasks): { logits: F; daughters: F[] } {
     const seq = masks.sequenceTensor(this.engine);
-    const ys: F[] = [], daughters: F[] = [];
+    const ys: F[] = [],
+      daughters: F[] = [];
     this.encoders.forEach((encoder, i) => {
       const { vectors, particle } = encoder.forward(x, masks);
       let y = linearNd(this.linears[i], vectors);

@@ -35,12 +35,16 @@ class TorchEncoder extends Module {
     const activation = requireWord(options, 'transformer_activation', ['relu', 'gelu']) as 'relu' | 'gelu';
     const list = this.registerModule('layers', new ModuleListOf(engine));
     for (let i = 0; i < numLayers; i++) {
-      this.layers.push(list.add(new TransformerEncoderLayer(engine, hidden, optionInt(options, 'num_attention_heads'), rand, {
-        dimFeedforward: Math.round(Number(options.transformer_dim_scale) * hidden),
-        dropout: Number(options.dropout),
-        activation,
-        normFirst,
-      })));
+      this.layers.push(
+        list.add(
+          new TransformerEncoderLayer(engine, hidden, optionInt(options, 'num_attention_heads'), rand, {
+            dimFeedforward: Math.round(Number(options.transformer_dim_scale) * hidden),
+            dropout: Number(options.dropout),
+            activation,
+            normFirst,
+          }),
+        ),
+      );
     }
   }
 }
@@ -63,9 +67,13 @@ export function createTransformer(engine: Engine, options: SpanetOptions, numLay
   if (numLayers <= 0) return new IdentityTransformer(engine);
   switch (optionWord(options, 'transformer_type')) {
     case 'gated':
-    case 'gtrxl': return new GatedTransformer(engine, options, numLayers, rand);
-    case 'standard': return new TorchTransformer(engine, options, numLayers, false, rand);
-    case 'normfirst': return new TorchTransformer(engine, options, numLayers, true, rand);
-    default: return new IdentityTransformer(engine);
+    case 'gtrxl':
+      return new GatedTransformer(engine, options, numLayers, rand);
+    case 'standard':
+      return new TorchTransformer(engine, options, numLayers, false, rand);
+    case 'normfirst':
+      return new TorchTransformer(engine, options, numLayers, true, rand);
+    default:
+      return new IdentityTransformer(engine);
   }
 }

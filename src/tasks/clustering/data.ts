@@ -28,9 +28,17 @@ export interface HitsData {
 
 export function isHitsData(d: unknown): d is HitsData {
   const h = d as HitsData;
-  return !!h && h.kind === 'hits' && h.features instanceof Float32Array && h.objectId instanceof Int32Array
-    && h.eventOffsets instanceof Uint32Array && Number.isInteger(h.width) && h.width >= 2
-    && h.features.length === h.objectId.length * h.width && h.eventOffsets[h.eventOffsets.length - 1] === h.objectId.length;
+  return (
+    !!h &&
+    h.kind === 'hits' &&
+    h.features instanceof Float32Array &&
+    h.objectId instanceof Int32Array &&
+    h.eventOffsets instanceof Uint32Array &&
+    Number.isInteger(h.width) &&
+    h.width >= 2 &&
+    h.features.length === h.objectId.length * h.width &&
+    h.eventOffsets[h.eventOffsets.length - 1] === h.objectId.length
+  );
 }
 
 export interface TrackEventConfig {
@@ -78,16 +86,22 @@ export function generateTrackEvents(c: TrackEventConfig): HitsData {
     offsets.push(ids.length);
   }
   return {
-    kind: 'hits', features: Float32Array.from(feats), width: 3, objectId: Int32Array.from(ids),
+    kind: 'hits',
+    features: Float32Array.from(feats),
+    width: 3,
+    objectId: Int32Array.from(ids),
     eventOffsets: Uint32Array.from(offsets),
   };
 }
 
 /** Events [from, to) of `d` as a new packed HitsData. */
 export function sliceEvents(d: HitsData, from: number, to: number): HitsData {
-  const h0 = d.eventOffsets[from], h1 = d.eventOffsets[to];
+  const h0 = d.eventOffsets[from],
+    h1 = d.eventOffsets[to];
   return {
-    kind: 'hits', width: d.width, positionDims: d.positionDims,
+    kind: 'hits',
+    width: d.width,
+    positionDims: d.positionDims,
     features: d.features.slice(h0 * d.width, h1 * d.width),
     objectId: d.objectId.slice(h0, h1),
     eventOffsets: Uint32Array.from(d.eventOffsets.subarray(from, to + 1), (o) => o - h0),
@@ -113,7 +127,8 @@ export function trainableEvents(d: HitsData): TrainableEvents {
   const events = d.eventOffsets.length - 1;
   const name = (ev: number) => d.eventNames?.[ev] ?? `event ${ev}`;
   for (let ev = 0; ev < events; ev++) {
-    const h0 = d.eventOffsets[ev], h1 = d.eventOffsets[ev + 1];
+    const h0 = d.eventOffsets[ev],
+      h1 = d.eventOffsets[ev + 1];
     if (h1 === h0) empty.push(name(ev));
     else if (!d.objectId.subarray(h0, h1).some((id) => id > 0)) allNoise.push(name(ev));
     else keep.push(ev);
@@ -125,12 +140,22 @@ export function trainableEvents(d: HitsData): TrainableEvents {
   const features = new Float32Array(n * d.width);
   const objectId = new Int32Array(n);
   keep.forEach((ev, k) => {
-    const h0 = d.eventOffsets[ev], h1 = d.eventOffsets[ev + 1];
+    const h0 = d.eventOffsets[ev],
+      h1 = d.eventOffsets[ev + 1];
     features.set(d.features.subarray(h0 * d.width, h1 * d.width), offsets[k] * d.width);
     objectId.set(d.objectId.subarray(h0, h1), offsets[k]);
   });
   return {
-    data: { kind: 'hits', width: d.width, positionDims: d.positionDims, features, objectId, eventOffsets: offsets, eventNames: keep.map(name) },
-    empty, allNoise,
+    data: {
+      kind: 'hits',
+      width: d.width,
+      positionDims: d.positionDims,
+      features,
+      objectId,
+      eventOffsets: offsets,
+      eventNames: keep.map(name),
+    },
+    empty,
+    allNoise,
   };
 }

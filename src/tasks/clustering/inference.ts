@@ -49,7 +49,9 @@ export function clusterCounts(truth: ArrayLike<number>, pred: ArrayLike<number>)
       overlap.set(key, (overlap.get(key) ?? 0) + 1);
     }
   }
-  let matched = 0, perfect = 0, puritySum = 0;
+  let matched = 0,
+    perfect = 0,
+    puritySum = 0;
   const best = new Map<number, number>();
   for (const [key, count] of overlap) {
     const [c, t] = key.split(':').map(Number);

@@ -34,7 +34,8 @@ export function knnGraph(pos: Float32Array, dims: number, eventOffsets: ArrayLik
   const bestD = new Float64Array(k);
   const bestJ = new Int32Array(k);
   for (let ev = 0; ev + 1 < eventOffsets.length; ev++) {
-    const h0 = eventOffsets[ev], h1 = eventOffsets[ev + 1];
+    const h0 = eventOffsets[ev],
+      h1 = eventOffsets[ev + 1];
     for (let i = h0; i < h1; i++) {
       let m = 0;
       for (let j = h0; j < h1; j++) {
@@ -88,7 +89,12 @@ export interface NeighbourMeanAttrs {
 }
 
 const uniforms = (g: NeighbourGraph, c: number) =>
-  [['u32', g.host.n], ['u32', c], ['u32', g.host.neighbours.length], ['u32', 0]] as ['u32', number][];
+  [
+    ['u32', g.host.n],
+    ['u32', c],
+    ['u32', g.host.neighbours.length],
+    ['u32', 0],
+  ] as ['u32', number][];
 
 export function neighbourMeanRef(h: RefTensor, g: NeighbourGraphHost): RefTensor {
   const c = h.shape[1];
@@ -109,14 +115,25 @@ export const neighbourMeanOp = registerOp<NeighbourMeanAttrs>({
   forward(e, [h], { graph }) {
     if (h.rank !== 2 || h.shape[0] !== graph.host.n) throw new Error(`neighbourMean: need [${graph.host.n}, C], got [${h.shape}]`);
     const y = e.empty(h.shape);
-    e.gpu.dispatch(SHADERS.ocNeighbours, 'neighbour_mean', [graph.buffer.buffer, h.buffer, y.buffer], grid1d(h.size), uniforms(graph, h.shape[1]));
+    e.gpu.dispatch(
+      SHADERS.ocNeighbours,
+      'neighbour_mean',
+      [graph.buffer.buffer, h.buffer, y.buffer],
+      grid1d(h.size),
+      uniforms(graph, h.shape[1]),
+    );
     return { output: y };
   },
   backward(e, node, dy) {
     const { graph } = node.attrs;
     const dh = e.empty(dy.shape);
-    e.gpu.dispatch(SHADERS.ocNeighbours, 'neighbour_mean_backward', [graph.buffer.buffer, dy.buffer, dh.buffer], grid1d(dy.size),
-      uniforms(graph, dy.shape[1]));
+    e.gpu.dispatch(
+      SHADERS.ocNeighbours,
+      'neighbour_mean_backward',
+      [graph.buffer.buffer, dy.buffer, dh.buffer],
+      grid1d(dy.size),
+      uniforms(graph, dy.shape[1]),
+    );
     return [dh];
   },
   reference: ([h], { graph }) => neighbourMeanRef(h, graph.host),

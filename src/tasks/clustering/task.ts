@@ -72,7 +72,8 @@ function describeSkipped(t: TrainableEvents): string {
 
 export const clusteringTask: TaskDefinition<ClusteringConfig> = {
   ...clusteringSpec,
-  create: (engine, config, data) => (isHitsStreamData(data) ? ClusteringRun.fromStream(engine, config, data) : new ClusteringRun(engine, config, data)),
+  create: (engine, config, data) =>
+    isHitsStreamData(data) ? ClusteringRun.fromStream(engine, config, data) : new ClusteringRun(engine, config, data),
 };
 
 /** Events the loss can use from a streamed batch (empty and all-noise events left out), or null. */
@@ -105,14 +106,20 @@ class ClusteringRun implements TaskRun {
     return new ClusteringRun(engine, config, first as unknown as TaskData, data);
   }
 
-  constructor(private engine: Engine, private config: ClusteringConfig, data?: TaskData, stream?: HitsStreamData) {
+  constructor(
+    private engine: Engine,
+    private config: ClusteringConfig,
+    data?: TaskData,
+    stream?: HitsStreamData,
+  ) {
     let train: HitsData;
     let test: HitsData;
     if (stream) {
       this.stream = stream;
       this.first = data as unknown as HitsData;
       this.model = new ClusteringModel(engine, this.first.width, config.hidden, config.latentDims, seededRandom(config.seed));
-      this.source = `${stream.label ?? stream.train.stats().file}: streaming ${stream.train.stats().epochSize} training entries per epoch` +
+      this.source =
+        `${stream.label ?? stream.train.stats().file}: streaming ${stream.train.stats().epochSize} training entries per epoch` +
         (stream.validation ? `, validating on ${stream.validation.stats().epochSize} entries of ${stream.validation.stats().file}` : '');
       return;
     }
@@ -128,10 +135,15 @@ class ClusteringRun implements TaskRun {
       this.source = `file: ${cut} train / ${events - cut} test events${skipped}`;
     } else {
       if (data) throw new Error('the clustering task needs hits data ({kind: "hits", features, width, objectId, eventOffsets})');
-      const gen = (events: number, seed: number) => generateTrackEvents({
-        events, minTracks: config.minTracks, maxTracks: Math.max(config.minTracks, config.maxTracks),
-        layers: 10, noiseHits: config.noiseHits, seed,
-      });
+      const gen = (events: number, seed: number) =>
+        generateTrackEvents({
+          events,
+          minTracks: config.minTracks,
+          maxTracks: Math.max(config.minTracks, config.maxTracks),
+          layers: 10,
+          noiseHits: config.noiseHits,
+          seed,
+        });
       train = gen(config.trainEvents, config.seed + 1);
       test = gen(config.testEvents, config.seed + 2);
       this.source = `synthetic: ${config.trainEvents} train / ${config.testEvents} test events`;
@@ -174,7 +186,11 @@ class ClusteringRun implements TaskRun {
     // Built-in and in-memory data keep their fixed batches (trainStep picks them by step).
     if (!this.stream) return;
     const s = this.stream;
-    for (const [k, b] of this.pending) if (k < step) { this.release(b); this.pending.delete(k); }
+    for (const [k, b] of this.pending)
+      if (k < step) {
+        this.release(b);
+        this.pending.delete(k);
+      }
     let d = this.first;
     this.first = null;
     while (!d) {
@@ -208,7 +224,8 @@ class ClusteringRun implements TaskRun {
 
   async evaluate() {
     if (this.stream) {
-      if (!this.stream.validation) throw new Error('clustering stream: no validation data (give a validation file or a split of the training file)');
+      if (!this.stream.validation)
+        throw new Error('clustering stream: no validation data (give a validation file or a split of the training file)');
       return this.evaluateStream(this.stream.validation);
     }
     return this.evaluateBatch(this.test);
@@ -235,9 +252,11 @@ class ClusteringRun implements TaskRun {
         const r = await this.evaluateBatch(batch);
         figures ??= r.figures;
         const w = d.objectId.length;
-        for (const [k, v] of Object.entries(r.scalars)) if (!['efficiency', 'purity', 'perfect'].includes(k)) sums[k] = (sums[k] ?? 0) + v * w;
+        for (const [k, v] of Object.entries(r.scalars))
+          if (!['efficiency', 'purity', 'perfect'].includes(k)) sums[k] = (sums[k] ?? 0) + v * w;
         weight += w;
-        for (const k of ['matched', 'perfect', 'puritySum', 'objects', 'clusters'] as const) sums[`#${k}`] = (sums[`#${k}`] ?? 0) + r.totals[k];
+        for (const k of ['matched', 'perfect', 'puritySum', 'objects', 'clusters'] as const)
+          sums[`#${k}`] = (sums[`#${k}`] ?? 0) + r.totals[k];
         counts.objects = sums['#objects'];
         counts.clusters = sums['#clusters'];
         entries += b.entries.length;
@@ -268,7 +287,8 @@ class ClusteringRun implements TaskRun {
     const pred = new Int32Array(beta.length);
     const total = { objects: 0, matched: 0, perfect: 0, clusters: 0, puritySum: 0 };
     for (let ev = 0; ev + 1 < d.eventOffsets.length; ev++) {
-      const h0 = d.eventOffsets[ev], h1 = d.eventOffsets[ev + 1];
+      const h0 = d.eventOffsets[ev],
+        h1 = d.eventOffsets[ev + 1];
       const labels = condense(beta.subarray(h0, h1), coords.subarray(h0 * L, h1 * L), L, this.config.tBeta, this.config.tD);
       pred.set(labels, h0);
       const c = clusterCounts(d.objectId.subarray(h0, h1), labels);
@@ -276,7 +296,10 @@ class ClusteringRun implements TaskRun {
     }
     const scalars = {
       loss,
-      attractive: terms[0], repulsive: terms[1], coward: terms[2], noise: terms[3],
+      attractive: terms[0],
+      repulsive: terms[1],
+      coward: terms[2],
+      noise: terms[3],
       efficiency: total.objects ? total.matched / total.objects : 0,
       purity: total.clusters ? total.puritySum / total.clusters : 0,
       perfect: total.objects ? total.perfect / total.objects : 0,
@@ -292,12 +315,35 @@ class ClusteringRun implements TaskRun {
     const truth = Array.from(d.objectId.subarray(0, n));
     const predicted = Array.from(pred.subarray(0, n));
     return [
-      { id: 'event-truth', title: 'test event 0: hits by truth object (0 = noise)', kind: 'scatter', x: col(0), y: col(1), color: truth, xLabel: 'x', yLabel: 'y' },
-      { id: 'event-prediction', title: 'test event 0: hits by predicted cluster (-1 = unassigned)', kind: 'scatter', x: col(0), y: col(1), color: predicted, xLabel: 'x', yLabel: 'y' },
       {
-        id: 'latent', title: 'test event 0: cluster space by truth object', kind: 'scatter',
-        x: Array.from({ length: n }, (_, i) => coords[i * L]), y: Array.from({ length: n }, (_, i) => (L > 1 ? coords[i * L + 1] : beta[i])),
-        color: truth, xLabel: 'c₀', yLabel: L > 1 ? 'c₁' : 'β',
+        id: 'event-truth',
+        title: 'test event 0: hits by truth object (0 = noise)',
+        kind: 'scatter',
+        x: col(0),
+        y: col(1),
+        color: truth,
+        xLabel: 'x',
+        yLabel: 'y',
+      },
+      {
+        id: 'event-prediction',
+        title: 'test event 0: hits by predicted cluster (-1 = unassigned)',
+        kind: 'scatter',
+        x: col(0),
+        y: col(1),
+        color: predicted,
+        xLabel: 'x',
+        yLabel: 'y',
+      },
+      {
+        id: 'latent',
+        title: 'test event 0: cluster space by truth object',
+        kind: 'scatter',
+        x: Array.from({ length: n }, (_, i) => coords[i * L]),
+        y: Array.from({ length: n }, (_, i) => (L > 1 ? coords[i * L + 1] : beta[i])),
+        color: truth,
+        xLabel: 'c₀',
+        yLabel: L > 1 ? 'c₁' : 'β',
       },
     ];
   }

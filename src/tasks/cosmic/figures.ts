@@ -32,8 +32,12 @@ export function eventFigures(input: PlaneData, predicted: Uint8Array, event: num
   const { planes, height: H, width: W } = ev;
   const note = k ? ` (shown at 1/${2 ** k})` : '';
   const fig = (id: string, title: string, v: ArrayLike<number>): EvalFigure => ({
-    id, title: `${title}, planes 0 | 1 | 2${note}`, kind: 'heatmap',
-    z: sideBySide(v, planes, H, W) as number[][], xLabel: 'wire', yLabel: 'time',
+    id,
+    title: `${title}, planes 0 | 1 | 2${note}`,
+    kind: 'heatmap',
+    z: sideBySide(v, planes, H, W) as number[][],
+    xLabel: 'wire',
+    yLabel: 'time',
   });
   return [
     fig('cosmic-input', `test event ${event}: input charge`, ev.images),

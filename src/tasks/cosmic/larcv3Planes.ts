@@ -7,7 +7,9 @@ import { densifyPlanes, type PlaneData, type SparsePlaneVoxels } from './planes'
  */
 export function planesFromSparse2d(image: SparseEntries, label: SparseEntries): PlaneData {
   if (image.planes.length !== label.planes.length) {
-    throw new Error(`image producer "${image.producer}" has ${image.planes.length} planes, label producer "${label.producer}" ${label.planes.length}`);
+    throw new Error(
+      `image producer "${image.producer}" has ${image.planes.length} planes, label producer "${label.producer}" ${label.planes.length}`,
+    );
   }
   const meta = image.planes[0]?.metas[0];
   if (!meta || meta.numberOfVoxels.length !== 2) throw new Error(`producer "${image.producer}" has no 2-D planes`);

@@ -18,7 +18,14 @@ export function confusionCounts(e: Engine, logits: Tensor, labels: Tensor<'i32'>
   const conf = e.empty([N, C * C]);
   const target = chunks === 1 ? conf.buffer : e.gpu.alloc(N * chunks * C * C * 4, 'confusion-partials');
   e.gpu.dispatch(SHADERS.segMetrics, 'seg_confusion_partials', [logits.buffer, labels.buffer, target], grid1d(N * chunks), [
-    ['u32', N], ['u32', C], ['u32', HW], ['u32', CONFUSION_CHUNK], ['u32', chunks], ['u32', 1], ['u32', 0], ['u32', 0],
+    ['u32', N],
+    ['u32', C],
+    ['u32', HW],
+    ['u32', CONFUSION_CHUNK],
+    ['u32', chunks],
+    ['u32', 1],
+    ['u32', 0],
+    ['u32', 0],
   ]);
   if (chunks > 1) {
     launchReduce(e.gpu, target, conf.buffer, N, chunks, C * C, 1);
@@ -35,10 +42,28 @@ export function metricAverages(e: Engine, conf: Tensor<'f32'>, planes: number, c
   const [N, CC] = conf.shape;
   const C = Math.round(Math.sqrt(CC));
   const all = e.empty([C + 2]);
-  e.gpu.dispatch(SHADERS.segMetrics, 'seg_metrics_average', [conf.buffer, all.buffer], [1], [
-    ['u32', N], ['u32', C], ['u32', 0], ['u32', 0], ['u32', 0], ['u32', planes], ['u32', 0], ['u32', 0],
-  ]);
-  const names = ['accuracy', 'nonbg_accuracy', ...Array.from({ length: C - 1 }, (_, k) => `${classNames[k] ?? `class${k + 1}`}_iou`), 'miou'];
+  e.gpu.dispatch(
+    SHADERS.segMetrics,
+    'seg_metrics_average',
+    [conf.buffer, all.buffer],
+    [1],
+    [
+      ['u32', N],
+      ['u32', C],
+      ['u32', 0],
+      ['u32', 0],
+      ['u32', 0],
+      ['u32', planes],
+      ['u32', 0],
+      ['u32', 0],
+    ],
+  );
+  const names = [
+    'accuracy',
+    'nonbg_accuracy',
+    ...Array.from({ length: C - 1 }, (_, k) => `${classNames[k] ?? `class${k + 1}`}_iou`),
+    'miou',
+  ];
   const out: Record<string, Tensor<'f32'>> = {};
   names.forEach((name, i) => {
     const t = e.empty([]);

@@ -59,9 +59,14 @@ export const CLASS_NAMES = ['background', 'cosmic', 'neutrino'] as const;
 
 export function isPlaneData(d: unknown): d is PlaneData {
   const p = d as PlaneData | null;
-  return !!p && p.kind === 'planes' && p.images instanceof Float32Array &&
+  return (
+    !!p &&
+    p.kind === 'planes' &&
+    p.images instanceof Float32Array &&
     (p.labels instanceof Uint8Array || p.labels instanceof Int32Array) &&
-    p.images.length === p.events * p.planes * p.height * p.width && p.labels.length === p.images.length;
+    p.images.length === p.events * p.planes * p.height * p.width &&
+    p.labels.length === p.images.length
+  );
 }
 
 /** One plane of one entry's sparse voxels: flat ids into an nvox[0] × nvox[1] grid. */
@@ -79,39 +84,56 @@ export interface SparsePlaneVoxels {
  * pixels are 0. `image[e][p]` and `label[e][p]` are entry e, plane p; a label voxel with no
  * image voxel still sets the label.
  */
-export function densifyPlanes(image: SparsePlaneVoxels[][], label: SparsePlaneVoxels[][], nvox: [number, number], where?: DensifyContext): PlaneData {
+export function densifyPlanes(
+  image: SparsePlaneVoxels[][],
+  label: SparsePlaneVoxels[][],
+  nvox: [number, number],
+  where?: DensifyContext,
+): PlaneData {
   const events = image.length;
   const planes = image[0]?.length ?? 0;
   const [width, height] = nvox; // (wire, time) voxels → [time, wire] images
   const hw = height * width;
   const fail = (dataset: 'image' | 'label', problem: string, expected: string): Error =>
     where
-      ? new DataFileError({ code: 'out-of-range', file: where.file, dataset: dataset === 'image' ? where.imageDataset : where.labelDataset, problem, expected })
+      ? new DataFileError({
+          code: 'out-of-range',
+          file: where.file,
+          dataset: dataset === 'image' ? where.imageDataset : where.labelDataset,
+          problem,
+          expected,
+        })
       : new Error(`${problem} (expected ${expected})`);
-  const entryText = (e: number, p: number) => (where ? `entry ${where.entry(e)}, projection ${where.projection(p)}` : `entry ${e}, plane ${p}`);
+  const entryText = (e: number, p: number) =>
+    where ? `entry ${where.entry(e)}, projection ${where.projection(p)}` : `entry ${e}, plane ${p}`;
   const bytes = densePlaneBytes(events, planes, height, width);
   if (bytes > MAX_DENSE_PLANE_BYTES) {
     const problem = `${events} events × ${planes} planes of a ${height}×${width} grid need ${bytesText(bytes)} as dense float32 images + uint8 labels`;
     const expected = `at most ${bytesText(MAX_DENSE_PLANE_BYTES)}: a smaller grid or fewer events`;
-    throw where ? new DataFileError({ code: 'bad-shape', file: where.file, dataset: where.imageDataset, problem, expected }) : new Error(`${problem} (expected ${expected})`);
+    throw where
+      ? new DataFileError({ code: 'bad-shape', file: where.file, dataset: where.imageDataset, problem, expected })
+      : new Error(`${problem} (expected ${expected})`);
   }
   const images = new Float32Array(events * planes * hw);
   const labels = new Uint8Array(events * planes * hw);
   const fill = (v: SparsePlaneVoxels, e: number, p: number, what: 'image' | 'label', put: (i: number, val: number) => void) => {
     for (let k = 0; k < v.ids.length; k++) {
       const id = v.ids[k];
-      if (!(id >= 0 && id < hw)) throw fail(what, `${what} voxel id ${id} of ${entryText(e, p)} is outside the ${height}×${width} grid`, `ids below ${hw}`);
+      if (!(id >= 0 && id < hw))
+        throw fail(what, `${what} voxel id ${id} of ${entryText(e, p)} is outside the ${height}×${width} grid`, `ids below ${hw}`);
       const wire = Math.floor(id / height);
       const time = id % height;
       put((e * planes + p) * hw + time * width + wire, v.values[k]);
     }
   };
   for (let e = 0; e < events; e++) {
-    if (image[e].length !== planes || label[e].length !== planes) throw new Error(`entry ${e} has ${image[e].length} image and ${label[e].length} label planes, expected ${planes}`);
+    if (image[e].length !== planes || label[e].length !== planes)
+      throw new Error(`entry ${e} has ${image[e].length} image and ${label[e].length} label planes, expected ${planes}`);
     for (let p = 0; p < planes; p++) {
       fill(image[e][p], e, p, 'image', (i, v) => (images[i] = v));
       fill(label[e][p], e, p, 'label', (i, v) => {
-        if (!(v === 0 || v === 1 || v === 2)) throw fail('label', `label ${v} in ${entryText(e, p)}`, '0, 1 or 2 (background, cosmic, neutrino)');
+        if (!(v === 0 || v === 1 || v === 2))
+          throw fail('label', `label ${v} in ${entryText(e, p)}`, '0, 1 or 2 (background, cosmic, neutrino)');
         labels[i] = v;
       });
     }

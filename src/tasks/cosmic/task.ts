@@ -34,7 +34,8 @@ export function cosmicDatasets(c: CosmicConfig, data?: TaskData): { train: Plane
     const nTest = Math.max(1, Math.round(d.events * 0.2));
     return { train: sliceEvents(d, 0, d.events - nTest), test: sliceEvents(d, d.events - nTest, d.events), source: 'loaded file' };
   }
-  if (data && Object.keys(data).length) throw new Error('the cosmic task needs planes data ({kind: "planes", images, labels, ...}) or none for synthetic events');
+  if (data && Object.keys(data).length)
+    throw new Error('the cosmic task needs planes data ({kind: "planes", images, labels, ...}) or none for synthetic events');
   const make = (events: number, seed: number) => downsamplePlanes(syntheticPlanes({ events, size: c.imageSize, seed }), c.downsample);
   return { train: make(c.trainEvents, c.seed + 1), test: make(c.testEvents, c.seed + 1_000_003), source: 'synthetic' };
 }
@@ -47,7 +48,11 @@ export class CosmicTaggingRun implements TaskRun {
   private testBatches: HostBatch[];
   private source: string;
 
-  constructor(private engine: Engine, private config: CosmicConfig, data?: TaskData) {
+  constructor(
+    private engine: Engine,
+    private config: CosmicConfig,
+    data?: TaskData,
+  ) {
     const sets = cosmicDatasets(config, data);
     this.train = sets.train;
     this.test = sets.test;
@@ -156,7 +161,8 @@ export class CosmicTaggingRun implements TaskRun {
       const scale = Math.max(1, ...Array.from(ours, Math.abs));
       // Same f32 arithmetic in another order (tests/cosmic/cosmicOnnx.test.ts: ~1e-6 of the
       // largest logit); 1e-3 of max(1, largest logit) is a clear margin.
-      if (!(diff <= ONNX_TOLERANCE * scale)) throw new Error(`ONNX check failed: onnxruntime-web differs from the engine by ${diff} (allowed ${ONNX_TOLERANCE * scale})`);
+      if (!(diff <= ONNX_TOLERANCE * scale))
+        throw new Error(`ONNX check failed: onnxruntime-web differs from the engine by ${diff} (allowed ${ONNX_TOLERANCE * scale})`);
       this.lastOnnxCheck = `onnxruntime-web agrees on the ${P} planes of test event 0: max |Δ logit| = ${diff.toExponential(2)} (tolerance ${(ONNX_TOLERANCE * scale).toExponential(2)})`;
       return bytes;
     } finally {
@@ -166,8 +172,10 @@ export class CosmicTaggingRun implements TaskRun {
 
   describe() {
     const { planes, height, width } = this.train;
-    return `${this.train.events} train / ${this.test.events} test events (${this.source}), ${planes}×${height}×${width}, ` +
-      `CosmicTagger UResNet (${this.config.network}: depth ${this.model.cfg.depth}, ${this.model.cfg.n_initial_filters} filters), ${this.model.parameterCount().toLocaleString('en-US')} parameters`;
+    return (
+      `${this.train.events} train / ${this.test.events} test events (${this.source}), ${planes}×${height}×${width}, ` +
+      `CosmicTagger UResNet (${this.config.network}: depth ${this.model.cfg.depth}, ${this.model.cfg.n_initial_filters} filters), ${this.model.parameterCount().toLocaleString('en-US')} parameters`
+    );
   }
 
   dispose() {

@@ -56,8 +56,8 @@ export function targetScaling(data: LabelledSets): TargetScaling {
 }
 
 export interface GpuBlock {
-  values: Tensor<'f32'>;          // [capacity, width]
-  offsets: Tensor<'i32'>;         // [maxSets + 1]
+  values: Tensor<'f32'>; // [capacity, width]
+  offsets: Tensor<'i32'>; // [maxSets + 1]
   /** Regression: scaled targets [maxSets, 1], 0 in padding slots. */
   targets: Tensor<'f32'> | null;
   /** Regression: 1 for real set slots, 0 for padding [maxSets, 1]. */
@@ -76,7 +76,12 @@ export interface UploadedSets {
 
 /** Packs (already scaled) sets and uploads every block once; the training loop only reads them. */
 export function uploadSets(
-  e: Engine, sets: RaggedF32, data: LabelledSets, scaling: TargetScaling, capacity: number, order?: number[],
+  e: Engine,
+  sets: RaggedF32,
+  data: LabelledSets,
+  scaling: TargetScaling,
+  capacity: number,
+  order?: number[],
 ): UploadedSets {
   const packing = packSets(sets, { capacity, order });
   const { maxSets, width } = packing;
@@ -84,8 +89,11 @@ export function uploadSets(
     const block: GpuBlock = {
       values: e.fromArray(b.values, [capacity, width]).keep(),
       offsets: e.fromArray(b.offsets, [maxSets + 1], { dtype: 'i32' }).keep(),
-      targets: null, mask: null, labels: null,
-      slots: b.sets, numSets: b.numSets,
+      targets: null,
+      mask: null,
+      labels: null,
+      slots: b.sets,
+      numSets: b.numSets,
     };
     if (data.numClasses) {
       const labels = Int32Array.from(b.sets, (k) => (k < 0 ? -1 : data.targets[k]));
@@ -93,7 +101,12 @@ export function uploadSets(
     } else {
       const t = Float32Array.from(b.sets, (k) => (k < 0 ? 0 : (data.targets[k] - scaling.mean) / scaling.std));
       block.targets = e.fromArray(t, [maxSets, 1]).keep();
-      block.mask = e.fromArray(Float32Array.from(b.sets, (k) => (k < 0 ? 0 : 1)), [maxSets, 1]).keep();
+      block.mask = e
+        .fromArray(
+          Float32Array.from(b.sets, (k) => (k < 0 ? 0 : 1)),
+          [maxSets, 1],
+        )
+        .keep();
     }
     return block;
   });

@@ -34,7 +34,7 @@ export type SetsTaskData = {
 export interface LabelledSets {
   sets: RaggedF32;
   targets: Float32Array | Int32Array;
-  numClasses: number;   // 0 for regression
+  numClasses: number; // 0 for regression
 }
 
 /** The largest value (a loop: spreading millions of arguments overflows the stack). */
@@ -48,7 +48,9 @@ export function largest(values: ArrayLike<number>): number {
 export function parseSetsTaskData(data: TaskData): SetsTaskData {
   const d = data as Partial<SetsTaskData>;
   const fail = (why: string): never => {
-    throw new Error(`Deep Sets data: ${why} (expected {kind:'sets', values: Float32Array, offsets: Uint32Array, width, targets: Float32Array | Int32Array, numClasses?})`);
+    throw new Error(
+      `Deep Sets data: ${why} (expected {kind:'sets', values: Float32Array, offsets: Uint32Array, width, targets: Float32Array | Int32Array, numClasses?})`,
+    );
   };
   if (d.kind !== 'sets') fail(`kind is ${JSON.stringify(d.kind)}, not 'sets'`);
   if (!(d.values instanceof Float32Array)) fail('values must be a Float32Array');

@@ -28,7 +28,11 @@ export interface GoalResult {
   description: string;
 }
 
-export async function trainToTarget(engine: Engine, config: Partial<Record<keyof DeepSetsConfig, number | string>>, opts: GoalOptions): Promise<GoalResult> {
+export async function trainToTarget(
+  engine: Engine,
+  config: Partial<Record<keyof DeepSetsConfig, number | string>>,
+  opts: GoalOptions,
+): Promise<GoalResult> {
   const run = new DeepSetsRun(engine, { ...deepSetsTask.defaults, ...config } as DeepSetsConfig, opts.data);
   if (run.numClasses) throw new Error('trainToTarget measures regression (test MSE)');
   const trainer = new Trainer(engine, run, { lr: opts.lr ?? deepSetsTask.optimizer?.lr }, opts.evalEvery);
@@ -53,8 +57,11 @@ export async function trainToTarget(engine: Engine, config: Partial<Record<keyof
       }
     }
     return {
-      stepsToTarget, bestTestMse: best, history,
-      msPerStep: (performance.now() - t0) / Math.max(1, trainer.step), description: run.describe(),
+      stepsToTarget,
+      bestTestMse: best,
+      history,
+      msPerStep: (performance.now() - t0) / Math.max(1, trainer.step),
+      description: run.describe(),
     };
   } finally {
     trainer.dispose();

@@ -32,7 +32,13 @@ const pct = (f: number) => `${(100 * f).toFixed(1)}%`;
 /** "2 blocks × 8192 elements × 57 set slots; padding: 6.1% of element rows (per block …)". */
 export function describePadding(p: Packing, requestedCapacity: number): string {
   const raised = p.capacity > requestedCapacity ? ` (raised from ${requestedCapacity} to fit the largest set)` : '';
-  const perBlock = p.perBlock.slice(0, 8).map((b) => pct(b.elements)).join(', ') + (p.perBlock.length > 8 ? ', …' : '');
-  return `${p.blocks.length} training block${p.blocks.length === 1 ? '' : 's'} of ${p.capacity} elements${raised} × ${p.maxSets} set slots; ` +
-    `padding: ${pct(p.overall.elements)} of element rows (per block ${perBlock}), ${pct(p.overall.sets)} of set slots`;
+  const perBlock =
+    p.perBlock
+      .slice(0, 8)
+      .map((b) => pct(b.elements))
+      .join(', ') + (p.perBlock.length > 8 ? ', …' : '');
+  return (
+    `${p.blocks.length} training block${p.blocks.length === 1 ? '' : 's'} of ${p.capacity} elements${raised} × ${p.maxSets} set slots; ` +
+    `padding: ${pct(p.overall.elements)} of element rows (per block ${perBlock}), ${pct(p.overall.sets)} of set slots`
+  );
 }

@@ -37,7 +37,10 @@ const F32_LOWEST = -3.4028234663852886e38;
 
 export function deepSetOnnx(m: DeepSetExport): Uint8Array {
   const { config: c, weights: w } = m;
-  const b = new OnnxGraphBuilder('deep_set', `Deep Set, ${c.pool} pooling, phi ${c.phi.depth}×${c.phi.width}, rho ${c.rho.depth}×${c.rho.width}`);
+  const b = new OnnxGraphBuilder(
+    'deep_set',
+    `Deep Set, ${c.pool} pooling, phi ${c.phi.depth}×${c.phi.width}, rho ${c.rho.depth}×${c.rho.width}`,
+  );
   const elements = b.input('elements', 'float', ['num_elements', c.inputWidth], 'raw element features');
   const ids = b.input('segment_ids', 'int64', ['num_elements'], 'set index of each element');
   const numSets = b.input('num_sets', 'int64', [1], 'number of sets');
@@ -82,7 +85,10 @@ export function deepSetOnnx(m: DeepSetExport): Uint8Array {
     b.alias(b.node('Softmax', [y], { axis: attr.int(-1) }), 'probabilities');
     b.output('probabilities', 'float', ['num_sets', m.numClasses]);
   } else {
-    const unscaled = b.node('Add', [b.node('Mul', [y, b.floats('target_std', [m.target.std], [])]), b.floats('target_mean', [m.target.mean], [])]);
+    const unscaled = b.node('Add', [
+      b.node('Mul', [y, b.floats('target_std', [m.target.std], [])]),
+      b.floats('target_mean', [m.target.mean], []),
+    ]);
     b.alias(b.node('Reshape', [unscaled, b.int64s('flat', [-1])]), 'prediction');
     b.output('prediction', 'float', ['num_sets']);
   }

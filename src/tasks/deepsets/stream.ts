@@ -12,7 +12,16 @@ import { seededRandom } from '../../nn/init';
 import type { Engine } from '../../tensor/engine';
 import type { Activation } from '../../tensor/kernels';
 import type { EvalFigure, EvalResult, StepOutputs, TaskData, TaskRun } from '../types';
-import { disposeBlocks, featureScaling, scaleFeatures, targetScaling, uploadSets, type FeatureScaling, type GpuBlock, type TargetScaling } from './batches';
+import {
+  disposeBlocks,
+  featureScaling,
+  scaleFeatures,
+  targetScaling,
+  uploadSets,
+  type FeatureScaling,
+  type GpuBlock,
+  type TargetScaling,
+} from './batches';
 import type { LabelledSets } from './data';
 import { classificationMetrics, regressionMetrics } from './metrics';
 import type { DeepSetsConfig } from './spec';
@@ -54,7 +63,10 @@ function labelled(p: SetsPayload, classIndex: Map<number, number> | null): { dat
   if (!classIndex) return { data: { sets, targets: Float32Array.from(keep, (k) => p.targets[k]), numClasses: 0 }, entries };
   const targets = Int32Array.from(keep, (k) => {
     const c = classIndex.get(p.targets[k]);
-    if (c === undefined) throw new Error(`class value ${p.targets[k]} of entry ${p.entries[k]} is not among the classes found (${[...classIndex.keys()].join(', ')})`);
+    if (c === undefined)
+      throw new Error(
+        `class value ${p.targets[k]} of entry ${p.entries[k]} is not among the classes found (${[...classIndex.keys()].join(', ')})`,
+      );
     return c;
   });
   return { data: { sets, targets, numClasses: classIndex.size }, entries };
@@ -76,10 +88,16 @@ export class DeepSetsStreamRun implements TaskRun {
     return new DeepSetsStreamRun(engine, config, data, first.payload);
   }
 
-  private constructor(private engine: Engine, readonly config: DeepSetsConfig, readonly data: SetsStreamData, first: SetsPayload) {
+  private constructor(
+    private engine: Engine,
+    readonly config: DeepSetsConfig,
+    readonly data: SetsStreamData,
+    first: SetsPayload,
+  ) {
     this.first = first;
     this.classIndex = data.targetKind === 'classification' ? new Map((data.classes ?? []).map((c, k) => [c, k])) : null;
-    if (this.classIndex && this.classIndex.size < 2) throw new Error('Deep Sets stream: a classification target needs at least 2 classes (pass the classes found in the file)');
+    if (this.classIndex && this.classIndex.size < 2)
+      throw new Error('Deep Sets stream: a classification target needs at least 2 classes (pass the classes found in the file)');
     const l = labelled(first, this.classIndex).data;
     if (!l.targets.length) throw new Error('Deep Sets stream: the first batch has no set with a target');
     this.features = featureScaling(l.sets);
@@ -87,15 +105,19 @@ export class DeepSetsStreamRun implements TaskRun {
     this.numClasses = l.numClasses;
     this.width = first.width;
     const meanSize = Math.max(1, l.sets.offsets[l.targets.length] / l.targets.length);
-    this.model = new DeepSet(engine, {
-      inputWidth: first.width,
-      phi: { width: config.phiWidth, depth: config.phiDepth },
-      rho: { width: config.rhoWidth, depth: config.rhoDepth },
-      outputs: this.numClasses || 1,
-      activation: config.activation as Activation,
-      pool: config.pool as SetPool,
-      poolScale: config.pool === 'sum' ? 1 / meanSize : 1,
-    }, seededRandom(config.seed));
+    this.model = new DeepSet(
+      engine,
+      {
+        inputWidth: first.width,
+        phi: { width: config.phiWidth, depth: config.phiDepth },
+        rho: { width: config.rhoWidth, depth: config.rhoDepth },
+        outputs: this.numClasses || 1,
+        activation: config.activation as Activation,
+        pool: config.pool as SetPool,
+        poolScale: config.pool === 'sum' ? 1 / meanSize : 1,
+      },
+      seededRandom(config.seed),
+    );
   }
 
   parameters() {
@@ -114,7 +136,11 @@ export class DeepSetsStreamRun implements TaskRun {
 
   async nextBatch(step: number): Promise<void> {
     // the previous steps' blocks were submitted: their buffers can go back to the pool
-    for (const [s, b] of this.blocks) if (s < step) { disposeBlocks([b]); this.blocks.delete(s); }
+    for (const [s, b] of this.blocks)
+      if (s < step) {
+        disposeBlocks([b]);
+        this.blocks.delete(s);
+      }
     let up: ReturnType<DeepSetsStreamRun['upload']> = null;
     while (!up) {
       const payload = this.first ?? (await this.data.train.next())?.payload;
@@ -162,7 +188,8 @@ export class DeepSetsStreamRun implements TaskRun {
       const out = new Float32Array(up.data.targets.length * width);
       up.block.slots.forEach((k, slot) => {
         if (k < 0) return;
-        for (let j = 0; j < width; j++) out[k * width + j] = this.numClasses ? v[slot * width + j] : v[slot] * this.target.std + this.target.mean;
+        for (let j = 0; j < width; j++)
+          out[k * width + j] = this.numClasses ? v[slot * width + j] : v[slot] * this.target.std + this.target.mean;
       });
       preds.push(out);
       truths.push(up.data.targets);
@@ -170,11 +197,16 @@ export class DeepSetsStreamRun implements TaskRun {
     const cat = <T extends Float32Array | Int32Array>(xs: T[], make: (n: number) => T) => {
       const o = make(xs.reduce((a, x) => a + x.length, 0));
       let at = 0;
-      for (const x of xs) { o.set(x, at); at += x.length; }
+      for (const x of xs) {
+        o.set(x, at);
+        at += x.length;
+      }
       return o;
     };
     const pred = cat(preds, (n) => new Float32Array(n));
-    const truth = this.numClasses ? cat(truths as Int32Array[], (n) => new Int32Array(n)) : cat(truths as Float32Array[], (n) => new Float32Array(n));
+    const truth = this.numClasses
+      ? cat(truths as Int32Array[], (n) => new Int32Array(n))
+      : cat(truths as Float32Array[], (n) => new Float32Array(n));
     return { pred, truth, entries: truth.length };
   }
 
@@ -185,20 +217,36 @@ export class DeepSetsStreamRun implements TaskRun {
       const m = classificationMetrics(pred, truth as Int32Array, this.numClasses);
       return {
         scalars: { loss: m.crossEntropy, accuracy: m.accuracy, entries },
-        figures: [{ id: 'confusion', title: `confusion matrix (${what}, ${entries} sets, accuracy ${(100 * m.accuracy).toFixed(1)}%)`, kind: 'heatmap', z: m.confusion, xLabel: 'predicted class', yLabel: 'true class' }],
+        figures: [
+          {
+            id: 'confusion',
+            title: `confusion matrix (${what}, ${entries} sets, accuracy ${(100 * m.accuracy).toFixed(1)}%)`,
+            kind: 'heatmap',
+            z: m.confusion,
+            xLabel: 'predicted class',
+            yLabel: 'true class',
+          },
+        ],
       };
     }
     const m = regressionMetrics(pred, truth as Float32Array);
     const shown = Math.min(entries, 2000);
     const figure: EvalFigure = {
-      id: 'pred-vs-truth', title: `prediction vs truth (${what}, first ${shown} of ${entries} sets)`, kind: 'scatter',
-      x: Array.from(truth.subarray(0, shown)), y: Array.from(pred.subarray(0, shown)), xLabel: 'truth', yLabel: 'prediction', diagonal: true,
+      id: 'pred-vs-truth',
+      title: `prediction vs truth (${what}, first ${shown} of ${entries} sets)`,
+      kind: 'scatter',
+      x: Array.from(truth.subarray(0, shown)),
+      y: Array.from(pred.subarray(0, shown)),
+      xLabel: 'truth',
+      yLabel: 'prediction',
+      diagonal: true,
     };
     return { scalars: { loss: m.mse, mse: m.mse, entries }, figures: [figure] };
   }
 
   evaluate(): Promise<EvalResult> {
-    if (!this.data.validation) throw new Error('Deep Sets stream: no validation data (give a validation file or a split of the training file)');
+    if (!this.data.validation)
+      throw new Error('Deep Sets stream: no validation data (give a validation file or a split of the training file)');
     return this.metrics(this.data.validation, 'validation');
   }
 
@@ -215,9 +263,11 @@ export class DeepSetsStreamRun implements TaskRun {
     const s = this.data.train.stats();
     const head = this.numClasses ? `${this.numClasses}-class classification` : 'regression';
     const v = this.data.validation?.stats();
-    return `${this.data.label ?? s.file}: streaming ${s.epochSize} training sets per epoch` +
+    return (
+      `${this.data.label ?? s.file}: streaming ${s.epochSize} training sets per epoch` +
       `${v ? `, validating on ${v.epochSize} sets of ${v.file}` : ''}${this.data.test ? `, test file ${this.data.test.stats().file}` : ''}; ` +
-      `${this.width} features, ${head}, ${this.config.pool} pooling; scaling from the first batch`;
+      `${this.width} features, ${head}, ${this.config.pool} pooling; scaling from the first batch`
+    );
   }
 
   dispose(): void {

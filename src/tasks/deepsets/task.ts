@@ -9,8 +9,15 @@ import { mse, softmaxCrossEntropy } from '../../tensor/ops/losses';
 import type { Tensor } from '../../tensor/tensor';
 import type { EvalFigure, EvalResult, TaskData, TaskDefinition, TaskRun } from '../types';
 import {
-  disposeBlocks, featureScaling, scaleFeatures, targetScaling, uploadSets,
-  type FeatureScaling, type GpuBlock, type TargetScaling, type UploadedSets,
+  disposeBlocks,
+  featureScaling,
+  scaleFeatures,
+  targetScaling,
+  uploadSets,
+  type FeatureScaling,
+  type GpuBlock,
+  type TargetScaling,
+  type UploadedSets,
 } from './batches';
 import { fileSplit, labelledFromTaskData, largest, parseSetsTaskData, toySplit, type LabelledSets, type Split } from './data';
 import { deepSetOnnx, deepSetOnnxFeeds } from './onnx';
@@ -30,7 +37,8 @@ export const ONNX_TOLERANCE = 1e-4;
 
 export const deepSetsTask: TaskDefinition<DeepSetsConfig> = {
   ...deepSetsSpec,
-  create: (engine, config, data) => (isSetsStreamData(data) ? DeepSetsStreamRun.create(engine, config, data) : new DeepSetsRun(engine, config, data)),
+  create: (engine, config, data) =>
+    isSetsStreamData(data) ? DeepSetsStreamRun.create(engine, config, data) : new DeepSetsRun(engine, config, data),
 };
 
 export class DeepSetsRun implements TaskRun {
@@ -42,7 +50,11 @@ export class DeepSetsRun implements TaskRun {
   readonly test: UploadedSets;
   private source: string;
 
-  constructor(private engine: Engine, readonly config: DeepSetsConfig, data?: TaskData) {
+  constructor(
+    private engine: Engine,
+    readonly config: DeepSetsConfig,
+    data?: TaskData,
+  ) {
     const { trainSets, testSets, seed } = config;
     if (data) {
       const parsed = parseSetsTaskData(data);
@@ -65,15 +77,19 @@ export class DeepSetsRun implements TaskRun {
     }
     this.train = uploadSets(engine, scaleFeatures(train.sets, this.features), train, this.target, capacity(train), order);
     this.test = uploadSets(engine, scaleFeatures(test.sets, this.features), test, this.target, capacity(test));
-    this.model = new DeepSet(engine, {
-      inputWidth: train.sets.width,
-      phi: { width: config.phiWidth, depth: config.phiDepth },
-      rho: { width: config.rhoWidth, depth: config.rhoDepth },
-      outputs: train.numClasses || 1,
-      activation: config.activation as Activation,
-      pool: config.pool as SetPool,
-      poolScale: config.pool === 'sum' ? 1 / meanSize(train) : 1,
-    }, seededRandom(seed));
+    this.model = new DeepSet(
+      engine,
+      {
+        inputWidth: train.sets.width,
+        phi: { width: config.phiWidth, depth: config.phiDepth },
+        rho: { width: config.rhoWidth, depth: config.rhoDepth },
+        outputs: train.numClasses || 1,
+        activation: config.activation as Activation,
+        pool: config.pool as SetPool,
+        poolScale: config.pool === 'sum' ? 1 / meanSize(train) : 1,
+      },
+      seededRandom(seed),
+    );
   }
 
   get numClasses(): number {
@@ -137,15 +153,25 @@ export class DeepSetsRun implements TaskRun {
       const m = classificationMetrics(pred, truth as Int32Array, this.numClasses);
       scalars = { loss: m.crossEntropy, accuracy: m.accuracy };
       figure = {
-        id: 'confusion', title: `confusion matrix (test set, accuracy ${(100 * m.accuracy).toFixed(1)}%)`, kind: 'heatmap',
-        z: m.confusion, xLabel: 'predicted class', yLabel: 'true class',
+        id: 'confusion',
+        title: `confusion matrix (test set, accuracy ${(100 * m.accuracy).toFixed(1)}%)`,
+        kind: 'heatmap',
+        z: m.confusion,
+        xLabel: 'predicted class',
+        yLabel: 'true class',
       };
     } else {
       const m = regressionMetrics(pred, truth as Float32Array);
       scalars = { loss: m.mse, mse: m.mse };
       figure = {
-        id: 'pred-vs-truth', title: 'prediction vs truth (test sets)', kind: 'scatter',
-        x: Array.from(truth), y: Array.from(pred), color: setSizes(this.split.test), xLabel: 'truth', yLabel: 'prediction',
+        id: 'pred-vs-truth',
+        title: 'prediction vs truth (test sets)',
+        kind: 'scatter',
+        x: Array.from(truth),
+        y: Array.from(pred),
+        color: setSizes(this.split.test),
+        xLabel: 'truth',
+        yLabel: 'prediction',
       };
     }
     return { scalars, figures: [figure] };
@@ -158,8 +184,12 @@ export class DeepSetsRun implements TaskRun {
   /** The ONNX graph of the current weights (see ./onnx.ts for its inputs and outputs). */
   async onnxBytes(metadata: Record<string, string> = {}): Promise<Uint8Array> {
     return deepSetOnnx({
-      config: this.model.config, weights: await this.model.namedWeights(),
-      features: this.features, target: this.target, numClasses: this.numClasses, metadata,
+      config: this.model.config,
+      weights: await this.model.namedWeights(),
+      features: this.features,
+      target: this.target,
+      numClasses: this.numClasses,
+      metadata,
     });
   }
 
@@ -185,7 +215,8 @@ export class DeepSetsRun implements TaskRun {
   /** Exports, verifies in onnxruntime-web, and records the check in the model's metadata. */
   async exportOnnx(): Promise<Uint8Array> {
     const check = await this.verifyOnnx(await this.onnxBytes());
-    this.lastOnnxCheck = `onnxruntime-web agrees on ${this.split.test.targets.length} test sets: ` +
+    this.lastOnnxCheck =
+      `onnxruntime-web agrees on ${this.split.test.targets.length} test sets: ` +
       `max |Δ| = ${check.maxAbsDiff.toExponential(2)} (tolerance ${(ONNX_TOLERANCE * check.scale).toExponential(2)})`;
     return this.onnxBytes({
       'physml.verified_with': 'onnxruntime-web (wasm)',
@@ -199,9 +230,11 @@ export class DeepSetsRun implements TaskRun {
     const sizes = setSizes(train);
     const mean = sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length);
     const head = this.numClasses ? `${this.numClasses}-class classification` : 'regression';
-    return `${this.source}: ${train.targets.length} train / ${test.targets.length} test sets of ${train.sets.width} features ` +
+    return (
+      `${this.source}: ${train.targets.length} train / ${test.targets.length} test sets of ${train.sets.width} features ` +
       `(train sizes ${-largest(sizes.map((n) => -n))}–${largest(sizes)}, mean ${mean.toFixed(1)}), ${head}, ${this.config.pool} pooling; ` +
-      describePadding(this.train.packing, this.config.batchCapacity);
+      describePadding(this.train.packing, this.config.batchCapacity)
+    );
   }
 
   dispose() {

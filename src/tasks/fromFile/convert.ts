@@ -21,7 +21,15 @@ export function resolveFileData(data: TaskData): TaskData {
       return setsFromSpanet(d) as unknown as TaskData;
     case 'file:generic-sets': {
       const { values, offsets, width, targets } = d.sets;
-      return setsWithTargets(values, offsets, width, targets, d.request.targetKind, `${d.file}: ${d.request.target}`, genericTargetWhere(d)) as unknown as TaskData;
+      return setsWithTargets(
+        values,
+        offsets,
+        width,
+        targets,
+        d.request.targetKind,
+        `${d.file}: ${d.request.target}`,
+        genericTargetWhere(d),
+      ) as unknown as TaskData;
     }
     default:
       return data;
@@ -57,8 +65,17 @@ export function hitsFromClusters(c: ClusterEntries): HitsData {
       offsets.push(ids.length);
     }
   }
-  if (ids.length === 0) throw new Error(`${c.file}: ${c.product} "${c.producer}" has no voxels in entries ${c.range.start}–${c.range.end - 1}`);
-  return { kind: 'hits', features: Float32Array.from(feats), width, objectId: Int32Array.from(ids), eventOffsets: Uint32Array.from(offsets), positionDims: dim, eventNames };
+  if (ids.length === 0)
+    throw new Error(`${c.file}: ${c.product} "${c.producer}" has no voxels in entries ${c.range.start}–${c.range.end - 1}`);
+  return {
+    kind: 'hits',
+    features: Float32Array.from(feats),
+    width,
+    objectId: Int32Array.from(ids),
+    eventOffsets: Uint32Array.from(offsets),
+    positionDims: dim,
+    eventNames,
+  };
 }
 
 /** Deep Sets data from a SPANet file: the jets of `source` as sets, one regression/class target per event. */
@@ -68,7 +85,15 @@ export function setsFromSpanet(d: Extract<FileTaskData, { kind: 'file:spanet-set
   if (!src) throw new Error(`${d.file}: no input "${request.source}"`);
   const raw = request.targetKind === 'regression' ? events.regressions[request.target] : events.classifications[request.target];
   if (!raw) throw new Error(`${d.file}: no ${request.targetKind} "${request.target}"`);
-  return setsWithTargets(src.data.values, src.data.offsets, src.data.width, raw, request.targetKind, `${d.file}: ${request.source} → ${request.target}`, spanetTargetWhere(d));
+  return setsWithTargets(
+    src.data.values,
+    src.data.offsets,
+    src.data.width,
+    raw,
+    request.targetKind,
+    `${d.file}: ${request.source} → ${request.target}`,
+    spanetTargetWhere(d),
+  );
 }
 
 export function spanetTargetWhere(d: Extract<FileTaskData, { kind: 'file:spanet-sets' }>): TargetWhere {
@@ -85,8 +110,13 @@ export function genericTargetWhere(d: Extract<FileTaskData, { kind: 'file:generi
  * relabelled 0..C-1 in sorted order of the file's values, and the label says which.
  */
 export function setsWithTargets(
-  values: Float32Array, offsets: Uint32Array, width: number, raw: ArrayLike<number>,
-  targetKind: 'regression' | 'classification', label: string, where?: TargetWhere,
+  values: Float32Array,
+  offsets: Uint32Array,
+  width: number,
+  raw: ArrayLike<number>,
+  targetKind: 'regression' | 'classification',
+  label: string,
+  where?: TargetWhere,
 ): SetsTaskData {
   const { keep, classes, notes } = checkTargets(raw, targetKind, where ?? { file: label, dataset: 'targets', item: 'set' });
   if (raw.length !== offsets.length - 1) throw new Error(`${label}: ${raw.length} targets for ${offsets.length - 1} sets`);
@@ -96,11 +126,23 @@ export function setsWithTargets(
   const outValues = new Float32Array(outOffsets[keep.length] * width);
   keep.forEach((i, k) => outValues.set(values.subarray(offsets[i] * width, offsets[i + 1] * width), outOffsets[k] * width));
   if (targetKind === 'regression') {
-    return { kind: 'sets', values: outValues, offsets: outOffsets, width, targets: Float32Array.from(keep, (i) => raw[i]), label: described };
+    return {
+      kind: 'sets',
+      values: outValues,
+      offsets: outOffsets,
+      width,
+      targets: Float32Array.from(keep, (i) => raw[i]),
+      label: described,
+    };
   }
   const index = new Map(classes.map((c, k) => [c, k]));
   return {
-    kind: 'sets', values: outValues, offsets: outOffsets, width,
-    targets: Int32Array.from(keep, (i) => index.get(raw[i])!), numClasses: Math.max(2, classes.length), label: described,
+    kind: 'sets',
+    values: outValues,
+    offsets: outOffsets,
+    width,
+    targets: Int32Array.from(keep, (i) => index.get(raw[i])!),
+    numClasses: Math.max(2, classes.length),
+    label: described,
   };
 }

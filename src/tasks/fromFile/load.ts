@@ -53,7 +53,12 @@ export async function loadTaskData(client: DataWorkerClient, fileId: string, fil
       return notes.length ? { events, notes } : { events };
     }
     case 'spanet-sets':
-      return withNotes({ kind: 'file:spanet-sets', file: fileName, events: await client.readSpanet(fileId, { start: 0, end: r.events }), request: r });
+      return withNotes({
+        kind: 'file:spanet-sets',
+        file: fileName,
+        events: await client.readSpanet(fileId, { start: 0, end: r.events }),
+        request: r,
+      });
     case 'generic-sets':
       return withNotes({ kind: 'file:generic-sets', file: fileName, sets: await client.readSets(fileId, r.layout, r.target), request: r });
     case 'generic-hits': {
@@ -75,7 +80,8 @@ export function fileDataNotes(d: FileTaskData): string[] {
     case 'file:larcv3-segmentation':
       return pairSegmentationPlanes(d.image, d.label).notes;
     case 'file:spanet-sets': {
-      const raw = d.request.targetKind === 'regression' ? d.events.regressions[d.request.target] : d.events.classifications[d.request.target];
+      const raw =
+        d.request.targetKind === 'regression' ? d.events.regressions[d.request.target] : d.events.classifications[d.request.target];
       return raw ? checkTargets(raw, d.request.targetKind, spanetTargetWhere(d)).notes : [];
     }
     case 'file:generic-sets':

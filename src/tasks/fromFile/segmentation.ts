@@ -43,12 +43,27 @@ export function pairSegmentationPlanes(image: SparseEntries, label: SparseEntrie
   const entries = image.range.end - image.range.start;
   const entry = (e: number) => image.range.start + e;
   if (label.range.start !== image.range.start || label.range.end !== image.range.end)
-    throw new Error(`${file}: image entries ${image.range.start}..${image.range.end} and label entries ${label.range.start}..${label.range.end} differ`);
+    throw new Error(
+      `${file}: image entries ${image.range.start}..${image.range.end} and label entries ${label.range.start}..${label.range.end} differ`,
+    );
   if (!image.planes.length)
-    throw new DataFileError({ code: 'missing-dataset', file, dataset: `${group(image)}/voxel_extents`, problem: `image producer "${image.producer}" has no planes in entries ${entry(0)}..${entry(entries - 1)}`, expected: 'sparse2d planes' });
+    throw new DataFileError({
+      code: 'missing-dataset',
+      file,
+      dataset: `${group(image)}/voxel_extents`,
+      problem: `image producer "${image.producer}" has no planes in entries ${entry(0)}..${entry(entries - 1)}`,
+      expected: 'sparse2d planes',
+    });
   const first = image.planes[0]!;
   const meta = first.metas[0]!;
-  if (meta.numberOfVoxels.length !== 2) throw new DataFileError({ code: 'bad-shape', file, dataset: `${group(image)}/image_meta`, problem: `producer "${image.producer}" has ${meta.numberOfVoxels.length}-D planes`, expected: '2-D planes' });
+  if (meta.numberOfVoxels.length !== 2)
+    throw new DataFileError({
+      code: 'bad-shape',
+      file,
+      dataset: `${group(image)}/image_meta`,
+      problem: `producer "${image.producer}" has ${meta.numberOfVoxels.length}-D planes`,
+      expected: '2-D planes',
+    });
   const nvox: [number, number] = [meta.numberOfVoxels[0]!, meta.numberOfVoxels[1]!];
 
   // the size check comes first: it needs no pixel, and a huge grid would fail to allocate
@@ -66,7 +81,10 @@ export function pairSegmentationPlanes(image: SparseEntries, label: SparseEntrie
   const byId = new Map(label.planes.map((pl) => [pl.projectionId, pl]));
   const imageIds = new Set(image.planes.map((pl) => pl.projectionId));
   const extra = label.planes.filter((pl) => !imageIds.has(pl.projectionId)).map((pl) => pl.projectionId);
-  if (extra.length) notes.push(`label projection${extra.length > 1 ? 's' : ''} ${extra.join(', ')} of "${label.producer}" ${extra.length > 1 ? 'have' : 'has'} no image plane in "${image.producer}" and ${extra.length > 1 ? 'are' : 'is'} ignored`);
+  if (extra.length)
+    notes.push(
+      `label projection${extra.length > 1 ? 's' : ''} ${extra.join(', ')} of "${label.producer}" ${extra.length > 1 ? 'have' : 'has'} no image plane in "${image.producer}" and ${extra.length > 1 ? 'are' : 'is'} ignored`,
+    );
 
   // a label producer without a single voxel: the clearest message, before any per-plane one
   const firstImage = firstEntryWithVoxels(image);
@@ -97,12 +115,17 @@ export function pairSegmentationPlanes(image: SparseEntries, label: SparseEntrie
   });
 
   for (const { image: img, label: lab } of pairs) {
-    for (const [s, pl] of [[image, img], [label, lab]] as const) {
+    for (const [s, pl] of [
+      [image, img],
+      [label, lab],
+    ] as const) {
       if (!pl) continue;
       pl.metas.forEach((m, e) => {
         if (m.numberOfVoxels[0] !== nvox[0] || m.numberOfVoxels[1] !== nvox[1])
           throw new DataFileError({
-            code: 'bad-shape', file, dataset: `${group(s)}/image_meta`,
+            code: 'bad-shape',
+            file,
+            dataset: `${group(s)}/image_meta`,
             problem: `entry ${entry(e)}, projection ${pl.projectionId} of "${s.producer}" is ${m.numberOfVoxels.join('×')}`,
             expected: `${nvox.join('×')} like projection ${first.projectionId} of "${image.producer}"`,
           });
@@ -137,7 +160,10 @@ export function segmentationPlanes(image: SparseEntries, label: SparseEntries): 
     const lo = pl.voxels.offsets[e]!;
     const hi = pl.voxels.offsets[e + 1]!;
     const w = pl.voxels.width;
-    return { ids: pl.ids.subarray(lo, hi), values: Float32Array.from({ length: hi - lo }, (_, k) => pl.voxels.values[(lo + k) * w + w - 1]!) };
+    return {
+      ids: pl.ids.subarray(lo, hi),
+      values: Float32Array.from({ length: hi - lo }, (_, k) => pl.voxels.values[(lo + k) * w + w - 1]!),
+    };
   };
   const img = Array.from({ length: entries }, (_, e) => pairs.map((p) => voxels(p.image, e)));
   const lab = Array.from({ length: entries }, (_, e) => pairs.map((p) => voxels(p.label, e)));

@@ -33,7 +33,12 @@ const list = (xs: (number | string)[]) => xs.slice(0, FIRST).join(', ') + (xs.le
  * large for float32 training is an error naming the file, dataset and item. For class
  * targets, the classes found are reported, and see classNotes.
  */
-export function checkTargets(raw: ArrayLike<number>, kind: 'regression' | 'classification', where: TargetWhere, classMode: 'relabel' | 'ids' = 'relabel'): TargetCheck {
+export function checkTargets(
+  raw: ArrayLike<number>,
+  kind: 'regression' | 'classification',
+  where: TargetWhere,
+  classMode: 'relabel' | 'ids' = 'relabel',
+): TargetCheck {
   const keep: number[] = [];
   const missing: number[] = [];
   for (let i = 0; i < raw.length; i++) {
@@ -44,14 +49,28 @@ export function checkTargets(raw: ArrayLike<number>, kind: 'regression' | 'class
     }
     const bad = unsafeValue(v);
     if (bad)
-      throw new DataFileError({ code: bad, file: where.file, dataset: where.dataset, problem: `${where.item} ${i}: target ${v}`, expected: `${SAFE_VALUES}, or NaN for a ${where.item} without a target` });
+      throw new DataFileError({
+        code: bad,
+        file: where.file,
+        dataset: where.dataset,
+        problem: `${where.item} ${i}: target ${v}`,
+        expected: `${SAFE_VALUES}, or NaN for a ${where.item} without a target`,
+      });
     keep.push(i);
   }
   const notes: string[] = [];
   if (missing.length)
-    notes.push(`${missing.length} of ${raw.length} ${where.item}s have no target (NaN) in ${where.dataset} and are left out (${where.item}s ${list(missing)})`);
+    notes.push(
+      `${missing.length} of ${raw.length} ${where.item}s have no target (NaN) in ${where.dataset} and are left out (${where.item}s ${list(missing)})`,
+    );
   if (!keep.length)
-    throw new DataFileError({ code: 'nan', file: where.file, dataset: where.dataset, problem: `no ${where.item} has a finite target`, expected: 'at least one finite target' });
+    throw new DataFileError({
+      code: 'nan',
+      file: where.file,
+      dataset: where.dataset,
+      problem: `no ${where.item} has a finite target`,
+      expected: 'at least one finite target',
+    });
   let classes: number[] = [];
   if (kind === 'classification') {
     const counts = new Map<number, number>();
@@ -77,20 +96,27 @@ export function classNotes(classes: number[], counts: Map<number, number>, where
       code: 'out-of-range',
       file: where.file,
       dataset: where.dataset,
-      problem: mode === 'ids'
-        ? `class id ${classes[classes.length - 1]} would make a ${head}-class head (${classes.length} distinct values: ${list(classes)})`
-        : `${classes.length} distinct class values (${list(classes)})`,
+      problem:
+        mode === 'ids'
+          ? `class id ${classes[classes.length - 1]} would make a ${head}-class head (${classes.length} distinct values: ${list(classes)})`
+          : `${classes.length} distinct class values (${list(classes)})`,
       expected: `at most ${MAX_CLASSES} classes`,
     });
-  const notes = [mode === 'ids'
-    ? `${where.dataset}: classes ${list(found)}: a ${head}-class head`
-    : `${where.dataset}: classes ${list(found)} → ${head} classes 0..${head - 1}`];
+  const notes = [
+    mode === 'ids'
+      ? `${where.dataset}: classes ${list(found)}: a ${head}-class head`
+      : `${where.dataset}: classes ${list(found)} → ${head} classes 0..${head - 1}`,
+  ];
   const far = farOut(classes);
   if ((mode === 'ids' && head > 2 * classes.length) || far.length) {
-    const what = far.length ? `value${far.length > 1 ? 's' : ''} ${far.map((c) => `${c} (${n(counts.get(c)!, where.item)})`).join(', ')} far from the others` : 'gaps between the class ids';
-    notes.push(mode === 'ids'
-      ? `warning: ${where.dataset} has ${classes.length} distinct classes but a ${head}-class head (${what}); check for stray codes`
-      : `warning: ${where.dataset} has ${what}; check for stray codes`);
+    const what = far.length
+      ? `value${far.length > 1 ? 's' : ''} ${far.map((c) => `${c} (${n(counts.get(c)!, where.item)})`).join(', ')} far from the others`
+      : 'gaps between the class ids';
+    notes.push(
+      mode === 'ids'
+        ? `warning: ${where.dataset} has ${classes.length} distinct classes but a ${head}-class head (${what}); check for stray codes`
+        : `warning: ${where.dataset} has ${what}; check for stray codes`,
+    );
   }
   return notes;
 }

@@ -2,7 +2,13 @@ import type { Engine } from '../../tensor/engine';
 import type { Tensor } from '../../tensor/tensor';
 import type { EventSpec } from './eventSpec';
 import { flatIndex, type PreparedData } from './prepare';
-import { disposePermutedTargets, permutedTargetsHost, uploadPermutedTargets, type PermutedTargets, type PermutedTargetsHost } from './upstreamLossGpu';
+import {
+  disposePermutedTargets,
+  permutedTargetsHost,
+  uploadPermutedTargets,
+  type PermutedTargets,
+  type PermutedTargetsHost,
+} from './upstreamLossGpu';
 
 /**
  * One fixed-size batch on the host. Token rows follow attention.wgsl: B·N jet tokens, then
@@ -13,15 +19,15 @@ export interface HostBatch {
   B: number;
   /** event index per slot, -1 for padding slots */
   events: number[];
-  tokens: Float32Array;      // [B*N + B, D + G + 2]
-  attnMask: Uint32Array;     // [B, N + 1]
-  jetMask: Uint32Array;      // [B, N]
-  targets: Int32Array;       // [G_perm, B, P]
-  detection: Int32Array;     // [B * P]: 1 when the particle is present (see PreparedData.present), -1 on padding
+  tokens: Float32Array; // [B*N + B, D + G + 2]
+  attnMask: Uint32Array; // [B, N + 1]
+  jetMask: Uint32Array; // [B, N]
+  targets: Int32Array; // [G_perm, B, P]
+  detection: Int32Array; // [B * P]: 1 when the particle is present (see PreparedData.present), -1 on padding
   regressions: Float32Array; // [B, R] normalised, NaN → 0
   /** [B, R]: 1 / (events of the batch with a value for r) where event b has one, else 0 (upstream masks NaN) */
   regressionWeights: Float32Array;
-  classes: Int32Array[];     // per classification: [B]
+  classes: Int32Array[]; // per classification: [B]
   /** upstream's loss tables: targets of σ_g(p) per [B, G] (indices clamped to ≥ 0 as upstream, padding weight 0) */
   permuted: PermutedTargetsHost;
 }
@@ -64,7 +70,9 @@ export function buildBatch(d: PreparedData, spec: EventSpec, events: number[], B
       return usable ? flatIndex(jets, N) : -1;
     });
     // the detection target is upstream's mask (TARGETS MASK when the file has one)
-    complete.forEach((_, pi) => { detection[b * P + pi] = d.present[e * P + pi]; });
+    complete.forEach((_, pi) => {
+      detection[b * P + pi] = d.present[e * P + pi];
+    });
     perms.forEach((sigma, g) => {
       for (let p = 0; p < P; p++) targets[(g * B + b) * P + p] = complete[sigma[p]];
     });
@@ -73,9 +81,13 @@ export function buildBatch(d: PreparedData, spec: EventSpec, events: number[], B
       regressions[b * R + r] = Number.isFinite(v) ? v : 0;
       regressionWeights[b * R + r] = Number.isFinite(v) ? 1 : 0;
     }
-    classes.forEach((c, ci) => { c[b] = d.classes[e * spec.classifications.length + ci]; });
+    classes.forEach((c, ci) => {
+      c[b] = d.classes[e * spec.classifications.length + ci];
+    });
   });
-  const flatClamped = new Int32Array(B * P), presentBP = new Float32Array(B * P), weightBP = new Float32Array(B * P);
+  const flatClamped = new Int32Array(B * P),
+    presentBP = new Float32Array(B * P),
+    weightBP = new Float32Array(B * P);
   slots.forEach((e, b) => {
     if (e < 0) return;
     spec.particles.forEach((p, pi) => {
@@ -142,13 +154,23 @@ export function rewriteBatch(e: Engine, g: GpuBatch, h: HostBatch): void {
     if (a.length !== t.size) throw new Error(`rewriteBatch: ${a.length} values for a tensor of ${t.size}`);
     e.gpu.write(t.buffer, a);
   };
-  put(g.tokens, h.tokens); put(g.attnMask, h.attnMask); put(g.jetMask, h.jetMask); put(g.targets, h.targets);
-  put(g.detection, h.detection); put(g.regressions, h.regressions); put(g.regressionWeights, h.regressionWeights);
+  put(g.tokens, h.tokens);
+  put(g.attnMask, h.attnMask);
+  put(g.jetMask, h.jetMask);
+  put(g.targets, h.targets);
+  put(g.detection, h.detection);
+  put(g.regressions, h.regressions);
+  put(g.regressionWeights, h.regressionWeights);
   g.classes.forEach((t, i) => put(t, h.classes[i]));
   const p = h.permuted;
   g.permuted.index.forEach((t, i) => put(t, p.index[i]));
   g.permuted.mask.forEach((t, i) => put(t, p.mask[i]));
-  g.permuted.absent.forEach((t, i) => put(t, Uint32Array.from(p.mask[i], (v) => (v ? 0 : 1))));
+  g.permuted.absent.forEach((t, i) =>
+    put(
+      t,
+      Uint32Array.from(p.mask[i], (v) => (v ? 0 : 1)),
+    ),
+  );
   g.permuted.weight.forEach((t, i) => put(t, p.weight[i]));
   g.host = h;
 }

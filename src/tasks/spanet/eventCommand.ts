@@ -19,7 +19,9 @@ export async function eventCommand(argv: string[]): Promise<number> {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    process.stderr.write(`physml event: ${path}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? (e as Error).message})`}\n`);
+    process.stderr.write(
+      `physml event: ${path}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? (e as Error).message})`}\n`,
+    );
     return 1;
   }
   try {

@@ -8,7 +8,10 @@ import { expandEntry, groupFromGenerators } from './permutations';
 import type { EventSpec, FeatureTransform, InputKind, InputSpec, ParticleSpec, RegressionKind } from './eventSpec';
 
 export class EventFileError extends Error {
-  constructor(readonly line: number, readonly problem: string) {
+  constructor(
+    readonly line: number,
+    readonly problem: string,
+  ) {
     super(line > 0 ? `line ${line}: ${problem}` : problem);
   }
 }
@@ -44,8 +47,12 @@ class Reader {
     this.root = (doc.contents as Node | null) ?? null;
   }
 
-  lineAt(offset: number): number { return this.lines.linePos(offset).line; }
-  line(n: Node | null | undefined, fallback = 0): number { return n?.range ? this.lineAt(n.range[0]) : fallback; }
+  lineAt(offset: number): number {
+    return this.lines.linePos(offset).line;
+  }
+  line(n: Node | null | undefined, fallback = 0): number {
+    return n?.range ? this.lineAt(n.range[0]) : fallback;
+  }
 
   fail(n: Node | null | undefined, problem: string, fallback = 0): never {
     throw new EventFileError(this.line(n, fallback), problem);
@@ -91,11 +98,17 @@ function readInputs(r: Reader, node: Node | null): InputSpec[] {
       const features = r.entries(inp.value, `INPUTS/${t.key}/${inp.key}`).map((f) => {
         const v = f.value;
         if (r.isNull(v) || !isScalar(v)) {
-          throw new EventFileError(f.line, `feature ${inp.key}/${f.key} has no preprocessing option (expected none, log, normalize or log_normalize)`);
+          throw new EventFileError(
+            f.line,
+            `feature ${inp.key}/${f.key} has no preprocessing option (expected none, log, normalize or log_normalize)`,
+          );
         }
         const transform = featureTransform(String(v.value));
         if (!transform) {
-          throw new EventFileError(r.line(v, f.line), `feature ${inp.key}/${f.key} has the option "${String(v.value)}" (expected none, log, normalize or log_normalize, any case)`);
+          throw new EventFileError(
+            r.line(v, f.line),
+            `feature ${inp.key}/${f.key} has the option "${String(v.value)}" (expected none, log, normalize or log_normalize, any case)`,
+          );
         }
         return { name: f.key, transform };
       });
@@ -116,9 +129,9 @@ function readGenerators(r: Reader, node: Node | null, names: string[], where: st
     const raw = explicit
       ? items.map((c) => r.list(c, `PERMUTATIONS/${where}: a cycle`).map((x) => r.name(x, 'a cycle element', r.line(entry))))
       : items.map((x) => {
-        if (isSeq(x)) r.fail(x, `PERMUTATIONS/${where}: mixes names and cycles in one entry`);
-        return r.name(x, 'a permutation element', r.line(entry));
-      });
+          if (isSeq(x)) r.fail(x, `PERMUTATIONS/${where}: mixes names and cycles in one entry`);
+          return r.name(x, 'a permutation element', r.line(entry));
+        });
     for (const n of raw.flat()) {
       if (!names.includes(n)) r.fail(entry, `PERMUTATIONS/${where} names "${n}", which is not one of ${names.join(', ')}`);
     }
@@ -136,14 +149,16 @@ function readHeads(r: Reader, node: Node | null, section: string, particles: Par
   const found = new Map<string, { kind: RegressionKind }>();
   const leaf = (n: Node | null, owner: string) => {
     for (const item of r.list(n, `${section}/${owner}`)) {
-      let name: string, kind: RegressionKind = 'gaussian';
+      let name: string,
+        kind: RegressionKind = 'gaussian';
       if (isSeq(item) && typed) {
         const [nm, ty, ...rest] = item.items as Node[];
         name = r.name(nm, `${section}/${owner}: a regression`, r.line(item));
         if (rest.length) r.fail(item, `${section}/${owner}/${name}: expected [name, type]`);
         if (ty) {
           const t = r.name(ty, 'a regression type').toLowerCase() as RegressionKind;
-          if (!REGRESSION_KINDS.includes(t)) r.fail(ty, `${section}/${owner}/${name}: unknown regression type "${t}" (expected ${REGRESSION_KINDS.join(', ')})`);
+          if (!REGRESSION_KINDS.includes(t))
+            r.fail(ty, `${section}/${owner}/${name}: unknown regression type "${t}" (expected ${REGRESSION_KINDS.join(', ')})`);
           kind = t;
         }
       } else name = r.name(item, `a ${section} entry`, r.line(n));
@@ -155,7 +170,10 @@ function readHeads(r: Reader, node: Node | null, section: string, particles: Par
   const byOwner = new Map<string, Node | null>();
   for (const e of r.entries(node, section)) {
     if (e.key !== 'EVENT' && !particles.some((p) => p.name === e.key)) {
-      throw new EventFileError(e.line, `${section}/${e.key}: not EVENT and not a particle of EVENT (${particles.map((p) => p.name).join(', ')})`);
+      throw new EventFileError(
+        e.line,
+        `${section}/${e.key}: not EVENT and not a particle of EVENT (${particles.map((p) => p.name).join(', ')})`,
+      );
     }
     byOwner.set(e.key, e.value);
   }
@@ -170,7 +188,10 @@ function readHeads(r: Reader, node: Node | null, section: string, particles: Par
     const inner = new Map<string, Node | null>();
     for (const e of parts) {
       if (e.key !== 'PARTICLE' && !p.products.includes(e.key)) {
-        throw new EventFileError(e.line, `${section}/${p.name}/${e.key}: not PARTICLE and not a product of ${p.name} (${p.products.join(', ')})`);
+        throw new EventFileError(
+          e.line,
+          `${section}/${p.name}/${e.key}: not PARTICLE and not a product of ${p.name} (${p.products.join(', ')})`,
+        );
       }
       inner.set(e.key, e.value);
     }
@@ -185,7 +206,8 @@ export function readEventFile(text: string): EventSpec {
   const r = new Reader(text);
   const top = r.entries(r.root, 'the file');
   const sec = new Map(top.map((e) => [e.key, e]));
-  for (const e of top) if (!SECTIONS.includes(e.key)) throw new EventFileError(e.line, `unknown section "${e.key}" (expected ${SECTIONS.join(', ')})`);
+  for (const e of top)
+    if (!SECTIONS.includes(e.key)) throw new EventFileError(e.line, `unknown section "${e.key}" (expected ${SECTIONS.join(', ')})`);
   for (const need of ['INPUTS', 'EVENT']) if (!sec.has(need)) throw new EventFileError(0, `the file has no ${need} section`);
 
   const inputs = readInputs(r, sec.get('INPUTS')!.value);
@@ -204,35 +226,54 @@ export function readEventFile(text: string): EventSpec {
         const [e, ...more] = r.entries(it, `EVENT/${p.key} product`);
         if (!e || more.length) r.fail(it, `EVENT/${p.key}: a product is a name or "name: input"`);
         const src = r.name(e.value, `EVENT/${p.key}/${e.key} source`, e.line);
-        if (!inputs.some((i) => i.name === src)) throw new EventFileError(e.line, `EVENT/${p.key}/${e.key} comes from "${src}", which is not an input (${inputs.map((i) => i.name).join(', ')})`);
-        products.push(e.key); productSources.push(src);
-      } else { products.push(r.name(it, `EVENT/${p.key} product`, p.line)); productSources.push(null); }
+        if (!inputs.some((i) => i.name === src))
+          throw new EventFileError(
+            e.line,
+            `EVENT/${p.key}/${e.key} comes from "${src}", which is not an input (${inputs.map((i) => i.name).join(', ')})`,
+          );
+        products.push(e.key);
+        productSources.push(src);
+      } else {
+        products.push(r.name(it, `EVENT/${p.key} product`, p.line));
+        productSources.push(null);
+      }
     }
     const dup = products.find((q, i) => products.indexOf(q) !== i);
     if (dup) throw new EventFileError(p.line, `EVENT/${p.key} lists the product "${dup}" twice`);
     const g = readGenerators(r, perms.get(p.key)?.value ?? null, products, p.key);
     return {
-      name: p.key, products, productSources, productGenerators: g.names,
+      name: p.key,
+      products,
+      productSources,
+      productGenerators: g.names,
       productPerms: groupFromGenerators(products.length, g.indices),
     };
   });
   if (!particles.length) throw new EventFileError(sec.get('EVENT')!.line, 'EVENT has no particles');
   const names = particles.map((p) => p.name);
-  for (const [k, e] of perms) if (k !== 'EVENT' && !names.includes(k)) throw new EventFileError(e.line, `PERMUTATIONS/${k}: not EVENT and not a particle (${names.join(', ')})`);
+  for (const [k, e] of perms)
+    if (k !== 'EVENT' && !names.includes(k))
+      throw new EventFileError(e.line, `PERMUTATIONS/${k}: not EVENT and not a particle (${names.join(', ')})`);
   const ev = readGenerators(r, perms.get('EVENT')?.value ?? null, names, 'EVENT');
-  for (const gen of ev.indices) for (const cyc of gen) {
-    const k = particles[cyc[0]].products.length;
-    if (cyc.some((i) => particles[i].products.length !== k)) {
-      throw new EventFileError(perms.get('EVENT')!.line, `particles ${cyc.map((i) => names[i]).join(', ')} are declared interchangeable but have different numbers of products`);
+  for (const gen of ev.indices)
+    for (const cyc of gen) {
+      const k = particles[cyc[0]].products.length;
+      if (cyc.some((i) => particles[i].products.length !== k)) {
+        throw new EventFileError(
+          perms.get('EVENT')!.line,
+          `particles ${cyc.map((i) => names[i]).join(', ')} are declared interchangeable but have different numbers of products`,
+        );
+      }
     }
-  }
   const regs = readHeads(r, sec.get('REGRESSIONS')?.value ?? null, 'REGRESSIONS', particles, true);
   const cls = readHeads(r, sec.get('CLASSIFICATIONS')?.value ?? null, 'CLASSIFICATIONS', particles, false);
   return {
-    inputs, particles,
+    inputs,
+    particles,
     eventGenerators: ev.names,
     eventPerms: groupFromGenerators(particles.length, ev.indices),
-    regressions: [...regs.keys()], regressionKinds: [...regs.values()].map((v) => v.kind),
+    regressions: [...regs.keys()],
+    regressionKinds: [...regs.values()].map((v) => v.kind),
     classifications: [...cls.keys()],
   };
 }
@@ -240,10 +281,17 @@ export function readEventFile(text: string): EventSpec {
 /** The JSON `physml event` prints. */
 export function eventDescriptionJson(s: EventSpec) {
   return {
-    inputs: s.inputs.map((i) => ({ name: i.name, kind: i.kind, features: i.features.map((f) => ({ name: f.name, transform: f.transform })) })),
+    inputs: s.inputs.map((i) => ({
+      name: i.name,
+      kind: i.kind,
+      features: i.features.map((f) => ({ name: f.name, transform: f.transform })),
+    })),
     particles: s.particles.map((p) => ({
-      name: p.name, products: p.products, sources: p.productSources,
-      generators: p.productGenerators, permutations: p.productPerms,
+      name: p.name,
+      products: p.products,
+      sources: p.productSources,
+      generators: p.productGenerators,
+      permutations: p.productPerms,
     })),
     event_generators: s.eventGenerators,
     event_permutations: s.eventPerms,

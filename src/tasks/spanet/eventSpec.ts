@@ -11,8 +11,15 @@ export type InputKind = 'sequential' | 'global' | 'relative';
 /** Upstream's regression types (spanet/dataset/regressions). */
 export type RegressionKind = 'gaussian' | 'laplacian' | 'log_gaussian';
 
-export interface FeatureSpec { name: string; transform: FeatureTransform }
-export interface InputSpec { name: string; kind: InputKind; features: FeatureSpec[] }
+export interface FeatureSpec {
+  name: string;
+  transform: FeatureTransform;
+}
+export interface InputSpec {
+  name: string;
+  kind: InputKind;
+  features: FeatureSpec[];
+}
 export interface ParticleSpec {
   name: string;
   products: string[];
@@ -52,11 +59,13 @@ export function validateSpec(spec: EventSpec): void {
   if (seq.length !== 1) throw new Error(`the model needs exactly one sequential input (the jets), found ${seq.length}`);
   for (const p of spec.particles) {
     const other = p.productSources.find((s) => s !== null && s !== seq[0].name);
-    if (other) throw new Error(`particle ${p.name}: products from input "${other}" are not supported by the model yet (only ${seq[0].name})`);
+    if (other)
+      throw new Error(`particle ${p.name}: products from input "${other}" are not supported by the model yet (only ${seq[0].name})`);
   }
   if (!spec.particles.length) throw new Error('the event has no particles to reconstruct');
   if (spec.particles.length > 16) throw new Error('more than 16 particles are not supported');
-  if (spec.particles.some((p) => p.products.length > 3)) throw new Error('particles with more than 3 products are not supported by the model yet');
+  if (spec.particles.some((p) => p.products.length > 3))
+    throw new Error('particles with more than 3 products are not supported by the model yet');
   if (spec.eventPerms.length > 24) throw new Error('the event permutation group has more than 24 elements');
 }
 
@@ -98,15 +107,21 @@ export interface LayoutSummary {
  * name (and binary values), particles from TARGETS, product symmetries from numbered
  * names, and particles with the same product names interchangeable (t1 ↔ t2).
  */
-export function inferEventSpec(layout: LayoutSummary, sample?: (source: string, feature: string) => ArrayLike<number> | undefined): EventSpec {
+export function inferEventSpec(
+  layout: LayoutSummary,
+  sample?: (source: string, feature: string) => ArrayLike<number> | undefined,
+): EventSpec {
   const inputs: InputSpec[] = layout.sources.map((s) => ({
-    name: s.name, kind: s.kind,
+    name: s.name,
+    kind: s.kind,
     features: s.features.map((f) => ({ name: f, transform: defaultTransform(f, sample?.(s.name, f)) })),
   }));
   const particles: ParticleSpec[] = layout.targets.map((t) => {
     const gens = inferProductSets(t.products).flatMap((set) => expandEntry(set));
     return {
-      name: t.particle, products: [...t.products], productSources: t.products.map(() => null),
+      name: t.particle,
+      products: [...t.products],
+      productSources: t.products.map(() => null),
       productGenerators: gens.map((g) => g.map((c) => c.map((i) => t.products[i]))),
       productPerms: groupFromGenerators(t.products.length, gens),
     };
@@ -118,10 +133,12 @@ export function inferEventSpec(layout: LayoutSummary, sample?: (source: string, 
   });
   const evGens = [...bySignature.values()].filter((g) => g.length > 1).flatMap((set) => expandEntry(set));
   const spec: EventSpec = {
-    inputs, particles,
+    inputs,
+    particles,
     eventGenerators: evGens.map((g) => g.map((c) => c.map((i) => particles[i].name))),
     eventPerms: groupFromGenerators(particles.length, evGens),
-    regressions: [...layout.regressions], regressionKinds: layout.regressions.map(() => 'gaussian'),
+    regressions: [...layout.regressions],
+    regressionKinds: layout.regressions.map(() => 'gaussian'),
     classifications: [...layout.classifications],
   };
   validateSpec(spec);

@@ -12,7 +12,10 @@ import type { GpuBatch } from './batch';
 import type { EventSpec } from './eventSpec';
 
 export interface LossScales {
-  assignment: number; detection: number; regression: number; classification: number;
+  assignment: number;
+  detection: number;
+  regression: number;
+  classification: number;
   /** 'upstream': SPANet v2's loss (upstreamLossGpu.ts); otherwise the workbench's */
   mode?: 'workbench' | 'upstream';
   focalGamma?: number;
@@ -62,15 +65,26 @@ export function batchAccuracy(e: Engine, out: SpanetOutputs, batch: GpuBatch, sp
  * each scaled; the loss is the mean of the terms whose scale is > 0.
  */
 function upstreamSpanetLoss(out: SpanetOutputs, batch: GpuBatch, spec: EventSpec, s: LossScales): SpanetLoss {
-  const B = batch.host.B, P = spec.particles.length;
+  const B = batch.host.B,
+    P = spec.particles.length;
   const dl = reshape(out.detectionLogits, [B, P, 2]);
   const z = sub(slice(dl, 2, 1, 2), slice(dl, 2, 0, 1)); // BCE logit of "reconstructable"
   const zs = spec.particles.map((_, p) => reshape(slice(z, 1, p, p + 1), [B]));
   const o = {
-    assignment_loss_scale: s.assignment, detection_loss_scale: s.detection, regression_loss_scale: s.regression,
-    classification_loss_scale: s.classification, focal_gamma: s.focalGamma ?? 0, combine_pair_loss: s.combinePairLoss ?? 'min',
+    assignment_loss_scale: s.assignment,
+    detection_loss_scale: s.detection,
+    regression_loss_scale: s.regression,
+    classification_loss_scale: s.classification,
+    focal_gamma: s.focalGamma ?? 0,
+    combine_pair_loss: s.combinePairLoss ?? 'min',
   };
-  const r = upstreamSymmetricLoss(out.logProbs, zs, spec.particles.map((p) => p.productPerms.length), batch.permuted, o);
+  const r = upstreamSymmetricLoss(
+    out.logProbs,
+    zs,
+    spec.particles.map((p) => p.productPerms.length),
+    batch.permuted,
+    o,
+  );
   const terms: Record<string, Tensor<'f32'>> = {};
   const active: Tensor<'f32'>[] = [];
   spec.particles.forEach((p, i) => {
@@ -97,5 +111,11 @@ function upstreamSpanetLoss(out: SpanetOutputs, batch: GpuBatch, spec: EventSpec
     if (s.classification > 0) active.push(scale(t, s.classification));
   });
   if (!active.length) throw new Error('every loss scale is 0: nothing to train');
-  return { loss: scale(active.reduce((a, b) => add(a, b)), 1 / active.length), terms };
+  return {
+    loss: scale(
+      active.reduce((a, b) => add(a, b)),
+      1 / active.length,
+    ),
+    terms,
+  };
 }

@@ -5,7 +5,10 @@ import { LOG_ZERO } from '../../tensor/reference/softmax';
 import type { EventSpec } from './eventSpec';
 import type { PreparedData } from './prepare';
 
-export interface Weight { shape: number[]; data: Float32Array }
+export interface Weight {
+  shape: number[];
+  data: Float32Array;
+}
 
 export interface SpanetExportModel {
   spec: EventSpec;
@@ -67,14 +70,18 @@ export function buildSpanetOnnx(m: SpanetExportModel, opts: SpanetExportOptions 
   const linear = (x: string, name: string, act: 'none' | 'gelu' = 'none') =>
     addActivation(b, b.node('Add', [b.node('MatMul', [x, f(`${name}.weight_t`, inOut(name))]), f(`${name}.bias`, w(`${name}.bias`))]), act);
   const layerNorm = (x: string, name: string) =>
-    b.node('LayerNormalization', [x, f(`${name}.weight`, w(`${name}.weight`)), f(`${name}.bias`, w(`${name}.bias`))], { axis: attr.int(-1), epsilon: attr.float(1e-5) });
+    b.node('LayerNormalization', [x, f(`${name}.weight`, w(`${name}.weight`)), f(`${name}.bias`, w(`${name}.bias`))], {
+      axis: attr.int(-1),
+      epsilon: attr.float(1e-5),
+    });
   const logZero = b.floats('log_zero', [LOG_ZERO], []);
   const negInf = b.floats('neg_inf', [-Infinity], []);
 
   // ---- inputs -------------------------------------------------------------------------
   const seq = spec.inputs.find((i) => i.kind === 'sequential')!;
   // upstream's dynamic axes: batch_size and num_{input} (spanet/export.py onnx_specification)
-  const BATCH = 'batch_size', NUM = `num_${seq.name}`;
+  const BATCH = 'batch_size',
+    NUM = `num_${seq.name}`;
   const seqRaw = b.input(`${seq.name}_data`, 'float', [BATCH, NUM, D], `features of ${seq.features.map((x) => x.name).join(', ')}`);
   const seqMask = b.input(`${seq.name}_mask`, 'bool', [BATCH, NUM]);
   // upstream's apply_input_log_transform: mask · log(x + 1) on the log features
@@ -87,12 +94,19 @@ export function buildSpanetOnnx(m: SpanetExportModel, opts: SpanetExportOptions 
     return b.node('Add', [x, b.node('Mul', [s, b.node('Sub', [xl, x])])]);
   };
   const seqData = logTransform(seqRaw, seqMask, seq.features, seq.name);
-  const globals = spec.inputs.filter((i) => i.kind === 'global').map((g) => {
-    // one vector per event, as upstream's global inputs; the axis is named as upstream's
-    const gd = b.input(`${g.name}_data`, 'float', [BATCH, `num_${g.name}`, g.features.length], 'one vector per event');
-    const gm = b.input(`${g.name}_mask`, 'bool', [BATCH, `num_${g.name}`], 'used by the input log transform only: the event token is always present');
-    return logTransform(gd, gm, g.features, g.name);
-  });
+  const globals = spec.inputs
+    .filter((i) => i.kind === 'global')
+    .map((g) => {
+      // one vector per event, as upstream's global inputs; the axis is named as upstream's
+      const gd = b.input(`${g.name}_data`, 'float', [BATCH, `num_${g.name}`, g.features.length], 'one vector per event');
+      const gm = b.input(
+        `${g.name}_mask`,
+        'bool',
+        [BATCH, `num_${g.name}`],
+        'used by the input log transform only: the event token is always present',
+      );
+      return logTransform(gd, gm, g.features, g.name);
+    });
 
   // ---- embedding: jets and the event token take separate slices of one weight ---------
   const win = inOut('embed.0');
@@ -100,13 +114,23 @@ export function buildSpanetOnnx(m: SpanetExportModel, opts: SpanetExportOptions 
   const rows = (start: number, count: number) => ({ shape: [count, W], data: win.data.slice(start * W, (start + count) * W) });
   const biasPlusRow = (row: number) => ({ shape: [W], data: bin.data.map((v, c) => v + win.data[row * W + c]) });
   const maskF = unsq(b.node('Cast', [seqMask], { to: attr.int(1) }), [-1]);
-  const xn = b.node('Mul', [b.node('Div', [b.node('Sub', [seqData, b.floats('jet_mean', data.jetNorm.mean)]), b.floats('jet_std', data.jetNorm.std)]), maskF]);
-  const jetTok = addActivation(b, b.node('Add', [b.node('MatMul', [xn, f('embed_jet.weight_t', rows(0, D))]), f('embed_jet.bias', biasPlusRow(D + G))]), 'gelu');
+  const xn = b.node('Mul', [
+    b.node('Div', [b.node('Sub', [seqData, b.floats('jet_mean', data.jetNorm.mean)]), b.floats('jet_std', data.jetNorm.std)]),
+    maskF,
+  ]);
+  const jetTok = addActivation(
+    b,
+    b.node('Add', [b.node('MatMul', [xn, f('embed_jet.weight_t', rows(0, D))]), f('embed_jet.bias', biasPlusRow(D + G))]),
+    'gelu',
+  );
   const evBias = f('embed_event.bias', biasPlusRow(D + G + 1));
   let evPre: string;
   if (G > 0) {
     const g = globals.length === 1 ? globals[0] : b.node('Concat', globals, { axis: attr.int(-1) });
-    const gn = b.node('Div', [b.node('Sub', [g, b.floats('global_mean', data.globalNorm.mean)]), b.floats('global_std', data.globalNorm.std)]);
+    const gn = b.node('Div', [
+      b.node('Sub', [g, b.floats('global_mean', data.globalNorm.mean)]),
+      b.floats('global_std', data.globalNorm.std),
+    ]);
     evPre = b.node('Add', [b.node('MatMul', [gn, f('embed_event.weight_t', rows(D, G))]), evBias]);
   } else {
     // No global inputs: the event token is a learned constant, broadcast to the batch.
@@ -128,15 +152,24 @@ export function buildSpanetOnnx(m: SpanetExportModel, opts: SpanetExportOptions 
     const p = `encoder.${l}`;
     const [q, k, v] = b.nodeN('Split', [linear(layerNorm(h, `${p}.ln1`), `${p}.qkv`), splitSizes], 3, { axis: attr.int(-1) });
     const heads = (x: string, perm: number[]) => b.node('Transpose', [b.node('Reshape', [x, headShape])], { perm: attr.ints(perm) });
-    const scores = b.node('Mul', [b.node('MatMul', [heads(q, [0, 2, 1, 3]), heads(k, [0, 2, 3, 1])]), b.floats('attn_scale', [1 / Math.sqrt(dh)], [])]);
+    const scores = b.node('Mul', [
+      b.node('MatMul', [heads(q, [0, 2, 1, 3]), heads(k, [0, 2, 3, 1])]),
+      b.floats('attn_scale', [1 / Math.sqrt(dh)], []),
+    ]);
     const probs = b.node('Softmax', [b.node('Where', [keyMask, scores, logZero])], { axis: attr.int(-1) });
-    const merged = b.node('Reshape', [b.node('Transpose', [b.node('MatMul', [probs, heads(v, [0, 2, 1, 3])])], { perm: attr.ints([0, 2, 1, 3]) }), i64('merge_shape', [0, 0, W])]);
+    const merged = b.node('Reshape', [
+      b.node('Transpose', [b.node('MatMul', [probs, heads(v, [0, 2, 1, 3])])], { perm: attr.ints([0, 2, 1, 3]) }),
+      i64('merge_shape', [0, 0, W]),
+    ]);
     h = b.node('Add', [h, linear(merged, `${p}.proj`)]);
     h = b.node('Add', [h, linear(linear(layerNorm(h, `${p}.ln2`), `${p}.ff1`, 'gelu'), `${p}.ff2`)]);
   }
   h = layerNorm(h, 'final_norm');
   const jets = b.node('Slice', [h, i64('zero', [0]), i64('minus1', [-1]), i64('axis1', [1])]);
-  const event = b.node('Reshape', [b.node('Slice', [h, i64('minus1', [-1]), i64('big', [2 ** 62]), i64('axis1', [1])]), i64('event_shape', [0, W])]);
+  const event = b.node('Reshape', [
+    b.node('Slice', [h, i64('minus1', [-1]), i64('big', [2 ** 62]), i64('axis1', [1])]),
+    i64('event_shape', [0, W]),
+  ]);
 
   // ---- assignment distributions ---------------------------------------------------------
   const logOut = !!opts.logOutputs;
@@ -155,7 +188,10 @@ export function buildSpanetOnnx(m: SpanetExportModel, opts: SpanetExportOptions 
     let scores: string;
     if (k === 1) scores = b.node('MatMul', [x, b.floats(`${pre}.w`, wk, [Dc, 1])]);
     else if (k === 2) {
-      scores = b.node('MatMul', [b.node('MatMul', [x, b.floats(`${pre}.w`, wk, [Dc, Dc])]), b.node('Transpose', [x], { perm: attr.ints([0, 2, 1]) })]);
+      scores = b.node('MatMul', [
+        b.node('MatMul', [x, b.floats(`${pre}.w`, wk, [Dc, Dc])]),
+        b.node('Transpose', [x], { perm: attr.ints([0, 2, 1]) }),
+      ]);
     } else {
       const u = b.node('Reshape', [b.node('MatMul', [x, b.floats(`${pre}.w`, wk, [Dc, Dc * Dc])]), i64('u_shape', [0, 0, Dc, Dc])]);
       scores = b.node('Einsum', [u, x, x], { equation: attr.string('bief,bje,bkf->bijk') });
@@ -185,7 +221,9 @@ export function buildSpanetOnnx(m: SpanetExportModel, opts: SpanetExportOptions 
 
   // ---- detection, regression, classification ---------------------------------------------
   const P = spec.particles.length;
-  const det = b.node(logOut ? 'LogSoftmax' : 'Softmax', [b.node('Reshape', [linear(event, 'detection'), i64('det_shape', [0, P, 2])])], { axis: attr.int(-1) });
+  const det = b.node(logOut ? 'LogSoftmax' : 'Softmax', [b.node('Reshape', [linear(event, 'detection'), i64('det_shape', [0, P, 2])])], {
+    axis: attr.int(-1),
+  });
   const detected = b.node('Gather', [det, scalarI64('idx1', 1)], { axis: attr.int(2) });
   spec.particles.forEach((part, p) => {
     b.alias(b.node('Gather', [detected, scalarI64('p', p)], { axis: attr.int(1) }), `${part.name}_detection_${kind}`);
@@ -212,4 +250,3 @@ export function buildSpanetOnnx(m: SpanetExportModel, opts: SpanetExportOptions 
   spec.classifications.forEach((c, i) => b.output(c, 'float', [BATCH, m.classCounts[i]]));
   return b.encode({ opset: 17, metadata: { event_file: JSON.stringify(spec) } });
 }
-

@@ -7,10 +7,21 @@ import type { SpanetConfig } from './spec';
 
 export type OptionType = 'int' | 'float' | 'bool' | 'str';
 export type OptionGroup = 'architecture' | 'dataset' | 'training' | 'misc';
-export interface OptionSpec { name: string; type: OptionType; default: number | boolean | string; group: OptionGroup; choices?: string[] }
+export interface OptionSpec {
+  name: string;
+  type: OptionType;
+  default: number | boolean | string;
+  group: OptionGroup;
+  choices?: string[];
+}
 
-const o = (name: string, type: OptionType, d: number | boolean | string, group: OptionGroup, choices?: string[]): OptionSpec =>
-  ({ name, type, default: d, group, choices });
+const o = (name: string, type: OptionType, d: number | boolean | string, group: OptionGroup, choices?: string[]): OptionSpec => ({
+  name,
+  type,
+  default: d,
+  group,
+  choices,
+});
 
 /** In upstream's order (options.py at Alexanders101/SPANet 46c6805). */
 export const UPSTREAM_OPTIONS: OptionSpec[] = [
@@ -87,7 +98,11 @@ export function defaultOptions(): SpanetOptions {
 
 export class OptionsFileError extends Error {}
 
-export interface ReadOptions { options: SpanetOptions; unknown: string[]; changed: string[] }
+export interface ReadOptions {
+  options: SpanetOptions;
+  unknown: string[];
+  changed: string[];
+}
 
 /**
  * Upstream's update_options: int options take int(value), bool options bool(value), the rest
@@ -97,14 +112,23 @@ export interface ReadOptions { options: SpanetOptions; unknown: string[]; change
  */
 export function readOptionsJson(text: string): ReadOptions {
   let raw: unknown;
-  try { raw = JSON.parse(text); } catch (e) { throw new OptionsFileError(`options file: not JSON (${(e as Error).message})`); }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new OptionsFileError('options file: expected a JSON object of option: value');
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new OptionsFileError(`options file: not JSON (${(e as Error).message})`);
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new OptionsFileError('options file: expected a JSON object of option: value');
   const options = defaultOptions();
-  const unknown: string[] = [], changed: string[] = [];
+  const unknown: string[] = [],
+    changed: string[] = [];
   const byName = new Map(UPSTREAM_OPTIONS.map((x) => [x.name, x]));
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
     const spec = byName.get(k);
-    if (!spec) { unknown.push(k); continue; }
+    if (!spec) {
+      unknown.push(k);
+      continue;
+    }
     const bad = (want: string) => new OptionsFileError(`options file: ${k} is ${JSON.stringify(v)}, expected ${want}`);
     let value: number | boolean | string;
     if (spec.type === 'int') {
@@ -134,9 +158,14 @@ export function readOptionsJson(text: string): ReadOptions {
 
 /** Options the workbench's SPANet model and task take, with the config key each sets. */
 const TAKEN: Record<string, keyof SpanetConfig> = {
-  hidden_dim: 'width', num_encoder_layers: 'layers', num_attention_heads: 'heads', batch_size: 'batchSize',
-  assignment_loss_scale: 'assignmentScale', detection_loss_scale: 'detectionScale',
-  regression_loss_scale: 'regressionScale', classification_loss_scale: 'classificationScale',
+  hidden_dim: 'width',
+  num_encoder_layers: 'layers',
+  num_attention_heads: 'heads',
+  batch_size: 'batchSize',
+  assignment_loss_scale: 'assignmentScale',
+  detection_loss_scale: 'detectionScale',
+  regression_loss_scale: 'regressionScale',
+  classification_loss_scale: 'classificationScale',
 };
 
 export interface OptionsApplied {
@@ -161,9 +190,22 @@ export function applyOptions(config: SpanetConfig, text: string): OptionsApplied
   const combine = String(options.combine_pair_loss).toLowerCase();
   next.combinePairLoss = combine === 'none' ? 'min' : combine; // upstream's None falls through to min
   // learning rate, schedule, decay and clipping are reported as optimiser settings (schedule.ts)
-  const used = new Set([...Object.keys(TAKEN), 'train_validation_split', 'learning_rate', 'event_info_file', 'training_file',
-    'focal_gamma', 'combine_pair_loss', 'partial_events',
-    'epochs', 'learning_rate_warmup_epochs', 'learning_rate_cycles', 'l2_penalty', 'gradient_clip', 'optimizer']);
+  const used = new Set([
+    ...Object.keys(TAKEN),
+    'train_validation_split',
+    'learning_rate',
+    'event_info_file',
+    'training_file',
+    'focal_gamma',
+    'combine_pair_loss',
+    'partial_events',
+    'epochs',
+    'learning_rate_warmup_epochs',
+    'learning_rate_cycles',
+    'l2_penalty',
+    'gradient_clip',
+    'optimizer',
+  ]);
   const notUsed = changed.filter((k) => !used.has(k));
   // the workbench always trains on partial events (upstream's partial_events true)
   if (options.partial_events === false) notUsed.push('partial_events (false: full events only is not supported yet)');

@@ -53,7 +53,10 @@ export function expandEntry<T>(entry: T[] | T[][]): T[][][] {
 
 /** The group of all permutations that map each set onto itself (sets may overlap). */
 export function permutationGroup(n: number, sets: number[][]): number[][] {
-  return groupFromGenerators(n, sets.flatMap((s) => expandEntry(s)));
+  return groupFromGenerators(
+    n,
+    sets.flatMap((s) => expandEntry(s)),
+  );
 }
 
 /** Orbits of a group with more than one element: the interchangeable sets. */

@@ -13,9 +13,9 @@ export interface PreparedData {
   /** sequential (jet) feature count and global feature count (all global inputs concatenated) */
   D: number;
   G: number;
-  jets: Float32Array;          // [E, N, D]
-  jetMask: Uint8Array;         // [E, N]
-  globals: Float32Array;       // [E, G]
+  jets: Float32Array; // [E, N, D]
+  jetMask: Uint8Array; // [E, N]
+  globals: Float32Array; // [E, G]
   /** per global input: [first column, columns] within `globals` */
   globalSlices: { name: string; start: number; count: number }[];
   jetNorm: { mean: Float32Array; std: Float32Array };
@@ -26,12 +26,12 @@ export interface PreparedData {
   present: Uint8Array;
   /** [E, P]: TARGETS/<p>/WEIGHT, else 1 */
   weights: Float32Array;
-  regressions: Float32Array;   // [E, R] raw values (NaN = none)
+  regressions: Float32Array; // [E, R] raw values (NaN = none)
   regNorm: { mean: Float32Array; std: Float32Array };
-  classes: Int32Array;         // [E, C] class or -1
+  classes: Int32Array; // [E, C] class or -1
   classCounts: number[];
-  nJets: Int32Array;           // [E]
-  trainEvents: number;         // events [0, trainEvents) train, the rest test
+  nJets: Int32Array; // [E]
+  trainEvents: number; // events [0, trainEvents) train, the rest test
 }
 
 const hasLog = (t: FeatureTransform) => t === 'log' || t === 'log_normalize';
@@ -48,11 +48,15 @@ function columnStats(values: Float32Array, width: number, rows: number, valid: (
   const std = new Float32Array(width).fill(1);
   for (let c = 0; c < width; c++) {
     if (!hasNorm(transforms[c])) continue;
-    let n = 0, s = 0, s2 = 0;
+    let n = 0,
+      s = 0,
+      s2 = 0;
     for (let r = 0; r < rows; r++) {
       if (!valid(r)) continue;
       const v = values[r * width + c];
-      n++; s += v; s2 += v * v;
+      n++;
+      s += v;
+      s2 += v * v;
     }
     if (n === 0) continue;
     const m = s / n;
@@ -93,8 +97,20 @@ export function prepareData(t: SpanetTables, spec: EventSpec, testFraction: numb
     col0 += gs.features.length;
   }
   const trainEvents = Math.max(1, Math.min(E - 1, Math.round(E * (1 - testFraction))));
-  const jetNorm = columnStats(jets, D, trainEvents * N, (r) => jetMask[r] === 1, seqSpec.features.map((f) => f.transform));
-  const globalNorm = columnStats(globals, G, trainEvents, () => true, globalSpecs.flatMap((g) => g.features.map((f) => f.transform)));
+  const jetNorm = columnStats(
+    jets,
+    D,
+    trainEvents * N,
+    (r) => jetMask[r] === 1,
+    seqSpec.features.map((f) => f.transform),
+  );
+  const globalNorm = columnStats(
+    globals,
+    G,
+    trainEvents,
+    () => true,
+    globalSpecs.flatMap((g) => g.features.map((f) => f.transform)),
+  );
 
   const P = spec.particles.length;
   const truth = new Int32Array(E * P * 3).fill(-1);
@@ -132,9 +148,22 @@ export function prepareData(t: SpanetTables, spec: EventSpec, testFraction: numb
   const regNorm = { mean: new Float32Array(R), std: new Float32Array(R).fill(1) };
   for (let r = 0; r < R; r++) {
     // NaN targets (allowed by SPANet) must not poison the statistics
-    let n = 0, s = 0, s2 = 0;
-    for (let e = 0; e < trainEvents; e++) { const v = regressions[e * R + r]; if (Number.isFinite(v)) { n++; s += v; s2 += v * v; } }
-    if (n) { const m = s / n; regNorm.mean[r] = m; regNorm.std[r] = Math.sqrt(Math.max(s2 / n - m * m, 0)) || 1; }
+    let n = 0,
+      s = 0,
+      s2 = 0;
+    for (let e = 0; e < trainEvents; e++) {
+      const v = regressions[e * R + r];
+      if (Number.isFinite(v)) {
+        n++;
+        s += v;
+        s2 += v * v;
+      }
+    }
+    if (n) {
+      const m = s / n;
+      regNorm.mean[r] = m;
+      regNorm.std[r] = Math.sqrt(Math.max(s2 / n - m * m, 0)) || 1;
+    }
   }
   const C = spec.classifications.length;
   const classes = new Int32Array(E * C);
@@ -142,12 +171,35 @@ export function prepareData(t: SpanetTables, spec: EventSpec, testFraction: numb
     const col = t.classifications[k];
     if (!col) throw new Error(`the data has no CLASSIFICATIONS/${k}`);
     let max = 0;
-    for (let e = 0; e < E; e++) { classes[e * C + c] = col[e]; max = Math.max(max, col[e]); }
+    for (let e = 0; e < E; e++) {
+      classes[e * C + c] = col[e];
+      max = Math.max(max, col[e]);
+    }
     return Math.max(2, max + 1);
   });
   const nJets = new Int32Array(E);
   for (let e = 0; e < E; e++) for (let j = 0; j < N; j++) nJets[e] += jetMask[e * N + j];
-  return { nEvents: E, N, D, G, jets, jetMask, globals, globalSlices, jetNorm, globalNorm, truth, present, weights, regressions, regNorm, classes, classCounts, nJets, trainEvents };
+  return {
+    nEvents: E,
+    N,
+    D,
+    G,
+    jets,
+    jetMask,
+    globals,
+    globalSlices,
+    jetNorm,
+    globalNorm,
+    truth,
+    present,
+    weights,
+    regressions,
+    regNorm,
+    classes,
+    classCounts,
+    nJets,
+    trainEvents,
+  };
 }
 
 /** Flat index of a product tuple in a particle's N^k space (first product most significant). */

@@ -11,18 +11,25 @@ export function greedyAssignment(probs: ArrayLike<number>[], ks: number[], N: nu
   const used = new Uint8Array(N);
   const decode = (idx: number, k: number) => {
     const jets = new Array<number>(k);
-    for (let a = k - 1; a >= 0; a--) { jets[a] = idx % N; idx = Math.floor(idx / N); }
+    for (let a = k - 1; a >= 0; a--) {
+      jets[a] = idx % N;
+      idx = Math.floor(idx / N);
+    }
     return jets;
   };
   for (let round = 0; round < probs.length; round++) {
-    let best = -1, bestP = -1, bestIdx = -1;
+    let best = -1,
+      bestP = -1,
+      bestIdx = -1;
     probs.forEach((dist, p) => {
       if (result[p]) return;
       for (let i = 0; i < dist.length; i++) {
         if (!(dist[i] > best)) continue;
         const jets = decode(i, ks[p]);
         if (jets.some((j) => used[j]) || new Set(jets).size !== jets.length) continue;
-        best = dist[i]; bestP = p; bestIdx = i;
+        best = dist[i];
+        bestP = p;
+        bestIdx = i;
       }
     });
     if (bestP < 0 || best <= 0) break;
@@ -59,7 +66,10 @@ export function matchEvent(pred: (number[] | null)[], truth: (number[] | null)[]
       return t ? !!q && canonical(t, p.productPerms) === canonical(q, p.productPerms) : null;
     });
     const c = flags.filter((x) => x === true).length;
-    if (c > correct) { correct = c; perParticle = flags; }
+    if (c > correct) {
+      correct = c;
+      perParticle = flags;
+    }
   }
   return { complete, correct, perParticle };
 }

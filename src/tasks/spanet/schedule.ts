@@ -33,7 +33,8 @@ export function upstreamSchedule(o: SpanetOptions, trainEvents: number): Upstrea
   const totalSteps = stepsPerEpoch * Number(o.epochs);
   const warmupSteps = pythonRound(stepsPerEpoch * Number(o.learning_rate_warmup_epochs));
   const cycles = Number(o.learning_rate_cycles);
-  const W = warmupSteps, T = totalSteps;
+  const W = warmupSteps,
+    T = totalSteps;
   const factor = (k: number): number => {
     if (k < W) return k / Math.max(1, W);
     if (cycles < 1) return Math.max(0, (T - k) / Math.max(1, T - W));
@@ -42,14 +43,19 @@ export function upstreamSchedule(o: SpanetOptions, trainEvents: number): Upstrea
     return Math.max(0, 0.5 * (1 + Math.cos(Math.PI * ((cycles * progress) % 1))));
   };
   const base: Partial<OptimizerConfig> = {
-    lr: Number(o.learning_rate), weight_decay: Number(o.l2_penalty), clip_norm: Number(o.gradient_clip),
-    warmup_steps: W, decay_steps: T, min_lr_ratio: 0,
+    lr: Number(o.learning_rate),
+    weight_decay: Number(o.l2_penalty),
+    clip_norm: Number(o.gradient_clip),
+    warmup_steps: W,
+    decay_steps: T,
+    min_lr_ratio: 0,
   };
   const name = String(o.optimizer).toLowerCase();
   // one cosine cycle is our half-cosine schedule; several hard restarts have no equivalent yet
   const schedule = cycles < 1 ? 'warmup_linear' : cycles === 1 ? 'warmup_cosine' : null;
-  const optimizer = (name === 'adamw' || name === 'adam') && schedule
-    ? { ...base, name: name as OptimizerConfig['name'], schedule: schedule as OptimizerConfig['schedule'] }
-    : null;
+  const optimizer =
+    (name === 'adamw' || name === 'adam') && schedule
+      ? { ...base, name: name as OptimizerConfig['name'], schedule: schedule as OptimizerConfig['schedule'] }
+      : null;
   return { stepsPerEpoch, totalSteps, warmupSteps, cycles, factor, optimizer };
 }

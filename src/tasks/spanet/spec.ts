@@ -33,18 +33,36 @@ export interface SpanetConfig extends Record<string, number | string | boolean> 
 }
 
 export const SPANET_DEFAULTS: SpanetConfig = {
-  demoEvents: 2048, maxJets: 8, testFraction: 0.2, evalEvents: 256, batchSize: 16,
-  width: 32, layers: 2, heads: 4, assignDim: 16, seed: 1,
-  assignmentScale: 1, detectionScale: 1, regressionScale: 1, classificationScale: 1, logOutputs: false, onnxInputLogTransform: false,
-  loss: 'workbench', shuffle: false, focalGamma: 0, combinePairLoss: 'min',
-  eventYaml: '', optionsJson: '',
+  demoEvents: 2048,
+  maxJets: 8,
+  testFraction: 0.2,
+  evalEvents: 256,
+  batchSize: 16,
+  width: 32,
+  layers: 2,
+  heads: 4,
+  assignDim: 16,
+  seed: 1,
+  assignmentScale: 1,
+  detectionScale: 1,
+  regressionScale: 1,
+  classificationScale: 1,
+  logOutputs: false,
+  onnxInputLogTransform: false,
+  loss: 'workbench',
+  shuffle: false,
+  focalGamma: 0,
+  combinePairLoss: 'min',
+  eventYaml: '',
+  optionsJson: '',
 };
 
 export const spanetSpec: TaskSpec<SpanetConfig> = {
   id: 'spanet',
   label: 'SPANet jet-parton assignment',
-  description: 'Symmetry-preserving attention network: a transformer over jets and one symmetric tensor attention head per particle '
-    + 'assign jets to decay products (t → b q q), with detection, regression and classification heads. Demo data: synthetic fully hadronic tt̄.',
+  description:
+    'Symmetry-preserving attention network: a transformer over jets and one symmetric tensor attention head per particle ' +
+    'assign jets to decay products (t → b q q), with detection, regression and classification heads. Demo data: synthetic fully hadronic tt̄.',
   defaults: SPANET_DEFAULTS,
   fields: [
     { key: 'demoEvents', label: 'demo events (synthetic tt̄)', kind: 'int', min: 64, max: 200_000, hideWhenFile: true },
@@ -61,7 +79,10 @@ export const spanetSpec: TaskSpec<SpanetConfig> = {
     { key: 'regressionScale', label: 'regression loss scale', kind: 'number', min: 0 },
     { key: 'classificationScale', label: 'classification loss scale', kind: 'number', min: 0 },
     {
-      key: 'loss', label: 'loss', kind: 'select', options: ['workbench', 'upstream'],
+      key: 'loss',
+      label: 'loss',
+      kind: 'select',
+      options: ['workbench', 'upstream'],
       help: "upstream: SPANet v2's loss (set by an options file); workbench: summed assignment NLL, detection and regression means",
     },
     { key: 'shuffle', label: 'shuffle the training events every epoch', kind: 'bool' },
@@ -71,13 +92,18 @@ export const spanetSpec: TaskSpec<SpanetConfig> = {
     { key: 'logOutputs', label: 'ONNX: log-probability outputs', kind: 'bool' },
     { key: 'seed', label: 'seed', kind: 'int', min: 0 },
     {
-      key: 'eventYaml', label: 'event description (SPANet YAML)', kind: 'text',
+      key: 'eventYaml',
+      label: 'event description (SPANet YAML)',
+      kind: 'text',
       help: 'INPUTS, EVENT, PERMUTATIONS, REGRESSIONS, CLASSIFICATIONS as in SPANet event files; leave empty to infer it from the data file',
     },
     {
-      key: 'optionsJson', label: 'options file (SPANet JSON)', kind: 'text',
-      help: "upstream's options JSON (e.g. options_files/*/example.json); its hidden_dim, num_encoder_layers, num_attention_heads, batch_size, "
-        + 'train_validation_split and loss scales replace the fields above; unknown and not-yet-used options are listed with the data',
+      key: 'optionsJson',
+      label: 'options file (SPANet JSON)',
+      kind: 'text',
+      help:
+        "upstream's options JSON (e.g. options_files/*/example.json); its hidden_dim, num_encoder_layers, num_attention_heads, batch_size, " +
+        'train_validation_split and loss scales replace the fields above; unknown and not-yet-used options are listed with the data',
     },
   ],
   optimizer: { lr: 2e-3 },

@@ -74,7 +74,10 @@ export function syntheticTtbar(opts: TtbarOptions): SpanetTables {
     const jets: Jet[] = [];
     const eta0 = 1.2 * normal();
     const phi0 = Math.PI * (2 * rand() - 1);
-    const tops = [{ eta: eta0, phi: phi0 }, { eta: -eta0 + 0.5 * normal(), phi: wrap(phi0 + Math.PI + 0.3 * normal()) }];
+    const tops = [
+      { eta: eta0, phi: phi0 },
+      { eta: -eta0 + 0.5 * normal(), phi: wrap(phi0 + Math.PI + 0.3 * normal()) },
+    ];
     const dropTop = rand() < missing ? Math.floor(rand() * 2) : -1;
     tops.forEach((t, ti) => {
       for (const p of products) {
@@ -92,20 +95,34 @@ export function syntheticTtbar(opts: TtbarOptions): SpanetTables {
     });
     while (jets.length < nJets) {
       jets.push({
-        pt: 25 * Math.exp(0.4 * Math.abs(normal())), eta: 2.4 * (2 * rand() - 1), phi: Math.PI * (2 * rand() - 1),
-        mass: 6 * Math.exp(0.3 * normal()), btag: rand() < 0.08 ? 1 : 0, owner: '',
+        pt: 25 * Math.exp(0.4 * Math.abs(normal())),
+        eta: 2.4 * (2 * rand() - 1),
+        phi: Math.PI * (2 * rand() - 1),
+        mass: 6 * Math.exp(0.3 * normal()),
+        btag: rand() < 0.08 ? 1 : 0,
+        owner: '',
       });
     }
     jets.sort((a, b) => b.pt - a.pt);
     jets.slice(0, L).forEach((j, slot) => {
       const o = e * L + slot;
       mask[o] = 1;
-      f.mass[o] = j.mass; f.pt[o] = j.pt; f.eta[o] = j.eta; f.phi[o] = j.phi; f.btag[o] = j.btag;
+      f.mass[o] = j.mass;
+      f.pt[o] = j.pt;
+      f.eta[o] = j.eta;
+      f.phi[o] = j.phi;
+      f.btag[o] = j.btag;
       if (j.owner) {
         const [t, p] = j.owner.split('/');
         targets[t][p][e] = slot;
       }
     });
   }
-  return { nEvents: n, sources: [{ name: 'Source', kind: 'sequential', maxLength: L, features: f, mask }], targets, regressions: {}, classifications: {} };
+  return {
+    nEvents: n,
+    sources: [{ name: 'Source', kind: 'sequential', maxLength: L, features: f, mask }],
+    targets,
+    regressions: {},
+    classifications: {},
+  };
 }

@@ -38,14 +38,24 @@ export function tablesFromEvents(ev: SpanetEvents): SpanetTables {
       for (let r = offsets[e]; r < offsets[e + 1]; r++) {
         const j = s.position[r];
         if (mask) mask[e * L + j] = 1;
-        s.features.forEach((f, fi) => { features[f][e * L + j] = values[r * W + fi]; });
+        s.features.forEach((f, fi) => {
+          features[f][e * L + j] = values[r * W + fi];
+        });
       }
     }
     return { name: s.name, kind: s.kind, maxLength: L, features, mask };
   });
   const classifications: Record<string, Int32Array> = {};
   for (const [k, v] of Object.entries(ev.classifications)) classifications[k] = Int32Array.from(v, (x) => (Number.isFinite(x) ? x : -1));
-  return { nEvents: n, sources, targets: ev.targets, targetMasks: ev.targetMasks, targetWeights: ev.targetWeights, regressions: ev.regressions, classifications };
+  return {
+    nEvents: n,
+    sources,
+    targets: ev.targets,
+    targetMasks: ev.targetMasks,
+    targetWeights: ev.targetWeights,
+    regressions: ev.regressions,
+    classifications,
+  };
 }
 
 /** The layout summary inferEventSpec needs. */

@@ -85,7 +85,11 @@ export class SpanetRun implements TaskRun {
   private scales: LossScales;
   private source: string;
 
-  constructor(private engine: Engine, readonly config: SpanetConfig, input?: SpanetTaskData) {
+  constructor(
+    private engine: Engine,
+    readonly config: SpanetConfig,
+    input?: SpanetTaskData,
+  ) {
     const c = config;
     let tables: SpanetTables;
     let yaml = input?.eventFile;
@@ -111,14 +115,29 @@ export class SpanetRun implements TaskRun {
       this.test.push(uploadBatch(engine, buildBatch(d, spec, range(s, Math.min(s + B, testEnd)), B), d, spec));
     }
     this.scales = {
-      assignment: c.assignmentScale, detection: c.detectionScale, regression: c.regressionScale, classification: c.classificationScale,
-      mode: c.loss === 'upstream' ? 'upstream' : 'workbench', focalGamma: c.focalGamma, combinePairLoss: c.combinePairLoss,
+      assignment: c.assignmentScale,
+      detection: c.detectionScale,
+      regression: c.regressionScale,
+      classification: c.classificationScale,
+      mode: c.loss === 'upstream' ? 'upstream' : 'workbench',
+      focalGamma: c.focalGamma,
+      combinePairLoss: c.combinePairLoss,
     };
-    this.model = new SpanetModel(engine, {
-      tokenWidth: tokenWidth(d), width: c.width, layers: c.layers, heads: c.heads, ffWidth: 2 * c.width, assignDim: c.assignDim,
-      particles: spec.particles.map((p) => ({ name: p.name, k: p.products.length, perms: p.productPerms })),
-      regressions: spec.regressions.length, classCounts: d.classCounts,
-    }, seededRandom(c.seed));
+    this.model = new SpanetModel(
+      engine,
+      {
+        tokenWidth: tokenWidth(d),
+        width: c.width,
+        layers: c.layers,
+        heads: c.heads,
+        ffWidth: 2 * c.width,
+        assignDim: c.assignDim,
+        particles: spec.particles.map((p) => ({ name: p.name, k: p.products.length, perms: p.productPerms })),
+        regressions: spec.regressions.length,
+        classCounts: d.classCounts,
+      },
+      seededRandom(c.seed),
+    );
   }
 
   parameters() {
@@ -134,7 +153,8 @@ export class SpanetRun implements TaskRun {
 
   /** Epoch e's batches: events of a permutation seeded by (seed, e), in batches, remainder dropped. */
   private shuffleFor(epoch: number) {
-    const d = this.data, B = this.config.batchSize;
+    const d = this.data,
+      B = this.config.batchSize;
     const rand = seededRandom(this.config.seed * 7919 + epoch + 1);
     const order = range(0, d.trainEvents);
     for (let i = order.length - 1; i > 0; i--) {
@@ -171,13 +191,23 @@ export class SpanetRun implements TaskRun {
       Promise.all(out.classLogits.map((t) => t.read())),
       Promise.all([['loss', loss.loss] as const, ...Object.entries(loss.terms)].map(async ([k, t]) => [k, await t.item()] as const)),
     ]);
-    for (const t of [...out.logProbs, out.detectionLogits, ...(out.regression ? [out.regression] : []), ...out.classLogits, loss.loss, ...Object.values(loss.terms)]) t.dispose();
+    for (const t of [
+      ...out.logProbs,
+      out.detectionLogits,
+      ...(out.regression ? [out.regression] : []),
+      ...out.classLogits,
+      loss.loss,
+      ...Object.values(loss.terms),
+    ])
+      t.dispose();
     const detProbs = softmaxRows(det, 2);
     const detection = new Float32Array(b.host.B * P);
     for (let i = 0; i < detection.length; i++) detection[i] = detProbs[2 * i + 1];
     const regression = reg.map((v, i) => v * this.data.regNorm.std[i % R] + this.data.regNorm.mean[i % R]);
     return {
-      logProbs, detection, regression,
+      logProbs,
+      detection,
+      regression,
       classProbs: cls.map((z, i) => softmaxRows(z, this.data.classCounts[i])),
       terms: Object.fromEntries(termValues),
     };
@@ -191,16 +221,28 @@ export class SpanetRun implements TaskRun {
     const minJets = ks.reduce((a, k) => a + k, 0);
     const bins = [`${minJets} jets`, `${minJets + 1} jets`, `≥${minJets + 2} jets`];
     const binOf = (n: number) => Math.max(0, Math.min(2, n - minJets));
-    const full = [0, 0, 0], fullCorrect = [0, 0, 0];
-    const particleTotal = new Array<number>(P).fill(0), particleCorrect = new Array<number>(P).fill(0);
-    let complete = 0, correct = 0, detHits = 0, detTotal = 0;
+    const full = [0, 0, 0],
+      fullCorrect = [0, 0, 0];
+    const particleTotal = new Array<number>(P).fill(0),
+      particleCorrect = new Array<number>(P).fill(0);
+    let complete = 0,
+      correct = 0,
+      detHits = 0,
+      detTotal = 0;
     const R = spec.regressions.length;
-    const regPred: number[][] = spec.regressions.map(() => []), regTrue: number[][] = spec.regressions.map(() => []);
-    const clsHits = spec.classifications.map(() => 0), clsTotal = spec.classifications.map(() => 0);
+    const regPred: number[][] = spec.regressions.map(() => []),
+      regTrue: number[][] = spec.regressions.map(() => []);
+    const clsHits = spec.classifications.map(() => 0),
+      clsTotal = spec.classifications.map(() => 0);
     const termSums: Record<string, number> = {};
     let batches = 0;
     // inputs of spanet.test's tables: greedy predictions, raw targets, presence, vectors (jets + global inputs)
-    const tr = { predictions: ks.map(() => [] as number[]), targets: ks.map(() => [] as number[]), masks: ks.map(() => [] as number[]), numVectors: [] as number[] };
+    const tr = {
+      predictions: ks.map(() => [] as number[]),
+      targets: ks.map(() => [] as number[]),
+      masks: ks.map(() => [] as number[]),
+      numVectors: [] as number[],
+    };
     for (const b of this.test) {
       const pred = await this.predict(b);
       batches++;
@@ -227,7 +269,12 @@ export class SpanetRun implements TaskRun {
         tr.numVectors.push(d.nJets[ev] + d.globalSlices.length);
         complete += m.complete;
         correct += m.correct;
-        m.perParticle.forEach((ok, p) => { if (ok !== null) { particleTotal[p]++; if (ok) particleCorrect[p]++; } });
+        m.perParticle.forEach((ok, p) => {
+          if (ok !== null) {
+            particleTotal[p]++;
+            if (ok) particleCorrect[p]++;
+          }
+        });
         if (m.complete === P) {
           const bin = binOf(d.nJets[ev]);
           full[bin]++;
@@ -258,35 +305,58 @@ export class SpanetRun implements TaskRun {
     const scalars: Record<string, number> = {};
     for (const [k, v] of Object.entries(termSums)) scalars[k] = v / Math.max(1, batches);
     const allFull = full.reduce((a, x) => a + x, 0);
-    scalars['event purity'] = ratio(fullCorrect.reduce((a, x) => a + x, 0), allFull);
-    bins.forEach((name, i) => { scalars[`event purity (${name})`] = ratio(fullCorrect[i], full[i]); });
+    scalars['event purity'] = ratio(
+      fullCorrect.reduce((a, x) => a + x, 0),
+      allFull,
+    );
+    bins.forEach((name, i) => {
+      scalars[`event purity (${name})`] = ratio(fullCorrect[i], full[i]);
+    });
     scalars['particle purity'] = ratio(correct, complete);
-    spec.particles.forEach((p, i) => { scalars[`${p.name} purity`] = ratio(particleCorrect[i], particleTotal[i]); });
+    spec.particles.forEach((p, i) => {
+      scalars[`${p.name} purity`] = ratio(particleCorrect[i], particleTotal[i]);
+    });
     scalars['detection accuracy'] = ratio(detHits, detTotal);
     spec.regressions.forEach((name, r) => {
       let s = 0;
-      regPred[r].forEach((v, i) => { s += (v - regTrue[r][i]) ** 2; });
+      regPred[r].forEach((v, i) => {
+        s += (v - regTrue[r][i]) ** 2;
+      });
       scalars[`${name} residual rms`] = Math.sqrt(ratio(s, regPred[r].length));
     });
-    spec.classifications.forEach((name, ci) => { scalars[`${name} accuracy`] = ratio(clsHits[ci], clsTotal[ci]); });
+    spec.classifications.forEach((name, ci) => {
+      scalars[`${name} accuracy`] = ratio(clsHits[ci], clsTotal[ci]);
+    });
     if (tr.numVectors.length) {
       this.lastTestReport = spanetTestReport({ spec, ...tr });
       const anyType = this.lastTestReport.clusters.map((c) => `*${c.name}`).join('');
       for (const limit of this.lastTestReport.jetLimits) {
         const row = this.lastTestReport.results[limit];
         scalars[`spanet.test ${limit}: ${anyType} event purity`] = row[`${anyType}/event_purity`];
-        for (const c of this.lastTestReport.clusters) scalars[`spanet.test ${limit}: ${anyType} ${c.name} purity`] = row[`${anyType}/${c.name}_purity`];
+        for (const c of this.lastTestReport.clusters)
+          scalars[`spanet.test ${limit}: ${anyType} ${c.name} purity`] = row[`${anyType}/${c.name}_purity`];
       }
     }
-    const figures: EvalFigure[] = [{
-      id: 'purity-by-jets', title: 'event purity by jet multiplicity (test)', kind: 'scatter',
-      x: [minJets, minJets + 1, minJets + 2], y: bins.map((_, i) => ratio(fullCorrect[i], full[i])),
-      xLabel: `jets (last bin: ≥${minJets + 2})`, yLabel: 'event purity',
-    }];
+    const figures: EvalFigure[] = [
+      {
+        id: 'purity-by-jets',
+        title: 'event purity by jet multiplicity (test)',
+        kind: 'scatter',
+        x: [minJets, minJets + 1, minJets + 2],
+        y: bins.map((_, i) => ratio(fullCorrect[i], full[i])),
+        xLabel: `jets (last bin: ≥${minJets + 2})`,
+        yLabel: 'event purity',
+      },
+    ];
     if (R) {
       figures.push({
-        id: 'regression', title: `${spec.regressions[0]}: prediction vs truth (test)`, kind: 'scatter',
-        x: regTrue[0], y: regPred[0], xLabel: 'truth', yLabel: 'prediction',
+        id: 'regression',
+        title: `${spec.regressions[0]}: prediction vs truth (test)`,
+        kind: 'scatter',
+        x: regTrue[0],
+        y: regPred[0],
+        xLabel: 'truth',
+        yLabel: 'prediction',
       });
     }
     return { scalars, figures };
@@ -301,13 +371,25 @@ export class SpanetRun implements TaskRun {
   /** The ONNX model in SPANet's interface, checked in onnxruntime-web on the first test batch. */
   async exportOnnx(): Promise<Uint8Array> {
     const c = this.config;
-    const bytes = await buildSpanetOnnx({
-      spec: this.spec, data: this.data, width: c.width, layers: c.layers, heads: c.heads, assignDim: c.assignDim,
-      classCounts: this.data.classCounts, weights: await this.namedWeights(),
-    }, { logOutputs: c.logOutputs, inputLogTransform: c.onnxInputLogTransform });
+    const bytes = await buildSpanetOnnx(
+      {
+        spec: this.spec,
+        data: this.data,
+        width: c.width,
+        layers: c.layers,
+        heads: c.heads,
+        assignDim: c.assignDim,
+        classCounts: this.data.classCounts,
+        weights: await this.namedWeights(),
+      },
+      { logOutputs: c.logOutputs, inputLogTransform: c.onnxInputLogTransform },
+    );
     const batch = this.test[0];
     const events = batch.host.events.filter((x) => x >= 0);
-    const [res, pred] = await Promise.all([runOnnx(bytes, spanetFeeds(this.spec, this.data, events, { raw: c.onnxInputLogTransform })), this.predict(batch)]);
+    const [res, pred] = await Promise.all([
+      runOnnx(bytes, spanetFeeds(this.spec, this.data, events, { raw: c.onnxInputLogTransform })),
+      this.predict(batch),
+    ]);
     // Probabilities from two f32 implementations with different summation orders agree to
     // ~1e-5 (tests/spanet/onnx.test.ts); a wrong weight or index is O(0.1).
     let worst = 0;
@@ -319,7 +401,9 @@ export class SpanetRun implements TaskRun {
       worst = Math.max(worst, maxAbsDifference(c.logOutputs ? Array.from(got, Math.exp) : got, ours));
     });
     if (!(worst <= ONNX_PROB_TOLERANCE)) {
-      throw new Error(`ONNX check failed: onnxruntime-web assignment probabilities differ from the engine by ${worst} (allowed ${ONNX_PROB_TOLERANCE})`);
+      throw new Error(
+        `ONNX check failed: onnxruntime-web assignment probabilities differ from the engine by ${worst} (allowed ${ONNX_PROB_TOLERANCE})`,
+      );
     }
     this.lastOnnxCheck = `onnxruntime-web agrees on ${events.length} test events: max |Δ assignment probability| = ${worst.toExponential(2)} (tolerance ${ONNX_PROB_TOLERANCE})`;
     return bytes;
@@ -334,8 +418,10 @@ export class SpanetRun implements TaskRun {
   describe() {
     const d = this.data;
     const testEvents = this.test.reduce((a, b) => a + b.host.events.filter((x) => x >= 0).length, 0);
-    return `${this.source}: ${d.trainEvents} train / ${testEvents} test events, ≤${d.N} jets, particles `
-      + `${this.spec.particles.map((p) => `${p.name}(${p.products.join(',')})`).join(' ')}, ${this.train.length} batches of ${this.config.batchSize}${this.optionNotes}`;
+    return (
+      `${this.source}: ${d.trainEvents} train / ${testEvents} test events, ≤${d.N} jets, particles ` +
+      `${this.spec.particles.map((p) => `${p.name}(${p.products.join(',')})`).join(' ')}, ${this.train.length} batches of ${this.config.batchSize}${this.optionNotes}`
+    );
   }
 
   dispose() {
@@ -348,7 +434,9 @@ function optionNotes(o: OptionsApplied, s: UpstreamSchedule): string {
   const sched = s.optimizer
     ? `optimizer ${JSON.stringify(s.optimizer)}`
     : `${s.cycles} cosine cycles with hard restarts (no equal optimiser setting yet)`;
-  const parts = [`options file: learning_rate ${o.learningRate}, upstream schedule ${s.warmupSteps} warm-up of ${s.totalSteps} steps (${s.stepsPerEpoch} per epoch): ${sched} (set it in the optimiser)`];
+  const parts = [
+    `options file: learning_rate ${o.learningRate}, upstream schedule ${s.warmupSteps} warm-up of ${s.totalSteps} steps (${s.stepsPerEpoch} per epoch): ${sched} (set it in the optimiser)`,
+  ];
   if (o.unknown.length) parts.push(`unknown options ${o.unknown.join(', ')}`);
   if (o.notUsed.length) parts.push(`not used by this model yet: ${o.notUsed.join(', ')}`);
   return `; ${parts.join('; ')}`;

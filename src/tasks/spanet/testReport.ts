@@ -24,7 +24,11 @@ export interface TestReportInput {
   lines?: number;
 }
 
-export interface Cluster { name: string; particles: string[]; indices: number[] }
+export interface Cluster {
+  name: string;
+  particles: string[];
+  indices: number[];
+}
 
 export interface TestReport {
   /** "== 6", "== 7", ">= 8", "Full" */
@@ -63,7 +67,10 @@ export function longestCommonSubstring(names: string[]): string {
 function* permutationsOf(n: number): Generator<number[]> {
   const a = Array.from({ length: n }, (_, i) => i);
   const rec = function* (k: number): Generator<number[]> {
-    if (k === n) { yield [...a]; return; }
+    if (k === n) {
+      yield [...a];
+      return;
+    }
     for (let i = k; i < n; i++) {
       [a[k], a[i]] = [a[i], a[k]];
       yield* rec(k + 1);
@@ -73,7 +80,11 @@ function* permutationsOf(n: number): Generator<number[]> {
   yield* rec(0);
 }
 
-interface Rows { pred: number[][][]; tgt: number[][][]; mask: number[][] } // [particle][event][k]
+interface Rows {
+  pred: number[][][];
+  tgt: number[][][];
+  mask: number[][];
+} // [particle][event][k]
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((s, v) => s + v, 0) / xs.length : NaN);
 const sameJets = (a: number[], b: number[]) => a.every((v, i) => v === b[i]);
@@ -96,7 +107,8 @@ function eventPurity(spec: EventSpec, r: Rows, E: number): number {
 }
 
 function clusterPurity(c: Cluster, r: Rows, E: number): number {
-  let right = 0, present = 0;
+  let right = 0,
+    present = 0;
   for (let e = 0; e < E; e++) {
     let best = 0;
     for (const perm of permutationsOf(c.indices.length)) {
@@ -123,20 +135,24 @@ export function spanetTestReport(x: TestReportInput): TestReport {
     return { name: longestCommonSubstring(particles), particles, indices: o };
   });
   // rows with products sorted within each orbit of the particle's group
-  const sorted = (src: ArrayLike<number>[]): number[][][] => spec.particles.map((p, pi) => {
-    const k = p.products.length;
-    const orbits = allOrbits(p.productPerms, k);
-    return Array.from({ length: E }, (_, e) => {
-      const row = Array.from({ length: k }, (_, j) => src[pi][e * k + j]);
-      for (const o of orbits) {
-        const vals = o.map((j) => row[j]).sort((a, b) => a - b);
-        o.forEach((j, i) => { row[j] = vals[i]; });
-      }
-      return row;
+  const sorted = (src: ArrayLike<number>[]): number[][][] =>
+    spec.particles.map((p, pi) => {
+      const k = p.products.length;
+      const orbits = allOrbits(p.productPerms, k);
+      return Array.from({ length: E }, (_, e) => {
+        const row = Array.from({ length: k }, (_, j) => src[pi][e * k + j]);
+        for (const o of orbits) {
+          const vals = o.map((j) => row[j]).sort((a, b) => a - b);
+          o.forEach((j, i) => {
+            row[j] = vals[i];
+          });
+        }
+        return row;
+      });
     });
-  });
   const all: Rows = {
-    pred: sorted(x.predictions), tgt: sorted(x.targets),
+    pred: sorted(x.predictions),
+    tgt: sorted(x.targets),
     mask: spec.particles.map((_, pi) => Array.from({ length: E }, (_, e) => (x.masks[pi][e] ? 1 : 0))),
   };
   let minJets = Infinity;
@@ -159,13 +175,17 @@ export function spanetTestReport(x: TestReportInput): TestReport {
     const perCluster = clusters.map((c) => Array.from({ length: n }, (_, e) => c.indices.reduce((s, p) => s + sub.mask[p][e], 0)));
     const out: Record<string, number> = {};
     // every combination of per-cluster counts -1 (any, with at least one particle) .. cluster size
-    const combos: number[][] = clusters.reduce<number[][]>((acc, c) => acc.flatMap((pre) =>
-      Array.from({ length: c.indices.length + 2 }, (_, v) => [...pre, v - 1])), [[]]);
+    const combos: number[][] = clusters.reduce<number[][]>(
+      (acc, c) => acc.flatMap((pre) => Array.from({ length: c.indices.length + 2 }, (_, v) => [...pre, v - 1])),
+      [[]],
+    );
     for (const counts of combos) {
       const sel: number[] = [];
       for (let e = 0; e < n; e++) {
         let ok = total[e] >= 0;
-        counts.forEach((cnt, ci) => { ok = ok && (cnt >= 0 ? perCluster[ci][e] === cnt : total[e] > 0); });
+        counts.forEach((cnt, ci) => {
+          ok = ok && (cnt >= 0 ? perCluster[ci][e] === cnt : total[e] > 0);
+        });
         if (ok) sel.push(e);
       }
       const m: Rows = {
@@ -176,9 +196,11 @@ export function spanetTestReport(x: TestReportInput): TestReport {
       const type = counts.map((cnt, ci) => `${cnt < 0 ? '*' : cnt}${clusters[ci].name}`).join('');
       out[`${type}/event_purity`] = eventPurity(spec, m, sel.length);
       out[`${type}/event_proportion`] = n ? sel.length / n : NaN;
-      clusters.forEach((c) => { out[`${type}/${c.name}_purity`] = clusterPurity(c, m, sel.length); });
+      clusters.forEach((c) => {
+        out[`${type}/${c.name}_purity`] = clusterPurity(c, m, sel.length);
+      });
     }
-    out.event_jet_proportion = limit === 'Full' ? 1 : (E ? n / E : NaN);
+    out.event_jet_proportion = limit === 'Full' ? 1 : E ? n / E : NaN;
     results[limit] = out;
   }
   return { jetLimits, clusters, results };

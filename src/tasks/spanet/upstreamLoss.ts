@@ -68,29 +68,34 @@ export function upstreamLoss(x: UpstreamLossInput, o: UpstreamLossOptions): Upst
   const P = particles.length;
   const G = eventPerms.length;
   // [G][P][2][B]
-  const L = eventPerms.map((sigma) => particles.map((pred, i) => {
-    const tgt = particles[sigma[i]];
-    const S = N ** pred.k;
-    const a = new Float64Array(B), d = new Float64Array(B);
-    // upstream takes log(torch.scalar_tensor(num_targets)): a float32 value even in f64 runs
-    const logOffset = Math.fround(Math.log(pred.numTargets));
-    for (let b = 0; b < B; b++) {
-      const m = tgt.mask[b] ? 1 : 0;
-      let flat = 0;
-      for (let j = 0; j < pred.k; j++) flat = flat * N + Math.max(0, tgt.indices[b * tgt.k + j]);
-      const lp = m ? pred.logp[b * S + flat] + logOffset : 0;
-      const focal = (1 - Math.exp(lp)) ** o.focal_gamma;
-      a[b] = o.assignment_loss_scale * (-lp * focal * tgt.weight[b]);
-      const z = pred.detection[b];
-      d[b] = o.detection_loss_scale * tgt.weight[b] * (softplus(z) - z * m);
-    }
-    return [a, d];
-  }));
-  const totals = eventPerms.map((_, g) => Array.from({ length: B }, (_, b) => {
-    let s = 0;
-    for (let p = 0; p < P; p++) s += L[g][p][0][b] + L[g][p][1][b];
-    return s;
-  }));
+  const L = eventPerms.map((sigma) =>
+    particles.map((pred, i) => {
+      const tgt = particles[sigma[i]];
+      const S = N ** pred.k;
+      const a = new Float64Array(B),
+        d = new Float64Array(B);
+      // upstream takes log(torch.scalar_tensor(num_targets)): a float32 value even in f64 runs
+      const logOffset = Math.fround(Math.log(pred.numTargets));
+      for (let b = 0; b < B; b++) {
+        const m = tgt.mask[b] ? 1 : 0;
+        let flat = 0;
+        for (let j = 0; j < pred.k; j++) flat = flat * N + Math.max(0, tgt.indices[b * tgt.k + j]);
+        const lp = m ? pred.logp[b * S + flat] + logOffset : 0;
+        const focal = (1 - Math.exp(lp)) ** o.focal_gamma;
+        a[b] = o.assignment_loss_scale * (-lp * focal * tgt.weight[b]);
+        const z = pred.detection[b];
+        d[b] = o.detection_loss_scale * tgt.weight[b] * (softplus(z) - z * m);
+      }
+      return [a, d];
+    }),
+  );
+  const totals = eventPerms.map((_, g) =>
+    Array.from({ length: B }, (_, b) => {
+      let s = 0;
+      for (let p = 0; p < P; p++) s += L[g][p][0][b] + L[g][p][1][b];
+      return s;
+    }),
+  );
   const best = Array.from({ length: B }, (_, b) => {
     let gi = 0;
     for (let g = 1; g < G; g++) if (totals[g][b] < totals[gi][b]) gi = g; // torch.argmin: first minimum
@@ -107,9 +112,12 @@ export function upstreamLoss(x: UpstreamLossInput, o: UpstreamLossOptions): Upst
     }
     return L[best[b]][p][t][b];
   };
-  const assignment: number[] = [], detection: number[] = [];
+  const assignment: number[] = [],
+    detection: number[] = [];
   for (let p = 0; p < P; p++) {
-    let sa = 0, sd = 0, present = 0;
+    let sa = 0,
+      sd = 0,
+      present = 0;
     for (let b = 0; b < B; b++) {
       sa += combined(p, 0, b);
       sd += combined(p, 1, b);
@@ -124,18 +132,21 @@ export function upstreamLoss(x: UpstreamLossInput, o: UpstreamLossOptions): Upst
   if (o.detection_loss_scale > 0) terms.push(...detection);
   const regression: Record<string, number> = {};
   for (const r of x.regressions) {
-    let s = 0, n = 0;
+    let s = 0,
+      n = 0;
     for (let b = 0; b < B; b++) {
       const t = r.target[b];
       if (Number.isNaN(t)) continue;
-      s += regressionTerm(r.kind, r.pred[b], t, r.std); n++;
+      s += regressionTerm(r.kind, r.pred[b], t, r.std);
+      n++;
     }
     regression[r.name] = s / n; // NaN when a batch has no target, as upstream's mean of nothing
   }
   if (o.regression_loss_scale > 0) for (const r of x.regressions) terms.push(o.regression_loss_scale * regression[r.name]);
   const classification: Record<string, number> = {};
   for (const c of x.classifications) {
-    let s = 0, wsum = 0;
+    let s = 0,
+      wsum = 0;
     for (let b = 0; b < B; b++) {
       const y = c.target[b];
       if (y === -1) continue;

@@ -46,7 +46,12 @@ export interface PermutedTargets {
 
 /** Builds the [B, G] tables from per-event targets (flat index or -1 absent), presence and weights [B, P]. */
 export function permutedTargetsHost(
-  B: number, eventPerms: number[][], flat: Int32Array, present: ArrayLike<number>, weight: ArrayLike<number>, P: number,
+  B: number,
+  eventPerms: number[][],
+  flat: Int32Array,
+  present: ArrayLike<number>,
+  weight: ArrayLike<number>,
+  P: number,
 ): PermutedTargetsHost {
   const G = eventPerms.length;
   const index = Array.from({ length: P }, () => new Int32Array(B * G));
@@ -68,10 +73,19 @@ export function permutedTargetsHost(
 export function uploadPermutedTargets(e: Engine, h: PermutedTargetsHost): PermutedTargets {
   const shape = [h.B, h.G];
   return {
-    B: h.B, G: h.G,
+    B: h.B,
+    G: h.G,
     index: h.index.map((a) => e.fromArray(a, shape, { dtype: 'i32' }).keep()),
     mask: h.mask.map((a) => e.fromArray(a, shape).keep()),
-    absent: h.mask.map((a) => e.fromArray(Uint32Array.from(a, (v) => (v ? 0 : 1)), shape, { dtype: 'u32' }).keep()),
+    absent: h.mask.map((a) =>
+      e
+        .fromArray(
+          Uint32Array.from(a, (v) => (v ? 0 : 1)),
+          shape,
+          { dtype: 'u32' },
+        )
+        .keep(),
+    ),
     weight: h.weight.map((a) => e.fromArray(a, shape).keep()),
   };
 }
@@ -85,10 +99,15 @@ export function disposePermutedTargets(t: PermutedTargets): void {
  * Returns the scaled per-particle assignment and detection terms (scalars).
  */
 export function upstreamSymmetricLoss(
-  logps: F[], detection: F[], numTargets: number[], t: PermutedTargets, o: UpstreamLossOptions,
+  logps: F[],
+  detection: F[],
+  numTargets: number[],
+  t: PermutedTargets,
+  o: UpstreamLossOptions,
 ): { assignment: F[]; detection: F[] } {
   const { B, G } = t;
-  const A: F[] = [], D: F[] = [];
+  const A: F[] = [],
+    D: F[] = [];
   logps.forEach((logp, p) => {
     // upstream adds log(torch.scalar_tensor(num_targets)), a float32 value
     const lp = maskedFill(addScalar(takeAlongAxis(logp, t.index[p], 1), Math.fround(Math.log(numTargets[p]))), t.absent[p], 0);
@@ -106,8 +125,8 @@ export function upstreamSymmetricLoss(
   const best = reshape(argmin(detach(total), 1), [B, 1]);
   const onehot = scatterAdd(e.zeros([B, G]), 1, best, e.fromArray(new Float32Array(B).fill(1), [B, 1]));
   const mode = o.combine_pair_loss.toLowerCase();
-  const weights = mode === 'mean' ? e.fromArray(new Float32Array(B * G).fill(1 / G), [B, G])
-    : mode === 'softmin' ? softmax(neg(total), 1) : onehot;
+  const weights =
+    mode === 'mean' ? e.fromArray(new Float32Array(B * G).fill(1 / G), [B, G]) : mode === 'softmin' ? softmax(neg(total), 1) : onehot;
   const out = { assignment: [] as F[], detection: [] as F[] };
   A.forEach((a, p) => {
     const present = maximumScalar(sumAxes(mul(onehot, t.mask[p])), 1);

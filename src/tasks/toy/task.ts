@@ -21,7 +21,10 @@ class ToyRegressionRun implements TaskRun {
   private batches: { x: Tensor<'f32'>; y: Tensor<'f32'> }[] = [];
   private test: { x: Tensor<'f32'>; y: Tensor<'f32'>; yHost: Float32Array; xHost: Float32Array };
 
-  constructor(private engine: Engine, private config: ToyConfig) {
+  constructor(
+    private engine: Engine,
+    private config: ToyConfig,
+  ) {
     const { trainSize, testSize, batchSize, hidden, layers, seed } = config;
     const sizes = [2, ...Array(layers).fill(hidden), 1];
     this.mlp = new Mlp(engine, { sizes, activation: config.activation as Activation }, seededRandom(seed));
@@ -64,10 +67,18 @@ class ToyRegressionRun implements TaskRun {
     loss.dispose();
     return {
       scalars: { loss: l },
-      figures: [{
-        id: 'pred-vs-truth', title: 'prediction vs truth (test set)', kind: 'scatter' as const,
-        x: Array.from(this.test.yHost), y: Array.from(p), xLabel: 'truth', yLabel: 'prediction', diagonal: true,
-      }],
+      figures: [
+        {
+          id: 'pred-vs-truth',
+          title: 'prediction vs truth (test set)',
+          kind: 'scatter' as const,
+          x: Array.from(this.test.yHost),
+          y: Array.from(p),
+          xLabel: 'truth',
+          yLabel: 'prediction',
+          diagonal: true,
+        },
+      ],
     };
   }
 

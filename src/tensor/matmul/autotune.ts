@@ -94,7 +94,9 @@ function state(g: GpuContext): TunerState {
           const t = TILE_CANDIDATES.find((c) => tileName(c) === name);
           if (t) st.choices.set(k, t);
         }
-      } catch { /* a corrupt entry is dropped below at the next save */ }
+      } catch {
+        /* a corrupt entry is dropped below at the next save */
+      }
     }
     states.set(g, st);
   }
@@ -108,7 +110,9 @@ function save(g: GpuContext, st: TunerState): void {
   for (const [k, t] of st.choices) obj[k] = tileName(t);
   try {
     store.setItem(storageKey(g), JSON.stringify(obj));
-  } catch { /* storage full or denied: the in-memory choice still holds */ }
+  } catch {
+    /* storage full or denied: the in-memory choice still holds */
+  }
 }
 
 /** Turns background tuning on or off for a context (off: every product takes the default tile). */
@@ -124,7 +128,9 @@ export function matmulTile(g: GpuContext, M: number, N: number, K: number, trans
   if (hit) return hit;
   if (st.enabled && M * N * K >= MIN_TUNED_WORK && !st.pending.has(key) && !g.deviceLost) {
     const run = tune(g, st, key, M, N, K, transA, transB)
-      .catch(() => { st.choices.set(key, defaultTile(g)); })
+      .catch(() => {
+        st.choices.set(key, defaultTile(g));
+      })
       .finally(() => st.pending.delete(key));
     st.pending.set(key, run);
   }
@@ -149,7 +155,14 @@ function proxyDim(x: number, cap: number): number {
 }
 
 async function tune(
-  g: GpuContext, st: TunerState, key: string, M: number, N: number, K: number, transA: boolean, transB: boolean,
+  g: GpuContext,
+  st: TunerState,
+  key: string,
+  M: number,
+  N: number,
+  K: number,
+  transA: boolean,
+  transB: boolean,
 ): Promise<void> {
   const cap = isCpuAdapter(g) ? 256 : 1024;
   const [pm, pn, pk] = [proxyDim(M, cap), proxyDim(N, cap), proxyDim(K, cap)];
@@ -194,7 +207,10 @@ async function tune(
       }
     }
   } finally {
-    a.destroy(); b.destroy(); c.destroy(); uni.destroy();
+    a.destroy();
+    b.destroy();
+    c.destroy();
+    uni.destroy();
   }
   let best = candidates[0];
   for (const t of candidates) if (timesMs[tileName(t)] < timesMs[tileName(best)]) best = t;

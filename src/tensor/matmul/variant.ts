@@ -53,8 +53,10 @@ export function tileName(t: TileShape): string {
 /** A stable name per variant: the pipeline cache key and the profiler's kernel label. */
 export function variantName(v: MatmulVariant): string {
   const f = (b: boolean, c: string) => (b ? c : '');
-  return `matmul[${f(v.transA, 'tA')}${f(v.transB, 'tB')}${f(v.bias, '+b')}${v.act === 'none' ? '' : `+${v.act}`}` +
-    `${f(v.writeZ, '+z')};${f(v.vecA, 'A4')}${f(v.vecB, 'B4')}${f(v.vecC, 'C4')};${tileName(v.tile)}]`;
+  return (
+    `matmul[${f(v.transA, 'tA')}${f(v.transB, 'tB')}${f(v.bias, '+b')}${v.act === 'none' ? '' : `+${v.act}`}` +
+    `${f(v.writeZ, '+z')};${f(v.vecA, 'A4')}${f(v.vecB, 'B4')}${f(v.vecC, 'C4')};${tileName(v.tile)}]`
+  );
 }
 
 /** K slice one shared-memory stage covers; split-K chunks are multiples of it. */

@@ -55,16 +55,19 @@ const PROLOGUE = `
   let baseB = batch * p.strideB;`;
 
 /** Bias, activation and the (guarded) stores of the thread's block. */
-function epilogue(v: MatmulVariant, acc: (i: number, jv: number) => string, row: (i: number) => string, col: (jv: number) => string): string {
+function epilogue(
+  v: MatmulVariant,
+  acc: (i: number, jv: number) => string,
+  row: (i: number) => string,
+  col: (jv: number) => string,
+): string {
   const { tm, tn } = v.tile;
   const out: string[] = ['  let baseC = (split * batches + batch) * p.strideC;'];
   for (const i of range(tm)) {
     out.push(`  if (${row(i)} < p.M) {`);
     for (const jv of range(tn / 4)) {
       const n = col(jv);
-      const zb = v.bias
-        ? `${acc(i, jv)} + vec4<f32>(${XYZW.map((_, c) => `bias[min(${n} + ${c}u, p.N - 1u)]`).join(', ')})`
-        : acc(i, jv);
+      const zb = v.bias ? `${acc(i, jv)} + vec4<f32>(${XYZW.map((_, c) => `bias[min(${n} + ${c}u, p.N - 1u)]`).join(', ')})` : acc(i, jv);
       out.push(`    { let n = ${n}; let z = ${zb}; let y = act(z); let o = baseC + (${row(i)}) * p.N + n;`);
       if (v.vecC) {
         out.push(`      if (n < p.N) { C[o >> 2u] = y;${v.writeZ ? ' Z[o >> 2u] = z;' : ''} }`);
@@ -81,7 +84,9 @@ function epilogue(v: MatmulVariant, acc: (i: number, jv: number) => string, row:
 }
 
 const accDecl = (tm: number, tn: number) =>
-  range(tm).flatMap((i) => range(tn / 4).map((jv) => `  var c${i}_${jv} = vec4<f32>(0.0);`)).join('\n');
+  range(tm)
+    .flatMap((i) => range(tn / 4).map((jv) => `  var c${i}_${jv} = vec4<f32>(0.0);`))
+    .join('\n');
 
 /**
  * Register-tiled kernel without workgroup memory: the thread's rows of A and columns of B
@@ -89,11 +94,14 @@ const accDecl = (tm: number, tn: number) =>
  */
 function registerKernel(v: MatmulVariant): string {
   const { wgX, wgY, tm, tn } = v.tile;
-  const BM = tileRows(v.tile), BN = tileCols(v.tile);
+  const BM = tileRows(v.tile),
+    BN = tileCols(v.tile);
   const lines: string[] = [];
   const L = (s: string) => lines.push(s);
   L(`@compute @workgroup_size(${wgX}, ${wgY})`);
-  L('fn matmul(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {');
+  L(
+    'fn matmul(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {',
+  );
   L(PROLOGUE);
   L(`  let kMain = kBegin + ((kEnd - kBegin) / 4u) * 4u;`);
   L(`  let mBase = wg.y * ${BM}u + lid.y * ${tm}u;`);
@@ -124,64 +132,92 @@ function registerKernel(v: MatmulVariant): string {
       for (const kk of range(4)) a[i][kk] = `a${i}.${XYZW[kk]}`;
     }
   } else if (!v.transA) {
-    for (const i of range(tm)) for (const kk of range(4)) {
-      L(`    let a${i}_${kk} = A[ra${i} + k + ${kk}u];`);
-      a[i][kk] = `a${i}_${kk}`;
-    }
+    for (const i of range(tm))
+      for (const kk of range(4)) {
+        L(`    let a${i}_${kk} = A[ra${i} + k + ${kk}u];`);
+        a[i][kk] = `a${i}_${kk}`;
+      }
   } else if (v.vecA) {
     L('    let mq = p.M >> 2u;');
-    for (const kk of range(4)) for (const q of range(tm / 4)) {
-      L(`    let a${kk}_${q} = A[ca${q} + (k + ${kk}u) * mq];`);
-      for (const c of range(4)) a[4 * q + c][kk] = `a${kk}_${q}.${XYZW[c]}`;
-    }
+    for (const kk of range(4))
+      for (const q of range(tm / 4)) {
+        L(`    let a${kk}_${q} = A[ca${q} + (k + ${kk}u) * mq];`);
+        for (const c of range(4)) a[4 * q + c][kk] = `a${kk}_${q}.${XYZW[c]}`;
+      }
   } else {
-    for (const kk of range(4)) for (const i of range(tm)) {
-      L(`    let a${kk}_${i} = A[ca${i} + (k + ${kk}u) * p.M];`);
-      a[i][kk] = `a${kk}_${i}`;
-    }
+    for (const kk of range(4))
+      for (const i of range(tm)) {
+        L(`    let a${kk}_${i} = A[ca${i} + (k + ${kk}u) * p.M];`);
+        a[i][kk] = `a${kk}_${i}`;
+      }
   }
   const b: string[][] = range(4).map(() => []); // b[kk][jv]: vec4 of B(k+kk, n_4jv..4jv+3)
   if (!v.transB && v.vecB) {
     L('    let nq = p.N >> 2u;');
-    for (const kk of range(4)) for (const q of range(tn / 4)) {
-      L(`    let b${kk}_${q} = B[cb${q} + (k + ${kk}u) * nq];`);
-      b[kk][q] = `b${kk}_${q}`;
-    }
+    for (const kk of range(4))
+      for (const q of range(tn / 4)) {
+        L(`    let b${kk}_${q} = B[cb${q} + (k + ${kk}u) * nq];`);
+        b[kk][q] = `b${kk}_${q}`;
+      }
   } else if (!v.transB) {
-    for (const kk of range(4)) for (const q of range(tn / 4)) {
-      L(`    let b${kk}_${q} = vec4<f32>(${range(4).map((c) => `B[cb${4 * q + c} + (k + ${kk}u) * p.N]`).join(', ')});`);
-      b[kk][q] = `b${kk}_${q}`;
-    }
+    for (const kk of range(4))
+      for (const q of range(tn / 4)) {
+        L(
+          `    let b${kk}_${q} = vec4<f32>(${range(4)
+            .map((c) => `B[cb${4 * q + c} + (k + ${kk}u) * p.N]`)
+            .join(', ')});`,
+        );
+        b[kk][q] = `b${kk}_${q}`;
+      }
   } else {
     // B stored [N, K]: a vec4 along k per column, regrouped into vec4s along n.
     for (const j of range(tn)) {
       if (v.vecB) L(`    let bt${j} = B[(rb${j} + k) >> 2u];`);
-      else L(`    let bt${j} = vec4<f32>(${range(4).map((kk) => `B[rb${j} + k + ${kk}u]`).join(', ')});`);
+      else
+        L(
+          `    let bt${j} = vec4<f32>(${range(4)
+            .map((kk) => `B[rb${j} + k + ${kk}u]`)
+            .join(', ')});`,
+        );
     }
-    for (const kk of range(4)) for (const q of range(tn / 4)) {
-      b[kk][q] = `vec4<f32>(${range(4).map((c) => `bt${4 * q + c}.${XYZW[kk]}`).join(', ')})`;
-    }
+    for (const kk of range(4))
+      for (const q of range(tn / 4)) {
+        b[kk][q] = `vec4<f32>(${range(4)
+          .map((c) => `bt${4 * q + c}.${XYZW[kk]}`)
+          .join(', ')})`;
+      }
   }
   for (const kk of range(4)) {
     for (const q of range(tn / 4)) if (v.transB) L(`    let bb${kk}_${q} = ${b[kk][q]};`);
-    for (const i of range(tm)) for (const q of range(tn / 4)) {
-      const bv = v.transB ? `bb${kk}_${q}` : b[kk][q];
-      L(`    c${i}_${q} = fma(vec4<f32>(${a[i][kk]}), ${bv}, c${i}_${q});`);
-    }
+    for (const i of range(tm))
+      for (const q of range(tn / 4)) {
+        const bv = v.transB ? `bb${kk}_${q}` : b[kk][q];
+        L(`    c${i}_${q} = fma(vec4<f32>(${a[i][kk]}), ${bv}, c${i}_${q});`);
+      }
   }
   L('  }');
 
   // Tail: the last K % 4 values (none when A or B is read as vec4 along K).
   L('  for (var k = kMain; k < kEnd; k++) {');
-  const aIdx = (i: number) => (!v.transA ? `ra${i} + k`
-    : v.vecA ? `(ca${i >> 2} << 2u) + ${i & 3}u + k * p.M` : `ca${i} + k * p.M`);
-  const bIdx = (j: number) => (v.transB ? `rb${j} + k`
-    : v.vecB ? `(cb${j >> 2} << 2u) + ${j & 3}u + k * p.N` : `cb${j} + k * p.N`);
+  const aIdx = (i: number) => (!v.transA ? `ra${i} + k` : v.vecA ? `(ca${i >> 2} << 2u) + ${i & 3}u + k * p.M` : `ca${i} + k * p.M`);
+  const bIdx = (j: number) => (v.transB ? `rb${j} + k` : v.vecB ? `(cb${j >> 2} << 2u) + ${j & 3}u + k * p.N` : `cb${j} + k * p.N`);
   for (const i of range(tm)) L(`    let ta${i} = ldA(${aIdx(i)});`);
-  for (const q of range(tn / 4)) L(`    let tb${q} = vec4<f32>(${range(4).map((c) => `ldB(${bIdx(4 * q + c)})`).join(', ')});`);
+  for (const q of range(tn / 4))
+    L(
+      `    let tb${q} = vec4<f32>(${range(4)
+        .map((c) => `ldB(${bIdx(4 * q + c)})`)
+        .join(', ')});`,
+    );
   for (const i of range(tm)) for (const q of range(tn / 4)) L(`    c${i}_${q} = fma(vec4<f32>(ta${i}), tb${q}, c${i}_${q});`);
   L('  }');
-  L(epilogue(v, (i, jv) => `c${i}_${jv}`, (i) => `mBase + ${i}u`, (jv) => `nBase + ${4 * jv}u`));
+  L(
+    epilogue(
+      v,
+      (i, jv) => `c${i}_${jv}`,
+      (i) => `mBase + ${i}u`,
+      (jv) => `nBase + ${4 * jv}u`,
+    ),
+  );
   L('}');
   return lines.join('\n');
 }
@@ -195,7 +231,9 @@ function registerKernel(v: MatmulVariant): string {
  */
 function sharedKernel(v: MatmulVariant): string {
   const { wgX, wgY, tm, tn } = v.tile;
-  const BM = tileRows(v.tile), BN = tileCols(v.tile), KT = SHARED_KT;
+  const BM = tileRows(v.tile),
+    BN = tileCols(v.tile),
+    KT = SHARED_KT;
   const threads = wgX * wgY;
   const lines: string[] = [];
   const L = (s: string) => lines.push(s);
@@ -203,7 +241,9 @@ function sharedKernel(v: MatmulVariant): string {
   // B's slice as vec4s along n: each thread's 4 output columns are one read.
   L(`var<workgroup> Bs: array<vec4<f32>, ${(KT * BN) / 4}>;`);
   L(`@compute @workgroup_size(${wgX}, ${wgY})`);
-  L('fn matmul(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {');
+  L(
+    'fn matmul(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {',
+  );
   L(PROLOGUE);
   L(`  let m0 = wg.y * ${BM}u;`);
   L(`  let n0 = wg.x * ${BN}u;`);
@@ -224,8 +264,8 @@ function sharedKernel(v: MatmulVariant): string {
       L('    }');
     }
   };
-  const vecAlongK = (!v.transA && v.vecA);
-  const vecAlongM = (v.transA && v.vecA);
+  const vecAlongK = !v.transA && v.vecA;
+  const vecAlongM = v.transA && v.vecA;
   if (vecAlongK) {
     loop((BM * KT) / 4, () => {
       L(`      let mm = idx / ${KT / 4}u; let kk = (idx % ${KT / 4}u) * 4u;`);
@@ -281,7 +321,14 @@ function sharedKernel(v: MatmulVariant): string {
   L('    }');
   L('    workgroupBarrier();');
   L('  }');
-  L(epilogue(v, (i, q) => `c${i}_${q}`, (i) => `m0 + lid.y + ${wgY * i}u`, (q) => `n0 + (lid.x + ${wgX * q}u) * 4u`));
+  L(
+    epilogue(
+      v,
+      (i, q) => `c${i}_${q}`,
+      (i) => `m0 + lid.y + ${wgY * i}u`,
+      (q) => `n0 + (lid.x + ${wgX * q}u) * 4u`,
+    ),
+  );
   L('}');
   return lines.join('\n');
 }

@@ -17,7 +17,14 @@ function check(targets: Tensor, logps: Tensor[], at: AssignmentLossAttrs): void 
 }
 
 const uni = (at: AssignmentLossAttrs, S: number, particle: number): Uniform[] => [
-  ['u32', at.B], ['u32', at.P], ['u32', at.G], ['u32', S], ['u32', particle], ['u32', 0], ['u32', 0], ['u32', 0],
+  ['u32', at.B],
+  ['u32', at.P],
+  ['u32', at.G],
+  ['u32', S],
+  ['u32', particle],
+  ['u32', 0],
+  ['u32', 0],
+  ['u32', 0],
 ];
 
 /**
@@ -33,11 +40,23 @@ export const assignmentNllOp = registerOp<AssignmentLossAttrs>({
     const { B, P, G } = at;
     const nll = e.empty([G, B, P]);
     logps.forEach((l, p) => {
-      e.gpu.dispatch(SHADERS.assignmentLoss, 'gather_nll', [targets.buffer, l.buffer, nll.buffer], grid1d(G * B, 64), uni(at, l.size / B, p));
+      e.gpu.dispatch(
+        SHADERS.assignmentLoss,
+        'gather_nll',
+        [targets.buffer, l.buffer, nll.buffer],
+        grid1d(G * B, 64),
+        uni(at, l.size / B, p),
+      );
     });
     const rows = e.empty([2, B]);
     const choice = e.empty([B], 'u32');
-    e.gpu.dispatch(SHADERS.assignmentLoss, 'event_min', [targets.buffer, nll.buffer, rows.buffer, choice.buffer], grid1d(B, 64), uni(at, 0, 0));
+    e.gpu.dispatch(
+      SHADERS.assignmentLoss,
+      'event_min',
+      [targets.buffer, nll.buffer, rows.buffer, choice.buffer],
+      grid1d(B, 64),
+      uni(at, 0, 0),
+    );
     const sums = e.empty([2]);
     launchReduce(e.gpu, rows.buffer, sums.buffer, 2, B, 1, 1);
     const loss = e.empty([]);
@@ -50,13 +69,21 @@ export const assignmentNllOp = registerOp<AssignmentLossAttrs>({
     const [targets, ...logps] = node.inputs;
     const [choice, sums] = node.saved;
     const at = node.attrs;
-    return [null, ...logps.map((l, p) => {
-      if (!needs[p + 1]) return null;
-      const d = e.empty(l.shape);
-      e.gpu.dispatch(SHADERS.assignmentLoss, 'nll_backward', [targets.buffer, choice.buffer, sums.buffer, g.buffer, d.buffer],
-        grid1d(l.size, 64), uni(at, l.size / at.B, p));
-      return d;
-    })];
+    return [
+      null,
+      ...logps.map((l, p) => {
+        if (!needs[p + 1]) return null;
+        const d = e.empty(l.shape);
+        e.gpu.dispatch(
+          SHADERS.assignmentLoss,
+          'nll_backward',
+          [targets.buffer, choice.buffer, sums.buffer, g.buffer, d.buffer],
+          grid1d(l.size, 64),
+          uni(at, l.size / at.B, p),
+        );
+        return d;
+      }),
+    ];
   },
   reference: (inputs, at) => assignmentNllRef(inputs, at),
 });
@@ -75,7 +102,13 @@ export function assignmentAccuracy(e: Engine, targets: Tensor<'i32'>, logps: Ten
   const { B, P, G } = at;
   const hit = e.empty([G, B, P]);
   logps.forEach((l, p) => {
-    e.gpu.dispatch(SHADERS.assignmentLoss, 'gather_hits', [targets.buffer, l.buffer, hit.buffer], grid1d(G * B, 64), uni(at, l.size / B, p));
+    e.gpu.dispatch(
+      SHADERS.assignmentLoss,
+      'gather_hits',
+      [targets.buffer, l.buffer, hit.buffer],
+      grid1d(G * B, 64),
+      uni(at, l.size / B, p),
+    );
   });
   const rows = e.empty([2, B]);
   e.gpu.dispatch(SHADERS.assignmentLoss, 'event_hits', [targets.buffer, hit.buffer, rows.buffer], grid1d(B, 64), uni(at, 0, 0));

@@ -15,7 +15,16 @@ function dims(qkv: Tensor, mask: Tensor, at: AttentionAttrs) {
   if (W % heads !== 0) throw new Error(`attention: width ${W} is not divisible by ${heads} heads`);
   if (mask.dtype === 'f32' || mask.size !== B * (N + 1)) throw new Error(`attention: mask must be integer (u32 or i32) [${B}, ${N + 1}]`);
   const dh = W / heads;
-  const u: Uniform[] = [['u32', B], ['u32', N], ['u32', heads], ['u32', dh], ['u32', W], ['f32', 1 / Math.sqrt(dh)], ['u32', 0], ['u32', 0]];
+  const u: Uniform[] = [
+    ['u32', B],
+    ['u32', N],
+    ['u32', heads],
+    ['u32', dh],
+    ['u32', W],
+    ['f32', 1 / Math.sqrt(dh)],
+    ['u32', 0],
+    ['u32', 0],
+  ];
   return { rows, W, T: N + 1, u };
 }
 
@@ -41,11 +50,21 @@ export const attentionOp = registerOp<AttentionAttrs>({
     const { rows, W, T, u } = dims(qkv, mask, at);
     const probs = node.saved[0];
     const dScores = e.empty(probs.shape);
-    e.gpu.dispatch(SHADERS.attention, 'attn_dscores', [qkv.buffer, probs.buffer, dOut.buffer, dScores.buffer],
-      grid1d(at.B * at.heads * T, 64), u);
+    e.gpu.dispatch(
+      SHADERS.attention,
+      'attn_dscores',
+      [qkv.buffer, probs.buffer, dOut.buffer, dScores.buffer],
+      grid1d(at.B * at.heads * T, 64),
+      u,
+    );
     const dQkv = e.empty(qkv.shape);
-    e.gpu.dispatch(SHADERS.attention, 'attn_dqkv', [qkv.buffer, probs.buffer, dOut.buffer, dScores.buffer, dQkv.buffer],
-      grid1d(rows * 3 * W, 64), u);
+    e.gpu.dispatch(
+      SHADERS.attention,
+      'attn_dqkv',
+      [qkv.buffer, probs.buffer, dOut.buffer, dScores.buffer, dQkv.buffer],
+      grid1d(rows * 3 * W, 64),
+      u,
+    );
     dScores.dispose();
     return [dQkv, null];
   },

@@ -13,9 +13,7 @@ import type { Uniform } from '../../gpu/context';
 import { SHADERS } from '../../gpu/shaders';
 import type { Engine } from '../engine';
 import { launchMatmul } from '../kernels';
-import {
-  attention4dRef, attentionDims, attentionProbsRef, type Attention4dAttrs, type AttentionDims,
-} from '../reference/attention4d';
+import { attention4dRef, attentionDims, attentionProbsRef, type Attention4dAttrs, type AttentionDims } from '../reference/attention4d';
 import { registerOp } from '../registry';
 import type { Tensor } from '../tensor';
 
@@ -30,9 +28,18 @@ function rowGrid(R: number): [number, number] {
 
 function softmaxUniforms(d: AttentionDims, keyMask: Tensor | null, at: Attention4dAttrs): Uniform[] {
   return [
-    ['u32', d.B * d.H * d.T], ['u32', d.T], ['u32', d.S], ['u32', d.H],
-    ['f32', d.scale], ['u32', keyMask ? 1 : 0], ['u32', keyMask?.dtype === 'f32' ? 1 : 0], ['u32', at.keyMaskPads ? 1 : 0],
-    ['u32', at.addMask ? 1 : 0], ['u32', d.amStrideB], ['u32', d.amStrideH], ['u32', 0],
+    ['u32', d.B * d.H * d.T],
+    ['u32', d.T],
+    ['u32', d.S],
+    ['u32', d.H],
+    ['f32', d.scale],
+    ['u32', keyMask ? 1 : 0],
+    ['u32', keyMask?.dtype === 'f32' ? 1 : 0],
+    ['u32', at.keyMaskPads ? 1 : 0],
+    ['u32', at.addMask ? 1 : 0],
+    ['u32', d.amStrideB],
+    ['u32', d.amStrideH],
+    ['u32', 0],
   ];
 }
 
@@ -50,34 +57,79 @@ function probabilities(e: Engine, q: Tensor, k: Tensor, masks: Tensor[], d: Atte
   const { keyMask, addMask } = masksOf(masks, at);
   const scores = e.empty([B, H, T, S]);
   launchMatmul(e.gpu, q, k, scores, {
-    M: T, N: S, K: D, transA: false, transB: true, batch: B * H, strideA: T * D, strideB: S * D, act: 'none',
+    M: T,
+    N: S,
+    K: D,
+    transA: false,
+    transB: true,
+    batch: B * H,
+    strideA: T * D,
+    strideB: S * D,
+    act: 'none',
   });
   const P = e.empty([B, H, T, S]);
-  e.gpu.dispatch(SHADERS.attention4d, 'attn4d_softmax',
+  e.gpu.dispatch(
+    SHADERS.attention4d,
+    'attn4d_softmax',
     [scores.buffer, keyMask?.buffer ?? e.gpu.placeholder('read'), addMask?.buffer ?? e.gpu.placeholder('read'), P.buffer],
-    rowGrid(B * H * T), softmaxUniforms(d, keyMask, at));
+    rowGrid(B * H * T),
+    softmaxUniforms(d, keyMask, at),
+  );
   scores.dispose();
   return P;
 }
 
 /** From dP: dS = scale·P⊙(dP − ΣP dP), then dq = dS·k and dk = dSᵀ·q (as needed). */
 function scoreGradients(
-  e: Engine, q: Tensor, k: Tensor, P: Tensor, dP: Tensor, d: AttentionDims, at: Attention4dAttrs, needQ: boolean, needK: boolean,
+  e: Engine,
+  q: Tensor,
+  k: Tensor,
+  P: Tensor,
+  dP: Tensor,
+  d: AttentionDims,
+  at: Attention4dAttrs,
+  needQ: boolean,
+  needK: boolean,
 ): [Tensor<'f32'> | null, Tensor<'f32'> | null] {
   const { B, H, T, S, D } = d;
   if (!needQ && !needK) return [null, null];
   const dS = e.empty(P.shape);
-  e.gpu.dispatch(SHADERS.attention4d, 'attn4d_softmax_backward', [P.buffer, dP.buffer, dS.buffer],
-    rowGrid(B * H * T), softmaxUniforms(d, null, at));
+  e.gpu.dispatch(
+    SHADERS.attention4d,
+    'attn4d_softmax_backward',
+    [P.buffer, dP.buffer, dS.buffer],
+    rowGrid(B * H * T),
+    softmaxUniforms(d, null, at),
+  );
   let dq: Tensor<'f32'> | null = null;
   let dk: Tensor<'f32'> | null = null;
   if (needQ) {
     dq = e.empty(q.shape);
-    launchMatmul(e.gpu, dS, k, dq, { M: T, N: D, K: S, transA: false, transB: false, batch: B * H, strideA: T * S, strideB: S * D, act: 'none' });
+    launchMatmul(e.gpu, dS, k, dq, {
+      M: T,
+      N: D,
+      K: S,
+      transA: false,
+      transB: false,
+      batch: B * H,
+      strideA: T * S,
+      strideB: S * D,
+      act: 'none',
+    });
   }
   if (needK) {
     dk = e.empty(k.shape);
-    launchMatmul(e.gpu, dS, q, dk, { M: S, N: D, K: T, transA: true, transB: false, batch: B * H, strideA: T * S, strideB: T * D, act: 'none' });
+    launchMatmul(e.gpu, dS, q, dk, {
+      M: S,
+      N: D,
+      K: T,
+      transA: true,
+      transB: false,
+      batch: B * H,
+      strideA: T * S,
+      strideB: T * D,
+      act: 'none',
+    });
   }
   dS.dispose();
   return [dq, dk];
@@ -92,7 +144,15 @@ export const attention4dOp = registerOp<Attention4dAttrs>({
     const P = probabilities(e, q, k, masks, d, at);
     const out = e.empty([d.B, d.H, d.T, d.Dv]);
     launchMatmul(e.gpu, P, v, out, {
-      M: d.T, N: d.Dv, K: d.S, transA: false, transB: false, batch: d.B * d.H, strideA: d.T * d.S, strideB: d.S * d.Dv, act: 'none',
+      M: d.T,
+      N: d.Dv,
+      K: d.S,
+      transA: false,
+      transB: false,
+      batch: d.B * d.H,
+      strideA: d.T * d.S,
+      strideB: d.S * d.Dv,
+      act: 'none',
     });
     return { output: out, saved: [P] };
   },
@@ -105,13 +165,33 @@ export const attention4dOp = registerOp<Attention4dAttrs>({
     let dv: Tensor<'f32'> | null = null;
     if (needs[2]) {
       dv = e.empty(v.shape);
-      launchMatmul(e.gpu, P, dOut, dv, { M: S, N: Dv, K: T, transA: true, transB: false, batch: B * H, strideA: T * S, strideB: T * Dv, act: 'none' });
+      launchMatmul(e.gpu, P, dOut, dv, {
+        M: S,
+        N: Dv,
+        K: T,
+        transA: true,
+        transB: false,
+        batch: B * H,
+        strideA: T * S,
+        strideB: T * Dv,
+        act: 'none',
+      });
     }
     let dq: Tensor<'f32'> | null = null;
     let dk: Tensor<'f32'> | null = null;
     if (needs[0] || needs[1]) {
       const dP = e.empty(P.shape);
-      launchMatmul(e.gpu, dOut, v, dP, { M: T, N: S, K: Dv, transA: false, transB: true, batch: B * H, strideA: T * Dv, strideB: S * Dv, act: 'none' });
+      launchMatmul(e.gpu, dOut, v, dP, {
+        M: T,
+        N: S,
+        K: Dv,
+        transA: false,
+        transB: true,
+        batch: B * H,
+        strideA: T * Dv,
+        strideB: S * Dv,
+        act: 'none',
+      });
       [dq, dk] = scoreGradients(e, q, k, P, dP, d, at, needs[0], needs[1]);
       dP.dispose();
     }

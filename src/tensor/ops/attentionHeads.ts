@@ -13,10 +13,27 @@ import type { Tensor } from '../tensor';
 export type { HeadsAttrs, NarrowAttrs } from '../reference/attention4d';
 
 /** Launches heads_permute from src into a new tensor of `outShape`. */
-function permute(e: Engine, src: Tensor, outShape: number[], B: number, T: number, H: number, D: number, seqFirst: boolean, toHeads: boolean): Tensor<'f32'> {
+function permute(
+  e: Engine,
+  src: Tensor,
+  outShape: number[],
+  B: number,
+  T: number,
+  H: number,
+  D: number,
+  seqFirst: boolean,
+  toHeads: boolean,
+): Tensor<'f32'> {
   const out = e.empty(outShape);
   e.gpu.dispatch(SHADERS.attentionHeads, 'heads_permute', [src.buffer, out.buffer], grid1d(out.size), [
-    ['u32', out.size], ['u32', B], ['u32', T], ['u32', H], ['u32', D], ['u32', seqFirst ? 1 : 0], ['u32', toHeads ? 1 : 0], ['u32', 0],
+    ['u32', out.size],
+    ['u32', B],
+    ['u32', T],
+    ['u32', H],
+    ['u32', D],
+    ['u32', seqFirst ? 1 : 0],
+    ['u32', toHeads ? 1 : 0],
+    ['u32', 0],
   ]);
   return out;
 }
@@ -86,9 +103,6 @@ export const narrowRowsOp = registerOp<NarrowAttrs>({
 });
 
 type F = Tensor<'f32'>;
-export const splitHeads = (x: F, heads: number, seqFirst = false): F =>
-  x.engine.apply(splitHeadsOp, [x], { heads, seqFirst }) as F;
-export const mergeHeads = (y: F, seqFirst = false): F =>
-  y.engine.apply(mergeHeadsOp, [y], { heads: y.shape[1], seqFirst }) as F;
-export const narrowRows = (x: F, start: number, length: number): F =>
-  x.engine.apply(narrowRowsOp, [x], { start, length }) as F;
+export const splitHeads = (x: F, heads: number, seqFirst = false): F => x.engine.apply(splitHeadsOp, [x], { heads, seqFirst }) as F;
+export const mergeHeads = (y: F, seqFirst = false): F => y.engine.apply(mergeHeadsOp, [y], { heads: y.shape[1], seqFirst }) as F;
+export const narrowRows = (x: F, start: number, length: number): F => x.engine.apply(narrowRowsOp, [x], { start, length }) as F;

@@ -21,7 +21,16 @@ function uniforms(x: Tensor, at: BatchNormAttrs, flags: number): { u: Uniform[];
   const { N, C, L } = batchNormDims(x.shape);
   const chunks = Math.max(1, Math.ceil((N * L) / BN_CHUNK));
   return {
-    u: [['u32', N], ['u32', C], ['u32', L], ['u32', BN_CHUNK], ['u32', chunks], ['f32', at.eps], ['f32', at.momentum ?? 0], ['u32', flags]],
+    u: [
+      ['u32', N],
+      ['u32', C],
+      ['u32', L],
+      ['u32', BN_CHUNK],
+      ['u32', chunks],
+      ['f32', at.eps],
+      ['f32', at.momentum ?? 0],
+      ['u32', flags],
+    ],
     chunks,
     C,
   };
@@ -35,7 +44,13 @@ function batchStats(e: Engine, x: Tensor, runMean: Tensor, runVar: Tensor, count
   const stats = e.empty([C, 2]);
   const part = e.gpu.alloc(C * chunks * 2 * 4, 'bn-chunk-moments');
   e.gpu.dispatch(SHADERS.batchnorm, 'bn_chunk_moments', [x.buffer, part], grid1d(C * chunks), u);
-  e.gpu.dispatch(SHADERS.batchnorm, 'bn_merge_moments', [part, stats.buffer, runMean.buffer, runVar.buffer, counter.buffer], grid1d(C, 64), u);
+  e.gpu.dispatch(
+    SHADERS.batchnorm,
+    'bn_merge_moments',
+    [part, stats.buffer, runMean.buffer, runVar.buffer, counter.buffer],
+    grid1d(C, 64),
+    u,
+  );
   e.gpu.release(part);
   e.gpu.dispatch(SHADERS.batchnorm, 'bn_count', [counter.buffer], [1]);
   return stats;
@@ -52,7 +67,12 @@ export const batchNormOp = registerOp<BatchNormAttrs>({
   differentiable: [true, true, true, false, false, false],
   forward(e, [x, gamma, beta, runMean, runVar, counter], at) {
     const { C } = batchNormDims(x.shape);
-    for (const [what, t] of [['weight', gamma], ['bias', beta], ['running_mean', runMean], ['running_var', runVar]] as const) {
+    for (const [what, t] of [
+      ['weight', gamma],
+      ['bias', beta],
+      ['running_mean', runMean],
+      ['running_var', runVar],
+    ] as const) {
       if (t.size !== C) throw new Error(`batchNorm: ${what} [${t.shape}] needs ${C} entries for x [${x.shape}]`);
     }
     if (counter.dtype !== 'i32' || counter.size !== 1) throw new Error('batchNorm: num_batches_tracked must be one i32');
@@ -61,10 +81,22 @@ export const batchNormOp = registerOp<BatchNormAttrs>({
       stats = batchStats(e, x, runMean, runVar, counter, at);
     } else {
       stats = e.empty([C, 2]);
-      e.gpu.dispatch(SHADERS.batchnorm, 'bn_eval_stats', [runMean.buffer, runVar.buffer, stats.buffer], [Math.ceil(C / 64)], uniforms(x, at, 0).u);
+      e.gpu.dispatch(
+        SHADERS.batchnorm,
+        'bn_eval_stats',
+        [runMean.buffer, runVar.buffer, stats.buffer],
+        [Math.ceil(C / 64)],
+        uniforms(x, at, 0).u,
+      );
     }
     const y = e.empty(x.shape);
-    e.gpu.dispatch(SHADERS.batchnorm, 'bn_apply', [x.buffer, stats.buffer, gamma.buffer, beta.buffer, y.buffer], grid1d(x.size), uniforms(x, at, 0).u);
+    e.gpu.dispatch(
+      SHADERS.batchnorm,
+      'bn_apply',
+      [x.buffer, stats.buffer, gamma.buffer, beta.buffer, y.buffer],
+      grid1d(x.size),
+      uniforms(x, at, 0).u,
+    );
     return { output: y, saved: [stats] };
   },
   backward(e, node, dy, needs) {
@@ -79,8 +111,13 @@ export const batchNormOp = registerOp<BatchNormAttrs>({
     let dx: Tensor<'f32'> | null = null;
     if (needs[0]) {
       dx = e.empty(x.shape);
-      e.gpu.dispatch(SHADERS.batchnorm, 'bn_backward_input',
-        [x.buffer, stats.buffer, gamma.buffer, dy.buffer, sums, dx.buffer], grid1d(x.size), u);
+      e.gpu.dispatch(
+        SHADERS.batchnorm,
+        'bn_backward_input',
+        [x.buffer, stats.buffer, gamma.buffer, dy.buffer, sums, dx.buffer],
+        grid1d(x.size),
+        u,
+      );
     }
     let dgamma: Tensor<'f32'> | null = null;
     let dbeta: Tensor<'f32'> | null = null;
@@ -105,9 +142,20 @@ export interface BatchNormState {
 }
 
 export function batchNorm(
-  x: Tensor<'f32'>, gamma: Tensor<'f32'>, beta: Tensor<'f32'>, state: BatchNormState,
+  x: Tensor<'f32'>,
+  gamma: Tensor<'f32'>,
+  beta: Tensor<'f32'>,
+  state: BatchNormState,
   opts: { training: boolean; eps?: number; momentum?: number | null },
 ): Tensor<'f32'> {
-  const attrs: BatchNormAttrs = { training: opts.training, eps: opts.eps ?? 1e-5, momentum: opts.momentum === undefined ? 0.1 : opts.momentum };
-  return x.engine.apply(batchNormOp, [x, gamma, beta, state.runningMean, state.runningVar, state.numBatchesTracked], attrs) as Tensor<'f32'>;
+  const attrs: BatchNormAttrs = {
+    training: opts.training,
+    eps: opts.eps ?? 1e-5,
+    momentum: opts.momentum === undefined ? 0.1 : opts.momentum,
+  };
+  return x.engine.apply(
+    batchNormOp,
+    [x, gamma, beta, state.runningMean, state.runningVar, state.numBatchesTracked],
+    attrs,
+  ) as Tensor<'f32'>;
 }

@@ -11,7 +11,16 @@ function uniforms(x: Tensor, g: BilinearAttrs): Uniform[] {
   if (x.rank !== 4) throw new Error(`bilinear: need x [N, C, H, W], got [${x.shape}]`);
   if (!(g.outH >= 1 && g.outW >= 1) || !(g.ratioH > 0 && g.ratioW > 0)) throw new Error(`bilinear: bad geometry ${JSON.stringify(g)}`);
   const [N, C, H, W] = x.shape;
-  return [['u32', N * C], ['u32', H], ['u32', W], ['u32', g.outH], ['u32', g.outW], ['f32', g.ratioH], ['f32', g.ratioW], ['u32', 0]];
+  return [
+    ['u32', N * C],
+    ['u32', H],
+    ['u32', W],
+    ['u32', g.outH],
+    ['u32', g.outW],
+    ['f32', g.ratioH],
+    ['f32', g.ratioW],
+    ['u32', 0],
+  ];
 }
 
 /** Bilinear resampling, align_corners=False (torch F.interpolate / nn.Upsample mode='bilinear'). */
@@ -37,7 +46,11 @@ export const bilinearOp = registerOp<BilinearAttrs>({
  * torch's F.interpolate(x, mode='bilinear', align_corners=False) with either `scale`
  * (scale_factor: the source step is 1/scale, output floor(in·scale)) or `size` (step in/out).
  */
-export function bilinearGeometry(H: number, W: number, opts: { scale?: number | [number, number]; size?: [number, number] }): BilinearGeometry {
+export function bilinearGeometry(
+  H: number,
+  W: number,
+  opts: { scale?: number | [number, number]; size?: [number, number] },
+): BilinearGeometry {
   if (opts.size) {
     const [outH, outW] = opts.size;
     return { outH, outW, ratioH: H / outH, ratioW: W / outW };

@@ -9,7 +9,12 @@ function params(a: Tensor, b: Tensor): Uniform[] {
   if (a.rank !== 4 || b.rank !== 4 || a.shape[0] !== b.shape[0] || a.shape[2] !== b.shape[2] || a.shape[3] !== b.shape[3]) {
     throw new Error(`concatChannels: [${a.shape}] and [${b.shape}] must agree in N, H and W`);
   }
-  return [['u32', a.shape[0]], ['u32', a.shape[1]], ['u32', b.shape[1]], ['u32', a.shape[2] * a.shape[3]]];
+  return [
+    ['u32', a.shape[0]],
+    ['u32', a.shape[1]],
+    ['u32', b.shape[1]],
+    ['u32', a.shape[2] * a.shape[3]],
+  ];
 }
 
 /** Concatenates a [N, Ca, H, W] and b [N, Cb, H, W] into [N, Ca + Cb, H, W]. */

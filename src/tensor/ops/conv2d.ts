@@ -28,7 +28,14 @@ function kernelFor(K: number): KernelSource {
 const WEIGHT_GRAD_CHUNK = 512;
 
 interface ConvDims {
-  N: number; Cin: number; H: number; W: number; Cout: number; K: number; Ho: number; Wo: number;
+  N: number;
+  Cin: number;
+  H: number;
+  W: number;
+  Cout: number;
+  K: number;
+  Ho: number;
+  Wo: number;
 }
 
 function convDims(x: Tensor, w: Tensor, at: Conv2dAttrs): ConvDims {
@@ -45,10 +52,22 @@ function convDims(x: Tensor, w: Tensor, at: Conv2dAttrs): ConvDims {
 
 function params(d: ConvDims, at: Conv2dAttrs, hasBias: boolean, chunks = 1): Uniform[] {
   return [
-    ['u32', d.N], ['u32', d.Cin], ['u32', d.H], ['u32', d.W],
-    ['u32', d.Cout], ['u32', d.Ho], ['u32', d.Wo], ['u32', d.K],
-    ['u32', at.stride], ['u32', at.pad], ['u32', hasBias ? 1 : 0], ['u32', WEIGHT_GRAD_CHUNK],
-    ['u32', chunks], ['u32', 0], ['u32', 0], ['u32', 0],
+    ['u32', d.N],
+    ['u32', d.Cin],
+    ['u32', d.H],
+    ['u32', d.W],
+    ['u32', d.Cout],
+    ['u32', d.Ho],
+    ['u32', d.Wo],
+    ['u32', d.K],
+    ['u32', at.stride],
+    ['u32', at.pad],
+    ['u32', hasBias ? 1 : 0],
+    ['u32', WEIGHT_GRAD_CHUNK],
+    ['u32', chunks],
+    ['u32', 0],
+    ['u32', 0],
+    ['u32', 0],
   ];
 }
 
@@ -60,8 +79,13 @@ function weightGradient(e: Engine, x: Tensor, w: Tensor, dy: Tensor, d: ConvDims
   if (chunks > 65535) throw new Error(`conv2d: ${chunks} weight-gradient chunks exceed one dispatch`);
   const target = chunks === 1 ? dw.buffer : e.gpu.alloc(chunks * nw * 4, 'conv-dw-partials');
   const threads = Math.ceil(d.Cout / 4) * Math.ceil(d.Cin / 4) * d.K * d.K;
-  e.gpu.dispatch(kernelFor(d.K), 'conv2d_weight_partials', [dy.buffer, x.buffer, target],
-    [Math.ceil(threads / 256), chunks], params(d, at, false, chunks));
+  e.gpu.dispatch(
+    kernelFor(d.K),
+    'conv2d_weight_partials',
+    [dy.buffer, x.buffer, target],
+    [Math.ceil(threads / 256), chunks],
+    params(d, at, false, chunks),
+  );
   if (chunks > 1) {
     launchReduce(e.gpu, target, dw.buffer, 1, chunks, nw, 1);
     e.gpu.release(target);
@@ -90,9 +114,13 @@ export const conv2dOp = registerOp<Conv2dAttrs>({
     const d = convDims(x, w, at);
     if (bias && (bias.rank !== 1 || bias.size !== d.Cout)) throw new Error(`conv2d: bias [${bias.shape}] needs ${d.Cout} entries`);
     const y = e.empty([d.N, d.Cout, d.Ho, d.Wo]);
-    e.gpu.dispatch(kernelFor(d.K), 'conv2d_forward',
+    e.gpu.dispatch(
+      kernelFor(d.K),
+      'conv2d_forward',
       [x.buffer, w.buffer, bias?.buffer ?? e.gpu.placeholder('read'), y.buffer],
-      grid1d(d.N * Math.ceil(d.Cout / 4) * d.Ho * d.Wo), params(d, at, !!bias));
+      grid1d(d.N * Math.ceil(d.Cout / 4) * d.Ho * d.Wo),
+      params(d, at, !!bias),
+    );
     return { output: y };
   },
   backward(e, node, dy, needs) {
@@ -102,8 +130,13 @@ export const conv2dOp = registerOp<Conv2dAttrs>({
     let dx: Tensor<'f32'> | null = null;
     if (needs[0]) {
       dx = e.empty(x.shape);
-      e.gpu.dispatch(kernelFor(d.K), 'conv2d_backward_input', [dy.buffer, w.buffer, dx.buffer],
-        grid1d(d.N * Math.ceil(d.Cin / 4) * d.H * d.W), params(d, at, false));
+      e.gpu.dispatch(
+        kernelFor(d.K),
+        'conv2d_backward_input',
+        [dy.buffer, w.buffer, dx.buffer],
+        grid1d(d.N * Math.ceil(d.Cin / 4) * d.H * d.W),
+        params(d, at, false),
+      );
     }
     const dw = needs[1] ? weightGradient(e, x, w, dy, d, at) : null;
     const db = bias && needs[2] ? biasGradient(e, dy, d) : null;

@@ -14,7 +14,12 @@ export interface DropoutAttrs {
 
 function uniforms(n: number, { p, seed }: DropoutAttrs): Uniform[] {
   if (!(p >= 0 && p < 1)) throw new Error(`dropout: p = ${p} must be in [0, 1) (p = 1 is a zero tensor)`);
-  return [['u32', n], ['u32', seed >>> 0], ['f32', p], ['f32', 1 / (1 - p)]];
+  return [
+    ['u32', n],
+    ['u32', seed >>> 0],
+    ['f32', p],
+    ['f32', 1 / (1 - p)],
+  ];
 }
 
 /** Inverted dropout with a hashed mask (torch.nn.functional.dropout in train mode, scaling 1 / (1 - p)). */

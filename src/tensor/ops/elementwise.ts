@@ -1,7 +1,13 @@
 import type { Engine } from '../engine';
 import {
-  launchBinary, launchBinaryBackward, launchBiasAdd, launchReduce, launchUnary, launchUnaryBackward,
-  type BinaryKind, type UnaryKind,
+  launchBinary,
+  launchBinaryBackward,
+  launchBiasAdd,
+  launchReduce,
+  launchUnary,
+  launchUnaryBackward,
+  type BinaryKind,
+  type UnaryKind,
 } from '../kernels';
 import { biasAddRef, binaryRef, unaryRef } from '../reference/elementwise';
 import { registerOp, type OpDef } from '../registry';
@@ -9,7 +15,9 @@ import type { Tensor } from '../tensor';
 import { BROADCAST_OPS, binaryOrScalar } from './broadcast';
 import { UNARY_MATH_OPS, geluErf } from './unary';
 
-interface ScaleAttrs { alpha: number }
+interface ScaleAttrs {
+  alpha: number;
+}
 
 function unaryOp(kind: UnaryKind): OpDef<ScaleAttrs> {
   return registerOp<ScaleAttrs>({
@@ -91,7 +99,10 @@ export const biasAddOp = registerOp<Record<string, never>>({
 
 // ---- user-facing functions ---------------------------------------------------------------
 type T = Tensor<'f32'>;
-const un = (op: OpDef<ScaleAttrs>) => (x: T): T => x.engine.apply(op, [x], { alpha: 1 }) as T;
+const un =
+  (op: OpDef<ScaleAttrs>) =>
+  (x: T): T =>
+    x.engine.apply(op, [x], { alpha: 1 }) as T;
 
 export const relu = un(UNARY_OPS.relu);
 /**

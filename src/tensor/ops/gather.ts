@@ -17,15 +17,35 @@ import { registerOp } from '../registry';
 import type { Tensor } from '../tensor';
 import { checkRank, dims, normAxis, stridesOf } from './layout';
 
-export interface AxisAttrs { axis: number }
+export interface AxisAttrs {
+  axis: number;
+}
 
 type Mode = 0 | 1; // 0: one 1-D index for every position; 1: an index per element
 
-function params(n: number, rank: number, axis: number, mode: Mode, axisLen: number, K: number,
-  shape: readonly number[], aShape: readonly number[], aStride: number[]): Uniform[] {
+function params(
+  n: number,
+  rank: number,
+  axis: number,
+  mode: Mode,
+  axisLen: number,
+  K: number,
+  shape: readonly number[],
+  aShape: readonly number[],
+  aStride: number[],
+): Uniform[] {
   return [
-    ['u32', n], ['u32', rank], ['u32', axis], ['u32', mode], ['u32', axisLen], ['u32', K], ['u32', 0], ['u32', 0],
-    ...dims(shape), ...dims(aShape), ...dims(aStride),
+    ['u32', n],
+    ['u32', rank],
+    ['u32', axis],
+    ['u32', mode],
+    ['u32', axisLen],
+    ['u32', K],
+    ['u32', 0],
+    ['u32', 0],
+    ...dims(shape),
+    ...dims(aShape),
+    ...dims(aStride),
   ];
 }
 
@@ -53,8 +73,13 @@ function gatherShape(x: Tensor, index: Tensor, axis: number, mode: Mode, what: s
 export function gatherAlong(e: Engine, x: Tensor, index: Tensor, axis: number, mode: Mode): Tensor {
   const { a, shape } = gatherShape(x, index, axis, mode, mode === 0 ? 'indexSelect' : 'takeAlongAxis');
   const y = e.empty(shape, x.dtype);
-  e.gpu.dispatch(SHADERS.gather, 'gather_axis', [x.buffer, index.buffer, y.buffer], grid1d(y.size),
-    params(y.size, x.rank, a, mode, x.shape[a], 0, shape, [], stridesOf(x.shape)));
+  e.gpu.dispatch(
+    SHADERS.gather,
+    'gather_axis',
+    [x.buffer, index.buffer, y.buffer],
+    grid1d(y.size),
+    params(y.size, x.rank, a, mode, x.shape[a], 0, shape, [], stridesOf(x.shape)),
+  );
   return y;
 }
 
@@ -70,13 +95,17 @@ export function scatterAlong(e: Engine, base: Tensor, index: Tensor, src: Tensor
     if (index.rank !== 1 || src.shape.join() !== want.join()) {
       throw new Error(`${what}: index [${index.shape}] must be 1-D and src [${src.shape}] be [${want}]`);
     }
-  } else if (index.shape.join() !== src.shape.join() || src.rank !== base.rank
-    || src.shape.some((n, d) => d !== a && n > base.shape[d])) {
+  } else if (index.shape.join() !== src.shape.join() || src.rank !== base.rank || src.shape.some((n, d) => d !== a && n > base.shape[d])) {
     throw new Error(`${what}: index [${index.shape}] and src [${src.shape}] must agree and fit in [${base.shape}] off axis ${a}`);
   }
   const y = e.empty(base.shape);
-  e.gpu.dispatch(SHADERS.gather, 'scatter_add', [base.buffer, index.buffer, y.buffer, src.buffer], grid1d(y.size),
-    params(y.size, base.rank, a, mode, base.shape[a], src.shape[a], base.shape, src.shape, stridesOf(src.shape)));
+  e.gpu.dispatch(
+    SHADERS.gather,
+    'scatter_add',
+    [base.buffer, index.buffer, y.buffer, src.buffer],
+    grid1d(y.size),
+    params(y.size, base.rank, a, mode, base.shape[a], src.shape[a], base.shape, src.shape, stridesOf(src.shape)),
+  );
   return y;
 }
 
@@ -137,8 +166,7 @@ export const indexAddOp = scatterOp('indexAdd', 0);
 type I = Tensor<'i32'>;
 
 /** torch.index_select: out[..., k, ...] = x[..., index[k], ...] with a 1-D i32 index. */
-export const indexSelect = <T extends Tensor>(x: T, axis: number, index: I): T =>
-  x.engine.apply(indexSelectOp, [x, index], { axis }) as T;
+export const indexSelect = <T extends Tensor>(x: T, axis: number, index: I): T => x.engine.apply(indexSelectOp, [x, index], { axis }) as T;
 /** numpy take_along_axis: out[c] = x[c with c_axis = index[c]]; out has index's shape. */
 export const takeAlongAxis = <T extends Tensor>(x: T, index: I, axis: number): T =>
   x.engine.apply(takeAlongAxisOp, [x, index], { axis }) as T;

@@ -5,7 +5,9 @@ import { layerNormRef } from '../reference/layernorm';
 import { registerOp } from '../registry';
 import type { Tensor } from '../tensor';
 
-export interface LayerNormAttrs { eps: number }
+export interface LayerNormAttrs {
+  eps: number;
+}
 
 /** inputs: x [..., W], gamma [W], beta [W]. Keeps (mean, rstd) per row for the backward. */
 export const layerNormOp = registerOp<LayerNormAttrs>({
@@ -19,8 +21,12 @@ export const layerNormOp = registerOp<LayerNormAttrs>({
     const R = x.size / W;
     const y = e.empty(x.shape);
     const stats = e.empty([R, 2]);
-    e.gpu.dispatch(SHADERS.layerNorm, 'layernorm_forward', [x.buffer, gamma.buffer, beta.buffer, y.buffer, stats.buffer],
-      grid1d(R, 64), [['u32', R], ['u32', W], ['f32', eps], ['u32', 0]]);
+    e.gpu.dispatch(SHADERS.layerNorm, 'layernorm_forward', [x.buffer, gamma.buffer, beta.buffer, y.buffer, stats.buffer], grid1d(R, 64), [
+      ['u32', R],
+      ['u32', W],
+      ['f32', eps],
+      ['u32', 0],
+    ]);
     return { output: y, saved: [stats] };
   },
   backward(e, node, dy, needs) {
@@ -29,9 +35,18 @@ export const layerNormOp = registerOp<LayerNormAttrs>({
     const R = x.size / W;
     const dx = e.empty(x.shape);
     const dyXhat = e.empty(x.shape);
-    e.gpu.dispatch(SHADERS.layerNorm, 'layernorm_backward',
+    e.gpu.dispatch(
+      SHADERS.layerNorm,
+      'layernorm_backward',
       [x.buffer, gamma.buffer, node.saved[0].buffer, dy.buffer, dx.buffer, dyXhat.buffer],
-      grid1d(R, 64), [['u32', R], ['u32', W], ['f32', node.attrs.eps], ['u32', 0]]);
+      grid1d(R, 64),
+      [
+        ['u32', R],
+        ['u32', W],
+        ['f32', node.attrs.eps],
+        ['u32', 0],
+      ],
+    );
     let dGamma: Tensor<'f32'> | null = null;
     let dBeta: Tensor<'f32'> | null = null;
     if (needs[1]) {

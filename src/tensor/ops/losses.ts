@@ -15,8 +15,12 @@ export const mseOp = registerOp<Record<string, never>>({
     }
     const sq = e.empty(pred.shape);
     const n = pred.size;
-    e.gpu.dispatch(SHADERS.mse, 'squared_error', [pred.buffer, target.buffer, sq.buffer], grid1d(n),
-      [['u32', n], ['u32', 0], ['u32', 0], ['u32', 0]]);
+    e.gpu.dispatch(SHADERS.mse, 'squared_error', [pred.buffer, target.buffer, sq.buffer], grid1d(n), [
+      ['u32', n],
+      ['u32', 0],
+      ['u32', 0],
+      ['u32', 0],
+    ]);
     const loss = e.empty([]);
     launchReduce(e.gpu, sq.buffer, loss.buffer, 1, n, 1, 1 / n);
     sq.dispose();
@@ -27,8 +31,12 @@ export const mseOp = registerOp<Record<string, never>>({
     const dp = e.empty(pred.shape);
     const dt = e.empty(target.shape);
     const n = pred.size;
-    e.gpu.dispatch(SHADERS.mse, 'mse_backward', [pred.buffer, target.buffer, g.buffer, dp.buffer, dt.buffer],
-      grid1d(n), [['u32', n], ['u32', 0], ['u32', 0], ['u32', 0]]);
+    e.gpu.dispatch(SHADERS.mse, 'mse_backward', [pred.buffer, target.buffer, g.buffer, dp.buffer, dt.buffer], grid1d(n), [
+      ['u32', n],
+      ['u32', 0],
+      ['u32', 0],
+      ['u32', 0],
+    ]);
     return [dp, dt];
   },
   reference: ([p, t]) => mseRef(p, t),
@@ -53,10 +61,20 @@ export const softmaxCrossEntropyOp = registerOp<XentAttrs>({
       throw new Error(`softmaxCrossEntropy: need ${R} i32 labels for logits [${logits.shape}], got ${labels.dtype} [${labels.shape}]`);
     }
     if (at.hasWeights && weights.size !== C) throw new Error(`softmaxCrossEntropy: ${C} class weights expected`);
-    const params = [['u32', R], ['u32', C], ['u32', at.hasWeights ? 1 : 0], ['u32', 0]] as ['u32', number][];
+    const params = [
+      ['u32', R],
+      ['u32', C],
+      ['u32', at.hasWeights ? 1 : 0],
+      ['u32', 0],
+    ] as ['u32', number][];
     const rows = e.empty([2, R]);
-    e.gpu.dispatch(SHADERS.softmaxXent, 'xent_rows',
-      [logits.buffer, labels.buffer, at.hasWeights ? weights.buffer : e.gpu.placeholder('read'), rows.buffer], grid1d(R), params);
+    e.gpu.dispatch(
+      SHADERS.softmaxXent,
+      'xent_rows',
+      [logits.buffer, labels.buffer, at.hasWeights ? weights.buffer : e.gpu.placeholder('read'), rows.buffer],
+      grid1d(R),
+      params,
+    );
     const sums = e.empty([2]);
     launchReduce(e.gpu, rows.buffer, sums.buffer, 2, R, 1, 1);
     rows.dispose();
@@ -70,9 +88,18 @@ export const softmaxCrossEntropyOp = registerOp<XentAttrs>({
     const R = logits.size / C;
     const hasW = node.attrs.hasWeights;
     const d = e.empty(logits.shape);
-    e.gpu.dispatch(SHADERS.softmaxXent, 'xent_backward',
+    e.gpu.dispatch(
+      SHADERS.softmaxXent,
+      'xent_backward',
       [logits.buffer, labels.buffer, hasW ? weights.buffer : e.gpu.placeholder('read'), node.saved[0].buffer, g.buffer, d.buffer],
-      grid1d(R * C), [['u32', R], ['u32', C], ['u32', hasW ? 1 : 0], ['u32', 0]]);
+      grid1d(R * C),
+      [
+        ['u32', R],
+        ['u32', C],
+        ['u32', hasW ? 1 : 0],
+        ['u32', 0],
+      ],
+    );
     return [d, null, null];
   },
   reference: ([logits, labels, weights], at) => softmaxCrossEntropyRef(logits, labels, at.hasWeights ? weights : null),
@@ -82,9 +109,7 @@ export function mse(pred: Tensor<'f32'>, target: Tensor<'f32'>): Tensor<'f32'> {
   return pred.engine.apply(mseOp, [pred, target], {}) as Tensor<'f32'>;
 }
 
-export function softmaxCrossEntropy(
-  logits: Tensor<'f32'>, labels: Tensor<'i32'>, classWeights?: Tensor<'f32'>,
-): Tensor<'f32'> {
+export function softmaxCrossEntropy(logits: Tensor<'f32'>, labels: Tensor<'i32'>, classWeights?: Tensor<'f32'>): Tensor<'f32'> {
   const inputs: Tensor[] = classWeights ? [logits, labels, classWeights] : [logits, labels];
   return logits.engine.apply(softmaxCrossEntropyOp, inputs, { hasWeights: !!classWeights }) as Tensor<'f32'>;
 }

@@ -10,7 +10,12 @@ export interface MatmulAttrs {
   activation?: Activation;
 }
 
-interface Dims { M: number; N: number; K: number; batch: number }
+interface Dims {
+  M: number;
+  N: number;
+  K: number;
+  batch: number;
+}
 
 function dims(a: Tensor, b: Tensor, at: MatmulAttrs): Dims {
   if (a.rank !== b.rank || (a.rank !== 2 && a.rank !== 3)) {
@@ -32,9 +37,14 @@ function dims(a: Tensor, b: Tensor, at: MatmulAttrs): Dims {
 function encode(e: Engine, a: Tensor, b: Tensor, c: Tensor, at: MatmulAttrs, bias?: Tensor, z?: Tensor) {
   const d = dims(a, b, at);
   launchMatmul(e.gpu, a, b, c, {
-    ...d, transA: !!at.transA, transB: !!at.transB,
-    strideA: a.rank === 3 ? d.M * d.K : 0, strideB: b.rank === 3 ? d.K * d.N : 0,
-    bias, act: at.activation ?? 'none', z,
+    ...d,
+    transA: !!at.transA,
+    transB: !!at.transB,
+    strideA: a.rank === 3 ? d.M * d.K : 0,
+    strideB: b.rank === 3 ? d.K * d.N : 0,
+    bias,
+    act: at.activation ?? 'none',
+    z,
   });
 }
 
@@ -76,12 +86,8 @@ export const matmulOp = registerOp<MatmulAttrs>({
     const tB = !!at.transB;
     // C = op(A)·op(B):  d op(A) = dZ·op(B)ᵀ,  d op(B) = op(A)ᵀ·dZ, each written in the
     // operand's stored layout by choosing the transposes.
-    const da = needs[0]
-      ? tA ? product(e, b, dz, { transA: tB, transB: true }) : product(e, dz, b, { transB: !tB })
-      : null;
-    const db = needs[1]
-      ? tB ? product(e, dz, a, { transA: true, transB: tA }) : product(e, a, dz, { transA: !tA })
-      : null;
+    const da = needs[0] ? (tA ? product(e, b, dz, { transA: tB, transB: true }) : product(e, dz, b, { transB: !tB })) : null;
+    const db = needs[1] ? (tB ? product(e, dz, a, { transA: true, transB: tA }) : product(e, a, dz, { transA: !tA })) : null;
     let dbias: Tensor<'f32'> | null = null;
     if (bias && needs[2]) {
       dbias = e.empty(bias.shape);

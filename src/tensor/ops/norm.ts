@@ -22,7 +22,16 @@ function dims(x: Tensor): { N: number; C: number; HW: number; rows: number } {
 function params(rows: number, C: number, HW: number, eps: number): { u: Uniform[]; chunks: number } {
   const chunks = Math.ceil(HW / NORM_CHUNK);
   return {
-    u: [['u32', rows], ['u32', C], ['u32', HW], ['f32', eps], ['u32', NORM_CHUNK], ['u32', chunks], ['u32', 0], ['u32', 0]],
+    u: [
+      ['u32', rows],
+      ['u32', C],
+      ['u32', HW],
+      ['f32', eps],
+      ['u32', NORM_CHUNK],
+      ['u32', chunks],
+      ['u32', 0],
+      ['u32', 0],
+    ],
     chunks,
   };
 }
@@ -63,8 +72,13 @@ export const instanceNormOp = registerOp<InstanceNormAttrs>({
     let dx: Tensor<'f32'> | null = null;
     if (needs[0]) {
       dx = e.empty(x.shape);
-      e.gpu.dispatch(SHADERS.norm, 'norm_backward_input',
-        [x.buffer, stats.buffer, gamma.buffer, dy.buffer, rsum, dx.buffer], grid1d(x.size), u);
+      e.gpu.dispatch(
+        SHADERS.norm,
+        'norm_backward_input',
+        [x.buffer, stats.buffer, gamma.buffer, dy.buffer, rsum, dx.buffer],
+        grid1d(x.size),
+        u,
+      );
     }
     let dgamma: Tensor<'f32'> | null = null;
     let dbeta: Tensor<'f32'> | null = null;

@@ -17,7 +17,16 @@ function poolParams(x: Tensor, k: number): { u: Uniform[]; outShape: number[] } 
   const Wo = Math.floor(W / k);
   if (!(k >= 1) || Ho < 1 || Wo < 1) throw new Error(`pool2d: window ${k} does not fit [${x.shape}]`);
   return {
-    u: [['u32', N], ['u32', C], ['u32', H], ['u32', W], ['u32', Ho], ['u32', Wo], ['u32', k], ['u32', 0]],
+    u: [
+      ['u32', N],
+      ['u32', C],
+      ['u32', H],
+      ['u32', W],
+      ['u32', Ho],
+      ['u32', Wo],
+      ['u32', k],
+      ['u32', 0],
+    ],
     outShape: [N, C, Ho, Wo],
   };
 }

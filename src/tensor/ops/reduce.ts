@@ -45,7 +45,5 @@ function reduceOp(name: 'sum' | 'mean'): OpDef<ReduceAttrs> {
 export const sumOp = reduceOp('sum');
 export const meanOp = reduceOp('mean');
 
-export const sum = (x: Tensor<'f32'>, axis: number | null = null): Tensor<'f32'> =>
-  x.engine.apply(sumOp, [x], { axis }) as Tensor<'f32'>;
-export const mean = (x: Tensor<'f32'>, axis: number | null = null): Tensor<'f32'> =>
-  x.engine.apply(meanOp, [x], { axis }) as Tensor<'f32'>;
+export const sum = (x: Tensor<'f32'>, axis: number | null = null): Tensor<'f32'> => x.engine.apply(sumOp, [x], { axis }) as Tensor<'f32'>;
+export const mean = (x: Tensor<'f32'>, axis: number | null = null): Tensor<'f32'> => x.engine.apply(meanOp, [x], { axis }) as Tensor<'f32'>;

@@ -18,8 +18,12 @@ export type { ReduceAxesAttrs, ReduceKind } from '../reference/reduceAxes';
 
 /** The input seen as outputs x R (see reduce_axes.wgsl). */
 interface Layout {
-  outputs: number; R: number;
-  keptShape: number[]; keptStride: number[]; redShape: number[]; redStride: number[];
+  outputs: number;
+  R: number;
+  keptShape: number[];
+  keptStride: number[];
+  redShape: number[];
+  redStride: number[];
 }
 
 interface Pass {
@@ -38,16 +42,35 @@ const THREAD_MIN_OUTPUTS = 8192;
 const THREAD_CHUNK = 1024;
 const GROUP_CHUNK = 4096;
 
-function uniforms(L: Layout, pass: Pass, chunk: number, chunks: number, idxIn: boolean, srcIdxOff: number,
-  finalize: number): Uniform[] {
+function uniforms(L: Layout, pass: Pass, chunk: number, chunks: number, idxIn: boolean, srcIdxOff: number, finalize: number): Uniform[] {
   return [
-    ['u32', L.outputs], ['u32', L.R], ['u32', chunk], ['u32', chunks],
-    ['u32', L.keptShape.length], ['u32', L.redShape.length], ['u32', pass.combine], ['u32', pass.map],
-    ['u32', finalize], ['u32', +idxIn], ['u32', +pass.wantIdx], ['u32', srcIdxOff],
-    ['u32', L.outputs * chunks], ['f32', pass.scale], ['f32', INIT[pass.combine]], ['u32', 0],
-    ['u32', 0], ['u32', 0], ['u32', 0], ['u32', 0],
-    ...dims(L.keptShape), ...dims(L.keptStride), ...dims(L.redShape), ...dims(L.redStride),
-    ...dims([]), ...dims([]), ...dims([]),
+    ['u32', L.outputs],
+    ['u32', L.R],
+    ['u32', chunk],
+    ['u32', chunks],
+    ['u32', L.keptShape.length],
+    ['u32', L.redShape.length],
+    ['u32', pass.combine],
+    ['u32', pass.map],
+    ['u32', finalize],
+    ['u32', +idxIn],
+    ['u32', +pass.wantIdx],
+    ['u32', srcIdxOff],
+    ['u32', L.outputs * chunks],
+    ['f32', pass.scale],
+    ['f32', INIT[pass.combine]],
+    ['u32', 0],
+    ['u32', 0],
+    ['u32', 0],
+    ['u32', 0],
+    ['u32', 0],
+    ...dims(L.keptShape),
+    ...dims(L.keptStride),
+    ...dims(L.redShape),
+    ...dims(L.redStride),
+    ...dims([]),
+    ...dims([]),
+    ...dims([]),
   ];
 }
 
@@ -68,7 +91,12 @@ function runReduce(g: GpuContext, src: GPUBuffer, L: Layout, pass: Pass, dst: GP
   else g.dispatch(SHADERS.reduceAxes, 'reduce_group', buffers, grid1d(L.outputs * chunks, 1), u);
   if (last) return;
   const partials: Layout = {
-    outputs: L.outputs, R: chunks, keptShape: [L.outputs], keptStride: [chunks], redShape: [chunks], redStride: [1],
+    outputs: L.outputs,
+    R: chunks,
+    keptShape: [L.outputs],
+    keptStride: [chunks],
+    redShape: [chunks],
+    redStride: [1],
   };
   runReduce(g, target, partials, { ...pass, map: 0 }, dst, pass.wantIdx, L.outputs * chunks);
   g.release(target);
@@ -78,16 +106,26 @@ function layoutOf(shape: readonly number[], at: ReduceAxesAttrs) {
   const plan = reducePlan(shape, at.axes, at.keepdims);
   const xs = stridesOf(shape);
   const L: Layout = {
-    outputs: plan.outputs, R: plan.R,
-    keptShape: plan.keptShape, keptStride: plan.kept.map((d) => xs[d]),
-    redShape: plan.redShape, redStride: plan.red.map((d) => xs[d]),
+    outputs: plan.outputs,
+    R: plan.R,
+    keptShape: plan.keptShape,
+    keptStride: plan.kept.map((d) => xs[d]),
+    redShape: plan.redShape,
+    redStride: plan.red.map((d) => xs[d]),
   };
   return { plan, L };
 }
 
 /** dx[i] = dy[o(i)] * f (see reduce_backward in reduce_axes.wgsl). */
-function launchBackward(e: Engine, x: Tensor, at: ReduceAxesAttrs, dy: Tensor, bwd: 0 | 1 | 2 | 3, scale: number,
-  bufs: { x?: GPUBuffer; aux?: GPUBuffer; idx?: GPUBuffer }): Tensor<'f32'> {
+function launchBackward(
+  e: Engine,
+  x: Tensor,
+  at: ReduceAxesAttrs,
+  dy: Tensor,
+  bwd: 0 | 1 | 2 | 3,
+  scale: number,
+  bufs: { x?: GPUBuffer; aux?: GPUBuffer; idx?: GPUBuffer },
+): Tensor<'f32'> {
   const { plan } = layoutOf(x.shape, at);
   const ks = stridesOf(plan.keptShape);
   const rs = stridesOf(plan.redShape);
@@ -96,17 +134,42 @@ function launchBackward(e: Engine, x: Tensor, at: ReduceAxesAttrs, dy: Tensor, b
   const dx = e.empty(x.shape);
   const g = e.gpu;
   const u: Uniform[] = [
-    ['u32', plan.outputs], ['u32', plan.R], ['u32', 1], ['u32', 1],
-    ['u32', 0], ['u32', 0], ['u32', 0], ['u32', 0],
-    ['u32', 0], ['u32', 0], ['u32', 0], ['u32', 0],
-    ['u32', 0], ['f32', scale], ['f32', 0], ['u32', x.rank],
-    ['u32', x.size], ['u32', bwd], ['u32', 0], ['u32', 0],
-    ...dims([]), ...dims([]), ...dims([]), ...dims([]),
-    ...dims(x.shape), ...dims(oStride), ...dims(rStride),
+    ['u32', plan.outputs],
+    ['u32', plan.R],
+    ['u32', 1],
+    ['u32', 1],
+    ['u32', 0],
+    ['u32', 0],
+    ['u32', 0],
+    ['u32', 0],
+    ['u32', 0],
+    ['u32', 0],
+    ['u32', 0],
+    ['u32', 0],
+    ['u32', 0],
+    ['f32', scale],
+    ['f32', 0],
+    ['u32', x.rank],
+    ['u32', x.size],
+    ['u32', bwd],
+    ['u32', 0],
+    ['u32', 0],
+    ...dims([]),
+    ...dims([]),
+    ...dims([]),
+    ...dims([]),
+    ...dims(x.shape),
+    ...dims(oStride),
+    ...dims(rStride),
   ];
   const ph = g.placeholder('read');
-  g.dispatch(SHADERS.reduceAxes, 'reduce_backward',
-    [bufs.x ?? ph, bufs.aux ?? ph, dx.buffer, dy.buffer, bufs.idx ?? ph], grid1d(x.size), u);
+  g.dispatch(
+    SHADERS.reduceAxes,
+    'reduce_backward',
+    [bufs.x ?? ph, bufs.aux ?? ph, dx.buffer, dy.buffer, bufs.idx ?? ph],
+    grid1d(x.size),
+    u,
+  );
   return dx;
 }
 
@@ -254,7 +317,5 @@ export const logsumexp = (x: T, axes: Axes = null, keepdims = false): T => run(l
  * i32 position of the max over `axes` (first on ties, as torch): along one axis its index;
  * over several axes (or null = all) the row-major flat index within the reduced axes.
  */
-export const argmax = (x: T, axes: Axes = null, keepdims = false): Tensor<'i32'> =>
-  run(argmaxAxesOp, x, axes, keepdims) as Tensor<'i32'>;
-export const argmin = (x: T, axes: Axes = null, keepdims = false): Tensor<'i32'> =>
-  run(argminAxesOp, x, axes, keepdims) as Tensor<'i32'>;
+export const argmax = (x: T, axes: Axes = null, keepdims = false): Tensor<'i32'> => run(argmaxAxesOp, x, axes, keepdims) as Tensor<'i32'>;
+export const argmin = (x: T, axes: Axes = null, keepdims = false): Tensor<'i32'> => run(argminAxesOp, x, axes, keepdims) as Tensor<'i32'>;

@@ -1,7 +1,9 @@
 import { registerOp } from '../registry';
 import type { Tensor } from '../tensor';
 
-interface ReshapeAttrs { shape: number[] }
+interface ReshapeAttrs {
+  shape: number[];
+}
 
 /**
  * A differentiable reshape. It launches no kernel (the output shares the input's buffer),

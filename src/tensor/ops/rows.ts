@@ -2,7 +2,10 @@ import { sliceRowsRef } from '../reference/rows';
 import { registerOp } from '../registry';
 import type { Tensor } from '../tensor';
 
-export interface SliceRowsAttrs { start: number; count: number }
+export interface SliceRowsAttrs {
+  start: number;
+  count: number;
+}
 
 /**
  * Rows [start, start + count) of x [rows, ...] as a new tensor: a buffer copy, no kernel.
@@ -12,7 +15,8 @@ export const sliceRowsOp = registerOp<SliceRowsAttrs>({
   name: 'sliceRows',
   differentiable: [true],
   forward(e, [x], { start, count }) {
-    if (start < 0 || count < 0 || start + count > x.shape[0]) throw new Error(`sliceRows: rows ${start}..${start + count} outside [${x.shape}]`);
+    if (start < 0 || count < 0 || start + count > x.shape[0])
+      throw new Error(`sliceRows: rows ${start}..${start + count} outside [${x.shape}]`);
     const width = x.size / x.shape[0];
     const y = e.empty([count, ...x.shape.slice(1)], x.dtype);
     if (y.size) e.gpu.copy(x.buffer, start * width * 4, y.buffer, 0, y.size * 4);

@@ -16,7 +16,12 @@ import type { Tensor } from '../tensor';
 export type { SegmentReduction };
 
 function params(segments: number, cols: number, rows: number, mean: boolean): Uniform[] {
-  return [['u32', segments], ['u32', cols], ['u32', rows], ['u32', mean ? 1 : 0]];
+  return [
+    ['u32', segments],
+    ['u32', cols],
+    ['u32', rows],
+    ['u32', mean ? 1 : 0],
+  ];
 }
 
 function checkInputs(name: string, x: Tensor, offsets: Tensor) {
@@ -49,8 +54,13 @@ function segmentOp(kind: SegmentReduction): OpDef<Record<string, never>> {
       const dx = e.empty(x.shape);
       const u = params(segments, cols, rows, kind === 'mean');
       if (isMax) {
-        e.gpu.dispatch(SHADERS.segment, 'segment_max_backward',
-          [dy.buffer, offsets.buffer, dx.buffer, node.saved[0].buffer], grid1d(dx.size), u);
+        e.gpu.dispatch(
+          SHADERS.segment,
+          'segment_max_backward',
+          [dy.buffer, offsets.buffer, dx.buffer, node.saved[0].buffer],
+          grid1d(dx.size),
+          u,
+        );
       } else {
         e.gpu.dispatch(SHADERS.segment, 'segment_sum_backward', [dy.buffer, offsets.buffer, dx.buffer], grid1d(dx.size), u);
       }

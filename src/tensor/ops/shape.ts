@@ -10,7 +10,15 @@ import { grid1d } from '../../gpu/grid';
 import { SHADERS } from '../../gpu/shaders';
 import type { Engine } from '../engine';
 import {
-  concatRef, concatShape, normPermutation, padPerDim, padRef, permuteRef, sliceRef, sliceShape, type SliceAttrs,
+  concatRef,
+  concatShape,
+  normPermutation,
+  padPerDim,
+  padRef,
+  permuteRef,
+  sliceRef,
+  sliceShape,
+  type SliceAttrs,
 } from '../reference/shape';
 import { registerOp } from '../registry';
 import type { Tensor } from '../tensor';
@@ -19,19 +27,38 @@ import { checkRank, dims, normAxis, sizeOfShape, stridesOf } from './layout';
 export type { SliceAttrs } from '../reference/shape';
 
 interface StridedArgs {
-  n: number; rank?: number; offset?: number; value?: Uniform;
+  n: number;
+  rank?: number;
+  offset?: number;
+  value?: Uniform;
   block?: [blk: number, srcRow: number, srcOff: number, dstRow: number, dstOff: number];
-  shape?: number[]; stride?: number[]; begin?: number[]; step?: number[]; inShape?: number[];
+  shape?: number[];
+  stride?: number[];
+  begin?: number[];
+  step?: number[];
+  inShape?: number[];
 }
 
 function params(a: StridedArgs): Uniform[] {
   const [blk, srcRow, srcOff, dstRow, dstOff] = a.block ?? [1, 0, 0, 0, 0];
   return [
-    ['u32', a.n], ['u32', a.rank ?? 0], ['u32', a.offset ?? 0], a.value ?? ['u32', 0],
-    ['u32', blk], ['u32', srcRow], ['u32', srcOff], ['u32', dstRow],
-    ['u32', dstOff], ['u32', 0], ['u32', 0], ['u32', 0],
-    ...dims(a.shape ?? []), ...dims(a.stride ?? []), ...dims(a.begin ?? [], 'i32'),
-    ...dims(a.step ?? []), ...dims(a.inShape ?? []),
+    ['u32', a.n],
+    ['u32', a.rank ?? 0],
+    ['u32', a.offset ?? 0],
+    a.value ?? ['u32', 0],
+    ['u32', blk],
+    ['u32', srcRow],
+    ['u32', srcOff],
+    ['u32', dstRow],
+    ['u32', dstOff],
+    ['u32', 0],
+    ['u32', 0],
+    ['u32', 0],
+    ...dims(a.shape ?? []),
+    ...dims(a.stride ?? []),
+    ...dims(a.begin ?? [], 'i32'),
+    ...dims(a.step ?? []),
+    ...dims(a.inShape ?? []),
   ];
 }
 
@@ -39,8 +66,13 @@ function params(a: StridedArgs): Uniform[] {
 export function stridedCopy(e: Engine, x: Tensor, shape: number[], offset: number, stride: number[]): Tensor {
   checkRank(shape, 'strided copy');
   const y = e.empty(shape, x.dtype);
-  e.gpu.dispatch(SHADERS.strided, 'strided_copy', [x.buffer, y.buffer], grid1d(y.size),
-    params({ n: y.size, rank: shape.length, offset, shape, stride }));
+  e.gpu.dispatch(
+    SHADERS.strided,
+    'strided_copy',
+    [x.buffer, y.buffer],
+    grid1d(y.size),
+    params({ n: y.size, rank: shape.length, offset, shape, stride }),
+  );
   return y;
 }
 
@@ -48,10 +80,22 @@ export function stridedCopy(e: Engine, x: Tensor, shape: number[], offset: numbe
 export function embed(e: Engine, x: Tensor, shape: number[], begin: number[], step: number[], value: number): Tensor {
   checkRank(shape, 'embed');
   const y = e.empty(shape, x.dtype);
-  e.gpu.dispatch(SHADERS.strided, 'embed', [x.buffer, y.buffer], grid1d(y.size), params({
-    n: y.size, rank: shape.length, value: [x.dtype === 'f32' ? 'f32' : x.dtype, value],
-    shape, stride: stridesOf(x.shape), begin, step, inShape: [...x.shape],
-  }));
+  e.gpu.dispatch(
+    SHADERS.strided,
+    'embed',
+    [x.buffer, y.buffer],
+    grid1d(y.size),
+    params({
+      n: y.size,
+      rank: shape.length,
+      value: [x.dtype === 'f32' ? 'f32' : x.dtype, value],
+      shape,
+      stride: stridesOf(x.shape),
+      begin,
+      step,
+      inShape: [...x.shape],
+    }),
+  );
   return y;
 }
 
@@ -63,10 +107,18 @@ function blockCopy(e: Engine, src: Tensor, dst: Tensor, count: number, block: No
 
 function permuteTensor(e: Engine, x: Tensor, p: number[]): Tensor {
   const xs = stridesOf(x.shape);
-  return stridedCopy(e, x, p.map((d) => x.shape[d]), 0, p.map((d) => xs[d]));
+  return stridedCopy(
+    e,
+    x,
+    p.map((d) => x.shape[d]),
+    0,
+    p.map((d) => xs[d]),
+  );
 }
 
-export interface PermuteAttrs { dims: number[] }
+export interface PermuteAttrs {
+  dims: number[];
+}
 
 export const permuteOp = registerOp<PermuteAttrs>({
   name: 'permute',
@@ -90,7 +142,15 @@ export const sliceOp = registerOp<SliceAttrs>({
     const shape = sliceShape(x.shape, at);
     const xs = stridesOf(x.shape);
     const offset = at.begin.reduce((o, b, d) => o + b * xs[d], 0);
-    return { output: stridedCopy(e, x, shape, offset, at.step.map((s, d) => s * xs[d])) };
+    return {
+      output: stridedCopy(
+        e,
+        x,
+        shape,
+        offset,
+        at.step.map((s, d) => s * xs[d]),
+      ),
+    };
   },
   backward(e, node, dy) {
     const { begin, step } = node.attrs;
@@ -110,22 +170,45 @@ export const padOp = registerOp<PadAttrs>({
   differentiable: [true],
   forward(e, [x], { pads, value }) {
     const { before, shape } = padPerDim(x.shape, pads);
-    return { output: embed(e, x, shape, before, before.map(() => 1), value) };
+    return {
+      output: embed(
+        e,
+        x,
+        shape,
+        before,
+        before.map(() => 1),
+        value,
+      ),
+    };
   },
   backward(e, node, dy) {
     const x = node.inputs[0];
     const { before } = padPerDim(x.shape, node.attrs.pads);
     // dx[c] = dy[c + before]: a pad of dy by the negated pads, with zeros where x was cropped.
-    return [embed(e, dy, [...x.shape], before.map((b) => -b), before.map(() => 1), 0) as Tensor<'f32'>];
+    return [
+      embed(
+        e,
+        dy,
+        [...x.shape],
+        before.map((b) => -b),
+        before.map(() => 1),
+        0,
+      ) as Tensor<'f32'>,
+    ];
   },
   reference: ([x], { pads, value }) => padRef(x, pads, value),
 });
 
-export interface ConcatAttrs { axis: number }
+export interface ConcatAttrs {
+  axis: number;
+}
 
 /** Offsets of each input along the axis, and the block sizes of the [outer, n, inner] views. */
 function concatPlan(xs: readonly Tensor[], axis: number) {
-  const { axis: a, shape } = concatShape(xs.map((x) => x.shape), axis);
+  const { axis: a, shape } = concatShape(
+    xs.map((x) => x.shape),
+    axis,
+  );
   checkRank(shape, 'concat');
   const dtype = xs[0].dtype;
   if (xs.some((x) => x.dtype !== dtype)) throw new Error('concat: inputs differ in dtype');
@@ -167,8 +250,7 @@ export const concatOp = registerOp<ConcatAttrs>({
 
 // ---- user functions -----------------------------------------------------------------
 
-export const permute = <T extends Tensor>(x: T, order: readonly number[]): T =>
-  x.engine.apply(permuteOp, [x], { dims: [...order] }) as T;
+export const permute = <T extends Tensor>(x: T, order: readonly number[]): T => x.engine.apply(permuteOp, [x], { dims: [...order] }) as T;
 
 /** Swaps two axes (a materialised copy, as torch's transpose(...).contiguous()). */
 export function transpose<T extends Tensor>(x: T, a: number, b: number): T {
@@ -187,7 +269,11 @@ function bound(v: number, n: number): number {
 
 /** x[..., start:end:step, ...] on several axes at once (ONNX Slice style, step >= 1). */
 export function sliceAxes<T extends Tensor>(
-  x: T, axes: readonly number[], starts: readonly number[], ends: readonly number[], steps?: readonly number[],
+  x: T,
+  axes: readonly number[],
+  starts: readonly number[],
+  ends: readonly number[],
+  steps?: readonly number[],
 ): T {
   const begin = x.shape.map(() => 0);
   const end = [...x.shape];

@@ -34,8 +34,14 @@ function params(x: Tensor, mask: Tensor, at: MaskedSoftmaxAttrs): { R: number; u
   return {
     R,
     u: [
-      ['u32', R], ['u32', C], ['u32', at.rowsPerMask ?? 1], ['u32', at.log ? 1 : 0],
-      ['u32', at.mode === 'assignment' ? 1 : 0], ['u32', N], ['u32', at.k ?? 1], ['u32', 0],
+      ['u32', R],
+      ['u32', C],
+      ['u32', at.rowsPerMask ?? 1],
+      ['u32', at.log ? 1 : 0],
+      ['u32', at.mode === 'assignment' ? 1 : 0],
+      ['u32', N],
+      ['u32', at.k ?? 1],
+      ['u32', 0],
     ],
   };
 }

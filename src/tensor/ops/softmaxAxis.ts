@@ -21,9 +21,22 @@ function plan(x: Tensor, axis: number) {
   const cols = outer * inner;
   const group = n >= GROUP_MIN_N && cols < THREAD_MIN_COLS;
   const grid = group ? grid1d(cols, 1) : grid1d(cols);
-  return { n, cols, group, grid, u: (log: boolean): Uniform[] => [
-    ['u32', outer], ['u32', n], ['u32', inner], ['u32', +log], ['u32', cols], ['u32', 0], ['u32', 0], ['u32', 0],
-  ] };
+  return {
+    n,
+    cols,
+    group,
+    grid,
+    u: (log: boolean): Uniform[] => [
+      ['u32', outer],
+      ['u32', n],
+      ['u32', inner],
+      ['u32', +log],
+      ['u32', cols],
+      ['u32', 0],
+      ['u32', 0],
+      ['u32', 0],
+    ],
+  };
 }
 
 export const softmaxAxisOp = registerOp<SoftmaxAxisAttrs>({
@@ -40,8 +53,13 @@ export const softmaxAxisOp = registerOp<SoftmaxAxisAttrs>({
     const p = plan(x, node.attrs.axis);
     const dx = e.empty(x.shape);
     if (p.n > 0) {
-      e.gpu.dispatch(SHADERS.softmaxAxis, p.group ? 'softmax_back_group' : 'softmax_back_thread',
-        [node.output.buffer, dx.buffer, dy.buffer], p.grid, p.u(node.attrs.log));
+      e.gpu.dispatch(
+        SHADERS.softmaxAxis,
+        p.group ? 'softmax_back_group' : 'softmax_back_thread',
+        [node.output.buffer, dx.buffer, dy.buffer],
+        p.grid,
+        p.u(node.attrs.log),
+      );
     }
     return [dx];
   },

@@ -9,14 +9,21 @@ export type { SymmetrizeAttrs } from '../reference/symmetric';
 
 function symUniforms(n: number, D: number, k: number, perms: number[][]): Uniform[] {
   if (perms.length < 1 || perms.length > 6) throw new Error(`symmetrize: 1 to 6 permutations supported, got ${perms.length}`);
-  const u: Uniform[] = [['u32', n], ['u32', D], ['u32', k], ['u32', perms.length]];
+  const u: Uniform[] = [
+    ['u32', n],
+    ['u32', D],
+    ['u32', k],
+    ['u32', perms.length],
+  ];
   for (let s = 0; s < 6; s++) for (let a = 0; a < 4; a++) u.push(['u32', perms[s]?.[a] ?? 0]);
   return u;
 }
 
 function inverse(perm: number[]): number[] {
   const inv = new Array<number>(perm.length);
-  perm.forEach((src, a) => { inv[src] = a; });
+  perm.forEach((src, a) => {
+    inv[src] = a;
+  });
   return inv;
 }
 
@@ -31,7 +38,9 @@ export const symmetrizeOp = registerOp<SymmetrizeAttrs>({
   forward(e, [w], { k, perms }) {
     const D = w.shape[0];
     if (w.rank !== k || w.shape.some((d) => d !== D)) throw new Error(`symmetrize: [${w.shape}] is not a rank-${k} cube`);
-    for (const p of perms) if (p.length !== k || [...p].sort().join() !== [...Array(k).keys()].join()) throw new Error(`symmetrize: [${p}] is not a permutation of ${k} axes`);
+    for (const p of perms)
+      if (p.length !== k || [...p].sort().join() !== [...Array(k).keys()].join())
+        throw new Error(`symmetrize: [${p}] is not a permutation of ${k} axes`);
     const y = e.empty(w.shape);
     e.gpu.dispatch(SHADERS.symmetricTensor, 'symmetrize', [w.buffer, y.buffer], grid1d(w.size, 64), symUniforms(w.size, D, k, perms));
     return { output: y };
@@ -40,8 +49,13 @@ export const symmetrizeOp = registerOp<SymmetrizeAttrs>({
     const { k, perms } = node.attrs;
     const D = dy.shape[0];
     const dw = e.empty(dy.shape);
-    e.gpu.dispatch(SHADERS.symmetricTensor, 'symmetrize', [dy.buffer, dw.buffer], grid1d(dy.size, 64),
-      symUniforms(dy.size, D, k, perms.map(inverse)));
+    e.gpu.dispatch(
+      SHADERS.symmetricTensor,
+      'symmetrize',
+      [dy.buffer, dw.buffer],
+      grid1d(dy.size, 64),
+      symUniforms(dy.size, D, k, perms.map(inverse)),
+    );
     return [dw];
   },
   reference: ([w], at) => symmetrizeRef(w, at),
@@ -59,14 +73,23 @@ export const tripletContractionOp = registerOp<Record<string, never>>({
     const [B, N, D] = x.shape;
     if (x.rank !== 3 || v.size !== B * N * D * N) throw new Error(`tripletContraction: V [${v.shape}] does not match x [${x.shape}]`);
     const s = e.empty([B, N, N, N]);
-    e.gpu.dispatch(SHADERS.symmetricTensor, 'triplet_forward', [v.buffer, x.buffer, s.buffer], grid1d(s.size, 64),
-      [['u32', B], ['u32', N], ['u32', D], ['u32', 0]]);
+    e.gpu.dispatch(SHADERS.symmetricTensor, 'triplet_forward', [v.buffer, x.buffer, s.buffer], grid1d(s.size, 64), [
+      ['u32', B],
+      ['u32', N],
+      ['u32', D],
+      ['u32', 0],
+    ]);
     return { output: s };
   },
   backward(e, node, ds, needs) {
     const [v, x] = node.inputs;
     const [B, N, D] = x.shape;
-    const p: Uniform[] = [['u32', B], ['u32', N], ['u32', D], ['u32', 0]];
+    const p: Uniform[] = [
+      ['u32', B],
+      ['u32', N],
+      ['u32', D],
+      ['u32', 0],
+    ];
     let dv: Tensor<'f32'> | null = null;
     let dx: Tensor<'f32'> | null = null;
     if (needs[0]) {
@@ -92,17 +115,27 @@ export const batchedRowDotOp = registerOp<Record<string, never>>({
   forward(e, [a, x]) {
     const [B, M, D] = a.shape;
     const N = x.shape[1];
-    if (a.rank !== 3 || x.rank !== 3 || x.shape[0] !== B || x.shape[2] !== D) throw new Error(`batchedRowDot: [${a.shape}] and [${x.shape}] do not match`);
+    if (a.rank !== 3 || x.rank !== 3 || x.shape[0] !== B || x.shape[2] !== D)
+      throw new Error(`batchedRowDot: [${a.shape}] and [${x.shape}] do not match`);
     const out = e.empty([B, M, N]);
-    e.gpu.dispatch(SHADERS.symmetricTensor, 'rowdot_forward', [a.buffer, x.buffer, out.buffer], grid1d(out.size, 64),
-      [['u32', B], ['u32', M], ['u32', N], ['u32', D]]);
+    e.gpu.dispatch(SHADERS.symmetricTensor, 'rowdot_forward', [a.buffer, x.buffer, out.buffer], grid1d(out.size, 64), [
+      ['u32', B],
+      ['u32', M],
+      ['u32', N],
+      ['u32', D],
+    ]);
     return { output: out };
   },
   backward(e, node, g, needs) {
     const [a, x] = node.inputs;
     const [B, M, D] = a.shape;
     const N = x.shape[1];
-    const p: Uniform[] = [['u32', B], ['u32', M], ['u32', N], ['u32', D]];
+    const p: Uniform[] = [
+      ['u32', B],
+      ['u32', M],
+      ['u32', N],
+      ['u32', D],
+    ];
     let da: Tensor<'f32'> | null = null;
     let dx: Tensor<'f32'> | null = null;
     if (needs[0]) {

@@ -7,7 +7,10 @@ import { unaryMathRef } from '../reference/elementwise';
 import { registerOp, type OpDef } from '../registry';
 import type { Tensor } from '../tensor';
 
-export interface UnaryParams { alpha: number; beta: number }
+export interface UnaryParams {
+  alpha: number;
+  beta: number;
+}
 
 function mathOp(kind: UnaryMathKind, differentiable = true): OpDef<UnaryParams> {
   return registerOp<UnaryParams>({
@@ -65,8 +68,7 @@ export const COMPARE_SCALAR_OPS = {
 
 // ---- user-facing functions ---------------------------------------------------------------
 type T = Tensor<'f32'>;
-const apply = (op: OpDef<UnaryParams>, x: T, alpha = 0, beta = 0): T =>
-  x.engine.apply(op, [x], { alpha, beta }) as T;
+const apply = (op: OpDef<UnaryParams>, x: T, alpha = 0, beta = 0): T => x.engine.apply(op, [x], { alpha, beta }) as T;
 
 export const neg = (x: T): T => apply(UNARY_MATH_OPS.neg, x);
 export const abs = (x: T): T => apply(UNARY_MATH_OPS.abs, x);

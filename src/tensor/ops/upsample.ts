@@ -13,7 +13,12 @@ function params(x: Tensor, f: number): Uniform[] {
   if (x.rank !== 4) throw new Error(`upsampleNearest: need x [N, C, H, W], got [${x.shape}]`);
   if (!Number.isInteger(f) || f < 1) throw new Error(`upsampleNearest: factor ${f} must be a positive integer`);
   const [N, C, H, W] = x.shape;
-  return [['u32', N * C], ['u32', H], ['u32', W], ['u32', f]];
+  return [
+    ['u32', N * C],
+    ['u32', H],
+    ['u32', W],
+    ['u32', f],
+  ];
 }
 
 /** Nearest-neighbour upsampling by an integer factor (ONNX Resize, mode "nearest"). */

@@ -20,19 +20,24 @@ export const whereOp = registerOp<Record<string, never>>({
   },
   backward(e, node, dy, needs) {
     const [cond, a, b] = node.inputs;
-    return [null, ...[a, b].map((x, k) => {
-      if (!needs[k + 1]) return null;
-      const masked = e.empty(dy.shape);
-      launchWherePartial(e.gpu, cond, dy, masked, k === 1);
-      const g = sumToShape(e, masked, x.shape);
-      if (g !== masked) masked.dispose();
-      return g;
-    })];
+    return [
+      null,
+      ...[a, b].map((x, k) => {
+        if (!needs[k + 1]) return null;
+        const masked = e.empty(dy.shape);
+        launchWherePartial(e.gpu, cond, dy, masked, k === 1);
+        const g = sumToShape(e, masked, x.shape);
+        if (g !== masked) masked.dispose();
+        return g;
+      }),
+    ];
   },
   reference: ([cond, a, b]) => whereRef(cond, a, b),
 });
 
-export interface MaskedFillAttrs { value: number }
+export interface MaskedFillAttrs {
+  value: number;
+}
 
 /** x with `value` where mask holds; mask broadcasts to x's shape (not the other way, as torch). */
 export const maskedFillOp = registerOp<MaskedFillAttrs>({
@@ -58,5 +63,4 @@ export const maskedFillOp = registerOp<MaskedFillAttrs>({
 });
 
 export const where = (cond: Tensor, a: T, b: T): T => a.engine.apply(whereOp, [cond, a, b], {}) as T;
-export const maskedFill = (x: T, mask: Tensor, value: number): T =>
-  x.engine.apply(maskedFillOp, [x, mask], { value }) as T;
+export const maskedFill = (x: T, mask: Tensor, value: number): T => x.engine.apply(maskedFillOp, [x, mask], { value }) as T;

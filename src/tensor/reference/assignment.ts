@@ -32,7 +32,10 @@ export function assignmentNllRef(inputs: RefTensor[], at: AssignmentLossAttrs): 
       }
       best = Math.min(best, s);
     }
-    if (counted) { num += best; den += 1; }
+    if (counted) {
+      num += best;
+      den += 1;
+    }
   }
   return { data: new Float64Array([den > 0 ? num / den : 0]), shape: [] };
 }

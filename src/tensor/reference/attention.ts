@@ -28,7 +28,10 @@ export function attentionRef(qkv: RefTensor, mask: RefTensor, at: AttentionAttrs
         const ri = tokenRow(B, N, b, i);
         const sc: number[] = [];
         for (let j = 0; j < T; j++) {
-          if (!mask.data[b * T + j]) { sc.push(-Infinity); continue; }
+          if (!mask.data[b * T + j]) {
+            sc.push(-Infinity);
+            continue;
+          }
           const rj = tokenRow(B, N, b, j);
           let s = 0;
           for (let d = 0; d < dh; d++) s += q(ri, h * dh + d) * q(rj, W + h * dh + d);

@@ -17,27 +17,38 @@ export interface Attention4dAttrs {
 export const NEG_LIMIT = -1e30;
 
 export interface AttentionDims {
-  B: number; H: number; T: number; S: number; D: number; Dv: number; scale: number;
+  B: number;
+  H: number;
+  T: number;
+  S: number;
+  D: number;
+  Dv: number;
+  scale: number;
   /** Element strides of the additive mask over batch and heads (0 = broadcast). */
-  amStrideB: number; amStrideH: number;
+  amStrideB: number;
+  amStrideH: number;
 }
 
 /** Checks q [B,H,T,D], k [B,H,S,D], v [B,H,S,Dv] and the masks; throws with the shapes. */
 export function attentionDims(
-  q: { shape: readonly number[] }, k: { shape: readonly number[] }, v: { shape: readonly number[] } | null,
-  masks: { shape: readonly number[] }[], at: Attention4dAttrs,
+  q: { shape: readonly number[] },
+  k: { shape: readonly number[] },
+  v: { shape: readonly number[] } | null,
+  masks: { shape: readonly number[] }[],
+  at: Attention4dAttrs,
 ): AttentionDims {
   const bad = (why: string) => new Error(`attention4d: ${why} (q [${q.shape}], k [${k.shape}]${v ? `, v [${v.shape}]` : ''})`);
   if (q.shape.length !== 4 || k.shape.length !== 4 || (v && v.shape.length !== 4)) throw bad('q, k and v must be 4-D [B, H, T, D]');
   const [B, H, T, D] = q.shape;
   const S = k.shape[2];
-  if (k.shape[0] !== B || k.shape[1] !== H || k.shape[3] !== D) throw bad('k must be [B, H, S, D] with q\'s B, H and D');
-  if (v && (v.shape[0] !== B || v.shape[1] !== H || v.shape[2] !== S)) throw bad('v must be [B, H, S, Dv] with k\'s B, H and S');
+  if (k.shape[0] !== B || k.shape[1] !== H || k.shape[3] !== D) throw bad("k must be [B, H, S, D] with q's B, H and D");
+  if (v && (v.shape[0] !== B || v.shape[1] !== H || v.shape[2] !== S)) throw bad("v must be [B, H, S, Dv] with k's B, H and S");
   const Dv = v ? v.shape[3] : D;
   let i = 0;
   if (at.keyMask) {
     const m = masks[i++];
-    if (!m || m.shape.length !== 2 || m.shape[0] !== B || m.shape[1] !== S) throw bad(`key mask [${m?.shape}] must be [B, S] = [${B}, ${S}]`);
+    if (!m || m.shape.length !== 2 || m.shape[0] !== B || m.shape[1] !== S)
+      throw bad(`key mask [${m?.shape}] must be [B, S] = [${B}, ${S}]`);
   }
   let amStrideB = 0;
   let amStrideH = 0;
@@ -120,10 +131,12 @@ export function splitHeadsRef(x: RefTensor, at: HeadsAttrs): RefTensor {
   const H = at.heads;
   const D = E / H;
   const out = new Float64Array(x.data.length);
-  for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let t = 0; t < T; t++) {
-    const row = at.seqFirst ? t * B + b : b * T + t;
-    for (let c = 0; c < D; c++) out[((b * H + h) * T + t) * D + c] = x.data[row * E + h * D + c];
-  }
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < H; h++)
+      for (let t = 0; t < T; t++) {
+        const row = at.seqFirst ? t * B + b : b * T + t;
+        for (let c = 0; c < D; c++) out[((b * H + h) * T + t) * D + c] = x.data[row * E + h * D + c];
+      }
   return { data: out, shape: [B, H, T, D] };
 }
 
@@ -132,14 +145,19 @@ export function mergeHeadsRef(y: RefTensor, at: HeadsAttrs): RefTensor {
   const [B, H, T, D] = y.shape;
   const E = H * D;
   const out = new Float64Array(y.data.length);
-  for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let t = 0; t < T; t++) {
-    const row = at.seqFirst ? t * B + b : b * T + t;
-    for (let c = 0; c < D; c++) out[row * E + h * D + c] = y.data[((b * H + h) * T + t) * D + c];
-  }
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < H; h++)
+      for (let t = 0; t < T; t++) {
+        const row = at.seqFirst ? t * B + b : b * T + t;
+        for (let c = 0; c < D; c++) out[row * E + h * D + c] = y.data[((b * H + h) * T + t) * D + c];
+      }
   return { data: out, shape: at.seqFirst ? [T, B, E] : [B, T, E] };
 }
 
-export interface NarrowAttrs { start: number; length: number }
+export interface NarrowAttrs {
+  start: number;
+  length: number;
+}
 
 /** Rows [start, start + length) of x along axis 0. */
 export function narrowRef(x: RefTensor, at: NarrowAttrs): RefTensor {

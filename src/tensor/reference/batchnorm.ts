@@ -32,7 +32,13 @@ export function batchMoments(x: RefTensor): { mean: Float64Array; biased: Float6
  * (biased variance), eval mode with the running ones.
  */
 export function batchNormRef(
-  x: RefTensor, gamma: RefTensor, beta: RefTensor, runMean: RefTensor, runVar: RefTensor, eps: number, training: boolean,
+  x: RefTensor,
+  gamma: RefTensor,
+  beta: RefTensor,
+  runMean: RefTensor,
+  runVar: RefTensor,
+  eps: number,
+  training: boolean,
 ): RefTensor {
   const { N, C, L } = batchNormDims(x.shape);
   const { mean, biased } = training ? batchMoments(x) : { mean: runMean.data, biased: runVar.data };
@@ -54,7 +60,11 @@ export function batchNormRef(
  * average with factor 1 / num_batches_tracked after the increment), unbiased batch variance.
  */
 export function batchNormRunningRef(
-  x: RefTensor, runMean: ArrayLike<number>, runVar: ArrayLike<number>, tracked: number, momentum: number | null,
+  x: RefTensor,
+  runMean: ArrayLike<number>,
+  runVar: ArrayLike<number>,
+  tracked: number,
+  momentum: number | null,
 ): { mean: Float64Array; variance: Float64Array; tracked: number } {
   const { mean, unbiased } = batchMoments(x);
   const f = momentum ?? 1 / (tracked + 1);

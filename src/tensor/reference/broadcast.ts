@@ -70,12 +70,9 @@ function walk(out: readonly number[], strides: number[][], fn: (i: number, offs:
   }
 }
 
-export type BroadcastKind =
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+export type BroadcastKind = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 
-const nanOr = (a: number, b: number, f: (a: number, b: number) => number) =>
-  Number.isNaN(a) || Number.isNaN(b) ? NaN : f(a, b);
+const nanOr = (a: number, b: number, f: (a: number, b: number) => number) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : f(a, b));
 
 export const BROADCAST_REF: Record<BroadcastKind, (a: number, b: number) => number> = {
   add: (a, b) => a + b,

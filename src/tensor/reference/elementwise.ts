@@ -21,7 +21,8 @@ export function unaryRef(kind: string, x: RefTensor, alpha = 1): RefTensor {
 }
 
 export function binaryRef(kind: 'add' | 'sub' | 'mul', a: RefTensor, b: RefTensor): RefTensor {
-  const f = kind === 'add' ? (x: number, y: number) => x + y : kind === 'sub' ? (x: number, y: number) => x - y : (x: number, y: number) => x * y;
+  const f =
+    kind === 'add' ? (x: number, y: number) => x + y : kind === 'sub' ? (x: number, y: number) => x - y : (x: number, y: number) => x * y;
   return { data: a.data.map((v, i) => f(v, b.data[i])), shape: [...a.shape] };
 }
 

@@ -66,10 +66,14 @@ function reduceValues(kind: ReduceKind, v: Float64Array, correction: number): nu
     lo = Math.min(lo, a);
   }
   switch (kind) {
-    case 'sum': return s;
-    case 'mean': return s / n;
-    case 'max': return hi;
-    case 'min': return lo;
+    case 'sum':
+      return s;
+    case 'mean':
+      return s / n;
+    case 'max':
+      return hi;
+    case 'min':
+      return lo;
     case 'var': {
       const m = s / n;
       let q = 0;

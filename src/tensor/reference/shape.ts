@@ -54,7 +54,9 @@ export function sliceShape(shape: readonly number[], at: SliceAttrs): number[] {
     throw new Error(`slice: begin/end/step need ${shape.length} entries`);
   }
   return shape.map((n, d) => {
-    const b = at.begin[d], e = at.end[d], s = at.step[d];
+    const b = at.begin[d],
+      e = at.end[d],
+      s = at.step[d];
     if (!Number.isInteger(s) || s < 1) throw new Error(`slice: step ${s} must be a positive integer`);
     if (b < 0 || e > n || b > e) throw new Error(`slice: [${b}, ${e}) outside dim ${d} of size ${n}`);
     return Math.ceil((e - b) / s);
@@ -66,7 +68,13 @@ export function sliceRef(x: RefTensor, at: SliceAttrs): RefTensor {
   const xs = stridesOf(x.shape);
   const data = new Float64Array(sizeOfShape(shape));
   forEachIndex(shape, (i, c) => {
-    data[i] = x.data[offsetOf(c.map((v, d) => at.begin[d] + v * at.step[d]), xs)];
+    data[i] =
+      x.data[
+        offsetOf(
+          c.map((v, d) => at.begin[d] + v * at.step[d]),
+          xs,
+        )
+      ];
   });
   return { data, shape };
 }
@@ -86,7 +94,10 @@ export function concatShape(shapes: readonly (readonly number[])[], axis: number
 }
 
 export function concatRef(xs: RefTensor[], axis: number): RefTensor {
-  const { axis: a, shape } = concatShape(xs.map((x) => x.shape), axis);
+  const { axis: a, shape } = concatShape(
+    xs.map((x) => x.shape),
+    axis,
+  );
   const outer = sizeOfShape(shape.slice(0, a));
   const inner = sizeOfShape(shape.slice(a + 1));
   const data = new Float64Array(sizeOfShape(shape));

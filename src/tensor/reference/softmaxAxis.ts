@@ -1,7 +1,10 @@
 import { normAxis, sizeOfShape } from '../ops/layout';
 import type { RefTensor } from '../registry';
 
-export interface SoftmaxAxisAttrs { axis: number; log: boolean }
+export interface SoftmaxAxisAttrs {
+  axis: number;
+  log: boolean;
+}
 
 /** x seen as [outer, n, inner] around `axis`. */
 export function axisSplit(shape: readonly number[], axis: number) {

@@ -15,7 +15,10 @@ export function symmetrizeRef(w: RefTensor, at: SymmetrizeAttrs): RefTensor {
   for (let id = 0; id < n; id++) {
     const digits: number[] = [];
     let rest = id;
-    for (let a = 0; a < at.k; a++) { digits.unshift(rest % D); rest = Math.floor(rest / D); }
+    for (let a = 0; a < at.k; a++) {
+      digits.unshift(rest % D);
+      rest = Math.floor(rest / D);
+    }
     let s = 0;
     for (const perm of at.perms) {
       let src = 0;

@@ -26,10 +26,25 @@ export class AdamFamily extends Optimizer {
   protected update(p: NamedParam, grad: Tensor<'f32'>, [m, v]: Tensor<'f32'>[], gradScale: number): void {
     const c = this.config;
     const w = p.tensor;
-    this.engine.gpu.dispatch(OPTIM_SHADERS.optimUpdate, 'adam_update', [w.buffer, grad.buffer, m.buffer, v.buffer, this.guard.buffer], grid1d(w.size), [
-      ['u32', w.size], ['u32', this.name === 'adamw' ? 1 : 0], ['u32', 0], ['u32', 0],
-      ['f32', this.lr], ['f32', c.beta1], ['f32', c.beta2], ['f32', c.eps],
-      ['f32', p.weightDecay], ['f32', lnBeta(c.beta1)], ['f32', lnBeta(c.beta2)], ['f32', gradScale],
-    ]);
+    this.engine.gpu.dispatch(
+      OPTIM_SHADERS.optimUpdate,
+      'adam_update',
+      [w.buffer, grad.buffer, m.buffer, v.buffer, this.guard.buffer],
+      grid1d(w.size),
+      [
+        ['u32', w.size],
+        ['u32', this.name === 'adamw' ? 1 : 0],
+        ['u32', 0],
+        ['u32', 0],
+        ['f32', this.lr],
+        ['f32', c.beta1],
+        ['f32', c.beta2],
+        ['f32', c.eps],
+        ['f32', p.weightDecay],
+        ['f32', lnBeta(c.beta1)],
+        ['f32', lnBeta(c.beta2)],
+        ['f32', gradScale],
+      ],
+    );
   }
 }

@@ -37,8 +37,15 @@ export function decodeGuard(bytes: ArrayBuffer, paramCount: number): GuardSnapsh
   const badParams: number[] = [];
   for (let i = 0; i < paramCount; i++) if (u[GUARD.bad / 4 + i]) badParams.push(i);
   return {
-    clip: f[0], norm: f[1], skip: u[2] !== 0, t: u[3], skipped: f[4], consecutive: f[5],
-    lossBad: u[6] !== 0, overflow: u[7] !== 0, badParams,
+    clip: f[0],
+    norm: f[1],
+    skip: u[2] !== 0,
+    t: u[3],
+    skipped: f[4],
+    consecutive: f[5],
+    lossBad: u[6] !== 0,
+    overflow: u[7] !== 0,
+    badParams,
   };
 }
 
@@ -51,7 +58,10 @@ export class StepGuard {
   private segKey = '';
   private segCount = 0;
 
-  constructor(private gpu: GpuContext, readonly paramCount: number) {
+  constructor(
+    private gpu: GpuContext,
+    readonly paramCount: number,
+  ) {
     this.bytes = GUARD.bad + 4 * Math.max(1, paramCount);
     this.buffer = gpu.alloc(this.bytes, 'optim-guard', true);
     const init = new ArrayBuffer(this.bytes);
@@ -70,20 +80,38 @@ export class StepGuard {
     const counts = present.map(([, t]) => Math.ceil(t.size / CHUNK));
     const total = counts.reduce((a, b) => a + b, 0);
     this.ensurePartials(total);
-    this.ensureSegments(present.map(([i]) => i), counts);
+    this.ensureSegments(
+      present.map(([i]) => i),
+      counts,
+    );
     let base = 0;
     present.forEach(([, grad], j) => {
       if (counts[j]) {
         g.dispatch(OPTIM_SHADERS.optimGuard, 'grad_partials', [grad.buffer, this.partials!], grid1d(grad.size, CHUNK), [
-          ['u32', grad.size], ['u32', base], ['u32', 0], ['u32', 0],
+          ['u32', grad.size],
+          ['u32', base],
+          ['u32', 0],
+          ['u32', 0],
         ]);
       }
       base += counts[j];
     });
-    g.dispatch(OPTIM_SHADERS.optimGuard, 'guard_finalize', [this.partials!, this.segs!, opts.loss?.buffer ?? g.placeholder('read'), this.buffer], [1], [
-      ['u32', this.segCount], ['u32', opts.loss ? 1 : 0], ['u32', 0], ['u32', 0],
-      ['f32', opts.gradScale], ['f32', opts.maxNorm > 0 ? opts.maxNorm : 0], ['f32', 0], ['f32', 0],
-    ]);
+    g.dispatch(
+      OPTIM_SHADERS.optimGuard,
+      'guard_finalize',
+      [this.partials!, this.segs!, opts.loss?.buffer ?? g.placeholder('read'), this.buffer],
+      [1],
+      [
+        ['u32', this.segCount],
+        ['u32', opts.loss ? 1 : 0],
+        ['u32', 0],
+        ['u32', 0],
+        ['f32', opts.gradScale],
+        ['f32', opts.maxNorm > 0 ? opts.maxNorm : 0],
+        ['f32', 0],
+        ['f32', 0],
+      ],
+    );
   }
 
   private ensurePartials(n: number): void {

@@ -30,7 +30,8 @@ export function resolveOptimizerConfig(input: OptimizerInput = {}): OptimizerCon
   if (!(c.eps >= 0)) bad.push(`eps ${c.eps}`);
   if (!(c.momentum >= 0)) bad.push(`momentum ${c.momentum}`);
   if (!(c.clip_norm >= 0)) bad.push(`clip_norm ${c.clip_norm} (0 = off)`);
-  if (!(Number.isInteger(c.max_skipped_steps) && c.max_skipped_steps >= 0)) bad.push(`max_skipped_steps ${c.max_skipped_steps} (0 = never pause)`);
+  if (!(Number.isInteger(c.max_skipped_steps) && c.max_skipped_steps >= 0))
+    bad.push(`max_skipped_steps ${c.max_skipped_steps} (0 = never pause)`);
   if (!(Number.isInteger(c.warmup_steps) && c.warmup_steps >= 0)) bad.push(`warmup_steps ${c.warmup_steps}`);
   if (bad.length) throw new Error(`bad optimizer settings: ${bad.join(', ')}`);
   return c;

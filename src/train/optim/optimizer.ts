@@ -86,9 +86,13 @@ export abstract class Optimizer {
     const problems: string[] = [];
     for (const p of this.params) {
       const entry = s.slots[p.name];
-      if (!entry) { problems.push(`missing ${p.name}`); continue; }
+      if (!entry) {
+        problems.push(`missing ${p.name}`);
+        continue;
+      }
       for (const k of this.slotNames) {
-        if (entry[k]?.length !== p.tensor.size) problems.push(`${p.name}.${k}: expected ${p.tensor.size} values, got ${entry[k]?.length ?? 'none'}`);
+        if (entry[k]?.length !== p.tensor.size)
+          problems.push(`${p.name}.${k}: expected ${p.tensor.size} values, got ${entry[k]?.length ?? 'none'}`);
       }
     }
     for (const name of Object.keys(s.slots)) if (!this.params.some((p) => p.name === name)) problems.push(`unexpected ${name}`);

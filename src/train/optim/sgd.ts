@@ -24,8 +24,14 @@ export class Sgd extends Optimizer {
     const g = this.engine.gpu;
     const buf = slots[0]?.buffer ?? g.placeholder('write');
     g.dispatch(OPTIM_SHADERS.optimUpdate, 'sgd_update', [w.buffer, grad.buffer, buf, this.guard.buffer], grid1d(w.size), [
-      ['u32', w.size], ['u32', c.nesterov ? 1 : 0], ['u32', slots.length ? 1 : 0], ['u32', 0],
-      ['f32', this.lr], ['f32', c.momentum], ['f32', p.weightDecay], ['f32', gradScale],
+      ['u32', w.size],
+      ['u32', c.nesterov ? 1 : 0],
+      ['u32', slots.length ? 1 : 0],
+      ['u32', 0],
+      ['f32', this.lr],
+      ['f32', c.momentum],
+      ['f32', p.weightDecay],
+      ['f32', gradScale],
     ]);
   }
 }

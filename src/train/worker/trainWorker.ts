@@ -132,7 +132,9 @@ async function handle(msg: ToWorker): Promise<void> {
       taskId = msg.taskId;
       // totalSteps: schedules with decay_steps 0 decay over the step limit.
       try {
-        trainer = new Trainer(engine, run, msg.settings.optimizer, msg.settings.readEvery, msg.settings.accumulate, { totalSteps: msg.settings.maxSteps });
+        trainer = new Trainer(engine, run, msg.settings.optimizer, msg.settings.readEvery, msg.settings.accumulate, {
+          totalSteps: msg.settings.maxSteps,
+        });
       } catch (err) {
         run.dispose(); // bad optimiser settings (e.g. a decaying schedule without a length)
         throw err;
@@ -171,7 +173,8 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'evaluateTest': {
       if (!trainer) throw new Error('create the model first');
       if (state === 'running') throw new Error('pause training before evaluating on the test file');
-      if (!trainer.run.evaluateTest) throw new Error(`the task ${taskId} has no test file to evaluate on (assign a file the test role and create the model again)`);
+      if (!trainer.run.evaluateTest)
+        throw new Error(`the task ${taskId} has no test file to evaluate on (assign a file the test role and create the model again)`);
       post({ type: 'progress', what: 'evaluating on the test file', fraction: 0 });
       try {
         const result = await trainer.run.evaluateTest();
@@ -283,8 +286,10 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
     void handle(msg);
     return;
   }
-  queue = queue.then(() => handle(msg)).catch((err) => {
-    if (state === 'running' || state === 'creating') setState(trainer ? 'paused' : 'idle');
-    fail(err);
-  });
+  queue = queue
+    .then(() => handle(msg))
+    .catch((err) => {
+      if (state === 'running' || state === 'creating') setState(trainer ? 'paused' : 'idle');
+      fail(err);
+    });
 };

@@ -27,7 +27,12 @@ function kindLabel(s: FileSummary): string {
 
 function FileRow({ f, active, onSelect, onRemove }: { f: LoadedFile; active: boolean; onSelect: () => void; onRemove: () => void }) {
   return (
-    <li className={`data-file${active ? ' active' : ''} ${f.status}`} data-testid="data-file" data-file-name={f.name} data-status={f.status}>
+    <li
+      className={`data-file${active ? ' active' : ''} ${f.status}`}
+      data-testid="data-file"
+      data-file-name={f.name}
+      data-status={f.status}
+    >
       <button type="button" className="data-file-name" onClick={onSelect}>
         {f.name}
       </button>
@@ -94,11 +99,18 @@ export function DataPanel() {
         <div className="data-inspector">
           <div className="data-summary" data-testid="data-summary">
             {active.summary && kindLabel(active.summary)}
-            {active.mounted !== undefined && <span className="data-mounted">{active.mounted ? ' · mounted (not copied)' : ' · copied into memory'}</span>}
+            {active.mounted !== undefined && (
+              <span className="data-mounted">{active.mounted ? ' · mounted (not copied)' : ' · copied into memory'}</span>
+            )}
           </div>
           <TrainFromFile file={active} />
           <div className="data-inspector-body">
-            <TreeView key={active.id} tree={active.tree} selected={preview?.fileId === active.id ? preview.path : null} onSelect={(p) => void showPreview(active.id, p)} />
+            <TreeView
+              key={active.id}
+              tree={active.tree}
+              selected={preview?.fileId === active.id ? preview.path : null}
+              onSelect={(p) => void showPreview(active.id, p)}
+            />
             {preview && preview.fileId === active.id && <PreviewView preview={preview} />}
           </div>
         </div>

@@ -9,7 +9,12 @@ function cell(v: number | string): string {
 
 export function PreviewView({ preview }: { preview: PreviewState }) {
   const [hist, setHist] = useState(0);
-  if (preview.loading) return <div className="data-preview" data-testid="data-preview">Loading {preview.path}…</div>;
+  if (preview.loading)
+    return (
+      <div className="data-preview" data-testid="data-preview">
+        Loading {preview.path}…
+      </div>
+    );
   if (preview.error)
     return (
       <div className="data-preview data-error" data-testid="data-error" role="alert">

@@ -15,7 +15,11 @@ export function TrainFromFile({ file }: { file: LoadedFile }) {
   if (!file.summary) return null;
   const options = trainingOptions(file.summary, file.tree);
   if (!options.length) {
-    return <p className="muted" data-testid="train-from-file-none">No built-in task trains on this file's layout yet.</p>;
+    return (
+      <p className="muted" data-testid="train-from-file-none">
+        No built-in task trains on this file's layout yet.
+      </p>
+    );
   }
   const use = async (o: TrainingOption) => {
     setBusy(o.title);
@@ -45,12 +49,29 @@ export function TrainFromFile({ file }: { file: LoadedFile }) {
           </li>
         ))}
       </ul>
-      {busy && <div className="progress" data-testid="train-from-file-busy"><span>reading {busy}…</span><progress /></div>}
-      {error && <div className="banner error" role="alert" data-testid="train-from-file-error">{error}</div>}
-      {done && <div className="muted" data-testid="train-from-file-done">{done}</div>}
+      {busy && (
+        <div className="progress" data-testid="train-from-file-busy">
+          <span>reading {busy}…</span>
+          <progress />
+        </div>
+      )}
+      {error && (
+        <div className="banner error" role="alert" data-testid="train-from-file-error">
+          {error}
+        </div>
+      )}
+      {done && (
+        <div className="muted" data-testid="train-from-file-done">
+          {done}
+        </div>
+      )}
       {notes.length > 0 && (
         <ul className="train-from-file-notes" data-testid="train-from-file-notes">
-          {notes.map((n, i) => <li key={i} className={n.startsWith('warning') ? 'banner warning' : 'muted'}>{n}</li>)}
+          {notes.map((n, i) => (
+            <li key={i} className={n.startsWith('warning') ? 'banner warning' : 'muted'}>
+              {n}
+            </li>
+          ))}
         </ul>
       )}
     </div>

@@ -9,7 +9,17 @@ function attrsText(a: Record<string, AttrValue>): string {
     .join(', ');
 }
 
-function Node({ node, depth, selected, onSelect }: { node: TreeNode; depth: number; selected: string | null; onSelect: (p: string) => void }) {
+function Node({
+  node,
+  depth,
+  selected,
+  onSelect,
+}: {
+  node: TreeNode;
+  depth: number;
+  selected: string | null;
+  onSelect: (p: string) => void;
+}) {
   const [open, setOpen] = useState(depth < 2);
   const d = node.dataset;
   const attrs = attrsText(node.attrs);
@@ -22,10 +32,13 @@ function Node({ node, depth, selected, onSelect }: { node: TreeNode; depth: numb
         {attrs && <span className="data-tree-attrs">@{attrs}</span>}
         {open && (
           <ul>
-            {node.children?.map((c) => <Node key={c.path} node={c} depth={depth + 1} selected={selected} onSelect={onSelect} />)}
+            {node.children?.map((c) => (
+              <Node key={c.path} node={c} depth={depth + 1} selected={selected} onSelect={onSelect} />
+            ))}
             {node.cut && (
               <li className="data-tree-cut muted" data-testid="data-tree-cut">
-                … {node.cut.omitted.toLocaleString('en-US')} more not listed ({node.cut.reason === 'depth-limit' ? 'depth limit' : 'node limit'})
+                … {node.cut.omitted.toLocaleString('en-US')} more not listed (
+                {node.cut.reason === 'depth-limit' ? 'depth limit' : 'node limit'})
               </li>
             )}
           </ul>
@@ -35,7 +48,12 @@ function Node({ node, depth, selected, onSelect }: { node: TreeNode; depth: numb
   }
   return (
     <li data-testid="data-tree-node" data-path={node.path} data-node-kind={node.kind}>
-      <button type="button" className={`data-tree-leaf${selected === node.path ? ' selected' : ''}`} onClick={() => onSelect(node.path)} disabled={!d}>
+      <button
+        type="button"
+        className={`data-tree-leaf${selected === node.path ? ' selected' : ''}`}
+        onClick={() => onSelect(node.path)}
+        disabled={!d}
+      >
         <span className="data-tree-name">{node.name}</span>
         {d && (
           <>
@@ -64,7 +82,11 @@ export function TreeView({ tree, selected, onSelect }: { tree: TreeNode; selecte
   const cut = truncationText(tree);
   return (
     <>
-      {cut && <div className="banner warning" role="status" data-testid="data-tree-truncated">{cut}</div>}
+      {cut && (
+        <div className="banner warning" role="status" data-testid="data-tree-truncated">
+          {cut}
+        </div>
+      )}
       <ul className="data-tree" data-testid="data-tree">
         <Node node={tree} depth={0} selected={selected} onSelect={onSelect} />
       </ul>

@@ -18,17 +18,28 @@ export async function attachTrainingOption(file: LoadedFile, o: TrainingOption):
   const r = o.request;
   if (streamable(r)) {
     const plan: StreamPlan = {
-      kind: 'stream-plan', payload: r.kind === 'generic-sets' ? 'sets' : 'hits', option: r, fileId: file.id,
-      targetKind: r.kind === 'generic-sets' ? r.targetKind : undefined, label: `${file.name}: ${o.title}`,
+      kind: 'stream-plan',
+      payload: r.kind === 'generic-sets' ? 'sets' : 'hits',
+      option: r,
+      fileId: file.id,
+      targetKind: r.kind === 'generic-sets' ? r.targetKind : undefined,
+      label: `${file.name}: ${o.title}`,
     };
     useDataStore.getState().setRole(file.id, 'train');
-    useTrainStore.getState().setData({ taskId: o.taskId, label: `${file.name}: ${o.title} (streamed)`, payload: plan as unknown as TaskData, source });
-    return ['streamed: batches go from the data worker to the training worker as training needs them; files of the validation and test roles are read the same way'];
+    useTrainStore
+      .getState()
+      .setData({ taskId: o.taskId, label: `${file.name}: ${o.title} (streamed)`, payload: plan as unknown as TaskData, source });
+    return [
+      'streamed: batches go from the data worker to the training worker as training needs them; files of the validation and test roles are read the same way',
+    ];
   }
   const payload = await loadTaskData(getDataClient(), file.id, file.name, o);
   const found = payloadNotes(payload);
   useTrainStore.getState().setData({
-    taskId: o.taskId, label: `${file.name}: ${o.title}${found.length ? ` — ${found.join('; ')}` : ''}`, payload, source,
+    taskId: o.taskId,
+    label: `${file.name}: ${o.title}${found.length ? ` — ${found.join('; ')}` : ''}`,
+    payload,
+    source,
   });
   return found;
 }

@@ -33,15 +33,27 @@ export function TaskGallery({ onPicked }: { onPicked(): void }) {
       <p className="gallery-lead">Pick a physics task to train on a demo file, or drop your own HDF5 / larcv3 file below.</p>
       <div className="gallery-cards">
         {GALLERY.map((card) => (
-          <button key={card.taskId} type="button" className={`gallery-card${card.demoFile ? '' : ' engine'}`} disabled={!!busy || busyRun}
-            onClick={() => void open(card)} data-testid={`gallery-${card.taskId}`}>
+          <button
+            key={card.taskId}
+            type="button"
+            className={`gallery-card${card.demoFile ? '' : ' engine'}`}
+            disabled={!!busy || busyRun}
+            onClick={() => void open(card)}
+            data-testid={`gallery-${card.taskId}`}
+          >
             <b>{card.title}</b>
             <span>{card.blurb}</span>
-            <span className="gallery-file">{busy === card.taskId ? `loading ${card.demoFile ?? ''}…` : card.demoFile ? `demo: ${card.demoFile}` : 'built-in data'}</span>
+            <span className="gallery-file">
+              {busy === card.taskId ? `loading ${card.demoFile ?? ''}…` : card.demoFile ? `demo: ${card.demoFile}` : 'built-in data'}
+            </span>
           </button>
         ))}
       </div>
-      {error && <div className="banner error" role="alert" data-testid="gallery-error">{error}</div>}
+      {error && (
+        <div className="banner error" role="alert" data-testid="gallery-error">
+          {error}
+        </div>
+      )}
     </section>
   );
 }

@@ -44,7 +44,10 @@ export function LineChart({ lines, xLabel, yLabel, logY, testId, height = 320 }:
       series: [
         { label: xLabel },
         ...lines.map((l) => ({
-          label: l.name, stroke: l.color, width: l.width, spanGaps: true,
+          label: l.name,
+          stroke: l.color,
+          width: l.width,
+          spanGaps: true,
           points: { show: l.points ?? false, size: 5, fill: l.color },
           ...(l.legend === false ? { show: true } : {}),
         })),
@@ -56,7 +59,9 @@ export function LineChart({ lines, xLabel, yLabel, logY, testId, height = 320 }:
     plot.current = u;
     // Lines drawn only (a raw line under its smoothed one) get no legend entry; row 0 is x.
     const rows = u.root.querySelectorAll<HTMLElement>('.u-legend .u-series');
-    lines.forEach((l, i) => { if (l.legend === false && rows[i + 1]) rows[i + 1].style.display = 'none'; });
+    lines.forEach((l, i) => {
+      if (l.legend === false && rows[i + 1]) rows[i + 1].style.display = 'none';
+    });
     const ro = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height }));
     ro.observe(el);
     return () => {

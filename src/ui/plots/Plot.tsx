@@ -16,7 +16,13 @@ export function Plot({ data, layout, testId, height = 320 }: PlotProps) {
     if (!el) return;
     let cancelled = false;
     void loadPlotly().then((Plotly) => {
-      if (!cancelled) void Plotly.react(el, data, { height, margin: { l: 60, r: 20, t: 30, b: 45 }, ...layout }, { responsive: true, displaylogo: false });
+      if (!cancelled)
+        void Plotly.react(
+          el,
+          data,
+          { height, margin: { l: 60, r: 20, t: 30, b: 45 }, ...layout },
+          { responsive: true, displaylogo: false },
+        );
     });
     return () => {
       cancelled = true;

@@ -17,8 +17,12 @@ function FigurePlot({ fig }: { fig: EvalFigure }) {
   const data = useMemo(() => {
     if (fig.kind === 'scatter') {
       const points = {
-        x: thin(fig.x, stride), y: thin(fig.y, stride), mode: 'markers', type: 'scatter',
-        marker: { size: 4, opacity: 0.7, color: thin(fig.color, stride), colorscale: 'Portland' }, name: 'test set',
+        x: thin(fig.x, stride),
+        y: thin(fig.y, stride),
+        mode: 'markers',
+        type: 'scatter',
+        marker: { size: 4, opacity: 0.7, color: thin(fig.color, stride), colorscale: 'Portland' },
+        name: 'test set',
       };
       if (!fig.diagonal) return [points];
       const range = finiteRange(fig.x, fig.y);
@@ -28,12 +32,15 @@ function FigurePlot({ fig }: { fig: EvalFigure }) {
     }
     return [{ z: fig.z, type: 'heatmap', colorscale: 'Viridis', showscale: fig.kind === 'heatmap' }];
   }, [fig, stride]);
-  const layout = useMemo(() => ({
-    title: { text: stride > 1 ? `${fig.title} (every ${stride}th of ${n.toLocaleString()} points)` : fig.title, font: { size: 13 } },
-    xaxis: { title: { text: fig.xLabel ?? '' } },
-    yaxis: { title: { text: fig.yLabel ?? '' }, ...(fig.kind !== 'scatter' ? { scaleanchor: 'x' } : {}) },
-    showlegend: false,
-  }), [fig, stride, n]);
+  const layout = useMemo(
+    () => ({
+      title: { text: stride > 1 ? `${fig.title} (every ${stride}th of ${n.toLocaleString()} points)` : fig.title, font: { size: 13 } },
+      xaxis: { title: { text: fig.xLabel ?? '' } },
+      yaxis: { title: { text: fig.yLabel ?? '' }, ...(fig.kind !== 'scatter' ? { scaleanchor: 'x' } : {}) },
+      showlegend: false,
+    }),
+    [fig, stride, n],
+  );
   return <Plot data={data} layout={layout} testId={`figure-${fig.id}`} height={300} />;
 }
 
@@ -44,7 +51,9 @@ export function EvalFigures() {
   return (
     <div className="figures">
       {lastEval.figures.map((f) => (
-        <div className="card" key={f.id}><FigurePlot fig={f} /></div>
+        <div className="card" key={f.id}>
+          <FigurePlot fig={f} />
+        </div>
       ))}
     </div>
   );

@@ -49,15 +49,25 @@ export function NumberField(p: Props) {
     <label title={p.title} className={error ? 'invalid' : undefined}>
       <span>{p.label}</span>
       <input
-        type="number" disabled={p.disabled} min={p.min} max={p.max} step={p.step ?? (p.int ? 1 : 'any')}
-        value={text} data-testid={p.testId} aria-invalid={error ? true : undefined}
+        type="number"
+        disabled={p.disabled}
+        min={p.min}
+        max={p.max}
+        step={p.step ?? (p.int ? 1 : 'any')}
+        value={text}
+        data-testid={p.testId}
+        aria-invalid={error ? true : undefined}
         onChange={(e) => {
           const t = e.target.value;
           setText(t);
           if (limitError(t, p) === null) p.onChange(Number(t));
         }}
       />
-      {error && <span className="field-error" role="alert" data-testid={`${p.testId}-error`}>{error}</span>}
+      {error && (
+        <span className="field-error" role="alert" data-testid={`${p.testId}-error`}>
+          {error}
+        </span>
+      )}
     </label>
   );
 }

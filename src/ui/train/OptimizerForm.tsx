@@ -6,22 +6,45 @@ interface Props {
   disabled?: boolean;
 }
 
-const OPTIMIZERS: [OptimizerName, string][] = [['adamw', 'AdamW'], ['adam', 'Adam (L2)'], ['sgd', 'SGD']];
+const OPTIMIZERS: [OptimizerName, string][] = [
+  ['adamw', 'AdamW'],
+  ['adam', 'Adam (L2)'],
+  ['sgd', 'SGD'],
+];
 const SCHEDULES: [ScheduleName, string][] = [
-  ['constant', 'constant'], ['warmup_linear', 'warm-up + linear decay'], ['warmup_cosine', 'warm-up + cosine decay'],
-  ['step', 'step (×γ every N steps)'], ['one_cycle', 'one-cycle'],
+  ['constant', 'constant'],
+  ['warmup_linear', 'warm-up + linear decay'],
+  ['warmup_cosine', 'warm-up + cosine decay'],
+  ['step', 'step (×γ every N steps)'],
+  ['one_cycle', 'one-cycle'],
 ];
 
 /** A number input that reports only values passing `ok` (so typing never sends NaN). */
-function Num(p: { label: string; value: number; ok(v: number): boolean; set(v: number): void; int?: boolean; disabled?: boolean; testId: string; title?: string }) {
+function Num(p: {
+  label: string;
+  value: number;
+  ok(v: number): boolean;
+  set(v: number): void;
+  int?: boolean;
+  disabled?: boolean;
+  testId: string;
+  title?: string;
+}) {
   return (
     <label title={p.title}>
       <span>{p.label}</span>
-      <input type="number" step={p.int ? 1 : 'any'} min={0} value={p.value} disabled={p.disabled} data-testid={p.testId}
+      <input
+        type="number"
+        step={p.int ? 1 : 'any'}
+        min={0}
+        value={p.value}
+        disabled={p.disabled}
+        data-testid={p.testId}
         onChange={(e) => {
           const v = p.int ? Math.round(+e.target.value) : +e.target.value;
           if (e.target.value !== '' && Number.isFinite(v) && p.ok(v)) p.set(v);
-        }} />
+        }}
+      />
     </label>
   );
 }
@@ -35,52 +58,131 @@ export function OptimizerForm({ value: c, onChange, disabled }: Props) {
     <div className="form-grid" data-testid="optimizer-form">
       <label>
         <span>optimizer</span>
-        <select value={c.name} disabled={disabled} data-testid="cfg-optimizer" onChange={(e) => onChange({ name: e.target.value as OptimizerName })}>
-          {OPTIMIZERS.map(([v, l]) => <option key={v} value={v}>{l}</option>)}
+        <select
+          value={c.name}
+          disabled={disabled}
+          data-testid="cfg-optimizer"
+          onChange={(e) => onChange({ name: e.target.value as OptimizerName })}
+        >
+          {OPTIMIZERS.map(([v, l]) => (
+            <option key={v} value={v}>
+              {l}
+            </option>
+          ))}
         </select>
       </label>
       <Num label="learning rate" value={c.lr} ok={pos} set={(lr) => onChange({ lr })} disabled={disabled} testId="cfg-lr" />
-      <Num label={c.name === 'adamw' ? 'weight decay (decoupled)' : 'weight decay (L2)'} value={c.weight_decay} ok={nonneg}
-        set={(weight_decay) => onChange({ weight_decay })} disabled={disabled} testId="cfg-weight-decay"
-        title={c.no_decay_bias_norm ? 'biases and norm parameters get no weight decay' : undefined} />
+      <Num
+        label={c.name === 'adamw' ? 'weight decay (decoupled)' : 'weight decay (L2)'}
+        value={c.weight_decay}
+        ok={nonneg}
+        set={(weight_decay) => onChange({ weight_decay })}
+        disabled={disabled}
+        testId="cfg-weight-decay"
+        title={c.no_decay_bias_norm ? 'biases and norm parameters get no weight decay' : undefined}
+      />
       {c.name === 'sgd' && (
         <>
-          <Num label="momentum" value={c.momentum} ok={(v) => v >= 0 && v < 1} set={(momentum) => onChange({ momentum, ...(momentum === 0 ? { nesterov: false } : {}) })}
-            disabled={disabled} testId="cfg-momentum" />
+          <Num
+            label="momentum"
+            value={c.momentum}
+            ok={(v) => v >= 0 && v < 1}
+            set={(momentum) => onChange({ momentum, ...(momentum === 0 ? { nesterov: false } : {}) })}
+            disabled={disabled}
+            testId="cfg-momentum"
+          />
           <label>
             <span>Nesterov</span>
-            <input type="checkbox" checked={c.nesterov} disabled={disabled || c.momentum === 0} data-testid="cfg-nesterov"
-              onChange={(e) => onChange({ nesterov: e.target.checked })} />
+            <input
+              type="checkbox"
+              checked={c.nesterov}
+              disabled={disabled || c.momentum === 0}
+              data-testid="cfg-nesterov"
+              onChange={(e) => onChange({ nesterov: e.target.checked })}
+            />
           </label>
         </>
       )}
       <label>
         <span>lr schedule</span>
-        <select value={c.schedule} disabled={disabled} data-testid="cfg-schedule" onChange={(e) => onChange({ schedule: e.target.value as ScheduleName })}>
-          {SCHEDULES.map(([v, l]) => <option key={v} value={v}>{l}</option>)}
+        <select
+          value={c.schedule}
+          disabled={disabled}
+          data-testid="cfg-schedule"
+          onChange={(e) => onChange({ schedule: e.target.value as ScheduleName })}
+        >
+          {SCHEDULES.map(([v, l]) => (
+            <option key={v} value={v}>
+              {l}
+            </option>
+          ))}
         </select>
       </label>
       {decays && (
-        <Num label="warm-up steps" value={c.warmup_steps} int ok={nonneg} set={(warmup_steps) => onChange({ warmup_steps })} disabled={disabled} testId="cfg-warmup-steps" />
+        <Num
+          label="warm-up steps"
+          value={c.warmup_steps}
+          int
+          ok={nonneg}
+          set={(warmup_steps) => onChange({ warmup_steps })}
+          disabled={disabled}
+          testId="cfg-warmup-steps"
+        />
       )}
       {(decays || c.schedule === 'one_cycle') && (
-        <Num label="decay steps (0 = the step limit)" value={c.decay_steps} int ok={nonneg} set={(decay_steps) => onChange({ decay_steps })}
-          disabled={disabled} testId="cfg-decay-steps" />
+        <Num
+          label="decay steps (0 = the step limit)"
+          value={c.decay_steps}
+          int
+          ok={nonneg}
+          set={(decay_steps) => onChange({ decay_steps })}
+          disabled={disabled}
+          testId="cfg-decay-steps"
+        />
       )}
       {decays && (
-        <Num label="final lr / lr" value={c.min_lr_ratio} ok={(v) => v >= 0 && v <= 1} set={(min_lr_ratio) => onChange({ min_lr_ratio })} disabled={disabled} testId="cfg-min-lr-ratio" />
+        <Num
+          label="final lr / lr"
+          value={c.min_lr_ratio}
+          ok={(v) => v >= 0 && v <= 1}
+          set={(min_lr_ratio) => onChange({ min_lr_ratio })}
+          disabled={disabled}
+          testId="cfg-min-lr-ratio"
+        />
       )}
       {c.schedule === 'step' && (
         <>
-          <Num label="step size" value={c.step_size} int ok={pos} set={(step_size) => onChange({ step_size })} disabled={disabled} testId="cfg-step-size" />
+          <Num
+            label="step size"
+            value={c.step_size}
+            int
+            ok={pos}
+            set={(step_size) => onChange({ step_size })}
+            disabled={disabled}
+            testId="cfg-step-size"
+          />
           <Num label="gamma" value={c.gamma} ok={pos} set={(gamma) => onChange({ gamma })} disabled={disabled} testId="cfg-gamma" />
         </>
       )}
-      <Num label="clip gradient norm (0 = off)" value={c.clip_norm} ok={nonneg} set={(clip_norm) => onChange({ clip_norm })} disabled={disabled} testId="cfg-clip-norm"
-        title="scales all gradients so their global L2 norm is at most this (torch clip_grad_norm_)" />
-      <Num label="pause after skipped steps" value={c.max_skipped_steps} int ok={nonneg} set={(max_skipped_steps) => onChange({ max_skipped_steps })}
-        disabled={disabled} testId="cfg-max-skipped"
-        title="a step whose loss or gradient is NaN/inf changes nothing; after this many in a row training pauses (0 = never)" />
+      <Num
+        label="clip gradient norm (0 = off)"
+        value={c.clip_norm}
+        ok={nonneg}
+        set={(clip_norm) => onChange({ clip_norm })}
+        disabled={disabled}
+        testId="cfg-clip-norm"
+        title="scales all gradients so their global L2 norm is at most this (torch clip_grad_norm_)"
+      />
+      <Num
+        label="pause after skipped steps"
+        value={c.max_skipped_steps}
+        int
+        ok={nonneg}
+        set={(max_skipped_steps) => onChange({ max_skipped_steps })}
+        disabled={disabled}
+        testId="cfg-max-skipped"
+        title="a step whose loss or gradient is NaN/inf changes nothing; after this many in a row training pauses (0 = never)"
+      />
     </div>
   );
 }

@@ -35,12 +35,16 @@ export function ProfileView() {
   const total = profile?.gpuMs ?? null;
   return (
     <div className="profile-view" data-testid="profile-view">
-      <button type="button" disabled={!canProfile} data-testid="btn-profile-step"
+      <button
+        type="button"
+        disabled={!canProfile}
+        data-testid="btn-profile-step"
         title="Runs one training step with a GPU timestamp around every kernel"
         onClick={() => {
           setWaiting(true);
           sendToWorker({ type: 'profile' });
-        }}>
+        }}
+      >
         Profile step
       </button>
       {waiting && <span className="muted"> profiling one step…</span>}
@@ -55,12 +59,22 @@ export function ProfileView() {
           </p>
           <table className="profile-table">
             <thead>
-              <tr><th>kernel</th><th>calls</th><th>GPU ms</th><th>%</th><th>GFLOP/s</th><th>GB/s</th><th>% of peak</th></tr>
+              <tr>
+                <th>kernel</th>
+                <th>calls</th>
+                <th>GPU ms</th>
+                <th>%</th>
+                <th>GFLOP/s</th>
+                <th>GB/s</th>
+                <th>% of peak</th>
+              </tr>
             </thead>
             <tbody>
               {profile.kernels.slice(0, SHOWN).map((k) => (
                 <tr key={k.kernel}>
-                  <td><code>{k.kernel}</code></td>
+                  <td>
+                    <code>{k.kernel}</code>
+                  </td>
                   <td>{k.calls}</td>
                   <td>{fixed(k.ms, 3)}</td>
                   <td>{k.ms !== null && total ? ((100 * k.ms) / total).toFixed(1) : '–'}</td>

@@ -31,7 +31,8 @@ export function applyRun(rc: RunConfig): string | null {
   store.setSettings({ evalEvery: rc.eval_every, readEvery: rc.read_every, accumulate: rc.accumulate, maxSteps: rc.steps });
   store.setOptimizer(rc.optimizer);
   if (rc.data.train === undefined) {
-    if (store.data?.taskId === rc.task) return 'this run uses the built-in data; the loaded file stays attached until you choose "use built-in demo data"';
+    if (store.data?.taskId === rc.task)
+      return 'this run uses the built-in data; the loaded file stays attached until you choose "use built-in demo data"';
     return null;
   }
   const src = store.data?.taskId === rc.task ? store.data.source : undefined;
@@ -76,19 +77,31 @@ export function RunConfigBar() {
 
   return (
     <div className="buttons" data-testid="run-config-bar">
-      <button disabled={busy} onClick={save} data-testid="btn-save-run">Save run config</button>
+      <button disabled={busy} onClick={save} data-testid="btn-save-run">
+        Save run config
+      </button>
       <label>
         Load run config{' '}
-        <input type="file" accept=".json,application/json" disabled={busy} data-testid="input-load-run"
+        <input
+          type="file"
+          accept=".json,application/json"
+          disabled={busy}
+          data-testid="input-load-run"
           onChange={(e) => {
             const f = e.target.files?.[0];
             if (f) void load(f);
             e.target.value = '';
-          }} />
+          }}
+        />
       </label>
       {message && (
-        <div className={message.kind === 'error' ? 'banner error' : 'muted'} role={message.kind === 'error' ? 'alert' : undefined}
-          data-testid={message.kind === 'error' ? 'run-config-error' : 'run-config-note'}>{message.text}</div>
+        <div
+          className={message.kind === 'error' ? 'banner error' : 'muted'}
+          role={message.kind === 'error' ? 'alert' : undefined}
+          data-testid={message.kind === 'error' ? 'run-config-error' : 'run-config-note'}
+        >
+          {message.text}
+        </div>
       )}
     </div>
   );

@@ -17,7 +17,13 @@ export interface Curve {
  * The lines of one metric: train raw and smoothed (smoothed over every point, then each
  * downsampled by min/max buckets) and the test evaluations, on a step or wall-time axis.
  */
-export function metricCurves(series: SeriesColumns, evals: readonly EvalPoint[], metric: string, smoothing: number, xAxis: 'step' | 'time'): Curve[] {
+export function metricCurves(
+  series: SeriesColumns,
+  evals: readonly EvalPoint[],
+  metric: string,
+  smoothing: number,
+  xAxis: 'step' | 'time',
+): Curve[] {
   const col = series.column(metric);
   const trainX = xAxis === 'step' ? series.steps() : series.wallMs().map((ms) => ms / 1000);
   const curves: Curve[] = [];
@@ -27,7 +33,15 @@ export function metricCurves(series: SeriesColumns, evals: readonly EvalPoint[],
   }
   const tests = evals.filter((e) => metric in e.scalars).sort((a, b) => a.step - b.step);
   const testX = tests.map((e) => (xAxis === 'step' ? e.step : (series.wallAtStep(e.step) ?? 0) / 1000));
-  curves.push({ name: `test ${metric}`, kind: 'test', ...downsampleMinMax(testX, tests.map((e) => e.scalars[metric]), POINTS_PER_LINE) });
+  curves.push({
+    name: `test ${metric}`,
+    kind: 'test',
+    ...downsampleMinMax(
+      testX,
+      tests.map((e) => e.scalars[metric]),
+      POINTS_PER_LINE,
+    ),
+  });
   return curves;
 }
 

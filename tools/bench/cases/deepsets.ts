@@ -44,7 +44,11 @@ function setSizes(sets: number, meanSize: number, seed: number): number[] {
  * `depth`×`width` ReLU MLPs, all sets in one block. tfjs gets the same initial weights.
  */
 export async function prepareDeepSet(
-  { engine: e, tfBackend }: BenchContext, sets: number, meanSize: number, width: number, depth: number,
+  { engine: e, tfBackend }: BenchContext,
+  sets: number,
+  meanSize: number,
+  width: number,
+  depth: number,
 ): Promise<PreparedCase> {
   const sizes = setSizes(sets, meanSize, 31);
   const offsets = offsetsFromCounts(sizes);
@@ -58,9 +62,19 @@ export async function prepareDeepSet(
   });
   const poolScale = 1 / meanSize;
 
-  const model = new DeepSet(e, {
-    inputWidth: INPUT_WIDTH, phi: { width, depth }, rho: { width, depth }, outputs: 1, activation: 'relu', pool: 'sum', poolScale,
-  }, seededRandom(34));
+  const model = new DeepSet(
+    e,
+    {
+      inputWidth: INPUT_WIDTH,
+      phi: { width, depth },
+      rho: { width, depth },
+      outputs: 1,
+      activation: 'relu',
+      pool: 'sum',
+      poolScale,
+    },
+    seededRandom(34),
+  );
   const params = model.parameters();
   const x = e.fromArray(xData, [rows, INPUT_WIDTH]).keep();
   const off = e.fromArray(Int32Array.from(offsets), [sets + 1], { dtype: 'i32' }).keep();
@@ -69,10 +83,17 @@ export async function prepareDeepSet(
   const initial = await Promise.all(params.map((p) => p.read()));
 
   // Our Linear weights are [out, in] (torch layout); the tfjs twin multiplies by [in, out].
-  const vars = tf.tidy(() => params.map((p, i) => tf.variable(p.rank === 2
-    ? tf.tensor(transpose2d(initial[i], p.shape[0], p.shape[1]), [p.shape[1], p.shape[0]])
-    : tf.tensor(initial[i], [...p.shape]))));
-  const tfjsGradToOurs = (g: Float32Array, i: number) => (params[i].rank === 2 ? transpose2d(g, params[i].shape[1], params[i].shape[0]) : g);
+  const vars = tf.tidy(() =>
+    params.map((p, i) =>
+      tf.variable(
+        p.rank === 2
+          ? tf.tensor(transpose2d(initial[i], p.shape[0], p.shape[1]), [p.shape[1], p.shape[0]])
+          : tf.tensor(initial[i], [...p.shape]),
+      ),
+    ),
+  );
+  const tfjsGradToOurs = (g: Float32Array, i: number) =>
+    params[i].rank === 2 ? transpose2d(g, params[i].shape[1], params[i].shape[0]) : g;
   const tx = tf.tensor2d(xData, [rows, INPUT_WIDTH]);
   const tids = tf.tensor1d(ids, 'int32');
   const ty = tf.tensor2d(yData, [sets, 1]);
@@ -157,7 +178,9 @@ export function prepareSegmentSum({ engine: e, tfBackend }: BenchContext, rows: 
       const theirs = (await ty.data()) as Float32Array;
       ty.dispose();
       const exact = segmentReduceRef(
-        { data: Float64Array.from(xData), shape: [rows, cols] }, { data: Float64Array.from(offsets), shape: [segments + 1] }, 'sum',
+        { data: Float64Array.from(xData), shape: [rows, cols] },
+        { data: Float64Array.from(offsets), shape: [segments + 1] },
+        'sum',
       ).data;
       // Any summation order of n terms |x| ≤ 1 is within γ_n·n of the exact sum (n = longest segment).
       let longest = 0;

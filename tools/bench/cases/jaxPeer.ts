@@ -94,7 +94,9 @@ function jaxMatmul(n: number): Peer {
     async check() {
       const c = product(a.ref, b.ref);
       const got = (await c.data()) as Float32Array;
-      const rows = [...new Set([0, n - 1, ...Array.from({ length: 14 }, (_, k) => Math.floor(((k + 1) * 0.618034 * n) % n))])].sort((x, y) => x - y);
+      const rows = [...new Set([0, n - 1, ...Array.from({ length: 14 }, (_, k) => Math.floor(((k + 1) * 0.618034 * n) % n))])].sort(
+        (x, y) => x - y,
+      );
       const r = checkMatmulRows(aData, bData, { M: n, K: n, N: n }, rows, { 'jax-js': got });
       return { ok: r.ok, detail: r.detail };
     },
@@ -148,7 +150,11 @@ async function jaxMlp({ engine: e }: BenchContext, batch: number, widths: number
   const lossAndGrad = jit((p: Params, xs: np.Array, ys: np.Array) => valueAndGrad(loss)(p, xs, ys));
   // One Adam step (optax.adam's update): bias corrections come in as arrays so jit traces once.
   const step = jit((p: Params, mm: Params, vv: Params, xs: np.Array, ys: np.Array, c1: np.Array, c2: np.Array) => {
-    const [value, g] = valueAndGrad(loss)(p.map((pi) => pi.ref), xs, ys);
+    const [value, g] = valueAndGrad(loss)(
+      p.map((pi) => pi.ref),
+      xs,
+      ys,
+    );
     const m2 = mm.map((mi, i) => mi.mul(HYPER.beta1).add(g[i].ref.mul(1 - HYPER.beta1)));
     const v2 = vv.map((vi, i) => vi.mul(HYPER.beta2).add(np.square(g[i].ref).mul(1 - HYPER.beta2)));
     for (const gi of g) gi.dispose();
@@ -174,7 +180,11 @@ async function jaxMlp({ engine: e }: BenchContext, batch: number, widths: number
     lastValue = out.value;
   };
   const jaxLoss = async () => {
-    const l = loss(params.map((p) => p.ref), jx.ref, jy.ref);
+    const l = loss(
+      params.map((p) => p.ref),
+      jx.ref,
+      jy.ref,
+    );
     return (await l.data())[0];
   };
 
@@ -201,7 +211,11 @@ async function jaxMlp({ engine: e }: BenchContext, batch: number, widths: number
       for (const p of ours) p.grad = null;
       const ref = await Promise.all([l, ...grads].map((q) => q.read()));
       for (const q of [l, ...grads]) q.dispose();
-      const [value, g] = lossAndGrad(params.map((p) => p.ref), jx.ref, jy.ref);
+      const [value, g] = lossAndGrad(
+        params.map((p) => p.ref),
+        jx.ref,
+        jy.ref,
+      );
       const jl = (await value.data())[0];
       const jg = await Promise.all(g.map((gi) => gi.data() as Promise<Float32Array>));
       const lossDiff = Math.abs(jl - ref[0][0]) / Math.abs(ref[0][0]);
@@ -227,7 +241,8 @@ async function jaxMlp({ engine: e }: BenchContext, batch: number, widths: number
       const moved = Math.abs(lj - jl) > TOL.afterSteps * jl;
       return {
         ok: lossDiff <= TOL.loss && gradDiff <= TOL.grad && stepDiff <= TOL.afterSteps && moved,
-        detail: `loss ${fmt(jl)} vs ours ${fmt(ref[0][0])} (rel ${fmt(lossDiff)} ≤ ${TOL.loss}); grads max rel ${fmt(gradDiff)} ≤ ${TOL.grad}; ` +
+        detail:
+          `loss ${fmt(jl)} vs ours ${fmt(ref[0][0])} (rel ${fmt(lossDiff)} ≤ ${TOL.loss}); grads max rel ${fmt(gradDiff)} ≤ ${TOL.grad}; ` +
           `after ${TOL.steps} Adam steps ${fmt(lj)} vs ours ${fmt(lo)} (rel ${fmt(stepDiff)} ≤ ${TOL.afterSteps})${moved ? '' : ', but the loss did not move'}`,
       };
     },

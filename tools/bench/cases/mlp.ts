@@ -51,10 +51,17 @@ export async function prepareMlp({ engine: e, tfBackend }: BenchContext, batch: 
   const initial = await Promise.all(params.map((p) => p.read()));
 
   // Our Linear weights are [out, in] (torch layout); the tfjs twin multiplies by [in, out].
-  const vars = tf.tidy(() => params.map((p, i) => tf.variable(p.rank === 2
-    ? tf.tensor(transpose2d(initial[i], p.shape[0], p.shape[1]), [p.shape[1], p.shape[0]])
-    : tf.tensor(initial[i], [...p.shape]))));
-  const tfjsGradToOurs = (g: Float32Array, i: number) => (params[i].rank === 2 ? transpose2d(g, params[i].shape[1], params[i].shape[0]) : g);
+  const vars = tf.tidy(() =>
+    params.map((p, i) =>
+      tf.variable(
+        p.rank === 2
+          ? tf.tensor(transpose2d(initial[i], p.shape[0], p.shape[1]), [p.shape[1], p.shape[0]])
+          : tf.tensor(initial[i], [...p.shape]),
+      ),
+    ),
+  );
+  const tfjsGradToOurs = (g: Float32Array, i: number) =>
+    params[i].rank === 2 ? transpose2d(g, params[i].shape[1], params[i].shape[0]) : g;
   const tx = tf.tensor2d(xData, [batch, inW]);
   const ty = tf.tensor2d(yData, [batch, 1]);
   const tfAdam = tf.train.adam(HYPER.lr, HYPER.beta1, HYPER.beta2, HYPER.eps);
@@ -64,7 +71,12 @@ export async function prepareMlp({ engine: e, tfBackend }: BenchContext, batch: 
     let h: tf.Tensor2D = tx;
     for (let l = 0; l < vars.length / 2; l++) {
       const last = l === vars.length / 2 - 1;
-      h = tf.fused.matMul({ a: h, b: vars[2 * l] as tf.Tensor2D, bias: vars[2 * l + 1], activation: last ? 'linear' : 'relu' }) as tf.Tensor2D;
+      h = tf.fused.matMul({
+        a: h,
+        b: vars[2 * l] as tf.Tensor2D,
+        bias: vars[2 * l + 1],
+        activation: last ? 'linear' : 'relu',
+      }) as tf.Tensor2D;
     }
     return tf.mean(tf.squaredDifference(h, ty));
   };

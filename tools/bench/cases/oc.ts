@@ -111,9 +111,7 @@ export async function prepareOc({ engine: e, tfBackend }: BenchContext, n: numbe
   const dense = oursSide(e, beta, x, seed, layout, 'dense');
   const denseVariant: PreparedVariant = { name: 'ours dense', side: dense.side };
   // Ours dense holds dist, att and rep, each N×K f32.
-  const oursDenseLimit = denseFits(e.gpu, layout)
-    ? null
-    : bufferLimitReason(n, K, e.gpu.device.limits);
+  const oursDenseLimit = denseFits(e.gpu, layout) ? null : bufferLimitReason(n, K, e.gpu.device.limits);
   const oursDenseHost = denseHostBytes(n, K, 3);
   if (oursDenseLimit) denseVariant.skipped = oursDenseLimit;
   else if (oursDenseHost > OC_HOST_BUDGET_BYTES) {
@@ -211,7 +209,9 @@ export async function prepareOc({ engine: e, tfBackend }: BenchContext, n: numbe
         }
       }
       const lim = e.gpu.device.limits;
-      parts.push(`our device maxBufferSize ${(lim.maxBufferSize / 2 ** 20).toFixed(0)} MiB, maxStorageBufferBindingSize ${(lim.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB`);
+      parts.push(
+        `our device maxBufferSize ${(lim.maxBufferSize / 2 ** 20).toFixed(0)} MiB, maxStorageBufferBindingSize ${(lim.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB`,
+      );
       return { ok, detail: parts.join('; ') };
     },
     dispose() {

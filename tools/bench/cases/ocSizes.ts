@@ -16,7 +16,11 @@ export function denseHostBytes(n: number, k: number, count: number): number {
  * over maxBufferSize and a binding over maxStorageBufferBindingSize, so a dense kernel that
  * binds the whole matrix is out of memory beyond the smaller of the two, whatever the GPU holds.
  */
-export function bufferLimitReason(n: number, k: number, limits: { maxBufferSize: number; maxStorageBufferBindingSize: number }): string | null {
+export function bufferLimitReason(
+  n: number,
+  k: number,
+  limits: { maxBufferSize: number; maxStorageBufferBindingSize: number },
+): string | null {
   const bytes = n * k * 4;
   const limit = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
   if (bytes <= limit) return null;

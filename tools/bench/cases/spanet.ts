@@ -48,7 +48,12 @@ export async function prepareSpanetEncoder({ engine: e, tfBackend }: BenchContex
   const encoder = Array.from({ length: layers }, () => new TransformerEncoderLayer(e, W, heads, ffWidth, rand));
   const finalNorm = new LayerNorm(e, W);
   const head = new Linear(e, W, 1, 'none', rand);
-  const params = [...embed.flatMap((l) => l.parameters()), ...encoder.flatMap((l) => l.parameters()), ...finalNorm.parameters(), ...head.parameters()];
+  const params = [
+    ...embed.flatMap((l) => l.parameters()),
+    ...encoder.flatMap((l) => l.parameters()),
+    ...finalNorm.parameters(),
+    ...head.parameters(),
+  ];
   const tokens = e.fromArray(inputs.tokens, [B * N + B, tokenWidth]).keep();
   const mask = e.fromArray(inputs.mask, [B, N + 1], { dtype: 'u32' }).keep();
   const y = e.fromArray(target, [B, 1]).keep();
@@ -56,13 +61,24 @@ export async function prepareSpanetEncoder({ engine: e, tfBackend }: BenchContex
 
   // The only matrices are Linear weights, [out, in] here and [in, out] in the tfjs twin.
   const toTfjs = (p: Tensor<'f32'>, d: Float32Array) => (p.rank === 2 ? transpose2d(d, p.shape[0], p.shape[1]) : d);
-  const net = new TfjsEncoder(await Promise.all(params.map(async (p) => ({
-    data: toTfjs(p, await p.read()), shape: p.rank === 2 ? [p.shape[1], p.shape[0]] : [...p.shape],
-  }))), layers, heads);
-  const tfjsGradToOurs = (g: Float32Array, i: number) => (params[i].rank === 2 ? transpose2d(g, params[i].shape[1], params[i].shape[0]) : g);
+  const net = new TfjsEncoder(
+    await Promise.all(
+      params.map(async (p) => ({
+        data: toTfjs(p, await p.read()),
+        shape: p.rank === 2 ? [p.shape[1], p.shape[0]] : [...p.shape],
+      })),
+    ),
+    layers,
+    heads,
+  );
+  const tfjsGradToOurs = (g: Float32Array, i: number) =>
+    params[i].rank === 2 ? transpose2d(g, params[i].shape[1], params[i].shape[0]) : g;
   const tTokens = tf.tensor3d(eventMajorTokens(inputs.tokens, B, N, tokenWidth), [B, N + 1, tokenWidth]);
   // Additive mask on the scores: −1e9 underflows exp to exactly 0, as our kernel skips the key.
-  const tMaskBias = tf.tensor4d(Float32Array.from(inputs.mask, (m) => (m ? 0 : -1e9)), [B, 1, 1, N + 1]);
+  const tMaskBias = tf.tensor4d(
+    Float32Array.from(inputs.mask, (m) => (m ? 0 : -1e9)),
+    [B, 1, 1, N + 1],
+  );
   const tY = tf.tensor2d(target, [B, 1]);
   const tfAdam = tf.train.adam(HYPER.lr, HYPER.beta1, HYPER.beta2, HYPER.eps);
 
@@ -73,7 +89,16 @@ export async function prepareSpanetEncoder({ engine: e, tfBackend }: BenchContex
   };
   const tfjsLoss = (): tf.Scalar => tf.mean(tf.squaredDifference(net.forward(tTokens, tMaskBias), tY));
 
-  const { oursStep, tfjsStep, checkAgreement } = trainingPair({ e, params, adam, oursLoss, tfAdam, vars: net.vars, tfjsLoss, tfjsGradToOurs });
+  const { oursStep, tfjsStep, checkAgreement } = trainingPair({
+    e,
+    params,
+    adam,
+    oursLoss,
+    tfAdam,
+    vars: net.vars,
+    tfjsLoss,
+    tfjsGradToOurs,
+  });
 
   // Per layer and token: qkv, proj, ff1, ff2 matmuls (2·(3W² + W² + 2·W·ff)), attention 4·T·W.
   const rows = B * N + B;

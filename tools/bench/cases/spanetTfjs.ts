@@ -22,8 +22,13 @@ function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
 export class TfjsEncoder {
   readonly vars: tf.Variable[];
 
-  constructor(params: { data: Float32Array; shape: number[] }[], readonly layers: number, readonly heads: number) {
-    if (params.length !== 4 + 12 * layers + 4) throw new Error(`tfjs encoder: expected ${4 + 12 * layers + 4} parameters, got ${params.length}`);
+  constructor(
+    params: { data: Float32Array; shape: number[] }[],
+    readonly layers: number,
+    readonly heads: number,
+  ) {
+    if (params.length !== 4 + 12 * layers + 4)
+      throw new Error(`tfjs encoder: expected ${4 + 12 * layers + 4} parameters, got ${params.length}`);
     const tag = Math.random().toString(36).slice(2);
     this.vars = params.map((p, i) => tf.variable(tf.tensor(p.data, p.shape), true, `spanet_${tag}_${i}`));
   }

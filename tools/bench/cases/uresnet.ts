@@ -56,7 +56,9 @@ export async function prepareUResNet({ engine: e, tfBackend }: BenchContext, eve
   const pixW = Float32Array.from(labels, (c, i) => table[(Math.floor(i / HW) % P) * CLASSES + c]);
   const planeSum = new Float32Array(P);
   pixW.forEach((v, i) => (planeSum[Math.floor(i / HW) % P] += v));
-  const tOneHot = tf.tidy(() => tf.cast(tf.reshape(tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES), [N, size, size, CLASSES]), 'float32')) as tf.Tensor4D;
+  const tOneHot = tf.tidy(() =>
+    tf.cast(tf.reshape(tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES), [N, size, size, CLASSES]), 'float32'),
+  ) as tf.Tensor4D;
   const tPixW = tf.tensor3d(pixW, [N, size, size]);
   const tPlaneSum = tf.tensor1d(planeSum);
   const tfAdam = tf.train.adam(hyper.lr, hyper.beta1, hyper.beta2, hyper.eps);
@@ -64,7 +66,16 @@ export async function prepareUResNet({ engine: e, tfBackend }: BenchContext, eve
   const oursLoss = (): Tensor<'f32'> => segmentationCrossEntropy(model.forward(x), y, w, { planes: P, focal: false });
   const tfjsLoss = (): tf.Scalar => planeCrossEntropy(net.forward(tx), tOneHot, tPixW, tPlaneSum, P);
 
-  const { oursStep, tfjsStep, oursLossAndGrads, tfjsLossAndGrads } = trainingPair({ e, params, adam, oursLoss, tfAdam, vars: net.vars, tfjsLoss, tfjsGradToOurs: (g, i) => net.toOurs[i](g) });
+  const { oursStep, tfjsStep, oursLossAndGrads, tfjsLossAndGrads } = trainingPair({
+    e,
+    params,
+    adam,
+    oursLoss,
+    tfAdam,
+    vars: net.vars,
+    tfjsLoss,
+    tfjsGradToOurs: (g, i) => net.toOurs[i](g),
+  });
   const lossValue = async () => {
     const l = e.scope(() => oursLoss());
     const a = await l.item();

@@ -28,7 +28,11 @@ export class TfjsUResNet {
       const data = await p.read();
       const conv = p.rank === 4;
       const shape = conv ? [p.shape[2], p.shape[3], p.shape[1], p.shape[0]] : [...p.shape];
-      const v = tf.variable(tf.tensor(conv ? oihwToHwio(data, p.shape) : data, shape), true, `uresnet_${name}_${Math.random().toString(36).slice(2)}`);
+      const v = tf.variable(
+        tf.tensor(conv ? oihwToHwio(data, p.shape) : data, shape),
+        true,
+        `uresnet_${name}_${Math.random().toString(36).slice(2)}`,
+      );
       net.vars.push(v);
       net.toOurs.push(conv ? (g) => hwioToOihw(g, p.shape) : (g) => g);
       net.byTensor.set(p, v);
@@ -43,7 +47,19 @@ export class TfjsUResNet {
   }
 
   private conv(b: ConvBlock, x: X): X {
-    let y = tf.conv2d(x, this.v(b.weight) as tf.Tensor4D, b.stride, b.pad === 0 ? 'valid' : [[0, 0], [b.pad, b.pad], [b.pad, b.pad], [0, 0]]);
+    let y = tf.conv2d(
+      x,
+      this.v(b.weight) as tf.Tensor4D,
+      b.stride,
+      b.pad === 0
+        ? 'valid'
+        : [
+            [0, 0],
+            [b.pad, b.pad],
+            [b.pad, b.pad],
+            [0, 0],
+          ],
+    );
     if (b.bias) y = tf.add(y, this.v(b.bias)) as X;
     if (b.gamma && b.beta) {
       // Instance norm: per image and channel over H×W, biased variance, ε = 1e-5 as ours.
@@ -67,12 +83,10 @@ export class TfjsUResNet {
     const P = d.cfg.planes;
     // Ours joins [N, C, h, w] → [N/P, P·C, h, w]: channel p·C + c is plane p's channel c.
     const joined = d.cfg.joinPlanes
-      ? tf.reshape(tf.transpose(tf.reshape(x, [N / P, P, h, w, C]), [0, 2, 3, 1, 4]), [N / P, h, w, P * C]) as X
+      ? (tf.reshape(tf.transpose(tf.reshape(x, [N / P, P, h, w, C]), [0, 2, 3, 1, 4]), [N / P, h, w, P * C]) as X)
       : x;
     const y = this.conv(d.up, this.series(d.blocks, this.conv(d.down, joined)));
-    return d.cfg.joinPlanes
-      ? tf.reshape(tf.transpose(tf.reshape(y, [N / P, h, w, P, C]), [0, 3, 1, 2, 4]), [N, h, w, C]) as X
-      : y;
+    return d.cfg.joinPlanes ? (tf.reshape(tf.transpose(tf.reshape(y, [N / P, h, w, P, C]), [0, 3, 1, 2, 4]), [N, h, w, C]) as X) : y;
   }
 
   private level(l: Level, x: X): X {
