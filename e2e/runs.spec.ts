@@ -13,15 +13,13 @@ const num = async (p: import('@playwright/test').Locator) => Number(await p.text
 
 /** The lines the live chart draws (it keeps them on its element). */
 function chartLines(page: Page): Promise<{ name: string; x: number[]; y: number[] }[]> {
-  return page
-    .getByTestId('metrics-chart')
-    .evaluate((el) =>
-      ((el as unknown as { data?: { name: string; x: number[]; y: number[] }[] }).data ?? []).map((l) => ({
-        name: l.name,
-        x: [...l.x],
-        y: [...l.y],
-      })),
-    );
+  return page.getByTestId('metrics-chart').evaluate((el) =>
+    ((el as unknown as { data?: { name: string; x: number[]; y: number[] }[] }).data ?? []).map((l) => ({
+      name: l.name,
+      x: [...l.x],
+      y: [...l.y],
+    })),
+  );
 }
 
 async function downloaded(page: Page, button: string): Promise<Buffer> {
