@@ -2,7 +2,6 @@
 // through scripts/raw-loader.mjs).
 import type { KernelSource } from './pipelineCache';
 import elementwise from '../../shaders/elementwise.wgsl?raw';
-import matmul from '../../shaders/matmul.wgsl?raw';
 import reduce from '../../shaders/reduce.wgsl?raw';
 import mse from '../../shaders/mse.wgsl?raw';
 import softmaxXent from '../../shaders/softmax_xent.wgsl?raw';
@@ -21,7 +20,6 @@ const k = (name: string, code: string): KernelSource => ({ name, code });
 
 export const SHADERS = {
   elementwise: k('elementwise.wgsl', elementwise),
-  matmul: k('matmul.wgsl', matmul),
   reduce: k('reduce.wgsl', reduce),
   mse: k('mse.wgsl', mse),
   softmaxXent: k('softmax_xent.wgsl', softmaxXent),
