@@ -1,7 +1,7 @@
 import { SAFE_VALUES, unsafeValue } from '../values';
 import { DataFileError } from '../errors';
 import type { H5Source } from '../h5/source';
-import { isNumeric, joinPath } from '../h5/types';
+import { isNumeric, joinPath, type DType } from '../h5/types';
 import { toFloat32, toFloat64 } from '../h5/decode';
 import type { RaggedF32 } from '../ragged';
 
@@ -160,6 +160,15 @@ export function spanetLayout(src: H5Source): SpanetLayout {
       problem: 'no input sources',
       expected: 'INPUTS/<source>/...',
     });
+  /** A per-event column: 1-D, one value per event, of a dtype `dtypeOk` accepts. */
+  const eventColumn = (path: string, dtypeOk: (d: DType) => boolean, expected: string) => {
+    const info = src.info(path);
+    if (info.shape.length !== 1)
+      throw new DataFileError({ code: 'bad-shape', file: f, dataset: info.path, problem: `shape [${info.shape}]`, expected: '[events]' });
+    if (!dtypeOk(info.dtype))
+      throw new DataFileError({ code: 'bad-dtype', file: f, dataset: info.path, problem: `dtype ${info.dtypeText}`, expected });
+    checkN(info.path, info.shape[0]!);
+  };
   const targets: SpanetLayout['targets'] = [];
   for (const particle of src.keys('/TARGETS')) {
     const g = `/TARGETS/${particle}`;
@@ -167,32 +176,10 @@ export function spanetLayout(src: H5Source): SpanetLayout {
     const datasets = src.keys(g).filter((k) => src.isDataset(`${g}/${k}`));
     const products = datasets.filter((k) => k !== 'MASK' && k !== 'WEIGHT');
     for (const special of ['MASK', 'WEIGHT'].filter((k) => datasets.includes(k))) {
-      const info = src.info(`${g}/${special}`);
-      if (info.shape.length !== 1)
-        throw new DataFileError({ code: 'bad-shape', file: f, dataset: info.path, problem: `shape [${info.shape}]`, expected: '[events]' });
-      if (!isNumeric(info.dtype))
-        throw new DataFileError({
-          code: 'bad-dtype',
-          file: f,
-          dataset: info.path,
-          problem: `dtype ${info.dtypeText}`,
-          expected: special === 'MASK' ? 'bool' : 'numbers',
-        });
-      checkN(info.path, info.shape[0]!);
+      eventColumn(`${g}/${special}`, isNumeric, special === 'MASK' ? 'bool' : 'numbers');
     }
     for (const p of products) {
-      const info = src.info(`${g}/${p}`);
-      if (info.shape.length !== 1)
-        throw new DataFileError({ code: 'bad-shape', file: f, dataset: info.path, problem: `shape [${info.shape}]`, expected: '[events]' });
-      if (info.dtype.kind !== 'int')
-        throw new DataFileError({
-          code: 'bad-dtype',
-          file: f,
-          dataset: info.path,
-          problem: `dtype ${info.dtypeText}`,
-          expected: 'integer jet indices',
-        });
-      checkN(info.path, info.shape[0]!);
+      eventColumn(`${g}/${p}`, (d) => d.kind === 'int', 'integer jet indices');
     }
     targets.push({
       particle,
@@ -205,18 +192,7 @@ export function spanetLayout(src: H5Source): SpanetLayout {
     if (!src.isGroup(root)) return [];
     const list = datasetsUnder(src, root);
     for (const rel of list) {
-      const info = src.info(`${root}/${rel}`);
-      if (info.shape.length !== 1)
-        throw new DataFileError({ code: 'bad-shape', file: f, dataset: info.path, problem: `shape [${info.shape}]`, expected: '[events]' });
-      if (!isNumeric(info.dtype))
-        throw new DataFileError({
-          code: 'bad-dtype',
-          file: f,
-          dataset: info.path,
-          problem: `dtype ${info.dtypeText}`,
-          expected: 'numbers',
-        });
-      checkN(info.path, info.shape[0]!);
+      eventColumn(`${root}/${rel}`, isNumeric, 'numbers');
     }
     return list;
   };
