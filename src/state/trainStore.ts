@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { appendErrorLines, formatGpuError } from './errorLines';
+import { appendErrorLines, formatGpuError } from '../train/errorLines';
 import { TASK_CATALOG, taskSpec } from '../tasks/catalog';
 import type { EvalResult, TaskConfig, TaskData } from '../tasks/types';
 import { DEFAULT_OPTIMIZER, type OptimizerConfig } from '../train/optimConfig';

@@ -1,6 +1,6 @@
-// The page's error list (pure; the page imports nothing from src/gpu). Same lines as
-// src/gpu/errorLog.ts's formatGpuError / appendErrorLines, which the worker side and its tests use.
-import type { FromWorker } from '../train/protocol';
+// The lines of the page's error list, from the worker's GPU error records. Plain code beside
+// the protocol, so the page (which imports nothing from src/gpu) and src/gpu/errorLog.ts share it.
+import type { FromWorker } from './protocol';
 
 type GpuErrorRecord = Extract<FromWorker, { type: 'gpuErrors' }>['errors'][number];
 

@@ -81,7 +81,7 @@ describe('task catalogue (what the page knows of the tasks)', () => {
 
 describe("the page's error lines", () => {
   it('match the GPU error log formatting used by the worker side', async () => {
-    const page = await import('../../src/state/errorLines');
+    const page = await import('../../src/train/errorLines');
     const gpu = await import('../../src/gpu/errorLog');
     const r = { message: 'Invalid BindGroup', kernel: 'adam.wgsl#adam_step', count: 3 };
     expect(page.formatGpuError(r)).toBe(gpu.formatGpuError(r));
