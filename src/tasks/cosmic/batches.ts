@@ -1,4 +1,4 @@
-import { classWeightTable, type BalanceScheme } from '../../losses/segmentation';
+import { cosmicClassWeights, type BalanceScheme } from './loss';
 import type { PlaneData } from './planes';
 
 /** One batch on the host, in the layouts the GPU tensors take (uploaded per step). */
@@ -26,7 +26,7 @@ export function makeBatches(d: PlaneData, batchSize: number, scheme: BalanceSche
     out.push({
       images: d.images.slice(start * per, end * per),
       labels,
-      classWeights: classWeightTable(scheme, labels, d.planes, classes, d.height * d.width),
+      classWeights: cosmicClassWeights(scheme, labels, d.planes, classes, d.height * d.width),
       events: end - start,
     });
   }

@@ -91,7 +91,7 @@ export const cosmicTaggingSpec: TaskSpec<CosmicConfig> = {
     growth_rate: U.growth_rate,
     downsampling: U.downsampling,
     upsampling: U.upsampling,
-    balance: 'light',
+    balance: 'focal',
     seed: 1,
   },
   fields: [
@@ -152,7 +152,7 @@ export const cosmicTaggingSpec: TaskSpec<CosmicConfig> = {
       label: 'loss balance',
       kind: 'select',
       options: ['none', 'light', 'even', 'focal'],
-      help: 'class weights of the per-plane cross-entropy (CosmicTagger balance_type)',
+      help: 'CosmicTagger loss_balance_scheme (default focal, as upstream): none = mean cross-entropy; light = weights 1 / 1.5 / 10; even = 1 / (count + 1) per plane and batch; focal = (1 − p_true)², held constant in the gradient',
     },
     { key: 'seed', label: 'seed', kind: 'int', min: 0 },
   ],

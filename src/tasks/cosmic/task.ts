@@ -4,11 +4,11 @@ import { cosmicUResNetToOnnx } from '../../nn/cosmicUResNetOnnx';
 import { reshape } from '../../tensor/ops/reshape';
 import { maxAbsDifference, runOnnx } from '../../export/verifyOnnx';
 import { moduleWeights } from '../../nn/namedWeights';
-import { BALANCE_SCHEMES, segmentationCrossEntropy, type BalanceScheme } from '../../losses/segmentation';
 import type { Engine } from '../../tensor/engine';
 import type { Tensor } from '../../tensor/tensor';
 import type { EvalResult, StepOutputs, TaskData, TaskDefinition, TaskRun } from '../types';
 import { makeBatches, type HostBatch } from './batches';
+import { cosmicLoss, parseBalance, type BalanceScheme } from './loss';
 import { argmaxLabels, eventFigures } from './figures';
 import { concatConfusion, metricScalars, segMetricsFromConfusion } from './metrics';
 import { confusionCounts, metricAverages } from './metricsGpu';
@@ -47,6 +47,7 @@ export class CosmicTaggingRun implements TaskRun {
   private trainBatches: HostBatch[];
   private testBatches: HostBatch[];
   private source: string;
+  private balance: BalanceScheme;
 
   constructor(
     private engine: Engine,
@@ -57,8 +58,8 @@ export class CosmicTaggingRun implements TaskRun {
     this.train = sets.train;
     this.test = sets.test;
     this.source = sets.source;
-    const scheme = config.balance as BalanceScheme;
-    if (!BALANCE_SCHEMES.includes(scheme)) throw new Error(`unknown loss balance "${config.balance}"`);
+    const scheme = parseBalance(config.balance);
+    this.balance = scheme;
     this.trainBatches = makeBatches(this.train, config.batchSize, scheme, CLASSES);
     if (!this.trainBatches.length) throw new Error(`batch size ${config.batchSize} exceeds the ${this.train.events} training events`);
     this.testBatches = makeBatches(this.test, config.batchSize, scheme, CLASSES, true);
@@ -80,7 +81,7 @@ export class CosmicTaggingRun implements TaskRun {
   }
 
   private loss(logits: Tensor<'f32'>, y: Tensor<'i32'>, w: Tensor<'f32'>): Tensor<'f32'> {
-    return segmentationCrossEntropy(logits, y, w, { planes: this.train.planes, focal: this.config.balance === 'focal' });
+    return cosmicLoss(logits, y, w, this.train.planes, this.balance);
   }
 
   /** Logits [B, P, C, H, W] as [B·P, C, H, W] (plane n % P of event ⌊n / P⌋), the loss's and metrics' layout; no copy. */
