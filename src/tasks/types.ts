@@ -32,7 +32,7 @@ export interface StepOutputs {
 export interface EvalFigure {
   id: string;
   title: string;
-  kind: 'scatter' | 'image' | 'heatmap';
+  kind: 'scatter' | 'image' | 'heatmap' | 'planes';
   x?: number[];
   y?: number[];
   z?: number[][];
@@ -41,6 +41,20 @@ export interface EvalFigure {
   yLabel?: string;
   /** Draw the y = x line (prediction vs truth plots). */
   diagonal?: boolean;
+  /** heatmap: category names of the columns / rows, and a text per cell (confusion matrices). */
+  xCategories?: string[];
+  yCategories?: string[];
+  text?: string[][];
+  /** kind 'planes': a full-resolution event display (canvas, zoom and pan), see PlaneLayers. */
+  planes?: PlaneLayers;
+}
+
+/** Images of one event, each layer [count, height, width] row-major (plane, row = time, column = wire). */
+export interface PlaneLayers {
+  count: number;
+  height: number;
+  width: number;
+  layers: { id: string; name: string; values: Float32Array | Uint8Array; scale: 'charge' | 'labels' }[];
 }
 
 export interface EvalResult {
@@ -72,6 +86,13 @@ export interface TaskRun {
   skipEntry?(entry: number): void;
   /** Streaming tasks: where the training stream is (epoch, position, entries/s, MB/s). */
   streamStats?(): import('../data/stream/types').StreamStats;
+  /**
+   * Streaming tasks: where the training stream stands after the batches the steps so far
+   * used (read-ahead excluded), for checkpoints; null while nothing a step used was drawn.
+   */
+  streamState?(): import('../data/stream/types').StreamPosition | null;
+  /** Streaming tasks: after create(), continue the training stream at a checkpoint's position (resume). */
+  restoreStream?(p: import('../data/stream/types').StreamPosition): void;
   /** Streaming tasks with a test file: one pass over it, the task's metrics. */
   evaluateTest?(): Promise<EvalResult>;
   /** Evaluates on held-out data; may read back from the GPU. */

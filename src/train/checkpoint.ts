@@ -6,8 +6,9 @@
  *                          exp_avg, exp_avg_sq, momentum_buffer), "step" and "skipped_steps"
  *                          (I64), and "guard" (I32: the raw step-guard words — clip factor,
  *                          last norm, skip streak — so even a skip streak continues)
- *   checkpoint.json        CheckpointMeta: step, data position, schedule position, RNG
- *                          counters, trainer loop state, metrics so far, the run config
+ *   checkpoint.json        CheckpointMeta: step, data position (and a streamed run's
+ *                          stream position), schedule position, RNG counters, trainer
+ *                          loop state, metrics so far, the run config
  *
  * Writing does not stall training: beginCheckpoint records GPU copies of every state
  * tensor into MAP_READ staging buffers in one command buffer, queue-ordered right after the
@@ -18,10 +19,14 @@
  * batches[k % n] with k = step·accumulate + micro-batch (data built from config.seed), the lr
  * is a pure function of the step, dropout masks are hashed from (module seed, forward count)
  * and those counters are stored, and the kernels are deterministic (no float atomics).
+ * A streamed run instead stores where its training stream stands (epoch, position in the
+ * seeded shuffle of that epoch, skipped entries; batches read ahead not counted) and seeks
+ * there on restore. Validation passes start over at every evaluation: nothing to store.
  */
 import { decodeStateDict, encodeSafetensors } from '../export/safetensors';
 import type { Module } from '../nn/module';
 import { entryFromValues, entryToFloat32, type StateDict, type StateDtype } from '../nn/stateDict';
+import type { StreamPosition } from '../data/stream/types';
 import type { Tensor } from '../tensor/tensor';
 import type { OptimizerState } from './optim';
 import type { RunConfig } from './runConfig';
@@ -43,6 +48,8 @@ export interface CheckpointMeta {
   step: number;
   /** Data order: the next micro-batch index the task draws (tasks use batches[index % n]). */
   position: { micro_batch: number; accumulate: number };
+  /** Streamed runs: the training stream's position after the step's batches (absent otherwise). */
+  stream?: { train: StreamPosition };
   /** The schedule is lr(step); stored for reading, not needed to restore. */
   schedule: { name: string; step: number; next_lr: number };
   /** Seeds are in the run config; counters are per dropout module: forwards so far. */
@@ -136,6 +143,8 @@ export function beginCheckpoint(trainer: Trainer, extra: CheckpointExtra): Promi
   gpu.submit();
   const created = new Date().toISOString();
   const lr = trainer.schedule(host.step);
+  // now, between steps: the batches the next steps draw are not handed out yet
+  const stream = trainer.run.streamState?.() ?? null;
 
   return (async () => {
     const data = await Promise.all(
@@ -173,6 +182,7 @@ export function beginCheckpoint(trainer: Trainer, extra: CheckpointExtra): Promi
       task: extra.task,
       step: host.step,
       position: { micro_batch: host.step * trainer.accumulate, accumulate: trainer.accumulate },
+      ...(stream ? { stream: { train: stream } } : {}),
       schedule: { name: trainer.config.schedule, step: host.step, next_lr: lr },
       rng: { seed: extra.seed ?? extra.run?.seed ?? 0, dropout },
       trainer: { wall_ms: host.activeMs, skip_streak: host.streak, last_skipped: host.lastSkipped },
@@ -246,6 +256,16 @@ export function applyCheckpoint(trainer: Trainer, files: CheckpointFiles, source
   const rng = rngModules(model);
   for (const [path] of rng) {
     if (!(path in meta.rng.dropout)) throw new Error(`${source}: no dropout counter for ${path}`);
+  }
+  const stream = meta.stream?.train;
+  if (stream && !trainer.run.restoreStream) throw new Error(`${source}: the checkpoint has a stream position, this run does not stream`);
+  // Before any write: a stream that cannot continue there (another split or batch size) refuses.
+  if (stream) {
+    try {
+      trainer.run.restoreStream!(stream);
+    } catch (err) {
+      throw new Error(`${source}: cannot continue the training stream: ${(err as Error).message}`);
+    }
   }
   const modelState = decodeStateDict(files.model, `${source}/model.safetensors`).state;
   model.loadStateDict(modelState, { strict: true });

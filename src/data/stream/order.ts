@@ -118,8 +118,22 @@ export class EntryOrder {
     this.perm = null;
   }
 
-  /** Continue from a saved place (resume). */
-  seek(epoch: number, position: number): void {
+  /**
+   * Continue from a saved place (resume). `saved` (the epoch size and batch of the stream
+   * that saved it) is checked against this order: another split or batch size would make the
+   * same numbers point at other entries.
+   */
+  seek(epoch: number, position: number, saved?: { epochSize: number; batch: number }): void {
+    if (saved && (saved.epochSize !== this.epochSize || saved.batch !== this.opts.batch))
+      throw new Error(
+        `the saved stream position is for ${saved.epochSize} entries per epoch in batches of ${saved.batch}; ` +
+          `this stream has ${this.epochSize} in batches of ${this.opts.batch}`,
+      );
+    const last = this.opts.epochs;
+    if (!Number.isInteger(epoch) || epoch < 0 || (last !== undefined && epoch > last))
+      throw new Error(`EntryOrder.seek: bad epoch ${epoch}`);
+    if (!Number.isInteger(position) || position < 0 || (position > 0 && position >= this.epochSize))
+      throw new Error(`EntryOrder.seek: position ${position} is outside the epoch of ${this.epochSize} entries`);
     this.epoch = epoch;
     this.position = position;
     this.perm = null;

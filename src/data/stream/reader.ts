@@ -8,7 +8,7 @@
 import { DataFileError } from '../errors';
 import type { EntryOrder, BatchPlace } from './order';
 import { payloadBytes } from './runs';
-import { StreamDataError, type BatchSource, type EntryReader, type StreamBatch, type StreamStats } from './types';
+import { StreamDataError, type BatchSource, type EntryReader, type StreamBatch, type StreamPosition, type StreamStats } from './types';
 
 export interface BatchReaderOptions {
   /** Batches read ahead of the one being trained on (default 3). */
@@ -75,6 +75,27 @@ export class BatchReader<P> implements BatchSource<P> {
     this.order.restart();
     this.ahead = [];
     this.last = { epoch: 0, position: 0, epochSize: this.order.epochSize };
+  }
+
+  /** The head slot's place (read ahead or not, it has not been handed out), else the order's. */
+  position(): StreamPosition {
+    const at = this.ahead[0]?.place ?? { epoch: this.order.epoch, position: this.order.position };
+    return {
+      epoch: at.epoch,
+      position: at.position,
+      epochSize: this.order.epochSize,
+      batch: this.order.opts.batch,
+      skipped: [...this.skipped].sort((a, b) => a - b),
+    };
+  }
+
+  /** Drops what was read ahead and continues at `p`, with its skipped entries. */
+  seek(p: StreamPosition): void {
+    this.order.seek(p.epoch, p.position, p);
+    this.ahead = [];
+    this.skipped = new Set(p.skipped);
+    this.last = { epoch: p.epoch, position: p.position, epochSize: this.order.epochSize };
+    this.scheduleAhead();
   }
 
   stats(): StreamStats {

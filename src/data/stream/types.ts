@@ -43,6 +43,21 @@ export interface StreamStats {
 }
 
 /**
+ * Where a training stream stands between batches, for checkpoints: the next batch to hand
+ * out is at (epoch, position), the shuffle is rebuilt from (seed, epoch), and `skipped`
+ * lists the entries the user chose to leave out. Batches read ahead but not handed out are
+ * not counted. `epochSize` and `batch` are checked on seek (another split or batch size is
+ * another stream). Plain JSON.
+ */
+export interface StreamPosition {
+  epoch: number;
+  position: number;
+  epochSize: number;
+  batch: number;
+  skipped: number[];
+}
+
+/**
  * What a task pulls from. Training sources never end (epoch after epoch); evaluation sources
  * end after one pass (next() gives null) and restart() starts the pass over.
  * A batch whose read fails rejects next() with a StreamDataError; the source then stays at
@@ -52,6 +67,10 @@ export interface BatchSource<P> {
   next(): Promise<StreamBatch<P> | null>;
   skip(entry: number): void;
   restart(): void;
+  /** The place of the next batch next() hands out (read-ahead excluded). */
+  position(): StreamPosition;
+  /** Continues from a saved position (resume): the next batch is the one at `p`. */
+  seek(p: StreamPosition): void;
   stats(): StreamStats;
   close(): void;
 }

@@ -22,7 +22,7 @@ import { clusterCounts, condense } from './inference';
 import { hitPositions, knnGraph, neighbourMean, uploadGraph, type NeighbourGraph } from './neighbours';
 import { clusteringSpec, type ClusteringConfig } from './spec';
 import { isHitsStreamData, type HitsPayload, type HitsStreamData } from './stream';
-import type { BatchSource } from '../../data/stream/types';
+import type { BatchSource, StreamPosition } from '../../data/stream/types';
 export type { ClusteringConfig } from './spec';
 
 interface Batch {
@@ -207,6 +207,17 @@ class ClusteringRun implements TaskRun {
 
   streamStats() {
     return this.stream!.train.stats();
+  }
+
+  /** null while the first usable batch (read at create for the feature width) waits for step 0. */
+  streamState(): StreamPosition | null {
+    return !this.stream || this.first ? null : this.stream.train.position();
+  }
+
+  restoreStream(p: StreamPosition): void {
+    if (!this.stream) throw new Error('clustering: this run does not stream, there is no stream position to restore');
+    this.first = null;
+    this.stream.train.seek(p);
   }
 
   private release(b: Batch): void {

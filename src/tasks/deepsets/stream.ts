@@ -6,7 +6,7 @@
  * training batch (the only statistics a stream has before training starts).
  */
 import type { JaggedSets } from '../../data/generic/sets';
-import type { BatchSource, StreamStats } from '../../data/stream/types';
+import type { BatchSource, StreamPosition, StreamStats } from '../../data/stream/types';
 import { DeepSet, type SetPool } from '../../nn/deepset';
 import { seededRandom } from '../../nn/init';
 import type { Engine } from '../../tensor/engine';
@@ -157,6 +157,17 @@ export class DeepSetsStreamRun implements TaskRun {
 
   streamStats(): StreamStats {
     return this.data.train.stats();
+  }
+
+  /** null while the first batch (read at create for the scaling) waits for step 0: a resume reads it again. */
+  streamState(): StreamPosition | null {
+    return this.first ? null : this.data.train.position();
+  }
+
+  /** The scaling came from the first batch as in the saved run; training continues where it stood. */
+  restoreStream(p: StreamPosition): void {
+    this.first = null;
+    this.data.train.seek(p);
   }
 
   private blockLoss(block: GpuBlock): Tensor<'f32'> {
