@@ -10,6 +10,7 @@ import type { FileRequest } from '../../tasks/fromFile/options';
 import { MAX_CLASSES } from '../../tasks/fromFile/targets';
 import { JaggedHitsReader, JaggedSetsReader } from './jagged';
 import { EntryOrder, splitRange, type EntryRange, type OrderOptions } from './order';
+import { Larcv3PlanesReader } from './planesReader';
 import { Larcv3HitsReader } from './ranges';
 import { StreamDataError, type EntryReader } from './types';
 
@@ -23,6 +24,8 @@ export function entryReaderFor(src: H5Source, r: FileRequest): EntryReader<unkno
       return new JaggedHitsReader(src, r.layout, r.idColumn);
     case 'larcv3-clusters':
       return new Larcv3HitsReader(src, r.product, r.producer);
+    case 'larcv3-segmentation':
+      return new Larcv3PlanesReader(src, r.imageProducer, r.labelProducer);
     default:
       throw new Error(`${src.fileName}: the option ${r.kind} does not stream yet (it is read whole)`);
   }

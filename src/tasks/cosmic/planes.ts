@@ -77,6 +77,21 @@ export interface SparsePlaneVoxels {
 }
 
 /**
+ * The pixel (time · width + wire) of the [height, width] = [nvox[1], nvox[0]] plane that voxel
+ * `id` fills (see densifyPlanes), or -1 when the id is outside the grid.
+ */
+export function voxelPixel(id: number, height: number, width: number): number {
+  if (!(id >= 0 && id < height * width)) return -1;
+  const wire = Math.floor(id / height);
+  const time = id % height;
+  return time * width + wire;
+}
+
+/** Labels a plane may hold: 0 background, 1 cosmic, 2 neutrino. */
+export const isPlaneLabel = (v: number): boolean => v === 0 || v === 1 || v === 2;
+export const PLANE_LABELS_TEXT = '0, 1 or 2 (background, cosmic, neutrino)';
+
+/**
  * Dense [E, P, H, W] arrays from sparse voxels, filled as CosmicTagger fills them: larcv3's
  * batch filler gives each voxel coordinates (c0, c1) = (id // nvox[1], id % nvox[1]) and
  * CosmicTagger's larcvsparse_to_dense_2d writes dense[plane, c1, c0], so H = nvox[1] (time,
@@ -119,11 +134,10 @@ export function densifyPlanes(
   const fill = (v: SparsePlaneVoxels, e: number, p: number, what: 'image' | 'label', put: (i: number, val: number) => void) => {
     for (let k = 0; k < v.ids.length; k++) {
       const id = v.ids[k];
-      if (!(id >= 0 && id < hw))
+      const pixel = voxelPixel(id, height, width);
+      if (pixel < 0)
         throw fail(what, `${what} voxel id ${id} of ${entryText(e, p)} is outside the ${height}×${width} grid`, `ids below ${hw}`);
-      const wire = Math.floor(id / height);
-      const time = id % height;
-      put((e * planes + p) * hw + time * width + wire, v.values[k]);
+      put((e * planes + p) * hw + pixel, v.values[k]);
     }
   };
   for (let e = 0; e < events; e++) {
@@ -132,8 +146,7 @@ export function densifyPlanes(
     for (let p = 0; p < planes; p++) {
       fill(image[e][p], e, p, 'image', (i, v) => (images[i] = v));
       fill(label[e][p], e, p, 'label', (i, v) => {
-        if (!(v === 0 || v === 1 || v === 2))
-          throw fail('label', `label ${v} in ${entryText(e, p)}`, '0, 1 or 2 (background, cosmic, neutrino)');
+        if (!isPlaneLabel(v)) throw fail('label', `label ${v} in ${entryText(e, p)}`, PLANE_LABELS_TEXT);
         labels[i] = v;
       });
     }

@@ -37,8 +37,12 @@ function firstEntryWithVoxels(s: SparseEntries): number {
   return -1;
 }
 
-/** Pairs the planes and checks them (see the file comment); no pixel is densified yet. */
-export function pairSegmentationPlanes(image: SparseEntries, label: SparseEntries): PlanePairing {
+/**
+ * Pairs the planes and checks them (see the file comment); no pixel is densified yet.
+ * `denseLimit: false` skips the dense-bytes check (the streaming reader pairs a whole file's
+ * layout but densifies one batch at a time).
+ */
+export function pairSegmentationPlanes(image: SparseEntries, label: SparseEntries, opts: { denseLimit?: boolean } = {}): PlanePairing {
   const file = image.file;
   const entries = image.range.end - image.range.start;
   const entry = (e: number) => image.range.start + e;
@@ -68,7 +72,7 @@ export function pairSegmentationPlanes(image: SparseEntries, label: SparseEntrie
 
   // the size check comes first: it needs no pixel, and a huge grid would fail to allocate
   const bytes = densePlaneBytes(entries, image.planes.length, nvox[0], nvox[1]);
-  if (bytes > MAX_DENSE_PLANE_BYTES)
+  if (opts.denseLimit !== false && bytes > MAX_DENSE_PLANE_BYTES)
     throw new DataFileError({
       code: 'bad-shape',
       file,
