@@ -30,6 +30,45 @@ export interface HostBatch {
   classes: Int32Array[]; // per classification: [B]
   /** upstream's loss tables: targets of σ_g(p) per [B, G] (indices clamped to ≥ 0 as upstream, padding weight 0) */
   permuted: PermutedTargetsHost;
+  /** the upstream network's inputs, in the event file's input order (see networkSources) */
+  sources: HostSource[];
+  /** [B, R] raw regression targets, NaN → 0 (regressionWeights masks them) */
+  regressionsRaw: Float32Array;
+}
+
+/** One input as upstream's dataset hands it to the network: data [B, T, F] (log features log(x + 1), not normalised), mask [B·T]. */
+export interface HostSource {
+  data: Float32Array;
+  shape: [number, number, number];
+  mask: Uint8Array;
+}
+
+/** Per input in file order: the jets (sequential) or one vector per event (global); padding slots are all masked. */
+export function networkSources(d: PreparedData, spec: EventSpec, slots: number[]): HostSource[] {
+  const B = slots.length;
+  return spec.inputs.map((input) => {
+    if (input.kind === 'sequential') {
+      const { N, D } = d;
+      const data = new Float32Array(B * N * D),
+        mask = new Uint8Array(B * N);
+      slots.forEach((e, b) => {
+        if (e < 0) return;
+        data.set(d.jets.subarray(e * N * D, (e + 1) * N * D), b * N * D);
+        mask.set(d.jetMask.subarray(e * N, (e + 1) * N), b * N);
+      });
+      return { data, shape: [B, N, D], mask };
+    }
+    const g = d.globalSlices.find((x) => x.name === input.name);
+    if (!g) throw new Error(`spanet-v2: no global input ${input.name} in the prepared data`);
+    const data = new Float32Array(B * g.count),
+      mask = new Uint8Array(B);
+    slots.forEach((e, b) => {
+      if (e < 0) return;
+      for (let c = 0; c < g.count; c++) data[b * g.count + c] = d.globals[e * d.G + g.start + c];
+      mask[b] = 1;
+    });
+    return { data, shape: [B, 1, g.count], mask };
+  });
 }
 
 export const tokenWidth = (d: PreparedData) => d.D + d.G + 2;
@@ -47,6 +86,7 @@ export function buildBatch(d: PreparedData, spec: EventSpec, events: number[], B
   const detection = new Int32Array(B * P).fill(-1);
   const R = spec.regressions.length;
   const regressions = new Float32Array(B * R);
+  const regressionsRaw = new Float32Array(B * R);
   const regressionWeights = new Float32Array(B * R);
   const classes = spec.classifications.map(() => new Int32Array(B).fill(-1));
   slots.forEach((e, b) => {
@@ -79,6 +119,7 @@ export function buildBatch(d: PreparedData, spec: EventSpec, events: number[], B
     for (let r = 0; r < R; r++) {
       const v = (d.regressions[e * R + r] - d.regNorm.mean[r]) / d.regNorm.std[r];
       regressions[b * R + r] = Number.isFinite(v) ? v : 0;
+      regressionsRaw[b * R + r] = Number.isFinite(v) ? d.regressions[e * R + r] : 0;
       regressionWeights[b * R + r] = Number.isFinite(v) ? 1 : 0;
     }
     classes.forEach((c, ci) => {
@@ -103,7 +144,22 @@ export function buildBatch(d: PreparedData, spec: EventSpec, events: number[], B
     for (let b = 0; b < B; b++) count += regressionWeights[b * R + r];
     for (let b = 0; b < B; b++) regressionWeights[b * R + r] = count ? regressionWeights[b * R + r] / count : 0;
   }
-  return { B, events: slots, tokens, attnMask, jetMask, targets, detection, regressions, regressionWeights, classes, permuted };
+  const sources = networkSources(d, spec, slots);
+  return {
+    B,
+    events: slots,
+    tokens,
+    attnMask,
+    jetMask,
+    targets,
+    detection,
+    regressions,
+    regressionWeights,
+    classes,
+    permuted,
+    sources,
+    regressionsRaw,
+  };
 }
 
 /** A batch uploaded once and kept on the GPU for the whole run. */
@@ -118,13 +174,23 @@ export interface GpuBatch {
   regressionWeights: Tensor<'f32'>;
   classes: Tensor<'i32'>[];
   permuted: PermutedTargets;
+  /** spanet-v2 only: the network's input data per input, and the raw regression targets [B, R] */
+  sources?: Tensor<'f32'>[];
+  regressionsRaw?: Tensor<'f32'>;
 }
 
-export function uploadBatch(e: Engine, h: HostBatch, d: PreparedData, spec: EventSpec): GpuBatch {
+export function uploadBatch(e: Engine, h: HostBatch, d: PreparedData, spec: EventSpec, opts: { network?: boolean } = {}): GpuBatch {
   const { B } = h;
   const { N } = d;
   const P = spec.particles.length;
+  const net = opts.network
+    ? {
+        sources: h.sources.map((s) => e.fromArray(s.data, s.shape).keep()),
+        regressionsRaw: e.fromArray(h.regressionsRaw, [B, spec.regressions.length]).keep(),
+      }
+    : {};
   return {
+    ...net,
     host: h,
     tokens: e.fromArray(h.tokens, [B * N + B, tokenWidth(d)]).keep(),
     attnMask: e.fromArray(h.attnMask, [B, N + 1], { dtype: 'u32' }).keep(),
@@ -140,6 +206,7 @@ export function uploadBatch(e: Engine, h: HostBatch, d: PreparedData, spec: Even
 
 export function disposeBatch(b: GpuBatch): void {
   for (const t of [b.tokens, b.attnMask, b.jetMask, b.targets, b.detection, b.regressions, b.regressionWeights, ...b.classes]) t.dispose();
+  for (const t of [...(b.sources ?? []), ...(b.regressionsRaw ? [b.regressionsRaw] : [])]) t.dispose();
   disposePermutedTargets(b.permuted);
 }
 
@@ -162,6 +229,8 @@ export function rewriteBatch(e: Engine, g: GpuBatch, h: HostBatch): void {
   put(g.regressions, h.regressions);
   put(g.regressionWeights, h.regressionWeights);
   g.classes.forEach((t, i) => put(t, h.classes[i]));
+  g.sources?.forEach((t, i) => put(t, h.sources[i].data));
+  if (g.regressionsRaw) put(g.regressionsRaw, h.regressionsRaw);
   const p = h.permuted;
   g.permuted.index.forEach((t, i) => put(t, p.index[i]));
   g.permuted.mask.forEach((t, i) => put(t, p.mask[i]));

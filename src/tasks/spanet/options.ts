@@ -177,12 +177,51 @@ export interface OptionsApplied {
   learningRate: number;
 }
 
+/** Options the spanet-v2 model takes besides TAKEN and the training options (upstream's network reads them). */
+const NETWORK_OPTIONS = new Set([
+  ...UPSTREAM_OPTIONS.filter((x) => x.group === 'architecture').map((x) => x.name),
+  'normalize_features',
+  'mask_sequence_vectors',
+]);
+
+/** The options file's JSON object with the overrides' keys replacing its own (both checked as options files). */
+export function mergeOptionsText(file: string, overrides: string): string {
+  const parse = (t: string, what: string) => {
+    if (!t.trim()) return {};
+    readOptionsJson(t); // type errors name the option
+    try {
+      return JSON.parse(t) as Record<string, unknown>;
+    } catch {
+      throw new OptionsFileError(`${what}: not JSON`);
+    }
+  };
+  return JSON.stringify({ ...parse(file, 'options file'), ...parse(overrides, 'options overrides') });
+}
+
+/** spanet-v2 without an options file: upstream's defaults sized by the form's fields, then the overrides. */
+export function fieldOptions(config: SpanetConfig): SpanetOptions {
+  const base = {
+    ...defaultOptions(),
+    hidden_dim: config.width,
+    transformer_dim: config.width,
+    num_encoder_layers: config.layers,
+    num_attention_heads: config.heads,
+    num_branch_embedding_layers: config.branchLayers,
+    num_branch_encoder_layers: config.branchLayers,
+  };
+  if (!config.optionsOverrides.trim()) return base;
+  const { options, unknown } = readOptionsJson(mergeOptionsText(JSON.stringify(base), config.optionsOverrides));
+  if (unknown.length) throw new OptionsFileError(`options overrides: unknown options ${unknown.join(', ')}`);
+  return options;
+}
+
 /** A task config with the options file's values where the workbench's model takes them. */
 export function applyOptions(config: SpanetConfig, text: string): OptionsApplied {
   const { options, unknown, changed } = readOptionsJson(text);
   const next = { ...config };
   for (const [name, key] of Object.entries(TAKEN)) (next as Record<string, unknown>)[key] = options[name];
   next.testFraction = Math.min(0.9, Math.max(0.05, 1 - Number(options.train_validation_split)));
+  next.datasetLimit = Math.min(1, Math.max(0.01, Number(options.dataset_limit)));
   // an options file means upstream's training semantics
   next.loss = 'upstream';
   next.shuffle = true; // upstream's training DataLoader shuffles every epoch
@@ -205,6 +244,8 @@ export function applyOptions(config: SpanetConfig, text: string): OptionsApplied
     'l2_penalty',
     'gradient_clip',
     'optimizer',
+    'dataset_limit',
+    ...(config.model === 'simple' ? [] : NETWORK_OPTIONS),
   ]);
   const notUsed = changed.filter((k) => !used.has(k));
   // the workbench always trains on partial events (upstream's partial_events true)

@@ -1,5 +1,6 @@
 import type { EventSpec, FeatureTransform } from './eventSpec';
 import type { SpanetTables } from './tables';
+import { pythonRound } from './schedule';
 
 /**
  * Model-ready arrays for all events. Features are stored the way SPANet's ONNX model takes
@@ -31,7 +32,9 @@ export interface PreparedData {
   classes: Int32Array; // [E, C] class or -1
   classCounts: number[];
   nJets: Int32Array; // [E]
-  trainEvents: number; // events [0, trainEvents) train, the rest test
+  trainEvents: number; // events [0, trainEvents) train, [trainEvents, endEvent) validate / test
+  /** events at and after this one are not used (upstream's dataset_limit) */
+  endEvent: number;
 }
 
 const hasLog = (t: FeatureTransform) => t === 'log' || t === 'log_normalize';
@@ -66,7 +69,12 @@ function columnStats(values: Float32Array, width: number, rows: number, valid: (
   return { mean, std };
 }
 
-export function prepareData(t: SpanetTables, spec: EventSpec, testFraction: number): PreparedData {
+/**
+ * testFraction = 1 − upstream's train_validation_split, datasetLimit = its dataset_limit: as
+ * upstream's create_datasets without a validation file, training is events
+ * [0, round(limit · split · E)) and validation [that, round(limit · E)), in file order.
+ */
+export function prepareData(t: SpanetTables, spec: EventSpec, testFraction: number, datasetLimit = 1): PreparedData {
   const E = t.nEvents;
   const seqSpec = spec.inputs.find((i) => i.kind === 'sequential')!;
   const seq = t.sources.find((s) => s.name === seqSpec.name);
@@ -96,7 +104,8 @@ export function prepareData(t: SpanetTables, spec: EventSpec, testFraction: numb
     globalSlices.push({ name: gs.name, start: col0, count: gs.features.length });
     col0 += gs.features.length;
   }
-  const trainEvents = Math.max(1, Math.min(E - 1, Math.round(E * (1 - testFraction))));
+  const endEvent = Math.max(2, Math.min(E, pythonRound(datasetLimit * E)));
+  const trainEvents = Math.max(1, Math.min(endEvent - 1, pythonRound(datasetLimit * (1 - testFraction) * E)));
   const jetNorm = columnStats(
     jets,
     D,
@@ -199,6 +208,7 @@ export function prepareData(t: SpanetTables, spec: EventSpec, testFraction: numb
     classCounts,
     nJets,
     trainEvents,
+    endEvent,
   };
 }
 

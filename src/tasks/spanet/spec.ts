@@ -2,6 +2,12 @@
 import type { TaskSpec } from '../types';
 
 export interface SpanetConfig extends Record<string, number | string | boolean> {
+  /** 'spanet-v2': upstream's JetReconstructionNetwork and training loss; 'simple': the workbench's small model (src/nn/spanet.ts) */
+  model: string;
+  /** spanet-v2 without an options file: num_branch_embedding_layers and num_branch_encoder_layers */
+  branchLayers: number;
+  /** upstream's dataset_limit: the fraction of the file's events used (train + validation) */
+  datasetLimit: number;
   demoEvents: number;
   maxJets: number;
   testFraction: number;
@@ -30,9 +36,14 @@ export interface SpanetConfig extends Record<string, number | string | boolean> 
   eventYaml: string;
   /** SPANet options file (JSON, upstream's names); empty = the fields above. */
   optionsJson: string;
+  /** upstream options (JSON object) applied over the options file, or over the fields when there is none */
+  optionsOverrides: string;
 }
 
 export const SPANET_DEFAULTS: SpanetConfig = {
+  model: 'spanet-v2',
+  branchLayers: 1,
+  datasetLimit: 1,
   demoEvents: 2048,
   maxJets: 8,
   testFraction: 0.2,
@@ -55,25 +66,38 @@ export const SPANET_DEFAULTS: SpanetConfig = {
   combinePairLoss: 'min',
   eventYaml: '',
   optionsJson: '',
+  optionsOverrides: '',
 };
 
 export const spanetSpec: TaskSpec<SpanetConfig> = {
   id: 'spanet',
   label: 'SPANet jet-parton assignment',
   description:
-    'Symmetry-preserving attention network: a transformer over jets and one symmetric tensor attention head per particle ' +
-    'assign jets to decay products (t → b q q), with detection, regression and classification heads. Demo data: synthetic fully hadronic tt̄.',
+    "Symmetry-preserving attention network (upstream SPANet v2's network and loss): embeddings, a gated transformer over jets and " +
+    'per-particle branches with split symmetric attention assign jets to decay products (t → b q q), with detection, regression and ' +
+    'classification heads. Loads SPANet options files. Demo data: synthetic fully hadronic tt̄.',
   defaults: SPANET_DEFAULTS,
   fields: [
+    {
+      key: 'model',
+      label: 'model',
+      kind: 'select',
+      options: ['spanet-v2', 'simple'],
+      help:
+        "spanet-v2: upstream SPANet v2's network (every architecture option of its options file) and training loss; " +
+        "simple: the workbench's small transformer + one symmetric tensor per particle",
+    },
     { key: 'demoEvents', label: 'demo events (synthetic tt̄)', kind: 'int', min: 64, max: 200_000, hideWhenFile: true },
     { key: 'maxJets', label: 'demo jet slots', kind: 'int', min: 6, max: 20, hideWhenFile: true },
     { key: 'testFraction', label: 'test fraction', kind: 'number', min: 0.05, max: 0.9, step: 0.05 },
+    { key: 'datasetLimit', label: 'fraction of the events used', kind: 'number', min: 0.01, max: 1, step: 0.05 },
     { key: 'evalEvents', label: 'events per evaluation', kind: 'int', min: 16, max: 100_000 },
     { key: 'batchSize', label: 'batch size', kind: 'int', min: 1, max: 4096 },
     { key: 'width', label: 'hidden width', kind: 'int', min: 8, max: 512 },
     { key: 'layers', label: 'transformer layers', kind: 'int', min: 0, max: 16 },
     { key: 'heads', label: 'attention heads', kind: 'int', min: 1, max: 16 },
-    { key: 'assignDim', label: 'tensor attention width', kind: 'int', min: 2, max: 64, help: 'rank-3 weights have this³ entries' },
+    { key: 'branchLayers', label: 'branch layers per particle (spanet-v2)', kind: 'int', min: 0, max: 8 },
+    { key: 'assignDim', label: 'tensor attention width (simple)', kind: 'int', min: 2, max: 64, help: 'rank-3 weights have this³ entries' },
     { key: 'assignmentScale', label: 'assignment loss scale', kind: 'number', min: 0 },
     { key: 'detectionScale', label: 'detection loss scale', kind: 'number', min: 0 },
     { key: 'regressionScale', label: 'regression loss scale', kind: 'number', min: 0 },
@@ -104,6 +128,12 @@ export const spanetSpec: TaskSpec<SpanetConfig> = {
       help:
         "upstream's options JSON (e.g. options_files/*/example.json); its hidden_dim, num_encoder_layers, num_attention_heads, batch_size, " +
         'train_validation_split and loss scales replace the fields above; unknown and not-yet-used options are listed with the data',
+    },
+    {
+      key: 'optionsOverrides',
+      label: 'options overrides (JSON)',
+      kind: 'text',
+      help: 'upstream options applied over the options file (e.g. {"hidden_dim": 16} for a quick run), or over the fields when there is none',
     },
   ],
   optimizer: { lr: 2e-3 },

@@ -15,7 +15,9 @@ import { greedyAssignment, matchEvent } from './reconstruct';
 import { syntheticTtbar, TTBAR_EVENT_YAML } from './synthetic';
 import { sampleValues, tablesFromEvents, tablesLayout, type SpanetTables } from './tables';
 import { spanetSpec, type SpanetConfig } from './spec';
-import { applyOptions, type OptionsApplied } from './options';
+import { applyOptions, fieldOptions, mergeOptionsText, type OptionsApplied, type SpanetOptions } from './options';
+import { SpanetV2Model, type V2Outputs } from './upstreamModel';
+import type { Module } from '../../nn/module';
 import { upstreamSchedule, type UpstreamSchedule } from './schedule';
 import { spanetTestReport, type TestReport } from './testReport';
 export type { SpanetConfig } from './spec';
@@ -43,8 +45,8 @@ export const spanetTask: TaskDefinition<SpanetConfig> = {
   create: (engine, config, data) => {
     const input = data as SpanetTaskData | undefined;
     const yaml = config.eventYaml.trim();
-    const opts = config.optionsJson.trim() ? applyOptions(config, config.optionsJson) : null;
-    const run = new SpanetRun(engine, opts?.config ?? config, yaml ? { ...input, eventFile: yaml } : input);
+    const opts = config.optionsJson.trim() ? applyOptions(config, mergeOptionsText(config.optionsJson, config.optionsOverrides)) : null;
+    const run = new SpanetRun(engine, opts?.config ?? config, yaml ? { ...input, eventFile: yaml } : input, opts?.options);
     if (opts) run.optionNotes = optionNotes(opts, upstreamSchedule(opts.options, run.data.trainEvents));
     return run;
   },
@@ -76,10 +78,18 @@ function softmaxRows(z: Float32Array, C: number): Float32Array {
   return out;
 }
 
+/** SPANet's two models: upstream's network ('spanet-v2', the default) or the workbench's small one ('simple'). */
+export const SPANET_MODELS = ['spanet-v2', 'simple'] as const;
+
 export class SpanetRun implements TaskRun {
   readonly spec: EventSpec;
   readonly data: PreparedData;
-  readonly model: SpanetModel;
+  /** the trained network (its state dict: upstream's JetReconstructionNetwork names for spanet-v2) */
+  readonly model: Module;
+  /** 'simple' only */
+  readonly simple: SpanetModel | null = null;
+  /** 'spanet-v2' only */
+  readonly v2: SpanetV2Model | null = null;
   readonly train: GpuBatch[] = [];
   readonly test: GpuBatch[] = [];
   private scales: LossScales;
@@ -89,8 +99,13 @@ export class SpanetRun implements TaskRun {
     private engine: Engine,
     readonly config: SpanetConfig,
     input?: SpanetTaskData,
+    /** upstream options (an options file); otherwise fieldOptions(config) */
+    options?: SpanetOptions,
   ) {
     const c = config;
+    if (!(SPANET_MODELS as readonly string[]).includes(c.model))
+      throw new Error(`SPANet: unknown model "${c.model}" (one of ${SPANET_MODELS.join(', ')})`);
+    const isV2 = c.model === 'spanet-v2';
     let tables: SpanetTables;
     let yaml = input?.eventFile;
     if (input?.tables || input?.events) {
@@ -102,17 +117,20 @@ export class SpanetRun implements TaskRun {
       this.source = 'synthetic tt̄';
     }
     this.spec = yaml ? parseEventFile(yaml) : inferEventSpec(tablesLayout(tables), (s, f) => sampleValues(tables, s, f));
-    this.data = prepareData(tables, this.spec, c.testFraction);
+    this.data = prepareData(tables, this.spec, c.testFraction, c.datasetLimit);
     const d = this.data;
     const B = c.batchSize;
     const spec = this.spec;
+    const up = { network: isV2 };
     for (let s = 0; s + B <= d.trainEvents; s += B) {
-      this.train.push(uploadBatch(engine, buildBatch(d, spec, range(s, s + B), B), d, spec));
+      this.train.push(uploadBatch(engine, buildBatch(d, spec, range(s, s + B), B), d, spec, up));
     }
     if (!this.train.length) throw new Error(`batch size ${B} exceeds the ${d.trainEvents} training events`);
-    const testEnd = Math.min(d.nEvents, d.trainEvents + c.evalEvents);
+    const testEnd = Math.min(d.endEvent, d.trainEvents + c.evalEvents);
     for (let s = d.trainEvents; s < testEnd; s += B) {
-      this.test.push(uploadBatch(engine, buildBatch(d, spec, range(s, Math.min(s + B, testEnd)), B), d, spec));
+      // spanet-v2 test batches hold only real events (its batch norms and attention see no empty events)
+      const n = Math.min(s + B, testEnd) - s;
+      this.test.push(uploadBatch(engine, buildBatch(d, spec, range(s, s + n), isV2 ? n : B), d, spec, up));
     }
     this.scales = {
       assignment: c.assignmentScale,
@@ -123,7 +141,12 @@ export class SpanetRun implements TaskRun {
       focalGamma: c.focalGamma,
       combinePairLoss: c.combinePairLoss,
     };
-    this.model = new SpanetModel(
+    if (isV2) {
+      this.v2 = new SpanetV2Model(engine, options ?? fieldOptions(c), spec, d, c.seed);
+      this.model = this.v2.network;
+      return;
+    }
+    this.simple = new SpanetModel(
       engine,
       {
         tokenWidth: tokenWidth(d),
@@ -138,14 +161,19 @@ export class SpanetRun implements TaskRun {
       },
       seededRandom(c.seed),
     );
+    this.model = this.simple;
   }
 
   parameters() {
     return this.model.parameters();
   }
 
+  batchesPerEpoch() {
+    return this.train.length;
+  }
+
   private forward(b: GpuBatch): SpanetOutputs {
-    return this.model.forward(b, b.host.B, this.data.N);
+    return this.simple!.forward(b, b.host.B, this.data.N);
   }
 
   /** the epoch whose shuffled batches are uploaded (-1: the file order) */
@@ -170,6 +198,12 @@ export class SpanetRun implements TaskRun {
     const epoch = Math.floor(step / this.train.length);
     if (this.config.shuffle && epoch !== this.epoch) this.shuffleFor(epoch);
     const b = this.train[step % this.train.length];
+    if (this.v2) {
+      this.v2.network.train();
+      const o = this.v2.forward(b);
+      const { loss, terms } = this.v2.loss(o, b, this.scales);
+      return { loss, metrics: { ...terms, 'assignment accuracy': this.v2.accuracy(o, b) } };
+    }
     const out = this.forward(b);
     const { loss, terms } = spanetLoss(this.engine, out, b, this.spec, this.scales);
     return { loss, metrics: { ...terms, 'assignment accuracy': batchAccuracy(this.engine, out, b, this.spec) } };
@@ -177,6 +211,7 @@ export class SpanetRun implements TaskRun {
 
   /** Runs the network on one batch (no tape) and reads everything back. */
   async predict(b: GpuBatch): Promise<SpanetPrediction> {
+    if (this.v2) return this.predictV2(b);
     const e = this.engine;
     const { out, loss } = e.scope(() => {
       const o = this.forward(b);
@@ -204,6 +239,46 @@ export class SpanetRun implements TaskRun {
     const detection = new Float32Array(b.host.B * P);
     for (let i = 0; i < detection.length; i++) detection[i] = detProbs[2 * i + 1];
     const regression = reg.map((v, i) => v * this.data.regNorm.std[i % R] + this.data.regNorm.mean[i % R]);
+    return {
+      logProbs,
+      detection,
+      regression,
+      classProbs: cls.map((z, i) => softmaxRows(z, this.data.classCounts[i])),
+      terms: Object.fromEntries(termValues),
+    };
+  }
+
+  /** spanet-v2: the network in eval mode (batch norms on their running statistics), as upstream's predict. */
+  private async predictV2(b: GpuBatch): Promise<SpanetPrediction> {
+    const e = this.engine;
+    const v2 = this.v2!;
+    const wasTraining = v2.network.training;
+    v2.network.eval();
+    let out: V2Outputs, loss: ReturnType<SpanetV2Model['loss']>;
+    try {
+      ({ out, loss } = e.scope(() => {
+        const o = v2.forward(b);
+        return { out: o, loss: v2.loss(o, b, this.scales) };
+      }));
+    } finally {
+      v2.network.train(wasTraining);
+    }
+    const B = b.host.B,
+      P = this.spec.particles.length,
+      R = this.spec.regressions.length;
+    const [logProbs, det, reg, cls, termValues] = await Promise.all([
+      Promise.all(out.logProbs.map((t) => t.read())),
+      Promise.all(out.detection.map((t) => t.read())),
+      Promise.all(out.regression.map((t) => t.read())),
+      Promise.all(out.classLogits.map((t) => t.read())),
+      Promise.all([['loss', loss.loss] as const, ...Object.entries(loss.terms)].map(async ([k, t]) => [k, await t.item()] as const)),
+    ]);
+    for (const t of [...out.logProbs, ...out.detection, ...out.regression, ...out.classLogits, loss.loss, ...Object.values(loss.terms)])
+      t.dispose();
+    const detection = new Float32Array(B * P);
+    for (let i = 0; i < B; i++) for (let p = 0; p < P; p++) detection[i * P + p] = 1 / (1 + Math.exp(-det[p][i]));
+    const regression = new Float32Array(B * R);
+    for (let i = 0; i < B; i++) for (let r = 0; r < R; r++) regression[i * R + r] = reg[r][i];
     return {
       logProbs,
       detection,
@@ -366,11 +441,18 @@ export class SpanetRun implements TaskRun {
     return moduleWeights(this.model);
   }
 
+  /** The network's state dict (upstream's names for spanet-v2). */
+  stateDict() {
+    return this.model.stateDict();
+  }
+
   lastOnnxCheck: string | null = null;
 
   /** The ONNX model in SPANet's interface, checked in onnxruntime-web on the first test batch. */
   async exportOnnx(): Promise<Uint8Array> {
     const c = this.config;
+    if (this.v2)
+      throw new Error('ONNX export of the spanet-v2 model is not available yet in this build (choose model "simple" to export ONNX)');
     const bytes = await buildSpanetOnnx(
       {
         spec: this.spec,
