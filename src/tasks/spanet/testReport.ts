@@ -7,8 +7,13 @@
  * purity (every present particle right, up to the event group) and per-cluster purity (right
  * particles / present particles, best matching within the cluster). Products are sorted within
  * each orbit of the particle's group before comparing, as upstream does. Empty means are NaN.
+ * `validation` adds what upstream's validation step logs on the same predictions: jet accuracy
+ * i-of-j (jetAccuracy.ts) and, given detection probabilities, the detection metrics
+ * (detectionMetrics.ts).
  */
+import { detectionMetrics } from './detectionMetrics';
 import type { EventSpec } from './eventSpec';
+import { jetAccuracyMetrics } from './jetAccuracy';
 
 export interface TestReportInput {
   spec: EventSpec;
@@ -22,6 +27,12 @@ export interface TestReportInput {
   numVectors: ArrayLike<number>;
   /** equality lines before the ≥ line (upstream's --lines, default 2) */
   lines?: number;
+  /** per particle: [E] target weights (TARGETS/<p>/WEIGHT; default 1) */
+  weights?: ArrayLike<number>[];
+  /** per particle: [E] detection probabilities (without them: no detection metrics) */
+  detection?: ArrayLike<number>[];
+  /** the event group in the order its first best permutation is chosen (see jetAccuracy.ts) */
+  eventPermutations?: number[][];
 }
 
 export interface Cluster {
@@ -36,6 +47,10 @@ export interface TestReport {
   clusters: Cluster[];
   /** per jet limit: "<type>/event_purity", "<type>/event_proportion", "<type>/<cluster>_purity", "event_jet_proportion" */
   results: Record<string, Record<string, number>>;
+  /** upstream's validation metrics under its names: jet/accuracy_i_of_j, particle/…, validation_accuracy, validation_average_jet_accuracy */
+  validation: Record<string, number>;
+  /** events evaluated */
+  events: number;
 }
 
 /** All orbits (singletons included) in the order of their smallest element, as sympy's orbits(). */
@@ -203,5 +218,7 @@ export function spanetTestReport(x: TestReportInput): TestReport {
     out.event_jet_proportion = limit === 'Full' ? 1 : E ? n / E : NaN;
     results[limit] = out;
   }
-  return { jetLimits, clusters, results };
+  const jets = jetAccuracyMetrics(x);
+  const validation = x.detection ? { ...jets.metrics, ...detectionMetrics(jets.permutedMasks, x.detection) } : jets.metrics;
+  return { jetLimits, clusters, results, validation, events: E };
 }
