@@ -6,7 +6,10 @@
 // 2) seg_metrics_average: one thread turns the [N, C, C] counts into CosmicTagger's metrics
 //    averaged over images and planes (the same rules as segMetricsFromConfusion in TS).
 
-struct Params { N: u32, C: u32, HW: u32, chunk: u32, chunks: u32, P: u32, _p0: u32, _p1: u32 }
+// nanEmpty = 1: an image without labelled pixels makes its plane's non-background accuracy
+// and the average NaN (CosmicTagger's 0/0); 0: it is skipped. nanBits: a quiet NaN's bits
+// from the host (a NaN constant is a WGSL compile error, and 0/0 may be folded away).
+struct Params { N: u32, C: u32, HW: u32, chunk: u32, chunks: u32, P: u32, nanEmpty: u32, nanBits: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 
@@ -53,6 +56,7 @@ fn seg_metrics_average() {
   var acc = 0.0;
   var nonbg = 0.0;
   var nonbgPlanes = 0.0;
+  var nonbgNan = false;
   // Explicit zero initialisers: SwiftShader did not re-zero an uninitialised array declared
   // inside a loop on every iteration.
   var iou = array<f32, 8>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0); // MAX_C
@@ -88,12 +92,14 @@ fn seg_metrics_average() {
       }
     }
     acc += select(1.0, correct / total, total > 0.0);
+    if (p.nanEmpty == 1u && nbImages < f32(B)) { nonbgNan = true; }
     if (nbImages > 0.0) { nonbg += nbSum / nbImages; nonbgPlanes += 1.0; }
     for (var c = 1u; c < p.C; c++) { iou[c] += planeIou[c] / f32(B); }
   }
   let P = f32(p.P);
   mout[0] = acc / P;
   mout[1] = select(1.0, nonbg / nonbgPlanes, nonbgPlanes > 0.0);
+  if (nonbgNan) { mout[1] = bitcast<f32>(p.nanBits); }
   var miou = 0.0;
   for (var c = 1u; c < p.C; c++) {
     mout[1u + c] = iou[c] / P;

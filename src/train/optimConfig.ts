@@ -3,7 +3,7 @@
  * Keys are snake_case as in RUN.json; every key is optional and takes the default below.
  */
 export type OptimizerName = 'adamw' | 'adam' | 'sgd';
-export type ScheduleName = 'constant' | 'warmup_linear' | 'warmup_cosine' | 'step' | 'one_cycle';
+export type ScheduleName = 'constant' | 'warmup_linear' | 'warmup_cosine' | 'step' | 'one_cycle' | 'cosmictagger';
 
 export interface OptimizerConfig {
   name: OptimizerName;

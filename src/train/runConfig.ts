@@ -83,6 +83,7 @@ const SCHEDULE_NAMES: Record<ScheduleName, true> = {
   warmup_cosine: true,
   step: true,
   one_cycle: true,
+  cosmictagger: true,
 };
 
 type Check =

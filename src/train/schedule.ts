@@ -14,6 +14,11 @@
  *                  three_phase False — lr/25 up to lr over the first 0.3·T - 1 steps, then
  *                  down to lr/25/1e4 at step T - 1. cycle_momentum is not applied (β1 and
  *                  momentum stay fixed); min_lr_ratio and warmup_steps do not apply.
+ *   cosmictagger   CosmicTagger's build_lr_schedule (src/utils/core/trainercore.py) in epochs
+ *                  x = k / E, E = warmup_steps read as steps per epoch (upstream: train size /
+ *                  minibatch_size): x < 1: 1e-4 + (lr - 1e-4)·x; x < 21: lr; then
+ *                  (lr - 1e-4)·exp(-0.999·(x - 21)) + 1e-4. The 1e-4 start and floor are
+ *                  upstream's absolute constants, whatever lr is.
  * W = warmup_steps, T = decay_steps, or the run's step count when decay_steps is 0. After T
  * the decaying schedules stay at their final value.
  */
@@ -26,10 +31,24 @@ type ScheduleConfig = Pick<OptimizerConfig, 'lr' | 'schedule' | 'warmup_steps' |
 /** torch's _annealing_cos: from start (pct 0) to end (pct 1) along half a cosine. */
 const annealCos = (start: number, end: number, pct: number) => end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1);
 
+/** CosmicTagger's default schedule at epoch x: warm-up from 1e-4 over one epoch, flat to epoch 21, decay to a 1e-4 floor. */
+function cosmicTaggerLr(lr: number, x: number): number {
+  const start = 1e-4;
+  const floor = 1e-4;
+  if (x < 1) return start + (lr - start) * x;
+  if (x < 21) return lr;
+  return (lr - floor) * Math.exp(-0.999 * (x - 21)) + floor;
+}
+
 export function makeSchedule(c: ScheduleConfig, runSteps = 0): LrSchedule {
   const { lr } = c;
   if (!(lr >= 0) || !Number.isFinite(lr)) throw new Error(`lr must be a finite number ≥ 0, got ${lr}`);
   if (c.schedule === 'constant') return () => lr;
+  if (c.schedule === 'cosmictagger') {
+    const E = c.warmup_steps;
+    if (!(E >= 1)) throw new Error(`the cosmictagger schedule needs warmup_steps = steps per epoch ≥ 1, got ${E}`);
+    return (k) => cosmicTaggerLr(lr, k / E);
+  }
   if (c.schedule === 'step') {
     if (!(c.step_size >= 1)) throw new Error(`the step schedule needs step_size ≥ 1, got ${c.step_size}`);
     return (k) => lr * c.gamma ** Math.floor(k / c.step_size);

@@ -60,12 +60,24 @@ describe('metrics by hand (CosmicTagger definitions)', () => {
     expect(m.average.nonbgAccuracy).toBeCloseTo(2 / 3, 12);
     expect(m.average.iou[0]).toBeCloseTo((1 / 3 + 1) / 2, 12);
     const s = metricScalars(m);
-    expect(s.cosmic_iou).toBeCloseTo(2 / 3, 12);
-    expect(s.plane0_neutrino_iou).toBeCloseTo(0.5, 12);
-    expect(s.plane1_neutrino_iou).toBe(1);
+    expect(s['Average/Cosmic_IoU']).toBeCloseTo(2 / 3, 12);
+    expect(s['plane0/Neutrino_IoU']).toBeCloseTo(0.5, 12);
+    expect(s['plane1/Neutrino_IoU']).toBe(1);
   });
-  it('no labels anywhere: non-background accuracy is 1, never NaN', () => {
+  it('no labels anywhere: non-background accuracy is 1 when skipping, never NaN', () => {
     expect(metricsOf([EMPTY, EMPTY, EMPTY], [EMPTY, P1, EMPTY], 3).average.nonbgAccuracy).toBe(1);
+  });
+  it("nonbg_empty nan (upstream's 0/0): one image without labels makes its plane and the average NaN, the rest unchanged", () => {
+    const HW = L1.length;
+    const conf = confusionRef(logitsFor([L1, EMPTY, L1, L1]), [...L1, ...EMPTY, ...L1, ...L1], 4, 3, HW);
+    const nan = segMetricsFromConfusion(conf, 4, 2, 3, 'nan');
+    const skip = segMetricsFromConfusion(conf, 4, 2, 3, 'skip');
+    expect(nan.perPlane[0].nonbgAccuracy).toBe(1);
+    expect(Number.isNaN(nan.perPlane[1].nonbgAccuracy)).toBe(true);
+    expect(Number.isNaN(nan.average.nonbgAccuracy)).toBe(true);
+    expect(skip.perPlane[1].nonbgAccuracy).toBe(1);
+    expect(skip.average.nonbgAccuracy).toBe(1);
+    expect(nan.average.miou).toBe(skip.average.miou);
   });
 });
 
@@ -105,8 +117,9 @@ describe('metrics on the GPU', () => {
     for (const { conf, planes } of cases) {
       const N = conf.length / 9;
       const ct = e.fromArray(Float32Array.from(conf), [N, 9]);
-      const scalars = metricAverages(e, ct, planes, ['cosmic', 'neutrino']);
-      const got = await Promise.all(['accuracy', 'nonbg_accuracy', 'cosmic_iou', 'neutrino_iou', 'miou'].map((k) => scalars[k].item()));
+      const scalars = metricAverages(e, ct, planes);
+      const names = ['Average/Total_Accuracy', 'Average/Non_Bkg_Accuracy', 'Average/Cosmic_IoU', 'Average/Neutrino_IoU', 'Average/mIoU'];
+      const got = await Promise.all(names.map((k) => scalars[k].item()));
       const m = segMetricsFromConfusion(conf, N, planes, 3).average;
       // Ratios of integers in f32: ~1e-7 relative.
       expectClose(got, [m.accuracy, m.nonbgAccuracy, m.iou[0], m.iou[1], m.miou], 1e-6, 1e-7, 'metric averages');

@@ -95,7 +95,15 @@ describe('cosmic tagging task', () => {
     const points: MetricPoint[] = [];
     await trainer.runSteps(20, (p) => points.push(...p));
     expect(points.length).toBe(20);
-    const keys = ['loss', 'accuracy', 'nonbg_accuracy', 'cosmic_iou', 'neutrino_iou', 'miou'];
+    // CosmicTagger's names (torch_trainer._calculate_accuracy).
+    const keys = [
+      'loss',
+      'Average/Total_Accuracy',
+      'Average/Non_Bkg_Accuracy',
+      'Average/Cosmic_IoU',
+      'Average/Neutrino_IoU',
+      'Average/mIoU',
+    ];
     // The Trainer adds its own scalars (learning rate, gradient norm, skipped steps).
     const trainerKeys = ['lr', 'grad_norm', 'skipped_steps'];
     expect(
@@ -112,16 +120,20 @@ describe('cosmic tagging task', () => {
     const mean = (ps: MetricPoint[]) => ps.reduce((a, p) => a + p.values.loss, 0) / ps.length;
     expect(mean(points.slice(-4))).toBeLessThan(0.7 * mean(points.slice(0, 4)));
     const ev = await trainer.evaluate();
-    for (const k of [...keys, 'plane0_cosmic_iou', 'plane2_neutrino_iou']) expect(Number.isFinite(ev.scalars[k]), k).toBe(true);
-    expect(ev.figures!.map((f) => f.id)).toEqual(['cosmic-input', 'cosmic-truth', 'cosmic-prediction']);
-    const z = ev.figures![2].z!;
-    expect([z.length, z[0].length]).toEqual([16, 3 * 16 + 2]);
-    expect(
-      z
-        .flat()
-        .filter((v) => v !== null)
-        .every((v) => v === 0 || v === 1 || v === 2),
-    ).toBe(true);
+    for (const k of [...keys, 'plane0/Cosmic_IoU', 'plane2/Neutrino_IoU', 'minibatch_mean/Average/mIoU'])
+      expect(Number.isFinite(ev.scalars[k]), k).toBe(true);
+    expect(ev.figures!.map((f) => f.id)).toEqual(['cosmic-confusion', 'cosmic-event']);
+    // Confusion matrix: rows normalised, counts (in the text) summing to every test pixel.
+    const cm = ev.figures![0];
+    for (const row of cm.z!) expect(row.reduce((a, v) => a + v, 0)).toBeCloseTo(1, 12);
+    const counts = cm.text!.flat().map((t) => Number(t.replace(/.*\(|\)|,/g, '')));
+    expect(counts.reduce((a, v) => a + v, 0)).toBe(3 * 3 * 16 * 16);
+    // The display: full resolution, three layers of [3, 16, 16], labels in {0, 1, 2}.
+    const d = ev.figures![1].planes!;
+    expect([d.count, d.height, d.width]).toEqual([3, 16, 16]);
+    expect(d.layers.map((l) => l.id)).toEqual(['cosmic-input', 'cosmic-truth', 'cosmic-prediction']);
+    for (const l of d.layers) expect(l.values.length).toBe(3 * 16 * 16);
+    expect(Array.from(d.layers[2].values).every((v) => v === 0 || v === 1 || v === 2)).toBe(true);
     const w = await runObj.namedWeights!();
     expect(Object.keys(w)).toContain('initial_convolution.conv.weight'); // upstream's UResNet names
     expect(runObj.describe()).toMatch(/8 train \/ 3 test events \(synthetic\), 3×16×16/);

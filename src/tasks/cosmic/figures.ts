@@ -1,49 +1,68 @@
 import type { EvalFigure } from '../types';
-import { downsamplePlanes, sliceEvents, type PlaneData } from './planes';
+import type { PlaneData } from './planes';
 
-/** Largest image side shown; bigger planes are pooled (images averaged, labels max-pooled). */
-const MAX_SIDE = 192;
+export const CLASS_NAMES = ['background', 'cosmic', 'neutrino'];
 
-/** Planes of one event side by side: z[row] = plane 0 | gap | plane 1 | gap | plane 2. */
-function sideBySide(values: ArrayLike<number>, planes: number, H: number, W: number): (number | null)[][] {
-  return Array.from({ length: H }, (_, r) => {
-    const row: (number | null)[] = [];
-    for (let p = 0; p < planes; p++) {
-      if (p) row.push(null);
-      for (let c = 0; c < W; c++) row.push(values[(p * H + r) * W + c]);
-    }
-    return row;
-  });
+/**
+ * The event display of one test event at full resolution: input charge, true and predicted
+ * labels, each [planes, H, W] (the page draws them to canvases with zoom and pan; a plotly
+ * heatmap of a 1280×2048 plane would be millions of cells).
+ */
+export function eventDisplay(input: PlaneData, predicted: Uint8Array, event: number): EvalFigure {
+  const { planes, height, width } = input;
+  const per = planes * height * width;
+  if (predicted.length !== per) throw new Error(`eventDisplay: ${predicted.length} predicted labels for ${planes}×${height}×${width}`);
+  return {
+    id: 'cosmic-event',
+    title: `test event ${event}: planes 0 | 1 | 2 at full resolution (${height} time × ${width} wire; wheel zooms, drag pans, double-click resets)`,
+    kind: 'planes',
+    xLabel: 'wire',
+    yLabel: 'time',
+    planes: {
+      count: planes,
+      height,
+      width,
+      layers: [
+        { id: 'cosmic-input', name: 'input charge', values: input.images.slice(event * per, (event + 1) * per), scale: 'charge' },
+        {
+          id: 'cosmic-truth',
+          name: 'true labels',
+          values: Uint8Array.from(input.labels.subarray(event * per, (event + 1) * per)),
+          scale: 'labels',
+        },
+        { id: 'cosmic-prediction', name: 'predicted labels', values: predicted, scale: 'labels' },
+      ],
+    },
+  };
+}
+
+/** Confusion counts [C, C] (label-major) summed over per-image counts [N, C, C]. */
+export function totalConfusion(conf: ArrayLike<number>, C: number): number[][] {
+  const out = Array.from({ length: C }, () => new Array<number>(C).fill(0));
+  for (let i = 0; i < conf.length; i++) out[Math.floor(i / C) % C][i % C] += conf[i];
+  return out;
 }
 
 /**
- * The three eval figures of one event: input charge, truth labels and predicted labels,
- * each with the planes side by side (heatmaps; plotly provides zoom).
+ * The per-class confusion matrix of the test set: colour = row-normalised (the fraction of
+ * each true class predicted as each class; rows sum to 1), text = fraction and count.
  */
-export function eventFigures(input: PlaneData, predicted: Uint8Array, event: number): EvalFigure[] {
-  let ev = sliceEvents(input, event, event + 1);
-  let pred: PlaneData = { ...ev, labels: predicted };
-  let k = 0;
-  while (ev.height / 2 ** k > MAX_SIDE && ev.height % 2 ** (k + 1) === 0 && ev.width % 2 ** (k + 1) === 0) k++;
-  if (k) {
-    ev = downsamplePlanes(ev, k);
-    pred = downsamplePlanes(pred, k);
-  }
-  const { planes, height: H, width: W } = ev;
-  const note = k ? ` (shown at 1/${2 ** k})` : '';
-  const fig = (id: string, title: string, v: ArrayLike<number>): EvalFigure => ({
-    id,
-    title: `${title}, planes 0 | 1 | 2${note}`,
-    kind: 'heatmap',
-    z: sideBySide(v, planes, H, W) as number[][],
-    xLabel: 'wire',
-    yLabel: 'time',
+export function confusionFigure(total: number[][], classNames: string[] = CLASS_NAMES): EvalFigure {
+  const normalised = total.map((row) => {
+    const s = row.reduce((a, v) => a + v, 0);
+    return row.map((v) => (s > 0 ? v / s : 0));
   });
-  return [
-    fig('cosmic-input', `test event ${event}: input charge`, ev.images),
-    fig('cosmic-truth', `test event ${event}: true labels (0 bkg, 1 cosmic, 2 ν)`, ev.labels),
-    fig('cosmic-prediction', `test event ${event}: predicted labels`, pred.labels),
-  ];
+  return {
+    id: 'cosmic-confusion',
+    title: 'test set confusion (rows: true class, normalised; counts in brackets)',
+    kind: 'heatmap',
+    z: normalised,
+    text: normalised.map((row, i) => row.map((v, j) => `${v.toFixed(3)} (${total[i][j].toLocaleString('en-US')})`)),
+    xCategories: classNames,
+    yCategories: classNames,
+    xLabel: 'predicted',
+    yLabel: 'true',
+  };
 }
 
 /** Argmax over classes of NCHW logits [N, C, HW] → labels [N, HW]. */
@@ -57,4 +76,9 @@ export function argmaxLabels(logits: Float32Array, N: number, C: number, HW: num
     }
   }
   return out;
+}
+
+/** The display of one event as the figure list of an evaluation (kept for callers of the earlier three heatmaps). */
+export function eventFigures(input: PlaneData, predicted: Uint8Array, event: number): EvalFigure[] {
+  return [eventDisplay(input, predicted, event)];
 }

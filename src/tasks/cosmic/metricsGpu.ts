@@ -3,10 +3,12 @@ import { SHADERS } from '../../gpu/shaders';
 import type { Engine } from '../../tensor/engine';
 import { launchReduce } from '../../tensor/kernels';
 import type { Tensor } from '../../tensor/tensor';
+import { metricNames, UPSTREAM_CLASS_NAMES, type EmptyImages } from './metrics';
 
 /** Pixels one thread of the confusion kernel counts before the chunk sums are reduced. */
 const CONFUSION_CHUNK = 1024;
 const MAX_CLASSES = 8;
+const QUIET_NAN_BITS = 0x7fc00000;
 
 /** Per-image confusion counts [N, C·C] (label-major, f32 integers) of NCHW logits vs labels. */
 export function confusionCounts(e: Engine, logits: Tensor, labels: Tensor<'i32'>): Tensor<'f32'> {
@@ -36,9 +38,16 @@ export function confusionCounts(e: Engine, logits: Tensor, labels: Tensor<'i32'>
 
 /**
  * The averaged metrics as scalar tensors (for the trainer's per-step series), from confusion
- * counts of N = B·P images: accuracy, non-background accuracy, IoU per foreground class, mIoU.
+ * counts of N = B·P images, under CosmicTagger's names: Average/Total_Accuracy,
+ * Average/Non_Bkg_Accuracy, Average/<class>_IoU per foreground class, Average/mIoU.
  */
-export function metricAverages(e: Engine, conf: Tensor<'f32'>, planes: number, classNames: string[]): Record<string, Tensor<'f32'>> {
+export function metricAverages(
+  e: Engine,
+  conf: Tensor<'f32'>,
+  planes: number,
+  classNames: string[] = UPSTREAM_CLASS_NAMES,
+  emptyImages: EmptyImages = 'skip',
+): Record<string, Tensor<'f32'>> {
   const [N, CC] = conf.shape;
   const C = Math.round(Math.sqrt(CC));
   const all = e.empty([C + 2]);
@@ -54,16 +63,14 @@ export function metricAverages(e: Engine, conf: Tensor<'f32'>, planes: number, c
       ['u32', 0],
       ['u32', 0],
       ['u32', planes],
-      ['u32', 0],
-      ['u32', 0],
+      ['u32', emptyImages === 'nan' ? 1 : 0],
+      ['u32', QUIET_NAN_BITS],
     ],
   );
-  const names = [
-    'accuracy',
-    'nonbg_accuracy',
-    ...Array.from({ length: C - 1 }, (_, k) => `${classNames[k] ?? `class${k + 1}`}_iou`),
-    'miou',
-  ];
+  const names = metricNames(
+    'Average/',
+    Array.from({ length: C - 1 }, (_, k) => classNames[k] ?? `class${k + 1}`),
+  );
   const out: Record<string, Tensor<'f32'>> = {};
   names.forEach((name, i) => {
     const t = e.empty([]);

@@ -30,7 +30,10 @@ export interface CosmicConfig extends Record<string, number | string | boolean> 
   growth_rate: string;
   downsampling: string;
   upsampling: string;
+  /** ours, not upstream's: activation checkpointing (src/tensor/checkpoint.ts) */
+  checkpoint: boolean;
   balance: string;
+  nonbg_empty: string;
   seed: number;
 }
 
@@ -38,8 +41,8 @@ export const NETWORK_PRESETS = ['small', 'uresnet', 'custom'] as const;
 
 /** The network of a task config: the preset's, or the custom fields. */
 export function networkConfig(c: CosmicConfig): CosmicNetworkConfig {
-  if (c.network === 'small') return { ...SMALL_URESNET };
-  if (c.network === 'uresnet') return { ...UPSTREAM_URESNET };
+  if (c.network === 'small') return { ...SMALL_URESNET, checkpoint: c.checkpoint };
+  if (c.network === 'uresnet') return { ...UPSTREAM_URESNET, checkpoint: c.checkpoint };
   if (c.network !== 'custom') throw new Error(`network must be one of ${NETWORK_PRESETS.join(', ')}, got "${c.network}"`);
   return {
     bias: c.bias,
@@ -57,6 +60,7 @@ export function networkConfig(c: CosmicConfig): CosmicNetworkConfig {
     growth_rate: c.growth_rate as CosmicNetworkConfig['growth_rate'],
     downsampling: c.downsampling as CosmicNetworkConfig['downsampling'],
     upsampling: c.upsampling as CosmicNetworkConfig['upsampling'],
+    checkpoint: c.checkpoint,
   };
 }
 
@@ -91,7 +95,9 @@ export const cosmicTaggingSpec: TaskSpec<CosmicConfig> = {
     growth_rate: U.growth_rate,
     downsampling: U.downsampling,
     upsampling: U.upsampling,
+    checkpoint: false,
     balance: 'focal',
+    nonbg_empty: 'skip',
     seed: 1,
   },
   fields: [
@@ -140,6 +146,12 @@ export const cosmicTaggingSpec: TaskSpec<CosmicConfig> = {
       help: 'interpolation: bilinear ×2, align_corners=False; convolutional: 2×2 transposed conv',
     },
     {
+      key: 'checkpoint',
+      label: 'activation checkpointing (ours)',
+      kind: 'bool',
+      help: 'not an upstream option: backward re-runs each level instead of keeping its activations; same gradients, about a third more compute, needed for full resolution (BENCHMARKS.md)',
+    },
+    {
       key: 'normalization',
       label: 'normalization',
       kind: 'select',
@@ -153,6 +165,13 @@ export const cosmicTaggingSpec: TaskSpec<CosmicConfig> = {
       kind: 'select',
       options: ['none', 'light', 'even', 'focal'],
       help: 'CosmicTagger loss_balance_scheme (default focal, as upstream): none = mean cross-entropy; light = weights 1 / 1.5 / 10; even = 1 / (count + 1) per plane and batch; focal = (1 − p_true)², held constant in the gradient',
+    },
+    {
+      key: 'nonbg_empty',
+      label: 'non-background accuracy of an image without labelled pixels',
+      kind: 'select',
+      options: ['skip', 'nan'],
+      help: 'skip: left out of the mean (ours); nan: 0/0 = NaN makes the plane and Average/Non_Bkg_Accuracy NaN, as CosmicTagger',
     },
     { key: 'seed', label: 'seed', kind: 'int', min: 0 },
   ],

@@ -9,21 +9,23 @@ import type { Tensor } from '../../tensor/tensor';
 import type { EvalResult, StepOutputs, TaskData, TaskDefinition, TaskRun } from '../types';
 import { makeBatches, type HostBatch } from './batches';
 import { cosmicLoss, parseBalance, type BalanceScheme } from './loss';
-import { argmaxLabels, eventFigures } from './figures';
-import { concatConfusion, metricScalars, segMetricsFromConfusion } from './metrics';
+import { argmaxLabels } from './figures';
+import { cosmicEvalReport, type EvalBatch } from './evalReport';
+import { parseEmptyImages, type EmptyImages } from './metrics';
 import { confusionCounts, metricAverages } from './metricsGpu';
 import { downsamplePlanes, isPlaneData, sliceEvents, type PlaneData } from './planes';
 import { syntheticPlanes } from './synthetic';
 import { cosmicTaggingSpec, networkConfig, type CosmicConfig } from './spec';
+import { CosmicStreamRun, isPlanesStreamData } from './stream';
 export type { CosmicConfig } from './spec';
 
 const CLASSES = 3;
 const ONNX_TOLERANCE = 1e-3;
-const FOREGROUND = ['cosmic', 'neutrino'];
 
 export const cosmicTaggingTask: TaskDefinition<CosmicConfig> = {
   ...cosmicTaggingSpec,
-  create: (engine, config, data) => new CosmicTaggingRun(engine, config, data),
+  create: (engine, config, data) =>
+    isPlanesStreamData(data) ? CosmicStreamRun.create(engine, config, data) : new CosmicTaggingRun(engine, config, data),
 };
 
 /** Train and test events: a loaded file (80 / 20 split, at least one test event) or synthetic. */
@@ -48,6 +50,7 @@ export class CosmicTaggingRun implements TaskRun {
   private testBatches: HostBatch[];
   private source: string;
   private balance: BalanceScheme;
+  private emptyImages: EmptyImages;
 
   constructor(
     private engine: Engine,
@@ -60,6 +63,7 @@ export class CosmicTaggingRun implements TaskRun {
     this.source = sets.source;
     const scheme = parseBalance(config.balance);
     this.balance = scheme;
+    this.emptyImages = parseEmptyImages(config.nonbg_empty);
     this.trainBatches = makeBatches(this.train, config.batchSize, scheme, CLASSES);
     if (!this.trainBatches.length) throw new Error(`batch size ${config.batchSize} exceeds the ${this.train.events} training events`);
     this.testBatches = makeBatches(this.test, config.batchSize, scheme, CLASSES, true);
@@ -97,7 +101,7 @@ export class CosmicTaggingRun implements TaskRun {
     const logits = this.forward(x);
     const loss = this.loss(logits, y, w);
     const conf = confusionCounts(this.engine, logits, y);
-    return { loss, metrics: metricAverages(this.engine, conf, this.train.planes, FOREGROUND) };
+    return { loss, metrics: metricAverages(this.engine, conf, this.train.planes, undefined, this.emptyImages) };
   }
 
   /** Test metrics in eval mode (batch norm on its running statistics), as upstream validates. */
@@ -113,8 +117,7 @@ export class CosmicTaggingRun implements TaskRun {
 
   private async evaluateBatches(): Promise<EvalResult> {
     const e = this.engine;
-    const confs: Float64Array[] = [];
-    let lossSum = 0;
+    const batches: EvalBatch[] = [];
     let firstLogits: Float32Array | null = null;
     const { planes: P, height: H, width: W } = this.test;
     for (const [i, b] of this.testBatches.entries()) {
@@ -125,16 +128,11 @@ export class CosmicTaggingRun implements TaskRun {
       });
       const [l, c, z] = await Promise.all([loss.item(), conf.read(), i === 0 ? logits.read() : Promise.resolve(null)]);
       if (z) firstLogits = z;
-      lossSum += l * b.events;
-      confs.push(Float64Array.from(c));
+      batches.push({ conf: Float64Array.from(c), events: b.events, loss: l });
       for (const t of [logits, loss, conf]) t.dispose();
     }
-    const metrics = segMetricsFromConfusion(concatConfusion(confs), this.test.events * P, P, CLASSES);
     const predicted = argmaxLabels(firstLogits!.subarray(0, P * CLASSES * H * W), P, CLASSES, H * W);
-    return {
-      scalars: { loss: lossSum / this.test.events, ...metricScalars(metrics, FOREGROUND) },
-      figures: eventFigures(this.test, predicted, 0),
-    };
+    return cosmicEvalReport(batches, P, CLASSES, this.emptyImages, { input: this.test, predicted });
   }
 
   namedWeights() {

@@ -17,6 +17,7 @@ const SCHEDULES: [ScheduleName, string][] = [
   ['warmup_cosine', 'warm-up + cosine decay'],
   ['step', 'step (×γ every N steps)'],
   ['one_cycle', 'one-cycle'],
+  ['cosmictagger', 'CosmicTagger (warm-up 1 epoch, flat 20, exp. decay)'],
 ];
 
 /** A number input that reports only values passing `ok` (so typing never sends NaN). */
@@ -118,6 +119,17 @@ export function OptimizerForm({ value: c, onChange, disabled }: Props) {
           ))}
         </select>
       </label>
+      {c.schedule === 'cosmictagger' && (
+        <Num
+          label="steps per epoch (train events / batch)"
+          value={c.warmup_steps}
+          int
+          ok={(v) => v >= 1}
+          set={(warmup_steps) => onChange({ warmup_steps })}
+          disabled={disabled}
+          testId="cfg-epoch-steps"
+        />
+      )}
       {decays && (
         <Num
           label="warm-up steps"
