@@ -8,6 +8,7 @@ import upsample from '../../shaders/upsample.wgsl?raw';
 import concat from '../../shaders/concat.wgsl?raw';
 import segXent from '../../shaders/seg_xent.wgsl?raw';
 import segMetrics from '../../shaders/seg_metrics.wgsl?raw';
+import densifyPlanes from '../../shaders/densify_planes.wgsl?raw';
 
 const k = (name: string, code: string): KernelSource => ({ name, code });
 
@@ -19,4 +20,5 @@ export const IMAGE_SHADERS = {
   concat: k('concat.wgsl', concat),
   segXent: k('seg_xent.wgsl', segXent),
   segMetrics: k('seg_metrics.wgsl', segMetrics),
+  densifyPlanes: k('densify_planes.wgsl', densifyPlanes),
 } satisfies Record<string, KernelSource>;
