@@ -23,7 +23,8 @@ training dataset and registers upstream's `event_permutation_tensor`, as upstrea
 
 Run from the repository root:
   git --git-dir=<mirror> archive <commit> | tar x -C /tmp/spanet_up
-  /usr/bin/python3 tools/torch_fixtures/make_spanet_fixtures.py /tmp/spanet_up <commit> DATA.h5
+  /usr/bin/python3 tools/torch_fixtures/make_spanet_fixtures.py /tmp/spanet_up <commit> DATA.h5 [train]
+(`train`: only the training-step fixture ttH_train, see train_step_case)
 """
 import json
 import os
@@ -161,6 +162,62 @@ def main(fixture='ttH_small', opts=OPTIONS, events=EVENTS):
                       {k: v for k, v in state.items()}, {**meta, 'state_keys': json.dumps(list(state.keys()))})
     write_safetensors(os.path.join(OUT, f'{fixture}.io.safetensors'), io, meta)
     print(f'{len(state)} state entries, {sum(v.numel() for v in state.values())} values; io: {sorted(io)}')
+
+
+TRAIN_EVENTS = 8
+
+
+def train_step_case():
+    """One training step of upstream's network in train mode: training_step's loss and the
+    gradient of every parameter (jet_reconstruction_training.py), with every loss scale 1.
+
+    ttH_train.state.safetensors  the weights before the step (as main: redrawn, seeded)
+    ttH_train.io.safetensors     `source.<i>.data` / `.mask`, the targets as the dataset gives
+                                 them (`target.<p>.indices` I32 [B, k], `.mask` I32, `.weight`),
+                                 `regression_target.<key>` (NaN = none), `classification_target.<key>`
+                                 (I32), `loss` (float64 as float32) and `grad.<parameter>` per parameter
+    The training class's base is the stand-in above; the batch is the first TRAIN_EVENTS events.
+    """
+    from spanet.network.jet_reconstruction.jet_reconstruction_training import JetReconstructionTraining
+    opts = {**OPTIONS, 'assignment_loss_scale': 1.0, 'detection_loss_scale': 1.0, 'regression_loss_scale': 1.0,
+            'classification_loss_scale': 1.0, 'dropout': 0.0}
+    options = Options(os.path.join(UPSTREAM, 'event_files', 'semi_leptonic_ttH.yaml'), DATA)
+    options.update_options(opts)
+    torch.manual_seed(13)
+    net = JetReconstructionTraining(options)
+    with torch.no_grad():
+        for name, p in net.named_parameters():
+            if 'normalizer' in name or not p.dtype.is_floating_point or not p.requires_grad:
+                continue
+            scale = 1.0 if name.endswith('norm.weight') or name.endswith('normalization.weight') else 0.0
+            p.copy_(scale + 0.3 * torch.randn_like(p))
+    net.balance_particles = net.balance_jets = net.balance_classifications = False
+    net.log = lambda *a, **k: None
+    state = {k: v.clone() for k, v in net.state_dict().items()}
+    net.train()
+    batch = net.training_dataset[:TRAIN_EVENTS]
+    loss = net.training_step(batch, 0)
+    loss.backward()
+    io = {'loss': loss.detach().float().reshape(1)}
+    for i, (data, mask) in enumerate(batch.sources):
+        io[f'source.{i}.data'] = data.float()
+        io[f'source.{i}.mask'] = mask.to(torch.int32)
+    for name, t in zip(net.event_info.product_particles.keys(), batch.assignment_targets):
+        io[f'target.{name}.indices'] = t.indices.to(torch.int32)
+        io[f'target.{name}.mask'] = t.mask.to(torch.int32)
+        io[f'target.{name}.weight'] = t.weight.float()
+    for k, v in batch.regression_targets.items():
+        io[f'regression_target.{k}'] = v.float()
+    for k, v in batch.classification_targets.items():
+        io[f'classification_target.{k}'] = v.to(torch.int32)
+    for name, p in net.named_parameters():
+        if p.requires_grad:
+            io[f'grad.{name}'] = (p.grad if p.grad is not None else torch.zeros_like(p)).float()
+    meta = {'upstream_commit': COMMIT, 'options': json.dumps(opts), 'events': str(TRAIN_EVENTS)}
+    write_safetensors(os.path.join(OUT, 'ttH_train.state.safetensors'), state,
+                      {**meta, 'state_keys': json.dumps(list(state.keys()))})
+    write_safetensors(os.path.join(OUT, 'ttH_train.io.safetensors'), io, meta)
+    print('train step: loss', float(loss), 'grads', sum(1 for k in io if k.startswith('grad.')))
 
 
 def loss_cases():
@@ -313,9 +370,13 @@ def evaluation_cases():
 
 
 if __name__ == '__main__':
+    if sys.argv[4:] == ['train']:  # only the training-step fixture
+        train_step_case()
+        sys.exit(0)
     main()
     for variant, (overrides, kept) in VARIANTS.items():
         main(variant, {**OPTIONS, **overrides}, kept)
+    train_step_case()
     loss_cases()
     schedule_cases()
     evaluation_cases()

@@ -13,6 +13,7 @@ import { sumAxes } from '../../tensor/ops/reduceAxes';
 import { reshape } from '../../tensor/ops/reshape';
 import { slice } from '../../tensor/ops/shape';
 import { abs, square } from '../../tensor/ops/unary';
+import { div } from '../../tensor/ops/broadcast';
 import type { Engine } from '../../tensor/engine';
 import type { Tensor } from '../../tensor/tensor';
 import type { GpuBatch } from './batch';
@@ -75,23 +76,23 @@ export function regressionStats(kind: RegressionKind, values: number[]): { mean:
 
 export class SpanetV2Model {
   readonly network: UpstreamJetReconstructionNetwork;
-  /** σ of each regression target (the loss divides by it for gaussian / laplacian). */
-  readonly regressionStd: number[];
 
   constructor(
     readonly engine: Engine,
     readonly options: SpanetOptions,
     readonly spec: EventSpec,
-    data: PreparedData,
+    /** the task's data (statistics from its training events), or null: a state dict will bring them */
+    data: PreparedData | null,
     seed: number,
+    classCounts: number[] = data?.classCounts ?? [],
   ) {
-    const classes = Object.fromEntries(spec.classifications.map((p, i) => [p, data.classCounts[i]]));
+    const classes = Object.fromEntries(spec.classifications.map((p, i) => [p, classCounts[i]]));
     this.network = new UpstreamJetReconstructionNetwork(engine, options, spec, classes, seed);
-    this.regressionStd = this.setStatistics(data);
+    if (data) this.setStatistics(data);
   }
 
   /** The normalisers' and regression heads' statistics from the training events (upstream: from the training dataset). */
-  private setStatistics(d: PreparedData): number[] {
+  private setStatistics(d: PreparedData): void {
     const e = this.engine;
     const T = d.trainEvents;
     const write = (t: F, v: Float32Array) => e.gpu.write(t.buffer, v);
@@ -114,14 +115,12 @@ export class SpanetV2Model {
       }
     });
     const R = this.spec.regressions.length;
-    return this.network.regressionDecoder.networks.entries.map(([, head], r) => {
+    this.network.regressionDecoder.networks.entries.forEach(([, head], r) => {
       const values: number[] = [];
       for (let ev = 0; ev < T; ev++) values.push(d.regressions[ev * R + r]);
       const s = regressionStats(head.kind, values);
       write(head.mean, Float32Array.of(s.mean));
       write(head.std, Float32Array.of(s.std));
-      // the f32 value the head holds, as upstream's loss reads its parameter
-      return Math.fround(s.std);
     });
   }
 
@@ -166,15 +165,17 @@ export class SpanetV2Model {
     terms.assignment = r.assignment.reduce((a, x) => add(a, x));
     terms.detection = r.detection.reduce((a, x) => add(a, x));
     const kinds = spec.regressionKinds;
+    const heads = this.network.regressionDecoder.networks.entries;
     out.regression.forEach((pred, i) => {
       const target = reshape(slice(b.regressionsRaw!, 1, i, i + 1), [B]);
       const w = reshape(slice(b.regressionWeights, 1, i, i + 1), [B]);
       const diff = sub(pred, target);
       // per-event term by type; w = 1/(events with a value) or 0, so the sum is upstream's masked mean
       const per = kinds[i] === 'laplacian' ? abs(diff) : square(diff);
-      const sd = this.regressionStd[i];
-      const norm = kinds[i] === 'laplacian' ? 1 / sd : kinds[i] === 'log_gaussian' ? 1 : 1 / (sd * sd);
-      const t = scale(sumAxes(mul(per, w)), norm);
+      // the head's own σ (state, so a loaded checkpoint's statistics count), as upstream's loss reads it
+      const std = heads[i][1].std;
+      const sum = sumAxes(mul(per, w));
+      const t = kinds[i] === 'laplacian' ? div(sum, std) : kinds[i] === 'log_gaussian' ? sum : div(sum, square(std));
       terms[`regression ${spec.regressions[i]}`] = t;
       if (s.regression > 0) active.push(scale(t, s.regression));
     });
