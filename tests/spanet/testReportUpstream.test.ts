@@ -8,6 +8,7 @@ import { prepareData } from '../../src/tasks/spanet/prepare';
 import type { EventSpec } from '../../src/tasks/spanet/eventSpec';
 import { reportTargets, type ReportTargets } from '../../src/tasks/spanet/reportInputs';
 import { tablesFromEvents } from '../../src/tasks/spanet/tables';
+import { format3, spanetTestTables } from '../../src/tasks/spanet/reportText';
 import { spanetTestReport } from '../../src/tasks/spanet/testReport';
 import { hasTtH, TTH_FILE } from './fixtures';
 
@@ -88,6 +89,25 @@ describe("evaluation report equal to upstream's evaluator", () => {
         expectSame(report.results.Full[k.slice('Purity/'.length)], v, k);
     });
   }
+  for (const c of CASES) {
+    it.skipIf(!c.present)(`${c.json}: the tables print as spanet.test prints them`, async () => {
+      const { report } = await ourReport(c);
+      const upstream = readFileSync(resolve(FIXTURES, c.json.replace('.json', '.tables.txt')), 'utf8');
+      expect(spanetTestTables(report)).toBe(upstream);
+    });
+  }
+  it("formats as Python's {:.3f}: exact ties to even, NaN as N/A", () => {
+    expect([0.0625, 0.1875, 0.3125, 0.0005, 1 / 3, 2 / 3, 1].map(format3)).toEqual([
+      '0.062',
+      '0.188',
+      '0.312',
+      '0.001',
+      '0.333',
+      '0.667',
+      '1.000',
+    ]);
+    expect(format3(NaN)).toBe('N/A');
+  });
   it('ties of the chosen permutation follow the given group order (S3 case)', async () => {
     const { fx, spec, report } = await ourReport(CASES[2]);
     const lexicographic = spanetTestReport({

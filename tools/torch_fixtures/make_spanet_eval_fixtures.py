@@ -16,7 +16,8 @@ the truth) go through
                                                 (one batch = the whole file; predict() returns the
                                                 made-up predictions)
 
-and tests/fixtures/spanet-eval/<case>.json gets the predictions, upstream's num_vectors and
+and tests/fixtures/spanet-eval/<case>.tables.txt gets what spanet.test prints for those tables,
+<case>.json the predictions, upstream's num_vectors and
 masks (to check our reader against), the order upstream iterates its event group in and the
 numbers (NaN as null).
 
@@ -31,6 +32,8 @@ Run from the repository root:
   git --git-dir=<mirror> archive <commit> spanet | tar x -C /tmp/spanet_up
   PYTHONHASHSEED=0 /usr/bin/python3 tools/torch_fixtures/make_spanet_eval_fixtures.py /tmp/spanet_up <commit> TTH_EXAMPLE.h5
 """
+import contextlib
+import io
 import json
 import os
 import sys
@@ -81,7 +84,21 @@ from spanet.dataset.evaluator import SymmetricEvaluator  # noqa: E402
 from spanet.dataset.jet_reconstruction_dataset import JetReconstructionDataset  # noqa: E402
 from spanet.network.jet_reconstruction.jet_reconstruction_validation import JetReconstructionValidation  # noqa: E402
 from spanet.network.utilities.group_theory import complete_indices  # noqa: E402
-from spanet.test import evaluate_predictions  # noqa: E402
+import spanet.test as upstream_test  # noqa: E402
+from spanet.test import display_table, evaluate_predictions  # noqa: E402
+
+
+def printed_tables(results, jet_limits, clusters):
+    """What spanet.test prints (display_table writes through sys.stdout as imported, and print)."""
+    buf = io.StringIO()
+    saved = upstream_test.stdout
+    upstream_test.stdout = buf
+    try:
+        with contextlib.redirect_stdout(buf):
+            display_table(results, jet_limits, clusters)
+    finally:
+        upstream_test.stdout = saved
+    return buf.getvalue()
 
 
 def made_up_predictions(rng, num_jets, targets, masks, swap_pairs):
@@ -223,6 +240,8 @@ def main():
             'tables': {('Full' if k is None else k): {kk: number(vv) for kk, vv in v.items()} for k, v in results.items()},
             'validation': {k: number(v) for k, v in validation.items()},
         }
+        with open(os.path.join(OUT, f'{case}.tables.txt'), 'w') as f:
+            f.write(printed_tables(results, jet_limits, clusters))
         with open(os.path.join(OUT, f'{case}.json'), 'w') as f:
             json.dump(out, f, separators=(',', ':'))
         print(case, len(num_vectors), 'events', {k: v for k, v in out['validation'].items() if not k.startswith('Purity')})
