@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { useTrainStore } from '../../state/trainStore';
 import type { EvalFigure } from '../../tasks/types';
+import { PlaneDisplay } from '../plots/PlaneDisplay';
 import { Plot } from '../plots/Plot';
 import { finiteRange } from '../plots/range';
 
@@ -30,13 +31,22 @@ function FigurePlot({ fig }: { fig: EvalFigure }) {
       const [lo, hi] = range;
       return [points, { x: [lo, hi], y: [lo, hi], mode: 'lines', line: { dash: 'dot', color: '#888' }, name: 'y = x' }];
     }
-    return [{ z: fig.z, type: 'heatmap', colorscale: 'Viridis', showscale: fig.kind === 'heatmap' }];
+    const heat: Record<string, unknown> = { z: fig.z, type: 'heatmap', colorscale: 'Viridis', showscale: fig.kind === 'heatmap' };
+    if (fig.xCategories) heat.x = fig.xCategories;
+    if (fig.yCategories) heat.y = fig.yCategories;
+    if (fig.text) Object.assign(heat, { text: fig.text, texttemplate: '%{text}', hoverinfo: 'x+y+text' });
+    return [heat];
   }, [fig, stride]);
   const layout = useMemo(
     () => ({
       title: { text: stride > 1 ? `${fig.title} (every ${stride}th of ${n.toLocaleString()} points)` : fig.title, font: { size: 13 } },
       xaxis: { title: { text: fig.xLabel ?? '' } },
-      yaxis: { title: { text: fig.yLabel ?? '' }, ...(fig.kind !== 'scatter' ? { scaleanchor: 'x' } : {}) },
+      // Category rows (confusion matrices) read top to bottom like the table they are.
+      yaxis: {
+        title: { text: fig.yLabel ?? '' },
+        ...(fig.kind !== 'scatter' ? { scaleanchor: 'x' } : {}),
+        ...(fig.yCategories ? { autorange: 'reversed' } : {}),
+      },
       showlegend: false,
     }),
     [fig, stride, n],
@@ -51,8 +61,12 @@ export function EvalFigures() {
   return (
     <div className="figures">
       {lastEval.figures.map((f) => (
-        <div className="card" key={f.id}>
-          <FigurePlot fig={f} />
+        <div className={f.kind === 'planes' ? 'card wide' : 'card'} key={f.id}>
+          {f.kind === 'planes' && f.planes ? (
+            <PlaneDisplay data={f.planes} title={f.title} testId={`figure-${f.id}`} />
+          ) : (
+            <FigurePlot fig={f} />
+          )}
         </div>
       ))}
     </div>
