@@ -29,11 +29,8 @@ export function classWeightTable(
   classes: number,
   pixelsPerImage: number,
 ): Float32Array {
-  const table = new Float32Array(planes * classes).fill(1);
-  if (scheme === 'light') {
-    for (let p = 0; p < planes; p++) for (let c = 0; c < classes; c++) table[p * classes + c] = LIGHT_WEIGHTS[c] ?? 1;
-  } else if (scheme === 'even') {
-    const counts = new Float64Array(planes * classes);
+  const counts = new Float64Array(planes * classes);
+  if (scheme === 'even') {
     const images = labels.length / pixelsPerImage;
     for (let n = 0; n < images; n++) {
       const p = n % planes;
@@ -42,6 +39,16 @@ export function classWeightTable(
         if (y >= 0 && y < classes) counts[p * classes + y]++;
       }
     }
+  }
+  return classWeightsFromCounts(scheme, counts, planes, classes);
+}
+
+/** classWeightTable from the batch's per-plane class pixel counts [P, C] (only "even" reads them). */
+export function classWeightsFromCounts(scheme: BalanceScheme, counts: ArrayLike<number>, planes: number, classes: number): Float32Array {
+  const table = new Float32Array(planes * classes).fill(1);
+  if (scheme === 'light') {
+    for (let p = 0; p < planes; p++) for (let c = 0; c < classes; c++) table[p * classes + c] = LIGHT_WEIGHTS[c] ?? 1;
+  } else if (scheme === 'even') {
     for (let i = 0; i < table.length; i++) table[i] = 1 / (counts[i] + 1);
   }
   return table;
