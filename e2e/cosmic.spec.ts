@@ -30,9 +30,9 @@ test('cosmic tagging: a larcv3 file is loaded, the CosmicTagger UResNet (small p
   await expect(page.getByTestId('run-description')).toContainText('16 train / 4 test events (loaded file), 3×32×32');
 
   // The untrained network's test cosmic IoU, from the initial evaluation.
-  await page.getByTestId('metric-select').selectOption('cosmic_iou');
-  await expect.poll(async () => (await series(page, 'test cosmic_iou')).length).toBeGreaterThan(0);
-  const initial = (await series(page, 'test cosmic_iou'))[0];
+  await page.getByTestId('metric-select').selectOption('Average/Cosmic_IoU');
+  await expect.poll(async () => (await series(page, 'test Average/Cosmic_IoU')).length).toBeGreaterThan(0);
+  const initial = (await series(page, 'test Average/Cosmic_IoU'))[0];
 
   await page.getByTestId('btn-start').click();
   await expect(page.getByTestId('run-state')).toHaveText('running');
@@ -41,11 +41,11 @@ test('cosmic tagging: a larcv3 file is loaded, the CosmicTagger UResNet (small p
   await expect(page.getByTestId('run-state')).toHaveText('paused');
 
   // Pausing evaluates: the test cosmic IoU must have risen clearly above the untrained value.
-  await expect.poll(async () => (await series(page, 'test cosmic_iou')).length, { timeout: 120_000 }).toBeGreaterThan(1);
-  const after = (await series(page, 'test cosmic_iou')).at(-1)!;
+  await expect.poll(async () => (await series(page, 'test Average/Cosmic_IoU')).length, { timeout: 120_000 }).toBeGreaterThan(1);
+  const after = (await series(page, 'test Average/Cosmic_IoU')).at(-1)!;
   expect(after).toBeGreaterThan(initial + 0.1);
-  // The training series is plotted too, and the event display shows the three panels.
-  expect((await series(page, 'train cosmic_iou')).length).toBeGreaterThan(5);
+  // The training series is plotted too (under CosmicTagger's names), and the event display shows its three layers.
+  expect((await series(page, 'train Average/Cosmic_IoU')).length).toBeGreaterThan(5);
   for (const id of ['cosmic-input', 'cosmic-truth', 'cosmic-prediction']) await expect(page.getByTestId(`figure-${id}`)).toBeVisible();
   // The trained network exports to ONNX, run in onnxruntime-web in the worker against the engine.
   await page.getByTestId('btn-export-onnx').click();

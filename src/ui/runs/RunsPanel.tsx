@@ -39,7 +39,9 @@ function RunRow({ r, current }: { r: RunRecord; current: boolean }) {
   const busy = useTrainStore((t) => t.state === 'running' || t.state === 'creating');
   const [name, setName] = useState(r.name);
   useEffect(() => setName(r.name), [r.name]);
-  const best = Object.entries(r.best).filter(([k]) => !/^plane\d|\(|\//.test(k)).slice(0, 4);
+  const best = Object.entries(r.best)
+    .filter(([k]) => k.startsWith('Average/') || !/^plane\d|\(|\//.test(k))
+    .slice(0, 4);
   return (
     <tr data-testid="run-row" data-run-id={r.id} className={current ? 'current' : undefined}>
       <td><input type="checkbox" checked={s.selected.includes(r.id)} onChange={() => void s.toggleSelected(r.id)} data-testid="run-compare" aria-label="compare" /></td>

@@ -44,8 +44,9 @@ export function RunStatus() {
 
 /** The latest test metrics: headline ones inline, per-plane / per-particle ones folded. */
 function TestMetrics({ step, metrics }: { step: number; metrics: [string, number][] }) {
-  // Per-plane metrics and binned ones ("event purity (6 jets)") go under the fold.
-  const isDetail = (k: string) => /^plane\d|\(|\//.test(k);
+  // Per-plane metrics and binned ones ("event purity (6 jets)") go under the fold; CosmicTagger's
+  // Average/* names are the headline ones.
+  const isDetail = (k: string) => !k.startsWith('Average/') && /^plane\d|\(|\//.test(k);
   const show = (list: [string, number][]) =>
     list.map(([k, v]) => (
       <span key={k}>
