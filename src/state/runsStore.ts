@@ -297,13 +297,15 @@ export const useRunsStore = create<RunsState>((set, get) => {
             // a damaged meta.json: the folder is left alone
           }
         }
-        // The in-memory record of the current run is newer than its meta.json.
+        const est = await navigator.storage.estimate?.();
+        const persisted = (await navigator.storage.persisted?.()) ?? false;
+        // The in-memory record of the current run is newer than its meta.json. Taken after the
+        // last await: a record taken before it could be older than a patch that landed meanwhile
+        // (a 'checkpointed' report), and setting it would undo that patch for good.
         const cur = current();
         const runs = list.map((r) => (cur && r.id === cur.id ? cur : r));
         if (cur && !runs.some((r) => r.id === cur.id)) runs.push(cur);
         runs.sort((a, b) => b.created.localeCompare(a.created));
-        const est = await navigator.storage.estimate?.();
-        const persisted = (await navigator.storage.persisted?.()) ?? false;
         set({ runs, storage: est ? { usage: est.usage ?? 0, quota: est.quota ?? 0, persisted } : null });
       } catch (err) {
         fail(err);
