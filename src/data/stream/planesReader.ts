@@ -141,6 +141,65 @@ export class Larcv3PlanesReader implements EntryReader<PlanesPayload> {
   ): number {
     if (!pl) return n;
     const { height: H, width: W } = this;
+    const start = n;
+    const lo = pl.voxels.offsets[e]!;
+    const hi = pl.voxels.offsets[e + 1]!;
+    const w = pl.voxels.width;
+    const values = pl.voxels.values;
+    const dataset = what === 'image' ? this.imageDataset : this.labelDataset;
+    const check = (id: number, pixel: number, v: number) => {
+      if (pixel < 0)
+        throw new StreamDataError(
+          this.file,
+          dataset,
+          entry,
+          `${what} voxel id ${id} of projection ${pid} is outside the ${H}×${W} grid (expected ids below ${H * W})`,
+        );
+      if (what === 'label' && !isPlaneLabel(v))
+        throw new StreamDataError(this.file, dataset, entry, `label ${v} in projection ${pid} (expected ${PLANE_LABELS_TEXT})`);
+    };
+    // larcv3 keeps a voxel set's ids ascending, hence distinct: the common case needs no
+    // per-pixel bookkeeping (a random access into a full plane per voxel)
+    let prev = -1;
+    let ascending = true;
+    for (let k = lo; k < hi; k++) {
+      const id = pl.ids[k]!;
+      if (!(id > prev)) {
+        ascending = false;
+        break;
+      }
+      prev = id;
+      const pixel = voxelPixel(id, H, W);
+      const v = values[k * w + w - 1]!;
+      check(id, pixel, v);
+      index[n] = pixel;
+      value[n++] = v;
+    }
+    if (!ascending) n = this.fillDistinct(pl, lo, hi, check, index, value, start);
+    if (what === 'label') {
+      // background is what the dense plane starts as: leave it out
+      let m = start;
+      for (let k = start; k < n; k++) {
+        if (value[k] === 0) continue;
+        index[m] = index[k]!;
+        value[m++] = value[k]!;
+      }
+      n = m;
+    }
+    return n;
+  }
+
+  /** The plane's voxels in file order, a pixel listed twice keeping its last value (as the dense fill does). */
+  private fillDistinct(
+    pl: SparsePlaneData,
+    lo: number,
+    hi: number,
+    check: (id: number, pixel: number, v: number) => void,
+    index: Uint32Array,
+    value: Float32Array | Int32Array,
+    n: number,
+  ): number {
+    const { height: H, width: W } = this;
     if (!this.stamp) {
       this.stamp = new Int32Array(H * W);
       this.slot = new Int32Array(H * W);
@@ -152,24 +211,12 @@ export class Larcv3PlanesReader implements EntryReader<PlanesPayload> {
     const stamp = this.stamp;
     const slot = this.slot!;
     const pass = this.pass;
-    const start = n;
-    const lo = pl.voxels.offsets[e]!;
-    const hi = pl.voxels.offsets[e + 1]!;
     const w = pl.voxels.width;
     for (let k = lo; k < hi; k++) {
       const id = pl.ids[k]!;
       const pixel = voxelPixel(id, H, W);
-      const dataset = what === 'image' ? this.imageDataset : this.labelDataset;
-      if (pixel < 0)
-        throw new StreamDataError(
-          this.file,
-          dataset,
-          entry,
-          `${what} voxel id ${id} of projection ${pid} is outside the ${H}×${W} grid (expected ids below ${H * W})`,
-        );
       const v = pl.voxels.values[k * w + w - 1]!;
-      if (what === 'label' && !isPlaneLabel(v))
-        throw new StreamDataError(this.file, dataset, entry, `label ${v} in projection ${pid} (expected ${PLANE_LABELS_TEXT})`);
+      check(id, pixel, v);
       if (stamp[pixel] === pass) value[slot[pixel]!] = v;
       else {
         stamp[pixel] = pass;
@@ -177,16 +224,6 @@ export class Larcv3PlanesReader implements EntryReader<PlanesPayload> {
         index[n] = pixel;
         value[n++] = v;
       }
-    }
-    if (what === 'label') {
-      // background is what the dense plane starts as: leave it out
-      let m = start;
-      for (let k = start; k < n; k++) {
-        if (value[k] === 0) continue;
-        index[m] = index[k]!;
-        value[m++] = value[k]!;
-      }
-      n = m;
     }
     return n;
   }
