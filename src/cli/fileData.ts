@@ -13,7 +13,7 @@ import { FileSessions } from '../data/worker/session';
 import { resolveFileData } from '../tasks/fromFile/convert';
 import { loadTaskData } from '../tasks/fromFile/load';
 import { trainingOptions } from '../tasks/fromFile/options';
-import type { TaskData } from '../tasks/types';
+import type { TaskConfig, TaskData } from '../tasks/types';
 import { capOption, DEFAULT_STREAM_BATCH, optionId, pickOption, RunConfigError, type RunConfig } from '../train/runConfig';
 import { entryReaderFor, planOrders, scanClasses, STREAMABLE, streamable, type Role } from '../data/stream/plan';
 import { EntryOrder } from '../data/stream/order';
@@ -21,6 +21,7 @@ import { BatchReader } from '../data/stream/reader';
 import type { BatchSource, EntryReader } from '../data/stream/types';
 import type { SetsStreamData } from '../tasks/deepsets/stream';
 import type { HitsStreamData } from '../tasks/clustering/stream';
+import type { PlanesStreamData } from '../tasks/cosmic/stream';
 import { pathProblem } from './inspect';
 
 /** The subset of DataWorkerClient that loadTaskData calls, answered in-process. */
@@ -62,10 +63,11 @@ export async function loadFileData(path: string, run: Pick<RunConfig, 'task' | '
  * Streams for `physml train` (data.stream, or a validation / test file): the option is chosen
  * on the training file as above, the validation and test files must offer the same option,
  * and each role's BatchReader reads from disk batch by batch (nothing is loaded whole).
+ * Cosmic tagging streams `config.batchSize` events per batch unless data.batch is given.
  * The returned close() closes the files once training is done.
  */
 export async function streamFileData(
-  run: Pick<RunConfig, 'task' | 'data' | 'seed'>,
+  run: Pick<RunConfig, 'task' | 'data' | 'seed'> & { config?: TaskConfig },
   source = 'RUN.json',
 ): Promise<FileData & { close: () => void }> {
   const d = run.data;
@@ -96,16 +98,18 @@ export async function streamFileData(
         throw new RunConfigError(`data.${role}`, `${f.name} does not offer the training file's option "${optionId(option)}"`, source);
       readers[role] = entryReaderFor(f.src, same.request);
     }
+    const r = option.request;
+    const batch =
+      d.batch ?? (r.kind === 'larcv3-segmentation' ? Number(run.config?.batchSize ?? 0) || undefined : undefined) ?? DEFAULT_STREAM_BATCH;
     const orders = planOrders(
       { train: readers.train!.entries, validation: readers.validation?.entries, test: readers.test?.entries },
-      { batch: d.batch ?? DEFAULT_STREAM_BATCH, seed: run.seed, trainFraction: d.split, evalEntries: d.eval_entries, entries: d.entries },
+      { batch, seed: run.seed, trainFraction: d.split, evalEntries: d.eval_entries, entries: d.entries },
     );
     const reader = <P>(role: Role): BatchSource<P> | undefined => {
       const r = readers[role] ?? (role === 'validation' ? readers.train : undefined);
       const o = orders[role];
       return r && o ? (new BatchReader(r, new EntryOrder(o), { prefetch: d.prefetch ?? 3 }) as BatchSource<P>) : undefined;
     };
-    const r = option.request;
     const label = `${files.train.name}: ${option.title}`;
     let data: TaskData;
     if (r.kind === 'generic-sets') {
@@ -119,6 +123,14 @@ export async function streamFileData(
         classes,
         label,
       } satisfies SetsStreamData;
+    } else if (r.kind === 'larcv3-segmentation') {
+      data = {
+        kind: 'planes-stream',
+        train: reader('train')!,
+        validation: reader('validation'),
+        test: reader('test'),
+        label,
+      } satisfies PlanesStreamData;
     } else {
       data = {
         kind: 'hits-stream',
@@ -132,7 +144,7 @@ export async function streamFileData(
     return {
       data,
       option: optionId(option),
-      label: `${label}; streaming (${roles}; batch ${d.batch ?? DEFAULT_STREAM_BATCH}${d.validation ? '' : `, split ${d.split ?? 0.95}`})`,
+      label: `${label}; streaming (${roles}; batch ${batch}${d.validation ? '' : `, split ${d.split ?? 0.95}`})`,
       close: () => Object.values(files).forEach((f) => f?.close()),
     };
   } catch (e) {

@@ -35,7 +35,7 @@ export interface StreamPrefs {
  */
 export interface StreamPlan {
   kind: 'stream-plan';
-  payload: 'sets' | 'hits';
+  payload: 'sets' | 'hits' | 'planes';
   option: FileRequest;
   /** The file "Train on this file" was chosen on (it got the train role). */
   fileId: string;
@@ -230,8 +230,11 @@ export const useDataStore = create<DataState>((set, get) => {
 export async function openStreamPorts(
   plan: StreamPlan,
   seed: number,
+  config: Record<string, unknown> = {},
 ): Promise<{ data: PortStreamData; transfer: MessagePort[]; info: StreamInfo }> {
   const { files, stream } = useDataStore.getState();
+  // cosmic planes: the task's own "events per batch" (full-resolution events are large), the others the box's entries per batch
+  const batch = plan.payload === 'planes' && Number(config.batchSize) > 0 ? Number(config.batchSize) : stream.batch;
   const ready = files.filter((f) => f.status === 'ready');
   const holder = (role: Role) => ready.find((f) => f.role === role);
   const train = holder('train') ?? ready.find((f) => f.id === plan.fileId);
@@ -255,7 +258,7 @@ export async function openStreamPorts(
     opened = await getDataClient().stream({
       files: fileIds,
       option: plan.option,
-      settings: { batch: stream.batch, seed, trainFraction: stream.split, evalEntries: stream.evalEntries, prefetch: 3 },
+      settings: { batch, seed, trainFraction: stream.split, evalEntries: stream.evalEntries, prefetch: 3 },
       ports: ends('port1'),
     });
   } catch (e) {

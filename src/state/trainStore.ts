@@ -269,7 +269,7 @@ export const useTrainStore = create<TrainState>((set, get) => {
       const payload = data?.taskId === taskId ? data.payload : undefined;
       if (isStreamPlan(payload)) {
         // fresh streams per Create: ports move to the workers once, and a new model starts at epoch 0
-        openStreamPorts(payload, Number(config.seed ?? 0)).then(
+        openStreamPorts(payload, Number(config.seed ?? 0), config).then(
           ({ data: ports, transfer, info }) => {
             set({ streamInfo: info });
             client?.send({ type: 'create', taskId, config, settings, data: ports }, transfer);

@@ -7,6 +7,7 @@
  */
 import type { SetsStreamData } from '../../tasks/deepsets/stream';
 import type { HitsStreamData } from '../../tasks/clustering/stream';
+import type { PlanesStreamData } from '../../tasks/cosmic/stream';
 import type { TaskData } from '../../tasks/types';
 import { PortBatchSource, type PortLike } from './port';
 import type { Role } from './plan';
@@ -14,7 +15,7 @@ import type { Role } from './plan';
 export type PortStreamData = {
   kind: 'stream-ports';
   /** which task data the batches make */
-  payload: 'sets' | 'hits';
+  payload: 'sets' | 'hits' | 'planes';
   ports: Partial<Record<Role, PortLike>> & { train: PortLike };
   targetKind?: 'regression' | 'classification';
   classes?: number[];
@@ -50,6 +51,15 @@ export function streamDataFromPorts(d: PortStreamData): TaskData {
       classes: d.classes,
       label: d.label,
     } satisfies SetsStreamData;
+  }
+  if (d.payload === 'planes') {
+    return {
+      kind: 'planes-stream',
+      train: src('train')!,
+      validation: src('validation'),
+      test: src('test'),
+      label: d.label,
+    } satisfies PlanesStreamData;
   }
   return {
     kind: 'hits-stream',
