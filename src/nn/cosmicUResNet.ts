@@ -6,6 +6,7 @@ import { upsampleBilinear } from '../tensor/ops/bilinear';
 import { leakyRelu } from '../tensor/ops/unary';
 import { reshape } from '../tensor/ops/reshape';
 import { concat, slice } from '../tensor/ops/shape';
+import { checkpoint } from '../tensor/checkpoint';
 import type { Tensor } from '../tensor/tensor';
 import { xavierUniform } from './init';
 import { BatchNorm2d, ConvTranspose2d } from './layers';
@@ -24,6 +25,15 @@ const SLOPE = 0.01; // torch.nn.functional.leaky_relu's default negative_slope
 
 type T = Tensor<'f32'>;
 type Rand = () => number;
+
+/**
+ * fn(...xs); with cfg.checkpoint one tape node whose backward re-runs fn (its activations are
+ * not kept). Stages nest: a level's stage holds block stages, so re-running a level keeps only
+ * the block boundaries and re-running a block only that block's activations.
+ */
+function stage(cfg: CosmicNetworkConfig, fn: (...xs: T[]) => T, xs: T[]): T {
+  return cfg.checkpoint ? checkpoint(fn, xs) : fn(...xs);
+}
 
 /** nn.Conv2d as upstream initialises it: Xavier-uniform weight, zero bias (when there is one). */
 export class XavierConv2d extends Module {
@@ -82,20 +92,44 @@ export class Block extends Module {
 export class ResidualBlock extends Module {
   readonly convolution_1: Block;
   readonly convolution_2: Block;
-  constructor(engine: Engine, rand: Rand, cfg: CosmicNetworkConfig, ch: number, kernel: number, padding: number) {
+  constructor(
+    engine: Engine,
+    rand: Rand,
+    readonly cfg: CosmicNetworkConfig,
+    ch: number,
+    kernel: number,
+    padding: number,
+  ) {
     super(engine);
     this.convolution_1 = this.registerModule('convolution_1', new Block(engine, rand, cfg, ch, ch, { kernel, padding }));
     this.convolution_2 = this.registerModule('convolution_2', new Block(engine, rand, cfg, ch, ch, { kernel, padding, activation: false }));
   }
   forward(x: T): T {
-    return leakyRelu(add(this.convolution_2.forward(this.convolution_1.forward(x)), x), SLOPE);
+    // Checkpointed, each convolution is a stage: re-running the block keeps x and the two
+    // stage outputs, not the five activations inside.
+    const h = stage(this.cfg, (v) => this.convolution_1.forward(v), [x]);
+    return leakyRelu(
+      add(
+        stage(this.cfg, (v) => this.convolution_2.forward(v), [h]),
+        x,
+      ),
+      SLOPE,
+    );
   }
 }
 
 /** `blocks.0`, `blocks.1`, …: residual or plain blocks keeping the channel count. */
 export class BlockSeries extends Module {
   readonly blocks: ModuleList<Block | ResidualBlock>;
-  constructor(engine: Engine, rand: Rand, cfg: CosmicNetworkConfig, ch: number, n: number, kernel = 3, padding = 1) {
+  constructor(
+    engine: Engine,
+    rand: Rand,
+    readonly cfg: CosmicNetworkConfig,
+    ch: number,
+    n: number,
+    kernel = 3,
+    padding = 1,
+  ) {
     super(engine);
     this.blocks = this.registerModule('blocks', new ModuleList<Block | ResidualBlock>(engine));
     for (let i = 0; i < n; i++) {
@@ -107,8 +141,20 @@ export class BlockSeries extends Module {
     }
   }
   forward(x: T): T {
-    for (const b of this.blocks.items) x = b.forward(x);
-    return x;
+    return this.series(this.blocks.items, x);
+  }
+  /**
+   * Checkpointed, the series is cut in halves, each a stage, down to single blocks: a re-run
+   * keeps O(log n) block outputs instead of n, for each block run O(log n) more times.
+   */
+  private series(blocks: (Block | ResidualBlock)[], x: T): T {
+    if (!this.cfg.checkpoint || blocks.length === 1) {
+      for (const b of blocks) x = stage(this.cfg, (v) => b.forward(v), [x]);
+      return x;
+    }
+    const h = Math.ceil(blocks.length / 2);
+    const y = stage(this.cfg, (v) => this.series(blocks.slice(0, h), v), [x]);
+    return stage(this.cfg, (v) => this.series(blocks.slice(h), v), [y]);
   }
 }
 
@@ -138,8 +184,8 @@ export class DeepestBlock extends Module {
     return this.unbottleneck.forward(this.blocks.forward(this.bottleneck.forward(x)));
   }
   forward(xs: T[]): T[] {
-    if (this.cfg.block_concat) return xs.map((x) => this.core(x));
-    const y = this.core(concat(xs, 1));
+    if (this.cfg.block_concat) return xs.map((x) => stage(this.cfg, (v) => this.core(v), [x]));
+    const y = stage(this.cfg, (...vs) => this.core(concat(vs, 1)), xs);
     const c = y.shape[1] / xs.length;
     return xs.map((_, p) => slice(y, 1, p * c, (p + 1) * c)); // torch.chunk(x, 3, dim=1)
   }
@@ -244,17 +290,23 @@ export class UNetCore extends Module {
     if (cfg.connections === 'concat') this.connection = this.registerModule('connection', new ConcatConnection(engine, rand, cfg, ch));
   }
 
+  /** One plane's way down this level: blocks, then downsampling (the next level's input). */
+  down(x: T): T {
+    return this.downsample!.forward(this.down_blocks!.forward(x));
+  }
+
+  /** One plane's way up this level: upsampling, the skip connection, blocks (each a stage when checkpointed). */
+  up(y: T, skip: T): T {
+    let u = stage(this.cfg, (v) => this.upsample!.forward(v), [y]);
+    if (this.cfg.connections === 'sum') u = add(u, skip);
+    else if (this.connection) u = stage(this.cfg, (v, s) => this.connection!.forward(v, s), [u, skip]);
+    return this.up_blocks!.forward(u);
+  }
+
   forward(xs: T[]): T[] {
     if (this.depth === 0) return (this.main_module as DeepestBlock).forward(xs);
-    const skips = xs;
-    let ys = xs.map((x) => this.downsample!.forward(this.down_blocks!.forward(x)));
-    ys = (this.main_module as UNetCore).forward(ys);
-    ys = ys.map((y) => this.upsample!.forward(y));
-    ys = ys.map((y, p) => {
-      if (this.cfg.connections === 'sum') return add(y, skips[p]);
-      return this.connection ? this.connection.forward(y, skips[p]) : y;
-    });
-    return ys.map((y) => this.up_blocks!.forward(y));
+    const ys = (this.main_module as UNetCore).forward(xs.map((x) => this.down(x)));
+    return ys.map((y, p) => this.up(y, xs[p]));
   }
 }
 
@@ -292,9 +344,41 @@ export class CosmicUResNet extends Module {
     if (image.rank !== 4 || P !== this.planes)
       throw new Error(`CosmicUResNet expects image [B, ${this.planes}, H, W], got [${image.shape}]`);
     if (H % m || W % m) throw new Error(`a U-ResNet of depth ${this.cfg.depth} needs image sides divisible by ${m}, got ${H}×${W}`);
-    let xs = Array.from({ length: P }, (_, p) => this.initial_convolution.forward(P === 1 ? image : slice(image, 1, p, p + 1)));
-    xs = this.net_core.forward(xs);
-    const logits = xs.map((x) => reshape(this.bottleneck.forward(this.final_layer.forward(x)), [B, 1, COSMIC_CLASSES, H, W]));
+    const first = (p: number) => (im: T) => this.initial_convolution.forward(P === 1 ? im : slice(im, 1, p, p + 1));
+    const last = (x: T) => reshape(this.bottleneck.forward(this.final_layer.forward(x)), [B, 1, COSMIC_CLASSES, H, W]);
+    let logits: T[];
+    if (this.cfg.checkpoint) {
+      logits = this.checkpointedPlanes(
+        Array.from({ length: P }, (_, p) => stage(this.cfg, first(p), [image])),
+        last,
+      );
+    } else {
+      const xs = this.net_core.forward(Array.from({ length: P }, (_, p) => first(p)(image)));
+      logits = xs.map(last);
+    }
     return P === 1 ? logits[0] : concat(logits, 1);
+  }
+
+  /**
+   * The U with checkpointing: each plane's way down is one stage per level, keeping only the
+   * levels' inputs (the skips); each plane's whole way up and the final layer are one stage,
+   * so backward re-runs one plane's way up at a time, and inside it one level at a time.
+   */
+  private checkpointedPlanes(xs: T[], last: (x: T) => T): T[] {
+    const levels: UNetCore[] = [];
+    let core = this.net_core;
+    for (; core.depth > 0; core = core.main_module as UNetCore) levels.push(core);
+    const skips = xs.map((x) => {
+      const s = [x];
+      for (const level of levels) s.push(stage(this.cfg, (v) => level.down(v), [s[s.length - 1]]));
+      return s;
+    });
+    const bottoms = (core.main_module as DeepestBlock).forward(skips.map((s) => s[levels.length]));
+    const wayUp = (bottom: T, ...sk: T[]) => {
+      let y = bottom;
+      for (let i = levels.length - 1; i >= 0; i--) y = stage(this.cfg, (v, s) => levels[i].up(v, s), [y, sk[i]]);
+      return last(y);
+    };
+    return bottoms.map((b, p) => stage(this.cfg, wayUp, [b, ...skips[p].slice(0, levels.length)]));
   }
 }

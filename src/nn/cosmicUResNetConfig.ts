@@ -22,6 +22,13 @@ export interface CosmicNetworkConfig {
   downsampling: 'max_pooling' | 'convolutional';
   /** interpolation = bilinear ×2 (align_corners=False) + 1×1 block; convolutional = 2×2 stride-2 transposed conv. */
   upsampling: 'interpolation' | 'convolutional';
+  /**
+   * Ours, not one of upstream's options: activation checkpointing. Backward re-runs each
+   * level's forward instead of keeping its activations (src/tensor/checkpoint.ts): the same
+   * gradients and running statistics, about a third more compute, a fraction of the memory
+   * (BENCHMARKS.md). Off (absent) in the presets; needed for full resolution.
+   */
+  checkpoint?: boolean;
 }
 
 /** Upstream's `UResNet` network config defaults (network=uresnet). */

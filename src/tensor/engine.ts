@@ -113,6 +113,21 @@ export class Engine {
     return this.activeTape;
   }
 
+  /**
+   * Runs fn with `tape` recording (null: none) in place of the active tape, then restores it:
+   * activation checkpointing (src/tensor/checkpoint.ts) re-runs a forward under its own tape
+   * in the middle of another tape's backward.
+   */
+  withTape<T>(tape: Tape | null, fn: () => T): T {
+    const outer = this.activeTape;
+    this.activeTape = tape;
+    try {
+      return fn();
+    } finally {
+      this.activeTape = outer;
+    }
+  }
+
   /** Runs an op's forward kernel and records it when a gradient may flow through it. */
   apply<A>(op: OpDef<A>, inputs: Tensor[], attrs: A): Tensor {
     const { output, saved = [] } = op.forward(this, inputs, attrs);

@@ -8,6 +8,8 @@ export interface TapeNode {
   output: Tensor;
   attrs: unknown;
   saved: Tensor[];
+  /** Its backward re-computes the output instead of reading it (a checkpoint). */
+  recomputes?: boolean;
 }
 
 /**
@@ -16,6 +18,7 @@ export interface TapeNode {
  */
 export class Tape {
   readonly nodes: TapeNode[] = [];
+  private backwardDone = false;
 
   constructor(private engine: Engine) {}
 
@@ -26,10 +29,26 @@ export class Tape {
 
   /**
    * Propagates d(output)/d(·) from `output` (a scalar unless `seed` is given) to every
-   * tensor that requires a gradient, sets their `.grad`, and returns all gradients.
+   * tensor that requires a gradient, sets their `.grad` (unless `setLeafGrads` is false), and
+   * returns all gradients. Each node's saved tensors (op-private) are freed once its backward
+   * has run. `releaseOutputs` also frees every recorded output once its gradient is used,
+   * except those in `keep`: only for a tape whose intermediates nobody else holds (the
+   * re-run forward of a checkpoint).
    */
-  backward(output: Tensor, seed?: Tensor<'f32'>): Map<Tensor, Tensor<'f32'>> {
+  backward(
+    output: Tensor,
+    seed?: Tensor<'f32'>,
+    opts: { setLeafGrads?: boolean; releaseOutputs?: boolean; keep?: ReadonlySet<Tensor> } = {},
+  ): Map<Tensor, Tensor<'f32'>> {
     const e = this.engine;
+    // As torch without retain_graph: the first backward frees what the ops saved.
+    if (this.backwardDone) throw new Error('backward already ran on this tape (its saved tensors are freed): record the ops again');
+    this.backwardDone = true;
+    const release = (node: TapeNode) => {
+      for (const s of node.saved) if (s !== node.output) s.dispose();
+      node.saved = [];
+      if (opts.releaseOutputs && !opts.keep?.has(node.output) && !node.inputs.includes(node.output)) node.output.dispose();
+    };
     if (!seed && output.size !== 1) {
       throw new Error(`backward needs a scalar or an explicit seed, got shape [${output.shape}]`);
     }
@@ -52,7 +71,12 @@ export class Tape {
     for (let i = this.nodes.length - 1; i >= 0; i--) {
       const node = this.nodes[i];
       const gOut = grads.get(node.output);
-      if (!gOut) continue;
+      if (!gOut) {
+        release(node);
+        continue;
+      }
+      // Its consumers are done and a checkpoint's backward makes the output anew: free it first.
+      if (node.recomputes && opts.releaseOutputs && !opts.keep?.has(node.output)) node.output.dispose();
       const needs = node.inputs.map((t) => t.requiresGrad);
       if (needs.some(Boolean)) {
         const gIns = node.op.backward(e, node, gOut, needs);
@@ -69,8 +93,9 @@ export class Tape {
       // Every consumer of node.output comes later on the tape, so its gradient is complete
       // and no longer needed: freeing it lets the pool reuse the memory for the rest of backward.
       drop(node.output);
+      release(node);
     }
-    for (const [t, g] of grads) if (t.requiresGrad && !t.node) t.grad = g;
+    if (opts.setLeafGrads ?? true) for (const [t, g] of grads) if (t.requiresGrad && !t.node) t.grad = g;
     return grads;
   }
 }

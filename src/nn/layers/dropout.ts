@@ -1,3 +1,4 @@
+import { replayable } from '../../tensor/checkpoint';
 import type { Engine } from '../../tensor/engine';
 import { dropout } from '../../tensor/ops/dropout';
 import { scale } from '../../tensor/ops/elementwise';
@@ -26,6 +27,8 @@ export class Dropout extends Module {
   forward(x: Tensor<'f32'>): Tensor<'f32'> {
     if (!this.training || this.p === 0) return x;
     if (this.p === 1) return scale(x, 0);
-    return dropout(x, this.p, mix32((this.seed ^ mix32(this.step++)) >>> 0));
+    // replayable: a checkpoint's re-run of this forward must draw the same mask.
+    const k = replayable(this.engine, () => this.step++);
+    return dropout(x, this.p, mix32((this.seed ^ mix32(k)) >>> 0));
   }
 }

@@ -2,6 +2,7 @@ import type { Uniform } from '../../gpu/context';
 import { grid1d } from '../../gpu/grid';
 import { SHADERS } from '../../gpu/shaders';
 import type { Engine } from '../engine';
+import { isRecomputing } from '../checkpoint';
 import { batchNormDims, batchNormRef } from '../reference/batchnorm';
 import { registerOp } from '../registry';
 import type { Tensor } from '../tensor';
@@ -40,7 +41,10 @@ function uniforms(x: Tensor, at: BatchNormAttrs, flags: number): { u: Uniform[];
 function batchStats(e: Engine, x: Tensor, runMean: Tensor, runVar: Tensor, counter: Tensor, at: BatchNormAttrs): Tensor<'f32'> {
   const { N, L } = batchNormDims(x.shape);
   if (N * L < 2) throw new Error(`batchNorm: train mode needs more than one value per channel, got x [${x.shape}]`);
-  const { u, chunks, C } = uniforms(x, at, 1 | (at.momentum === null ? 2 : 0));
+  // A checkpoint's re-run of the forward sees the same batch: the running statistics and the
+  // counter were updated by the first run and must not be updated again.
+  const update = !isRecomputing(e);
+  const { u, chunks, C } = uniforms(x, at, (update ? 1 : 0) | (at.momentum === null ? 2 : 0));
   const stats = e.empty([C, 2]);
   const part = e.gpu.alloc(C * chunks * 2 * 4, 'bn-chunk-moments');
   e.gpu.dispatch(SHADERS.batchnorm, 'bn_chunk_moments', [x.buffer, part], grid1d(C * chunks), u);
@@ -52,7 +56,7 @@ function batchStats(e: Engine, x: Tensor, runMean: Tensor, runVar: Tensor, count
     u,
   );
   e.gpu.release(part);
-  e.gpu.dispatch(SHADERS.batchnorm, 'bn_count', [counter.buffer], [1]);
+  if (update) e.gpu.dispatch(SHADERS.batchnorm, 'bn_count', [counter.buffer], [1]);
   return stats;
 }
 
