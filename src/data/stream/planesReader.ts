@@ -120,11 +120,12 @@ export class Larcv3PlanesReader implements EntryReader<PlanesPayload> {
       height: this.height,
       width: this.width,
       imageOffsets: out.imageOffsets,
-      imageIndex: out.imageIndex.slice(0, ni),
-      imageValue: out.imageValue.slice(0, ni),
+      // shorter only where label-0 or repeated voxels were left out
+      imageIndex: ni === nImage ? out.imageIndex : out.imageIndex.slice(0, ni),
+      imageValue: ni === nImage ? out.imageValue : out.imageValue.slice(0, ni),
       labelOffsets: out.labelOffsets,
-      labelIndex: out.labelIndex.slice(0, nl),
-      labelValue: out.labelValue.slice(0, nl),
+      labelIndex: nl === nLabel ? out.labelIndex : out.labelIndex.slice(0, nl),
+      labelValue: nl === nLabel ? out.labelValue : out.labelValue.slice(0, nl),
     };
   }
 
