@@ -32,7 +32,7 @@ export interface StepOutputs {
 export interface EvalFigure {
   id: string;
   title: string;
-  kind: 'scatter' | 'image' | 'heatmap' | 'planes';
+  kind: 'scatter' | 'image' | 'heatmap' | 'planes' | 'table';
   x?: number[];
   y?: number[];
   z?: number[][];
@@ -47,6 +47,11 @@ export interface EvalFigure {
   text?: string[][];
   /** kind 'planes': a full-resolution event display (canvas, zoom and pan), see PlaneLayers. */
   planes?: PlaneLayers;
+  /** kind 'table': column headings and rows of cells, already formatted as text (e.g. SPANet's spanet.test tables). */
+  columns?: string[];
+  rows?: string[][];
+  /** kind 'table': a line under the table (what the rows are, what is left out). */
+  note?: string;
 }
 
 /** Images of one event, each layer [count, height, width] row-major (plane, row = time, column = wire). */
@@ -99,8 +104,8 @@ export interface TaskRun {
   evaluate(): Promise<EvalResult>;
   /** Named weights for export (safetensors / ONNX). */
   namedWeights?(): Promise<Record<string, { shape: number[]; data: Float32Array }>>;
-  /** Serialised ONNX model of the trained network, when the task supports it. */
-  exportOnnx?(): Promise<Uint8Array>;
+  /** Serialised ONNX model of the trained network, when the task supports it (options: SPANet's export switches, see OnnxExportOptions). */
+  exportOnnx?(options?: OnnxExportOptions): Promise<Uint8Array>;
   /** What the last exportOnnx verified (e.g. "onnxruntime-web agrees … max |Δ| 5e-7"). */
   lastOnnxCheck?: string | null;
   /** A one-line description of the data in use, e.g. "100 train / 100 test sets, 5.2% padding". */
@@ -124,3 +129,11 @@ export interface TaskDefinition<C extends TaskConfig = TaskConfig> {
 
 /** A task without its implementation: what the page's catalogue shows (src/tasks/catalog.ts). */
 export type TaskSpec<C extends TaskConfig = TaskConfig> = Omit<TaskDefinition<C>, 'create'>;
+
+/** upstream SPANet's spanet/export.py switches (`physml export --opset --input-log-transform --output-log-transform --output-embeddings`); unset: the task's config. */
+export interface OnnxExportOptions {
+  opset?: number;
+  inputLogTransform?: boolean;
+  outputLogTransform?: boolean;
+  outputEmbeddings?: boolean;
+}

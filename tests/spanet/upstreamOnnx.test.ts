@@ -15,6 +15,8 @@ import type { EventSpec } from '../../src/tasks/spanet/eventSpec';
 import { defaultOptions, type SpanetOptions } from '../../src/tasks/spanet/options';
 import type { Engine } from '../../src/tensor/engine';
 import { testEngine } from '../helpers/engine';
+import { SPANET_DEFAULTS, SpanetRun } from '../../src/tasks/spanet/task';
+import { syntheticTtH } from './fixtures';
 
 // Upstream's event_files/semi_leptonic_ttH.yaml (46c6805), the description the fixtures were made with.
 const TTH_YAML = `
@@ -361,4 +363,24 @@ describe('against upstream’s own export (torch.onnx of spanet/export.py Wrappe
     },
     120_000,
   );
+});
+
+describe('the SPANet task exports its spanet-v2 network through this exporter', () => {
+  it('exportOnnx(options): upstream’s interface, checked in onnxruntime-web on the first test batch', async () => {
+    const config = { ...SPANET_DEFAULTS, model: 'spanet-v2', width: 16, heads: 2, layers: 1, branchLayers: 0, batchSize: 6, evalEvents: 6 };
+    const run = new SpanetRun(e, config, { tables: syntheticTtH(30, 9) });
+    try {
+      const o = { opset: 17, outputEmbeddings: true, inputLogTransform: true };
+      const bytes = await run.exportOnnx(o);
+      expect(run.lastOnnxCheck).toMatch(/^onnxruntime-web agrees on 6 test events \(opset 17, \d+ outputs\)/);
+      const ort = await import('onnxruntime-web/wasm');
+      const session = await ort.InferenceSession.create(bytes);
+      expect(session.inputNames).toEqual(spanetUpstreamInputNames(run.spec));
+      expect(session.outputNames).toEqual(spanetUpstreamOutputNames(run.spec, o));
+      await session.release();
+      await expect(run.exportOnnx({ opset: 12 })).rejects.toThrow(/opset 12 is not supported/);
+    } finally {
+      run.dispose();
+    }
+  }, 240_000);
 });

@@ -2,7 +2,8 @@ import type { SpanetEvents } from '../../data/spanet/reader';
 import { seededRandom } from '../../nn/init';
 import { SpanetModel, type SpanetOutputs } from '../../nn/spanet';
 import type { Engine } from '../../tensor/engine';
-import type { EvalFigure, EvalResult, TaskDefinition, TaskRun } from '../types';
+import type { EvalFigure, EvalResult, OnnxExportOptions, TaskDefinition, TaskRun } from '../types';
+import { exportSpanetV2Onnx } from '../../nn/spanetUpstream/onnxCheck';
 import { buildBatch, disposeBatch, rewriteBatch, tokenWidth, uploadBatch, type GpuBatch } from './batch';
 import { inferEventSpec, parseEventFile, type EventSpec } from './eventSpec';
 import { batchAccuracy, spanetLoss, type LossScales } from './loss';
@@ -449,10 +450,9 @@ export class SpanetRun implements TaskRun {
   lastOnnxCheck: string | null = null;
 
   /** The ONNX model in SPANet's interface, checked in onnxruntime-web on the first test batch. */
-  async exportOnnx(): Promise<Uint8Array> {
+  async exportOnnx(o: OnnxExportOptions = {}): Promise<Uint8Array> {
     const c = this.config;
-    if (this.v2)
-      throw new Error('ONNX export of the spanet-v2 model is not available yet in this build (choose model "simple" to export ONNX)');
+    if (this.v2) return exportSpanetV2Onnx(this, o);
     const bytes = await buildSpanetOnnx(
       {
         spec: this.spec,
