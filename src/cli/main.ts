@@ -18,6 +18,10 @@ usage:
   physml export (RUN.json | DIR) --format onnx|safetensors --out FILE [--weights W.safetensors]
       builds the model of a run, loads its weights (DIR/weights.safetensors by default for
       a run directory) and writes it without training
+  physml evaluate RUN.json --weights W.safetensors [--file TEST.h5] [--out report.json] [--json] [--lines N]
+      SPANet's spanet.test for a run's weights: the tables per event type and jet-count bin,
+      jet accuracy i-of-j and detection metrics on every event of TEST.h5 (default: the
+      RUN.json's data.test, else the run's held-out events); --json prints JSON, --out writes it
   physml inspect <file.h5> [--check]
       the tree of groups and datasets and the detected kind of an HDF5 file
   physml oc-loss <event.json> [--fused]
@@ -34,6 +38,7 @@ type Command = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   train: async () => (await import('./train')).trainCommand,
   export: async () => (await import('./export')).exportCommand,
+  evaluate: async () => (await import('./evaluate')).evaluateCommand,
   inspect: async () => (await import('./inspect')).inspectCommand,
   'oc-loss': async () => (await import('./oc-loss')).ocLossCommand,
   event: async () => (await import('../tasks/spanet/eventCommand')).eventCommand,

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { useTrainStore } from '../../state/trainStore';
 import type { EvalFigure } from '../../tasks/types';
+import { EvalTable } from '../plots/EvalTable';
 import { PlaneDisplay } from '../plots/PlaneDisplay';
 import { Plot } from '../plots/Plot';
 import { finiteRange } from '../plots/range';
@@ -61,9 +62,11 @@ export function EvalFigures() {
   return (
     <div className="figures">
       {lastEval.figures.map((f) => (
-        <div className={f.kind === 'planes' ? 'card wide' : 'card'} key={f.id}>
+        <div className={f.kind === 'planes' || f.kind === 'table' ? 'card wide' : 'card'} key={f.id}>
           {f.kind === 'planes' && f.planes ? (
             <PlaneDisplay data={f.planes} title={f.title} testId={`figure-${f.id}`} />
+          ) : f.kind === 'table' ? (
+            <EvalTable fig={f} />
           ) : (
             <FigurePlot fig={f} />
           )}
