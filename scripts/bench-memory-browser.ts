@@ -20,6 +20,8 @@ export interface BrowserMemory {
   renderer_base_rss_mib: number;
   renderer_peak_rss_mib: number;
   renderer_end_rss_mib: number;
+  /** The renderer's peak in each quarter of the run (attach and create in the first). */
+  renderer_rss_by_quarter_mib: number[];
   gpu_peak_rss_mib: number;
   /** Every Chromium process, PSS (shared pages split): peak. */
   all_peak_pss_mib: number;
@@ -65,6 +67,7 @@ export async function browserStreamMemory(page: Page, path: string, steps: numbe
     renderer_base_rss_mib: Math.round(base.renderer?.rssMiB ?? 0),
     renderer_peak_rss_mib: Math.round(sampler.peak.renderer),
     renderer_end_rss_mib: Math.round(sampler.last.renderer),
+    renderer_rss_by_quarter_mib: sampler.quarters('renderer'),
     gpu_peak_rss_mib: Math.round(sampler.peak.gpu),
     all_peak_pss_mib: Math.round(sampler.peak.all),
     stream_line: stream.slice(0, 300),

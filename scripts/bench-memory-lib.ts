@@ -117,14 +117,24 @@ export class Sampler {
     this.take();
     this.timer = setInterval(() => this.take(), ms);
   }
+  /** Every sample, for the run's profile (quarters()). */
+  history: Record<string, number>[] = [];
   take(): void {
     const v = this.fn();
     this.samples++;
     this.last = v;
+    this.history.push(v);
     for (const [k, x] of Object.entries(v)) this.peak[k] = Math.max(this.peak[k] ?? 0, x);
   }
   stop(): void {
     clearInterval(this.timer);
     this.take();
+  }
+  /** The peak of `key` in each quarter of the run: flat from the second quarter on = bounded, rising = growing. */
+  quarters(key: string): number[] {
+    const h = this.history;
+    return [0, 1, 2, 3].map((q) =>
+      Math.round(Math.max(0, ...h.slice(Math.floor((q * h.length) / 4), Math.floor(((q + 1) * h.length) / 4)).map((v) => v[key] ?? 0))),
+    );
   }
 }

@@ -73,6 +73,7 @@ for (const which of ['small', 'large'] as const) {
       seconds: (Date.now() - t0) / 1000,
       peak_rss_mib: Math.round(sampler.peak.rssMiB),
       peak_pss_mib: Math.round(sampler.peak.pssMiB),
+      rss_by_quarter_mib: sampler.quarters('rssMiB'),
       samples: sampler.samples,
       last_line: stderr.trim().split('\n').filter((l) => l.startsWith('step')).at(-1),
     });
