@@ -53,6 +53,7 @@ describe('spanet.test tables in the task evaluation', () => {
     const e = await testEngine();
     const run = (await spanetTask.create(e, {
       ...SPANET_DEFAULTS,
+      model: 'simple',
       demoEvents: 96,
       evalEvents: 32,
       batchSize: 8,
@@ -62,8 +63,14 @@ describe('spanet.test tables in the task evaluation', () => {
       assignDim: 2,
     })) as import('../../src/tasks/spanet/task').SpanetRun;
     try {
-      const { scalars } = await run.evaluate();
+      const { scalars, figures } = await run.evaluate();
       const rep = run.lastTestReport!;
+      // the whole report reaches the page as tables: every held-out event, detection metrics included
+      expect(rep.events).toBe(run.test.reduce((a, b) => a + b.host.events.filter((x) => x >= 0).length, 0));
+      expect(rep.events).toBeGreaterThan(0);
+      expect(rep.validation['particle/f_score']).toBeGreaterThanOrEqual(0);
+      const ids = figures!.filter((f) => f.kind === 'table').map((f) => f.id);
+      expect(ids).toEqual(['spanet-test-tables', 'spanet-jet-accuracy', 'spanet-detection']);
       expect(rep.clusters.map((c) => c.name)).toEqual(['t']);
       expect(rep.jetLimits.at(-1)).toBe('Full');
       expect(scalars['spanet.test Full: *t event purity']).toBe(rep.results.Full['*t/event_purity']);

@@ -21,6 +21,7 @@ import { SpanetV2Model, type V2Outputs } from './upstreamModel';
 import type { Module } from '../../nn/module';
 import { upstreamSchedule, type UpstreamSchedule } from './schedule';
 import { spanetTestReport, type TestReport } from './testReport';
+import { spanetReportFigures } from './reportFigures';
 export type { SpanetConfig } from './spec';
 export { SPANET_DEFAULTS } from './spec';
 
@@ -318,6 +319,9 @@ export class SpanetRun implements TaskRun {
       targets: ks.map(() => [] as number[]),
       masks: ks.map(() => [] as number[]),
       numVectors: [] as number[],
+      // detection metrics and the weighted jet accuracy of upstream's validation step (testReport.ts)
+      weights: ks.map(() => [] as number[]),
+      detection: ks.map(() => [] as number[]),
     };
     for (const b of this.test) {
       const pred = await this.predict(b);
@@ -341,6 +345,8 @@ export class SpanetRun implements TaskRun {
             tr.targets[pi].push(d.truth[(ev * P + pi) * 3 + a]);
           }
           tr.masks[pi].push(d.present[ev * P + pi]);
+          tr.weights[pi].push(d.weights[ev * P + pi]);
+          tr.detection[pi].push(pred.detection[slot * P + pi]);
         });
         tr.numVectors.push(d.nJets[ev] + d.globalSlices.length);
         complete += m.complete;
@@ -435,6 +441,8 @@ export class SpanetRun implements TaskRun {
         yLabel: 'prediction',
       });
     }
+    // the report as tables in the page (reportFigures.ts)
+    if (tr.numVectors.length && this.lastTestReport) figures.push(...spanetReportFigures(this.lastTestReport));
     return { scalars, figures };
   }
 
