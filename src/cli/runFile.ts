@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { TASKS } from '../tasks';
-import { parseRunJson, type RunConfig } from '../train/runConfig';
+import { parseRunJson, RUN_FILE_KEYS, RunConfigError, type RunConfig, type RunFileKey } from '../train/runConfig';
 import { pathProblem } from './inspect';
 
 /**
@@ -17,6 +17,17 @@ export function readRunFile(path: string): RunConfig {
   for (const k of ['train', 'validation', 'test'] as const) {
     const p = rc.data[k];
     if (p !== undefined && !isAbsolute(p)) rc.data[k] = resolve(base, p);
+  }
+  // SPANet's options / event file: their text goes into the config, so the run.json written
+  // with the outputs holds it and repeats the run without the files
+  for (const [k, field] of Object.entries(RUN_FILE_KEYS) as [RunFileKey, string][]) {
+    const p = rc[k];
+    if (p === undefined) continue;
+    const file = isAbsolute(p) ? p : resolve(base, p);
+    const why = pathProblem(file);
+    if (why) throw new RunConfigError(k, `${file}: ${why}`, path);
+    rc.config[field] = readFileSync(file, 'utf8');
+    delete rc[k];
   }
   return rc;
 }

@@ -54,6 +54,9 @@ export interface RunConfig {
   read_every: number;
   /** Micro-batches per optimiser step. */
   accumulate: number;
+  /** SPANet's options file and event file (paths; the CLI reads them into config.optionsJson / eventYaml) */
+  options_file?: string;
+  event_file?: string;
 }
 
 /** What the parser needs of a task (TaskDefinition without create). */
@@ -136,7 +139,16 @@ const TOP_CHECKS: Record<Exclude<keyof RunConfig, 'config' | 'optimizer' | 'data
   accumulate: { kind: 'int', min: 1 },
 };
 
-const TOP_KEYS = [...Object.keys(TOP_CHECKS), 'config', 'optimizer', 'data'];
+/**
+ * Keys that name upstream SPANet files, read by the CLI (src/cli/runFile.ts) relative to the
+ * RUN.json into the config's text fields: options_file → config.optionsJson, event_file →
+ * config.eventYaml; "options" (an object of upstream options) → config.optionsOverrides.
+ */
+const FILE_KEYS = { options_file: 'optionsJson', event_file: 'eventYaml' } as const;
+export type RunFileKey = keyof typeof FILE_KEYS;
+export const RUN_FILE_KEYS = FILE_KEYS;
+
+const TOP_KEYS = [...Object.keys(TOP_CHECKS), 'config', 'optimizer', 'data', ...Object.keys(FILE_KEYS), 'options'];
 
 const show = (v: unknown) =>
   typeof v === 'string'
@@ -289,6 +301,23 @@ export function parseRunConfig(value: unknown, tasks: readonly RunTask[], source
   );
   const data = checkObject(top.data === undefined ? {} : asObject(top.data, 'data', source), DATA_CHECKS, 'data', source);
 
+  const files: Partial<Record<RunFileKey, string>> = {};
+  for (const [k, field] of Object.entries(FILE_KEYS) as [RunFileKey, string][]) {
+    if (top[k] === undefined) continue;
+    if (typeof top[k] !== 'string' || !top[k]) throw new RunConfigError(k, `expected a path, got ${show(top[k])}`, source);
+    if (!(field in task.defaults)) throw new RunConfigError(k, `task ${task.id} takes no ${k} (only spanet does)`, source);
+    if (typeof config[field] === 'string' && String(config[field]).trim())
+      throw new RunConfigError(k, `give either ${k} or config.${field}, not both`, source);
+    files[k] = top[k] as string;
+  }
+  if (top.options !== undefined) {
+    const o = asObject(top.options, 'options', source);
+    if (!('optionsOverrides' in task.defaults)) throw new RunConfigError('options', `task ${task.id} takes no upstream options`, source);
+    if (config.optionsOverrides !== undefined)
+      throw new RunConfigError('options', 'give either options or config.optionsOverrides', source);
+    config.optionsOverrides = JSON.stringify(o);
+  }
+
   const hasSeedField = 'seed' in task.defaults;
   if (scalars.seed !== undefined && config.seed !== undefined && scalars.seed !== config.seed) {
     throw new RunConfigError('seed', `${scalars.seed} disagrees with config.seed ${config.seed} (give one of them)`, source);
@@ -303,6 +332,7 @@ export function parseRunConfig(value: unknown, tasks: readonly RunTask[], source
     config: { ...run.config, ...config, ...(hasSeedField ? { seed } : {}) },
     optimizer: { ...run.optimizer, ...optimizer } as OptimizerConfig,
     data: data as RunDataConfig,
+    ...files,
   } as RunConfig;
 }
 

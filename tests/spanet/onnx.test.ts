@@ -91,7 +91,7 @@ async function compare(run: SpanetRun, logOutputs: boolean) {
   }
 }
 
-const small = { ...SPANET_DEFAULTS, width: 16, heads: 2, layers: 1, assignDim: 6, batchSize: 8, evalEvents: 8 };
+const small = { ...SPANET_DEFAULTS, model: 'simple', width: 16, heads: 2, layers: 1, assignDim: 6, batchSize: 8, evalEvents: 8 };
 
 describe('ONNX export with SPANet naming, checked in onnxruntime-web', () => {
   it('synthetic tt̄ (two triplets, t1 ↔ t2, no global input): probabilities', async () => {

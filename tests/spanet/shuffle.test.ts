@@ -11,6 +11,7 @@ beforeAll(async () => {
 
 const cfg = {
   ...SPANET_DEFAULTS,
+  model: 'simple',
   demoEvents: 80,
   evalEvents: 16,
   batchSize: 8,

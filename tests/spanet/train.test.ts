@@ -76,6 +76,7 @@ describe('training', () => {
   it('learns the planted tt̄ signal: test purity rises well above chance', async () => {
     const run = spanetTask.create(e, {
       ...SPANET_DEFAULTS,
+      model: 'simple',
       demoEvents: 352,
       maxJets: 7,
       evalEvents: 96,
@@ -108,6 +109,7 @@ describe('training', () => {
   it("learns the planted tt̄ signal with upstream's loss (loss: upstream)", async () => {
     const run = spanetTask.create(e, {
       ...SPANET_DEFAULTS,
+      model: 'simple',
       demoEvents: 352,
       maxJets: 7,
       evalEvents: 96,
@@ -136,7 +138,7 @@ describe('training', () => {
     src.close();
     const run = new SpanetRun(
       e,
-      { ...SPANET_DEFAULTS, testFraction: 0.1, evalEvents: 16, batchSize: 8, width: 16, heads: 2, layers: 1, assignDim: 4 },
+      { ...SPANET_DEFAULTS, model: 'simple', testFraction: 0.1, evalEvents: 16, batchSize: 8, width: 16, heads: 2, layers: 1, assignDim: 4 },
       { events },
     );
     // inferred from the file: Momenta (19 slots) + Met, lt/{b,l}, ht/{b,q1,q2}, h/{b1,b2}

@@ -107,7 +107,7 @@ function TextField(p: { label: string; help?: string; value: string; disabled?: 
         {p.label}{' '}
         <input
           type="file"
-          accept=".yaml,.yml,.txt,text/plain"
+          accept=".yaml,.yml,.json,.txt,text/plain,application/json"
           disabled={p.disabled}
           data-testid={`${p.testId}-file`}
           onChange={(e) => {
