@@ -116,9 +116,13 @@ export class CosmicStreamRun implements TaskRun {
         disposeBatch(b);
         this.batches.delete(s);
       }
-    const payload = this.first ?? (await this.data.train.next())?.payload;
+    let payload = this.first;
     this.first = null;
-    if (!payload) throw new Error('the training stream ended');
+    // a batch whose entries were all skipped comes as no events
+    while (!payload?.events) {
+      payload = (await this.data.train.next())?.payload ?? null;
+      if (!payload) throw new Error('the training stream ended');
+    }
     this.batches.set(step, this.upload(payload));
   }
 
@@ -174,6 +178,7 @@ export class CosmicStreamRun implements TaskRun {
     let shown: { input: PlaneData; predicted: Uint8Array; entry: number } | null = null;
     source.restart();
     for (let s = await source.next(); s; s = await source.next()) {
+      if (!s.payload.events) continue;
       const b = this.upload(s.payload);
       const { logits, loss, conf } = e.scope(() => {
         const z = this.forward(b.x);

@@ -67,7 +67,7 @@ export function StreamRoles() {
   return (
     <div className="stream-roles" data-testid="stream-roles">
       <div>
-        <b>Streamed training</b> (Deep Sets, clustering): train{' '}
+        <b>Streamed training</b> (Deep Sets, clustering, cosmic tagging): train{' '}
         <b data-testid="role-train">{train ?? '— (the file chosen under "Train on this file")'}</b>
         {' · '}validation <b data-testid="role-validation">{validation ?? `the last ${pct(1 - prefs.split)} of the train file`}</b>
         {' · '}test <b data-testid="role-test">{test ?? '—'}</b>
@@ -108,7 +108,7 @@ export function StreamRoles() {
             }}
           />
         </label>
-        <label title="entries (sets or events) per training batch">
+        <label title="entries (sets or events) per training batch; cosmic tagging uses its own events per batch">
           entries per batch{' '}
           <input
             type="number"
