@@ -69,6 +69,7 @@ const DEFAULT: { cases: CaseSpec[]; plan: TimingPlan } = {
     { kind: 'oc', n: 10_000, k: 100, d: 8, plan: HEAVY },
     { kind: 'uresnet', events: 1, size: 64, plan: HEAVY },
     { kind: 'spanet', events: 8, jets: 10, layers: 6, width: 128, heads: 8, plan: HEAVY },
+    { kind: 'spanet-v2', events: 8, plan: HEAVY },
     { kind: 'clustering', eventsPerBatch: 4, hidden: 48 },
   ],
   // 1024 matmul takes seconds a step on SwiftShader: one warm-up step (the step that sizes
@@ -83,10 +84,11 @@ const DEFAULT: { cases: CaseSpec[]; plan: TimingPlan } = {
  */
 const FULL: typeof DEFAULT = {
   cases: [
-    ...DEFAULT.cases.filter((c) => !['oc', 'segmentSum', 'uresnet', 'spanet'].includes(c.kind)),
+    ...DEFAULT.cases.filter((c) => !['oc', 'segmentSum', 'uresnet', 'spanet', 'spanet-v2'].includes(c.kind)),
     { kind: 'segmentSum', rows: 1_000_000, cols: 128, segments: 10_000, plan: HEAVY },
     { kind: 'uresnet', events: 1, size: 256, plan: HEAVY },
     { kind: 'spanet', events: 64, jets: 10, layers: 6, width: 128, heads: 8, plan: HEAVY },
+    { kind: 'spanet-v2', events: 32, plan: HEAVY },
     ...OC_FULL_GRID,
   ],
   plan: DEFAULT.plan,
@@ -159,7 +161,8 @@ async function main(): Promise<number> {
       if (m.type() === 'error' || m.type() === 'warning') log(`page ${m.type()}: ${m.text()}`);
       else if (m.type() === 'info') log(m.text()); // the page's progress lines
     });
-    await page.goto(url);
+    // vite transforms the page on first load: minutes on a busy 2-core machine
+    await page.goto(url, { timeout: 300_000 });
     await page.waitForFunction(() => window.bench !== undefined, null, { timeout: 120_000 });
     const pageInfo = await page.evaluate((o) => window.bench!.init(o), { perDispatch });
     log(`adapter ${JSON.stringify(pageInfo.adapter)}, tfjs backend ${pageInfo.tfjsBackend}`);

@@ -14,6 +14,7 @@ import { prepareMatmul } from './cases/matmul';
 import { prepareMlp } from './cases/mlp';
 import { prepareOc } from './cases/oc';
 import { prepareSpanetEncoder } from './cases/spanet';
+import { prepareSpanetV2 } from './cases/spanetV2';
 import { prepareUResNet } from './cases/uresnet';
 import { oursPeakBytes, tfjsPeakBytes, type BenchContext, type PreparedCase } from './context';
 import { measureRecording } from './recording';
@@ -59,6 +60,8 @@ async function prepare(ctx: BenchContext, spec: CaseSpec): Promise<PreparedCase>
       return prepareUResNet(ctx, spec.events, spec.size);
     case 'spanet':
       return prepareSpanetEncoder(ctx, spec);
+    case 'spanet-v2':
+      return prepareSpanetV2(ctx, spec);
     case 'clustering':
       return prepareClustering(ctx, spec.eventsPerBatch, spec.hidden);
   }

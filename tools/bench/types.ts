@@ -13,6 +13,8 @@ export type CaseSpec = (
   | { kind: 'uresnet'; events: number; size: number }
   /** Transformer encoder training step over `events` events of up to `jets` jets. */
   | { kind: 'spanet'; events: number; jets: number; layers: number; width: number; heads: number }
+  /** SPANet v2 (upstream network + loss) training step at upstream's tt̄ options; tfjs: the encoder only. */
+  | { kind: 'spanet-v2'; events?: number; jets?: number }
   /** The clustering task's training step (ours only: no tfjs twin). */
   | { kind: 'clustering'; eventsPerBatch: number; hidden: number }
 ) & {
