@@ -20,6 +20,7 @@ test('cosmic tagging: a larcv3 file is loaded, the CosmicTagger UResNet (small p
 
   // The CosmicTagger-style demo file: sparse2d sbndwire (charge) + sbnd_cosmicseg (labels).
   await page.getByTestId('data-demo-cosmic_demo.h5').click();
+  await page.getByTestId('stream-split').fill('0.8'); // the file streams: 16 entries train, 4 validate
   await page.getByTestId('train-option-cosmic-uresnet').click();
   await expect(page.getByTestId('task-select')).toHaveValue('cosmic-uresnet');
   await expect(page.getByTestId('train-data')).toContainText('sbnd_cosmicseg');
@@ -27,7 +28,9 @@ test('cosmic tagging: a larcv3 file is loaded, the CosmicTagger UResNet (small p
   await expect(page.getByTestId('cfg-network')).toHaveValue('small');
   await page.getByTestId('btn-create').click();
   await expect(page.getByTestId('run-state')).toHaveText('ready', { timeout: 120_000 });
-  await expect(page.getByTestId('run-description')).toContainText('16 train / 4 test events (loaded file), 3×32×32');
+  await expect(page.getByTestId('run-description')).toContainText(
+    'streaming 16 training events per epoch, validating on 4 events of cosmic_demo.h5; 3×32×32',
+  );
 
   // The untrained network's test cosmic IoU, from the initial evaluation.
   await page.getByTestId('metric-select').selectOption('Average/Cosmic_IoU');

@@ -47,7 +47,7 @@ test('gallery: the cosmic card loads its demo file, selects cosmic tagging with 
 
   await page.getByTestId('btn-create').click();
   await expect(page.getByTestId('run-state')).toHaveText('ready', { timeout: 120_000 });
-  await expect(page.getByTestId('run-description')).toContainText('(loaded file), 3×32×32');
+  await expect(page.getByTestId('run-description')).toContainText('3×32×32 (128×128 downsampled by 4 on the GPU)');
   // The untrained network's evaluation reaches the live chart.
   await expect(page.getByTestId('metrics-chart').locator('canvas').first()).toBeVisible();
 
