@@ -25,7 +25,7 @@ export interface CosmicNetworkConfig {
   /**
    * Ours, not one of upstream's options: activation checkpointing. Backward re-runs each
    * level's forward instead of keeping its activations (src/tensor/checkpoint.ts): the same
-   * gradients and running statistics, about a third more compute, a fraction of the memory
+   * gradients and running statistics, about 1.5× the step time, a fraction of the memory
    * (BENCHMARKS.md). Off (absent) in the presets; needed for full resolution.
    */
   checkpoint?: boolean;

@@ -149,7 +149,7 @@ export const cosmicTaggingSpec: TaskSpec<CosmicConfig> = {
       key: 'checkpoint',
       label: 'activation checkpointing (ours)',
       kind: 'bool',
-      help: 'not an upstream option: backward re-runs each level instead of keeping its activations; same gradients, about a third more compute, needed for full resolution (BENCHMARKS.md)',
+      help: 'not an upstream option: backward re-runs each level instead of keeping its activations; same gradients, about 1.5× the step time, needed for full resolution (BENCHMARKS.md)',
     },
     {
       key: 'normalization',
