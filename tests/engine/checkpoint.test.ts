@@ -240,7 +240,11 @@ describe('checkpoint', () => {
       const bytes = e.gpu.pool.getStats().peakInUseBytes - base;
       const g = await dx.read();
       for (const t of [x, r, dx]) t.dispose();
-      for (const b of blocks) for (const p of b.parameters()) (p.grad?.dispose(), (p.grad = null));
+      for (const b of blocks)
+        for (const p of b.parameters()) {
+          p.grad?.dispose();
+          p.grad = null;
+        }
       return { bytes, g };
     };
     const plain = await peak(chain);
