@@ -116,8 +116,9 @@ describe('physml train with SPANet options files (RUN.json "options_file", "even
       expect(r.status, r.stderr).toBe(0);
       lossFalls(dir);
       const test = readJsonLines(join(dir, 'out/metrics.jsonl')).filter((m) => m.split === 'test');
-      expect(test.length).toBe(1);
-      expect(Object.keys(test[0])).toEqual(expect.arrayContaining(['regression EVENT/neutrino_px', 'classification EVENT/signal']));
+      // the evaluation at step 12 and the CLI's final one
+      expect(test.length).toBeGreaterThanOrEqual(1);
+      expect(Object.keys(test.at(-1)!)).toEqual(expect.arrayContaining(['regression EVENT/neutrino_px', 'classification EVENT/signal']));
     },
     900_000,
   );
