@@ -47,7 +47,10 @@ export async function browserStreamMemory(page: Page, path: string, steps: numbe
   try {
     await page.getByTestId('data-file-input').setInputFiles(path);
     await expect(fileRow(page, name)).toHaveAttribute('data-status', 'ready', { timeout: 300_000 });
-    await page.locator('[data-testid="train-from-file"] li', { hasText: 'regressing /target' }).getByTestId('train-option-deepsets').click();
+    await page
+      .locator('[data-testid="train-from-file"] li', { hasText: 'regressing /target' })
+      .getByTestId('train-option-deepsets')
+      .click();
     await expect(page.getByTestId('train-data')).toContainText('(streamed)');
     // the evaluation after Create streams 64 validation sets, not 5 % of the file
     await page.getByTestId('stream-eval-entries').fill('64');

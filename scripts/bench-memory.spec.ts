@@ -75,7 +75,11 @@ for (const which of ['small', 'large'] as const) {
       peak_pss_mib: Math.round(sampler.peak.pssMiB),
       rss_by_quarter_mib: sampler.quarters('rssMiB'),
       samples: sampler.samples,
-      last_line: stderr.trim().split('\n').filter((l) => l.startsWith('step')).at(-1),
+      last_line: stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('step'))
+        .at(-1),
     });
     expect(sampler.peak.rssMiB).toBeLessThan(BOUND_MIB);
   });

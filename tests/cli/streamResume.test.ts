@@ -18,7 +18,13 @@ const RUN = {
   // decay_steps fixed: with 0 the schedule would decay over --steps, which the partial run changes
   optimizer: { lr: 0.01, schedule: 'warmup_cosine', warmup_steps: 2, decay_steps: 14 },
   // 300 sets, split 0.95: 285 train in batches of 40 (7 full + one of 5 per epoch), 15 validate
-  data: { train: join(ROOT, 'public/demo/sets_demo.h5'), option: 'generic-sets:/sets/counts:/target', stream: true, batch: 40, prefetch: 3 },
+  data: {
+    train: join(ROOT, 'public/demo/sets_demo.h5'),
+    option: 'generic-sets:/sets/counts:/target',
+    stream: true,
+    batch: 40,
+    prefetch: 3,
+  },
   steps: 14,
   eval_every: 4,
   read_every: 1,
@@ -75,6 +81,8 @@ describe('physml train --resume, streamed data', () => {
     writeFileSync(ck, JSON.stringify(meta));
     const r = physml(['train', 'RUN.json', '--resume', 'a'], { cwd: dir });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/cannot continue the training stream: the saved stream position is for 285 entries per epoch in batches of 32; this stream has 285 in batches of 40/);
+    expect(r.stderr).toMatch(
+      /cannot continue the training stream: the saved stream position is for 285 entries per epoch in batches of 32; this stream has 285 in batches of 40/,
+    );
   }, 120_000);
 });
