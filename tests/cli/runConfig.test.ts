@@ -22,7 +22,7 @@ describe('RUN.json parsing', () => {
 
   it('names unknown keys at every level with the allowed keys', () => {
     expect(() => parse({ task: 'toy-mlp', epochs: 3 })).toThrow(
-      /RUN\.json: epochs: unknown key \(allowed: name, task, seed, steps, eval_every, read_every, accumulate, config, optimizer, data\)/,
+      /RUN\.json: epochs: unknown key \(allowed: name, task, seed, steps, eval_every, read_every, accumulate, config, optimizer, data, options_file, event_file, options\)/,
     );
     expect(() => parse({ task: 'toy-mlp', config: { hiden: 3 } })).toThrow(
       /config\.hiden: unknown key \(allowed: trainSize, testSize, batchSize, hidden, layers, activation, seed\)/,
