@@ -129,7 +129,7 @@ const DATA_CHECKS: Record<keyof RunDataConfig, Check> = {
   prefetch: { kind: 'int', min: 0 },
 };
 
-const TOP_CHECKS: Record<Exclude<keyof RunConfig, 'config' | 'optimizer' | 'data'>, Check> = {
+const TOP_CHECKS: Record<Exclude<keyof RunConfig, 'config' | 'optimizer' | 'data' | RunFileKey>, Check> = {
   name: { kind: 'string' },
   task: { kind: 'string' },
   seed: { kind: 'int', min: 0 },
