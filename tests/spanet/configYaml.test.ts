@@ -10,7 +10,17 @@ beforeAll(async () => {
   e = await testEngine();
 });
 
-const tiny = { ...SPANET_DEFAULTS, model: 'simple', demoEvents: 64, evalEvents: 16, batchSize: 8, width: 8, heads: 1, layers: 0, assignDim: 2 };
+const tiny = {
+  ...SPANET_DEFAULTS,
+  model: 'simple',
+  demoEvents: 64,
+  evalEvents: 16,
+  batchSize: 8,
+  width: 8,
+  heads: 1,
+  layers: 0,
+  assignDim: 2,
+};
 
 describe('event description edited in the UI (config eventYaml)', () => {
   it('is used instead of the built-in one: dropping the t1 ↔ t2 permutation shrinks the event group', async () => {

@@ -14,7 +14,17 @@ describe('regression loss with NaN targets (masked, as upstream)', () => {
     const tables = syntheticTtH(48, 10);
     const mass = tables.regressions['EVENT/log_invariant_mass'];
     for (let i = 0; i < mass.length; i += 3) mass[i] = NaN;
-    const cfg = { ...SPANET_DEFAULTS, model: 'simple', evalEvents: 16, batchSize: 8, width: 8, heads: 1, layers: 0, assignDim: 2, testFraction: 0.25 };
+    const cfg = {
+      ...SPANET_DEFAULTS,
+      model: 'simple',
+      evalEvents: 16,
+      batchSize: 8,
+      width: 8,
+      heads: 1,
+      layers: 0,
+      assignDim: 2,
+      testFraction: 0.25,
+    };
     const run = (await spanetTask.create(e, cfg, { tables })) as SpanetRun;
     try {
       const b = run.test[0];

@@ -138,7 +138,17 @@ describe('training', () => {
     src.close();
     const run = new SpanetRun(
       e,
-      { ...SPANET_DEFAULTS, model: 'simple', testFraction: 0.1, evalEvents: 16, batchSize: 8, width: 16, heads: 2, layers: 1, assignDim: 4 },
+      {
+        ...SPANET_DEFAULTS,
+        model: 'simple',
+        testFraction: 0.1,
+        evalEvents: 16,
+        batchSize: 8,
+        width: 16,
+        heads: 2,
+        layers: 1,
+        assignDim: 4,
+      },
       { events },
     );
     // inferred from the file: Momenta (19 slots) + Met, lt/{b,l}, ht/{b,q1,q2}, h/{b1,b2}

@@ -45,7 +45,11 @@ function featureStats(values: Float32Array, width: number, rows: number, valid: 
     if (!normalized[c]) continue;
     let n = 0,
       s = 0;
-    for (let r = 0; r < rows; r++) if (valid(r)) (n++, (s += values[r * width + c]));
+    for (let r = 0; r < rows; r++) {
+      if (!valid(r)) continue;
+      n++;
+      s += values[r * width + c];
+    }
     if (n < 2) continue;
     const m = s / n;
     let ss = 0;
