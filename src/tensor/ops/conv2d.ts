@@ -2,6 +2,7 @@ import { grid1d } from '../../gpu/grid';
 import { SHADERS } from '../../gpu/shaders';
 import type { Uniform } from '../../gpu/context';
 import type { KernelSource } from '../../gpu/pipelineCache';
+import { convGemmIfChosen } from '../conv/dispatch';
 import type { Engine } from '../engine';
 import { launchReduce } from '../kernels';
 import { conv2dRef, convOutSize, type Conv2dGeometry } from '../reference/conv2d';
@@ -76,6 +77,7 @@ function weightGradient(e: Engine, x: Tensor, w: Tensor, dy: Tensor, d: ConvDims
   const nw = w.size;
   const chunks = Math.ceil((d.N * d.Ho * d.Wo) / WEIGHT_GRAD_CHUNK);
   const dw = e.empty(w.shape);
+  if (convGemmIfChosen(e.gpu, 'weightGrad', { ...d, ...at }, [dy.buffer, x.buffer, dw.buffer])) return dw; // implicit GEMM (src/tensor/conv/)
   if (chunks > 65535) throw new Error(`conv2d: ${chunks} weight-gradient chunks exceed one dispatch`);
   const target = chunks === 1 ? dw.buffer : e.gpu.alloc(chunks * nw * 4, 'conv-dw-partials');
   const threads = Math.ceil(d.Cout / 4) * Math.ceil(d.Cin / 4) * d.K * d.K;
@@ -114,13 +116,14 @@ export const conv2dOp = registerOp<Conv2dAttrs>({
     const d = convDims(x, w, at);
     if (bias && (bias.rank !== 1 || bias.size !== d.Cout)) throw new Error(`conv2d: bias [${bias.shape}] needs ${d.Cout} entries`);
     const y = e.empty([d.N, d.Cout, d.Ho, d.Wo]);
-    e.gpu.dispatch(
-      kernelFor(d.K),
-      'conv2d_forward',
-      [x.buffer, w.buffer, bias?.buffer ?? e.gpu.placeholder('read'), y.buffer],
-      grid1d(d.N * Math.ceil(d.Cout / 4) * d.Ho * d.Wo),
-      params(d, at, !!bias),
-    );
+    if (!convGemmIfChosen(e.gpu, 'forward', { ...d, ...at }, [x.buffer, w.buffer, bias?.buffer ?? null, y.buffer]))
+      e.gpu.dispatch(
+        kernelFor(d.K),
+        'conv2d_forward',
+        [x.buffer, w.buffer, bias?.buffer ?? e.gpu.placeholder('read'), y.buffer],
+        grid1d(d.N * Math.ceil(d.Cout / 4) * d.Ho * d.Wo),
+        params(d, at, !!bias),
+      );
     return { output: y };
   },
   backward(e, node, dy, needs) {
@@ -130,13 +133,14 @@ export const conv2dOp = registerOp<Conv2dAttrs>({
     let dx: Tensor<'f32'> | null = null;
     if (needs[0]) {
       dx = e.empty(x.shape);
-      e.gpu.dispatch(
-        kernelFor(d.K),
-        'conv2d_backward_input',
-        [dy.buffer, w.buffer, dx.buffer],
-        grid1d(d.N * Math.ceil(d.Cin / 4) * d.H * d.W),
-        params(d, at, false),
-      );
+      if (!convGemmIfChosen(e.gpu, 'inputGrad', { ...d, ...at }, [dy.buffer, w.buffer, dx.buffer]))
+        e.gpu.dispatch(
+          kernelFor(d.K),
+          'conv2d_backward_input',
+          [dy.buffer, w.buffer, dx.buffer],
+          grid1d(d.N * Math.ceil(d.Cin / 4) * d.H * d.W),
+          params(d, at, false),
+        );
     }
     const dw = needs[1] ? weightGradient(e, x, w, dy, d, at) : null;
     const db = bias && needs[2] ? biasGradient(e, dy, d) : null;
