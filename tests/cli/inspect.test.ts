@@ -49,6 +49,6 @@ describe('physml inspect', () => {
     expect(physml(['help']).stdout).toMatch(/physml train RUN\.json/);
     const r = physml(['fit']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/unknown command "fit" \(commands: train, export, inspect, oc-loss, event, help\)/);
+    expect(r.stderr).toMatch(/unknown command "fit" \(commands: train, export, evaluate, inspect, oc-loss, event, help\)/);
   });
 });

@@ -139,7 +139,7 @@ describe('cosmic tagging task', () => {
     expect(runObj.describe()).toMatch(/8 train \/ 3 test events \(synthetic\), 3×16×16/);
     expect(e.gpu.takeErrors()).toEqual([]);
     trainer.dispose();
-  });
+  }, 300_000);
 
   it('gradient accumulation over 2 micro-batches of 1 event equals one batch of 2 events', async () => {
     // Without batch norm (its batch statistics differ between 1 and 2 events, in torch too)

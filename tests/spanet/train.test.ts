@@ -104,7 +104,7 @@ describe('training', () => {
       expect(after[key], key).not.toBeNaN();
     }
     tr.dispose();
-  });
+  }, 300_000);
 
   it("learns the planted tt̄ signal with upstream's loss (loss: upstream)", async () => {
     const run = spanetTask.create(e, {
