@@ -60,8 +60,15 @@ describe("SPANet's options file", () => {
     expect(() => readOptionsJson('[1]')).toThrow(/JSON object/);
     expect(() => readOptionsJson('{')).toThrow(/not JSON/);
   });
-  it('sets what the workbench model takes and lists what it does not use yet', () => {
+  it('spanet-v2 (the default) takes every architecture option; what it does not use is named', () => {
     const a = applyOptions(SPANET_DEFAULTS, EXAMPLE);
+    expect(a.notUsed).not.toContain('num_branch_encoder_layers');
+    expect(a.notUsed).not.toContain('hidden_dim');
+    expect(a.notUsed).toContain('balance_particles');
+  });
+
+  it('sets what the simple model takes and lists what it does not use yet', () => {
+    const a = applyOptions({ ...SPANET_DEFAULTS, model: 'simple' }, EXAMPLE);
     expect(a.config).toMatchObject({ width: 64, layers: 6, heads: 4, batchSize: 32, detectionScale: 1 });
     expect(a.config.testFraction).toBeCloseTo(0.05, 12);
     expect(a.learningRate).toBe(0.0015);
