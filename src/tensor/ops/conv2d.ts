@@ -3,6 +3,7 @@ import { SHADERS } from '../../gpu/shaders';
 import type { Uniform } from '../../gpu/context';
 import type { KernelSource } from '../../gpu/pipelineCache';
 import { convGemmIfChosen } from '../conv/dispatch';
+import type { ConvShape } from '../conv/implicitGemm';
 import type { Engine } from '../engine';
 import { launchReduce } from '../kernels';
 import { conv2dRef, convOutSize, type Conv2dGeometry } from '../reference/conv2d';
@@ -28,16 +29,8 @@ function kernelFor(K: number): KernelSource {
 /** Pixels of the (n, oy, ox) sum one thread of the weight-gradient kernel adds up. */
 const WEIGHT_GRAD_CHUNK = 512;
 
-interface ConvDims {
-  N: number;
-  Cin: number;
-  H: number;
-  W: number;
-  Cout: number;
-  K: number;
-  Ho: number;
-  Wo: number;
-}
+/** The sizes; stride and pad stay in the attributes. */
+type ConvDims = Omit<ConvShape, 'stride' | 'pad'>;
 
 function convDims(x: Tensor, w: Tensor, at: Conv2dAttrs): ConvDims {
   if (x.rank !== 4 || w.rank !== 4) throw new Error(`conv2d: need x [N,C,H,W] and w [Cout,Cin,K,K], got [${x.shape}] and [${w.shape}]`);
