@@ -1,8 +1,6 @@
 import { seededRandom } from '../../nn/init';
 import { CosmicUResNet } from '../../nn/cosmicUResNet';
-import { cosmicUResNetToOnnx } from '../../nn/cosmicUResNetOnnx';
 import { reshape } from '../../tensor/ops/reshape';
-import { maxAbsDifference, runOnnx } from '../../export/verifyOnnx';
 import { moduleWeights } from '../../nn/namedWeights';
 import type { Engine } from '../../tensor/engine';
 import type { Tensor } from '../../tensor/tensor';
@@ -13,6 +11,7 @@ import { argmaxLabels } from './figures';
 import { cosmicEvalReport, type EvalBatch } from './evalReport';
 import { parseEmptyImages, type EmptyImages } from './metrics';
 import { confusionCounts, metricAverages } from './metricsGpu';
+import { checkedCosmicOnnx } from './onnxCheck';
 import { downsamplePlanes, isPlaneData, sliceEvents, type PlaneData } from './planes';
 import { syntheticPlanes } from './synthetic';
 import { cosmicTaggingSpec, networkConfig, type CosmicConfig } from './spec';
@@ -20,7 +19,6 @@ import { CosmicStreamRun, isPlanesStreamData } from './stream';
 export type { CosmicConfig } from './spec';
 
 const CLASSES = 3;
-const ONNX_TOLERANCE = 1e-3;
 
 export const cosmicTaggingTask: TaskDefinition<CosmicConfig> = {
   ...cosmicTaggingSpec,
@@ -147,26 +145,15 @@ export class CosmicTaggingRun implements TaskRun {
    */
   async exportOnnx(): Promise<Uint8Array> {
     const { planes: P, height: H, width: W } = this.test;
-    const wasTraining = this.model.training;
-    this.model.eval();
-    try {
-      const bytes = await cosmicUResNetToOnnx(this.model);
-      const x = this.test.images.slice(0, P * H * W);
-      const y = this.engine.scope(() => this.model.forward(this.engine.fromArray(x, [1, P, H, W])));
-      const ours = await y.read();
-      y.dispose();
-      const out = await runOnnx(bytes, { image: { data: x, dims: [1, P, H, W] } });
-      const diff = maxAbsDifference(out.logits?.data ?? [], ours);
-      const scale = Math.max(1, ...Array.from(ours, Math.abs));
-      // Same f32 arithmetic in another order (tests/cosmic/cosmicOnnx.test.ts: ~1e-6 of the
-      // largest logit); 1e-3 of max(1, largest logit) is a clear margin.
-      if (!(diff <= ONNX_TOLERANCE * scale))
-        throw new Error(`ONNX check failed: onnxruntime-web differs from the engine by ${diff} (allowed ${ONNX_TOLERANCE * scale})`);
-      this.lastOnnxCheck = `onnxruntime-web agrees on the ${P} planes of test event 0: max |Δ logit| = ${diff.toExponential(2)} (tolerance ${(ONNX_TOLERANCE * scale).toExponential(2)})`;
-      return bytes;
-    } finally {
-      this.model.train(wasTraining);
-    }
+    const { bytes, check } = await checkedCosmicOnnx(
+      this.engine,
+      this.model,
+      this.test.images.slice(0, P * H * W),
+      [1, P, H, W],
+      'test event 0',
+    );
+    this.lastOnnxCheck = check;
+    return bytes;
   }
 
   describe() {
