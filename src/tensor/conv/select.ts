@@ -13,6 +13,7 @@
 import { packUniforms, type GpuContext, type Uniform } from '../../gpu/context';
 import type { KernelSource } from '../../gpu/pipelineCache';
 import { timeGpuWork } from '../../gpu/profiler';
+import { loadChoices, saveChoices } from '../../gpu/tunedChoices';
 import { isCpuAdapter } from '../matmul/autotune';
 import { directLaunch } from './direct';
 import { CONV_GEMM_ENTRY, convGemmFits, convGemmLaunch, type ConvShape } from './implicitGemm';
@@ -57,19 +58,6 @@ interface State {
 const states = new WeakMap<GpuContext, State>();
 const STORAGE_PREFIX = 'physml.convEngines:';
 
-function storageKey(g: GpuContext): string {
-  const a = g.adapter;
-  return `${STORAGE_PREFIX}${a.vendor}/${a.architecture}/${a.device}/${a.description}`;
-}
-
-function localStore(): Storage | null {
-  try {
-    return typeof localStorage === 'undefined' ? null : localStorage;
-  } catch {
-    return null;
-  }
-}
-
 function fromName(name: string): ConvEngine | null {
   if (name === DIRECT) return { engine: 'direct' };
   const tile = CONV_TILES.find((c) => convTileName(c) === name);
@@ -81,33 +69,14 @@ const engineName = (c: ConvEngine) => (c.engine === 'direct' ? DIRECT : convTile
 function state(g: GpuContext): State {
   let st = states.get(g);
   if (!st) {
-    st = { choices: new Map(), pending: new Map(), records: [], mode: 'auto', tile: null, tuning: true };
-    const saved = localStore()?.getItem(storageKey(g));
-    if (saved) {
-      try {
-        for (const [k, name] of Object.entries(JSON.parse(saved) as Record<string, string>)) {
-          const c = fromName(name);
-          if (c) st.choices.set(k, c);
-        }
-      } catch {
-        /* a corrupt entry is replaced at the next save */
-      }
-    }
+    st = { choices: loadChoices(STORAGE_PREFIX, g, fromName), pending: new Map(), records: [], mode: 'auto', tile: null, tuning: true };
     states.set(g, st);
   }
   return st;
 }
 
 function save(g: GpuContext, st: State): void {
-  const store = localStore();
-  if (!store) return;
-  const obj: Record<string, string> = {};
-  for (const [k, c] of st.choices) obj[k] = engineName(c);
-  try {
-    store.setItem(storageKey(g), JSON.stringify(obj));
-  } catch {
-    /* storage full or denied: the in-memory choice still holds */
-  }
+  saveChoices(STORAGE_PREFIX, g, st.choices, engineName);
 }
 
 /**

@@ -12,6 +12,7 @@
  */
 import type { GpuContext } from '../../gpu/context';
 import { timeGpuWork } from '../../gpu/profiler';
+import { loadChoices, saveChoices } from '../../gpu/tunedChoices';
 import { matmulKernel } from './pipelines';
 import { tileCols, tileName, tileRows, vectorWidths, type MatmulVariant, type TileShape } from './variant';
 
@@ -70,49 +71,18 @@ interface TunerState {
 const states = new WeakMap<GpuContext, TunerState>();
 const STORAGE_PREFIX = 'physml.matmulTiles:';
 
-function storageKey(g: GpuContext): string {
-  const a = g.adapter;
-  return `${STORAGE_PREFIX}${a.vendor}/${a.architecture}/${a.device}/${a.description}`;
-}
-
-function localStore(): Storage | null {
-  try {
-    return typeof localStorage === 'undefined' ? null : localStorage;
-  } catch {
-    return null;
-  }
-}
-
 function state(g: GpuContext): TunerState {
   let st = states.get(g);
   if (!st) {
-    st = { choices: new Map(), pending: new Map(), records: [], enabled: true };
-    const saved = localStore()?.getItem(storageKey(g));
-    if (saved) {
-      try {
-        for (const [k, name] of Object.entries(JSON.parse(saved) as Record<string, string>)) {
-          const t = TILE_CANDIDATES.find((c) => tileName(c) === name);
-          if (t) st.choices.set(k, t);
-        }
-      } catch {
-        /* a corrupt entry is dropped below at the next save */
-      }
-    }
+    const fromName = (name: string) => TILE_CANDIDATES.find((c) => tileName(c) === name);
+    st = { choices: loadChoices(STORAGE_PREFIX, g, fromName), pending: new Map(), records: [], enabled: true };
     states.set(g, st);
   }
   return st;
 }
 
 function save(g: GpuContext, st: TunerState): void {
-  const store = localStore();
-  if (!store) return;
-  const obj: Record<string, string> = {};
-  for (const [k, t] of st.choices) obj[k] = tileName(t);
-  try {
-    store.setItem(storageKey(g), JSON.stringify(obj));
-  } catch {
-    /* storage full or denied: the in-memory choice still holds */
-  }
+  saveChoices(STORAGE_PREFIX, g, st.choices, tileName);
 }
 
 /** Turns background tuning on or off for a context (off: every product takes the default tile). */
