@@ -5,9 +5,12 @@ import { EvalTable } from '../plots/EvalTable';
 import { PlaneDisplay } from '../plots/PlaneDisplay';
 import { Plot } from '../plots/Plot';
 import { finiteRange } from '../plots/range';
+import { wrapTitle } from '../plots/wrapTitle';
 
 /** SVG scatter stays responsive up to about this many markers; larger test sets are thinned evenly. */
 const MAX_MARKERS = 5000;
+/** Characters of a 13 px title that fit a narrow figure card. */
+const TITLE_WIDTH = 48;
 
 function thin<T>(a: T[] | undefined, stride: number): T[] | undefined {
   return a && stride > 1 ? a.filter((_, i) => i % stride === 0) : a;
@@ -38,20 +41,24 @@ function FigurePlot({ fig }: { fig: EvalFigure }) {
     if (fig.text) Object.assign(heat, { text: fig.text, texttemplate: '%{text}', hoverinfo: 'x+y+text' });
     return [heat];
   }, [fig, stride]);
-  const layout = useMemo(
-    () => ({
-      title: { text: stride > 1 ? `${fig.title} (every ${stride}th of ${n.toLocaleString()} points)` : fig.title, font: { size: 13 } },
-      xaxis: { title: { text: fig.xLabel ?? '' } },
+  const layout = useMemo(() => {
+    const title = wrapTitle(stride > 1 ? `${fig.title} (every ${stride}th of ${n.toLocaleString()} points)` : fig.title, TITLE_WIDTH);
+    // category names (confusion matrices) need the room their labels take
+    const categories = !!(fig.xCategories || fig.yCategories);
+    return {
+      title: { text: title.text, font: { size: 13 } },
+      margin: { l: 60, r: 20, t: 14 + 17 * title.lines, b: 45 },
+      xaxis: { title: { text: fig.xLabel ?? '' }, automargin: categories },
       // Category rows (confusion matrices) read top to bottom like the table they are.
       yaxis: {
         title: { text: fig.yLabel ?? '' },
         ...(fig.kind !== 'scatter' ? { scaleanchor: 'x' } : {}),
         ...(fig.yCategories ? { autorange: 'reversed' } : {}),
+        automargin: categories,
       },
       showlegend: false,
-    }),
-    [fig, stride, n],
-  );
+    };
+  }, [fig, stride, n]);
   return <Plot data={data} layout={layout} testId={`figure-${fig.id}`} height={300} />;
 }
 
