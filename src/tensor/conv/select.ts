@@ -12,7 +12,7 @@
  */
 import { packUniforms, type GpuContext, type Uniform } from '../../gpu/context';
 import type { KernelSource } from '../../gpu/pipelineCache';
-import { timeGpuWork } from '../../gpu/profiler';
+import { timeCandidates, type TimedCandidate } from '../../gpu/timeCandidates';
 import { loadChoices, saveChoices } from '../../gpu/tunedChoices';
 import { isCpuAdapter } from '../matmul/autotune';
 import { directLaunch } from './direct';
@@ -181,8 +181,7 @@ export async function measureConvCandidates(
     device.queue.writeBuffer(b, 0, data);
     return b;
   };
-  type Candidate = { name: string; record: (pass: GPUComputePassEncoder) => void };
-  const candidates: Candidate[] = [];
+  const candidates: TimedCandidate[] = [];
   const prepare = (name: string, kernel: KernelSource, entry: string, grid: [number, number, number], buffers: GPUBuffer[]) => {
     const pipeline = g.pipelines.get(kernel, entry);
     const group = device.createBindGroup({
@@ -198,7 +197,7 @@ export async function measureConvCandidates(
       },
     });
   };
-  const timesMs: Record<string, number> = {};
+  let timesMs: Record<string, number> = {};
   let timer: ConvTuneRecord['timer'] = 'wall';
   try {
     const dl = directLaunch(kind, p, false);
@@ -211,23 +210,7 @@ export async function measureConvCandidates(
       const outFloats = kind === 'forward' ? ny : kind === 'inputGrad' ? nx : l.splits * nw;
       prepare(convTileName(tile), l.kernel, CONV_GEMM_ENTRY, l.grid, [uniformBuffer(l.uniforms), ...inputs, buf(outFloats, 'gemm-out')]);
     }
-    // A candidate that fails validation is timed as Infinity, never chosen.
-    const timeOne = async (c: Candidate) => {
-      device.pushErrorScope('validation');
-      const r = await timeGpuWork(device, c.record, 1);
-      const err = await device.popErrorScope();
-      return err ? { ms: Infinity, timer: r.timer } : r;
-    };
-    for (const c of candidates) if ((await timeOne(c)).ms === Infinity) timesMs[c.name] = Infinity; // compile, first touch
-    // Rounds over all candidates, best of each: a burst of other load slows a round, not a candidate.
-    for (let round = 0; round < rounds; round++) {
-      for (const c of candidates) {
-        if (timesMs[c.name] === Infinity) continue;
-        const r = await timeOne(c);
-        timer = r.timer;
-        timesMs[c.name] = Math.min(timesMs[c.name] ?? Infinity, r.ms);
-      }
-    }
+    ({ timesMs, timer } = await timeCandidates(device, candidates, rounds));
   } finally {
     for (const b of made) b.destroy();
   }

@@ -11,7 +11,7 @@
  * context in memory and, in a browser, in localStorage under the adapter's name.
  */
 import type { GpuContext } from '../../gpu/context';
-import { timeGpuWork } from '../../gpu/profiler';
+import { timeCandidates, type TimedCandidate } from '../../gpu/timeCandidates';
 import { loadChoices, saveChoices } from '../../gpu/tunedChoices';
 import { matmulKernel } from './pipelines';
 import { tileCols, tileName, tileRows, vectorWidths, type MatmulVariant, type TileShape } from './variant';
@@ -148,10 +148,10 @@ async function tune(
   // Candidates whose tile is far larger than the proxy output would mostly idle.
   const fits = tileCandidates(g).filter((t) => tileRows(t) <= 2 * Math.max(pm, 16) && tileCols(t) <= 2 * Math.max(pn, 16));
   const candidates = fits.length ? fits : [defaultTile(g)];
-  const timesMs: Record<string, number> = {};
+  let timesMs: Record<string, number> = {};
   let timer: TuneRecord['timer'] = 'wall';
   try {
-    const runs = candidates.map((tile) => {
+    const runs: TimedCandidate[] = candidates.map((tile) => {
       const variant: MatmulVariant = { transA, transB, bias: false, act: 'none', writeZ: false, ...vec, tile };
       const pipeline = g.pipelines.get(matmulKernel(variant), 'matmul');
       const group = device.createBindGroup({
@@ -159,23 +159,16 @@ async function tune(
         entries: [uni, a, b, c].map((buffer, i) => ({ binding: i, resource: { buffer } })),
       });
       const grid: [number, number, number] = [Math.ceil(pn / tileCols(tile)), Math.ceil(pm / tileRows(tile)), 1];
-      return (pass: GPUComputePassEncoder) => {
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, group);
-        pass.dispatchWorkgroups(...grid);
+      return {
+        name: tileName(tile),
+        record: (pass: GPUComputePassEncoder) => {
+          pass.setPipeline(pipeline);
+          pass.setBindGroup(0, group);
+          pass.dispatchWorkgroups(...grid);
+        },
       };
     });
-    for (const record of runs) await timeGpuWork(device, record, 1); // compile and first touch
-    // Rounds over all candidates, best of each: a burst of other load (a shared machine,
-    // the page's own work) slows one round of every candidate rather than one candidate.
-    for (let round = 0; round < TUNE_ROUNDS; round++) {
-      for (const [i, record] of runs.entries()) {
-        const t = await timeGpuWork(device, record, 1);
-        timer = t.timer;
-        const name = tileName(candidates[i]);
-        timesMs[name] = Math.min(timesMs[name] ?? Infinity, t.ms);
-      }
-    }
+    ({ timesMs, timer } = await timeCandidates(device, runs, TUNE_ROUNDS));
   } finally {
     a.destroy();
     b.destroy();
