@@ -1,8 +1,8 @@
 /**
- * How src/tensor/ops/conv2d.ts launches today's direct kernels (shaders/conv2d.wgsl), as
- * plain descriptions the tuner can time on its own buffers. Only for timing: the op keeps
- * its own launch code. tests/tensor/convGemm.test.ts runs these descriptions against the
- * f64 references, so a change to the shader's bindings or uniforms shows up there.
+ * The launches of the direct kernels (shaders/conv2d.wgsl) as plain descriptions: the op
+ * (src/tensor/ops/conv2d.ts) dispatches them, and the tuner (select.ts) times the same
+ * descriptions on its own buffers. tests/tensor/convGemm.test.ts runs them against the f64
+ * references.
  */
 import type { Uniform } from '../../gpu/context';
 import { grid1d } from '../../gpu/grid';
@@ -17,13 +17,14 @@ function directKernel(K: number): KernelSource {
   let v = variants.get(K);
   if (!v) {
     const code = SHADERS.conv2d.code.replace('const KFIXED: u32 = 0u;', `const KFIXED: u32 = ${K}u;`);
+    if (code === SHADERS.conv2d.code) throw new Error('conv2d.wgsl lost its KFIXED declaration');
     v = { name: `${SHADERS.conv2d.name}[K=${K}]`, code };
     variants.set(K, v);
   }
   return v;
 }
 
-/** Pixels of the (n, oy, ox) sum per thread of the direct weight-gradient kernel (as conv2d.ts). */
+/** Pixels of the (n, oy, ox) sum one thread of the direct weight-gradient kernel adds up. */
 const WEIGHT_GRAD_CHUNK = 512;
 
 export interface DirectLaunch {
@@ -33,6 +34,8 @@ export interface DirectLaunch {
   uniforms: Uniform[];
   /** Floats of the output binding (the weight gradient's chunk partials). */
   outFloats: number;
+  /** Weight gradient: partial sums to add up (1: the output is the gradient itself). */
+  chunks: number;
 }
 
 export function directLaunch(kind: ConvGemmKind, d: ConvShape, bias: boolean): DirectLaunch {
@@ -44,11 +47,18 @@ export function directLaunch(kind: ConvGemmKind, d: ConvShape, bias: boolean): D
   const blocks = (c: number) => Math.ceil(c / 4);
   if (kind === 'forward') {
     const [x, y] = grid1d(d.N * blocks(d.Cout) * d.Ho * d.Wo);
-    return { kernel: directKernel(d.K), entry: 'conv2d_forward', grid: [x, y, 1], uniforms, outFloats: d.N * d.Cout * d.Ho * d.Wo };
+    return { kernel: directKernel(d.K), entry: 'conv2d_forward', grid: [x, y, 1], uniforms, outFloats: d.N * d.Cout * d.Ho * d.Wo, chunks };
   }
   if (kind === 'inputGrad') {
     const [x, y] = grid1d(d.N * blocks(d.Cin) * d.H * d.W);
-    return { kernel: directKernel(d.K), entry: 'conv2d_backward_input', grid: [x, y, 1], uniforms, outFloats: d.N * d.Cin * d.H * d.W };
+    return {
+      kernel: directKernel(d.K),
+      entry: 'conv2d_backward_input',
+      grid: [x, y, 1],
+      uniforms,
+      outFloats: d.N * d.Cin * d.H * d.W,
+      chunks,
+    };
   }
   const threads = blocks(d.Cout) * blocks(d.Cin) * d.K * d.K;
   return {
@@ -57,5 +67,6 @@ export function directLaunch(kind: ConvGemmKind, d: ConvShape, bias: boolean): D
     grid: [Math.ceil(threads / 256), chunks, 1],
     uniforms,
     outFloats: chunks * d.Cout * d.Cin * d.K * d.K,
+    chunks,
   };
 }

@@ -1,8 +1,5 @@
-import { grid1d } from '../../gpu/grid';
-import { SHADERS } from '../../gpu/shaders';
-import type { Uniform } from '../../gpu/context';
-import type { KernelSource } from '../../gpu/pipelineCache';
 import { convGemmIfChosen } from '../conv/dispatch';
+import { directLaunch } from '../conv/direct';
 import type { ConvShape } from '../conv/implicitGemm';
 import type { Engine } from '../engine';
 import { launchReduce } from '../kernels';
@@ -11,23 +8,6 @@ import { registerOp } from '../registry';
 import type { Tensor } from '../tensor';
 
 export type Conv2dAttrs = Conv2dGeometry;
-
-const variants = new Map<number, KernelSource>();
-
-/** conv2d.wgsl with the kernel size as a compile-time constant (see KFIXED in the shader). */
-function kernelFor(K: number): KernelSource {
-  let v = variants.get(K);
-  if (!v) {
-    const code = SHADERS.conv2d.code.replace('const KFIXED: u32 = 0u;', `const KFIXED: u32 = ${K}u;`);
-    if (code === SHADERS.conv2d.code) throw new Error('conv2d.wgsl lost its KFIXED declaration');
-    v = { name: `${SHADERS.conv2d.name}[K=${K}]`, code };
-    variants.set(K, v);
-  }
-  return v;
-}
-
-/** Pixels of the (n, oy, ox) sum one thread of the weight-gradient kernel adds up. */
-const WEIGHT_GRAD_CHUNK = 512;
 
 /** The sizes; stride and pad stay in the attributes. */
 type ConvDims = Omit<ConvShape, 'stride' | 'pad'>;
@@ -44,43 +24,16 @@ function convDims(x: Tensor, w: Tensor, at: Conv2dAttrs): ConvDims {
   return { N, Cin, H, W, Cout, K, Ho, Wo };
 }
 
-function params(d: ConvDims, at: Conv2dAttrs, hasBias: boolean, chunks = 1): Uniform[] {
-  return [
-    ['u32', d.N],
-    ['u32', d.Cin],
-    ['u32', d.H],
-    ['u32', d.W],
-    ['u32', d.Cout],
-    ['u32', d.Ho],
-    ['u32', d.Wo],
-    ['u32', d.K],
-    ['u32', at.stride],
-    ['u32', at.pad],
-    ['u32', hasBias ? 1 : 0],
-    ['u32', WEIGHT_GRAD_CHUNK],
-    ['u32', chunks],
-    ['u32', 0],
-    ['u32', 0],
-    ['u32', 0],
-  ];
-}
-
 /** dW = Σ_{n, oy, ox} dy ⊗ x-window, as chunk partials (one launch) plus their deterministic sum. */
 function weightGradient(e: Engine, x: Tensor, w: Tensor, dy: Tensor, d: ConvDims, at: Conv2dAttrs): Tensor<'f32'> {
   const nw = w.size;
-  const chunks = Math.ceil((d.N * d.Ho * d.Wo) / WEIGHT_GRAD_CHUNK);
   const dw = e.empty(w.shape);
   if (convGemmIfChosen(e.gpu, 'weightGrad', { ...d, ...at }, [dy.buffer, x.buffer, dw.buffer])) return dw; // implicit GEMM (src/tensor/conv/)
+  const l = directLaunch('weightGrad', { ...d, ...at }, false);
+  const chunks = l.chunks;
   if (chunks > 65535) throw new Error(`conv2d: ${chunks} weight-gradient chunks exceed one dispatch`);
   const target = chunks === 1 ? dw.buffer : e.gpu.alloc(chunks * nw * 4, 'conv-dw-partials');
-  const threads = Math.ceil(d.Cout / 4) * Math.ceil(d.Cin / 4) * d.K * d.K;
-  e.gpu.dispatch(
-    kernelFor(d.K),
-    'conv2d_weight_partials',
-    [dy.buffer, x.buffer, target],
-    [Math.ceil(threads / 256), chunks],
-    params(d, at, false, chunks),
-  );
+  e.gpu.dispatch(l.kernel, l.entry, [dy.buffer, x.buffer, target], l.grid, l.uniforms);
   if (chunks > 1) {
     launchReduce(e.gpu, target, dw.buffer, 1, chunks, nw, 1);
     e.gpu.release(target);
@@ -109,14 +62,10 @@ export const conv2dOp = registerOp<Conv2dAttrs>({
     const d = convDims(x, w, at);
     if (bias && (bias.rank !== 1 || bias.size !== d.Cout)) throw new Error(`conv2d: bias [${bias.shape}] needs ${d.Cout} entries`);
     const y = e.empty([d.N, d.Cout, d.Ho, d.Wo]);
-    if (!convGemmIfChosen(e.gpu, 'forward', { ...d, ...at }, [x.buffer, w.buffer, bias?.buffer ?? null, y.buffer]))
-      e.gpu.dispatch(
-        kernelFor(d.K),
-        'conv2d_forward',
-        [x.buffer, w.buffer, bias?.buffer ?? e.gpu.placeholder('read'), y.buffer],
-        grid1d(d.N * Math.ceil(d.Cout / 4) * d.Ho * d.Wo),
-        params(d, at, !!bias),
-      );
+    if (!convGemmIfChosen(e.gpu, 'forward', { ...d, ...at }, [x.buffer, w.buffer, bias?.buffer ?? null, y.buffer])) {
+      const l = directLaunch('forward', { ...d, ...at }, !!bias);
+      e.gpu.dispatch(l.kernel, l.entry, [x.buffer, w.buffer, bias?.buffer ?? e.gpu.placeholder('read'), y.buffer], l.grid, l.uniforms);
+    }
     return { output: y };
   },
   backward(e, node, dy, needs) {
@@ -126,14 +75,10 @@ export const conv2dOp = registerOp<Conv2dAttrs>({
     let dx: Tensor<'f32'> | null = null;
     if (needs[0]) {
       dx = e.empty(x.shape);
-      if (!convGemmIfChosen(e.gpu, 'inputGrad', { ...d, ...at }, [dy.buffer, w.buffer, dx.buffer]))
-        e.gpu.dispatch(
-          kernelFor(d.K),
-          'conv2d_backward_input',
-          [dy.buffer, w.buffer, dx.buffer],
-          grid1d(d.N * Math.ceil(d.Cin / 4) * d.H * d.W),
-          params(d, at, false),
-        );
+      if (!convGemmIfChosen(e.gpu, 'inputGrad', { ...d, ...at }, [dy.buffer, w.buffer, dx.buffer])) {
+        const l = directLaunch('inputGrad', { ...d, ...at }, false);
+        e.gpu.dispatch(l.kernel, l.entry, [dy.buffer, w.buffer, dx.buffer], l.grid, l.uniforms);
+      }
     }
     const dw = needs[1] ? weightGradient(e, x, w, dy, d, at) : null;
     const db = bias && needs[2] ? biasGradient(e, dy, d) : null;
