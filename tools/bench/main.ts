@@ -15,6 +15,7 @@ import { prepareMlp } from './cases/mlp';
 import { prepareOc } from './cases/oc';
 import { prepareSpanetEncoder } from './cases/spanet';
 import { prepareSpanetV2 } from './cases/spanetV2';
+import { prepareSpanetV2Encoder } from './cases/spanetV2Encoder';
 import { prepareUResNet } from './cases/uresnet';
 import { oursPeakBytes, tfjsPeakBytes, type BenchContext, type PreparedCase } from './context';
 import { measureRecording } from './recording';
@@ -62,6 +63,8 @@ async function prepare(ctx: BenchContext, spec: CaseSpec): Promise<PreparedCase>
       return prepareSpanetEncoder(ctx, spec);
     case 'spanet-v2':
       return prepareSpanetV2(ctx, spec);
+    case 'spanet-v2-encoder':
+      return prepareSpanetV2Encoder(ctx, spec);
     case 'clustering':
       return prepareClustering(ctx, spec.eventsPerBatch, spec.hidden);
   }

@@ -15,6 +15,8 @@ export type CaseSpec = (
   | { kind: 'spanet'; events: number; jets: number; layers: number; width: number; heads: number }
   /** SPANet v2 (upstream network + loss) training step at upstream's tt̄ options; tfjs: the encoder only. */
   | { kind: 'spanet-v2'; events?: number; jets?: number }
+  /** SPANet v2's embedding + gated encoder alone at upstream's tt̄ options, against the same modules in tfjs. */
+  | { kind: 'spanet-v2-encoder'; events?: number; jets?: number }
   /** The clustering task's training step (ours only: no tfjs twin). */
   | { kind: 'clustering'; eventsPerBatch: number; hidden: number }
 ) & {
