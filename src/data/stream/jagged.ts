@@ -1,8 +1,14 @@
 /**
  * Entry readers for generic jagged HDF5 files (src/data/generic/sets.ts layouts): one set
  * (Deep Sets) or one event of hits (clustering) per entry. Only the element rows of the
- * batch's entries are read, column by column, run by run; an `offsets` index is read per run
- * too, a `counts` index is summed once at open (8 bytes per entry kept).
+ * batch's entries are read; a `counts` index is summed once at open (8 bytes per entry kept),
+ * an `offsets` index is read per batch.
+ *
+ * A shuffled batch makes nearly every entry its own run, and each h5wasm read has a fixed
+ * cost (open, select, read, copy: ~120 µs in Node here, 2–5 ms on a loaded machine), so the
+ * reads are coalesced: the batch's runs, in ascending order, are grouped per dataset into one
+ * read while the rows between two runs take at most `gapBytes` (read through and sliced away,
+ * never checked), so a run of nearby sets costs one call per dataset instead of one per set.
  */
 import { toFloat64 } from '../h5/decode';
 import type { H5Source } from '../h5/source';
@@ -13,6 +19,74 @@ import { entryRuns } from './runs';
 
 /** Reads slices of a 1-D numeric dataset in pieces (bounded memory for the counts scan). */
 const SCAN_ROWS = 1 << 20;
+
+/**
+ * Rows between two wanted ranges of one dataset are read through when they take at most this
+ * many bytes: measured in Node (h5wasm 0.10, contiguous f4 column), a read costs ~120 µs
+ * whatever its size up to ~40 KB and ~0.5 µs more per further KiB, so a 64 KiB gap costs
+ * about a quarter of the call it saves.
+ */
+export const READ_GAP_BYTES = 64 << 10;
+/** A coalesced read stops growing past this many bytes (one read's memory stays small). */
+const MERGED_READ_BYTES = 4 << 20;
+
+export interface JaggedReadOptions {
+  /** Largest gap read through between two wanted ranges, in bytes; negative: one read per run (no coalescing). */
+  gapBytes?: number;
+}
+
+/** Rows [start, end) of a 1-D dataset. */
+interface Range {
+  start: number;
+  end: number;
+}
+
+/**
+ * Groups ascending, disjoint `ranges` into reads: the next range joins the current read when
+ * the rows between them are at most `gapRows` and the read stays within `maxRows` (a range
+ * larger than that is read alone). Empty ranges need no read and join none.
+ */
+export function coalesceRanges(
+  ranges: Range[],
+  gapRows: number,
+  maxRows: number,
+): { start: number; end: number; first: number; last: number }[] {
+  const reads: { start: number; end: number; first: number; last: number }[] = [];
+  let cur: (typeof reads)[number] | null = null;
+  ranges.forEach((r, i) => {
+    if (r.end <= r.start) return;
+    if (cur && gapRows >= 0 && r.start - cur.end <= gapRows && r.end - cur.start <= maxRows) {
+      cur.end = r.end;
+      cur.last = i;
+    } else {
+      cur = { start: r.start, end: r.end, first: i, last: i };
+      reads.push(cur);
+    }
+  });
+  return reads;
+}
+
+/**
+ * Reads `ranges` (ascending, disjoint) of the 1-D dataset `path` in coalesced calls, handing
+ * each non-empty range's values to `visit` in ascending order (a view into the read; empty
+ * ranges are visited with an empty array, in order too).
+ */
+function readRanges(src: H5Source, path: string, ranges: Range[], gapBytes: number, visit: (i: number, v: Float64Array) => void): void {
+  const size = Math.max(1, src.info(path).dtype.size);
+  const gapRows = gapBytes < 0 ? -1 : Math.floor(gapBytes / size);
+  const reads = coalesceRanges(ranges, gapRows, Math.max(1, Math.floor(MERGED_READ_BYTES / size)));
+  const empty = new Float64Array(0);
+  let next = 0;
+  for (const rd of reads) {
+    for (; next < rd.first; next++) visit(next, empty);
+    const v = toFloat64(src.readNumeric(path, rd.start, rd.end - rd.start));
+    for (; next <= rd.last; next++) {
+      const r = ranges[next];
+      visit(next, r.end > r.start ? v.subarray(r.start - rd.start, r.end - rd.start) : empty);
+    }
+  }
+  for (; next < ranges.length; next++) visit(next, empty);
+}
 
 class JaggedIndex {
   private prefix: Float64Array | null = null;
@@ -38,21 +112,38 @@ class JaggedIndex {
     }
   }
 
-  /** Element boundaries of entries start..end (end - start + 1 values). */
-  bounds(start: number, end: number): Float64Array {
-    if (this.prefix) return this.prefix.subarray(start, end + 1);
-    const o = toFloat64(this.src.readNumeric(this.layout.offsets, start, end - start + 1));
-    for (let i = 0; i < o.length; i++) {
-      if (!(Number.isInteger(o[i]) && o[i] >= 0) || (i > 0 && o[i] < o[i - 1]))
-        throw new StreamDataError(
-          this.src.fileName,
-          this.layout.offsets,
-          start + Math.max(0, i - 1),
-          `offset ${o[i]} (expected non-decreasing non-negative integers)`,
-        );
-    }
-    return o;
+  /** Element boundaries of each run's entries start..end (end - start + 1 values per run), checked run by run. */
+  bounds(runs: Range[], gapBytes: number): Float64Array[] {
+    const prefix = this.prefix;
+    if (prefix) return runs.map((r) => prefix.subarray(r.start, r.end + 1));
+    const out: Float64Array[] = [];
+    const rows = runs.map((r) => ({ start: r.start, end: r.end + 1 }));
+    readRanges(this.src, this.layout.offsets, rows, gapBytes, (k, o) => {
+      const start = rows[k].start;
+      for (let i = 0; i < o.length; i++) {
+        if (!(Number.isInteger(o[i]) && o[i] >= 0) || (i > 0 && o[i] < o[i - 1]))
+          throw new StreamDataError(
+            this.src.fileName,
+            this.layout.offsets,
+            start + Math.max(0, i - 1),
+            `offset ${o[i]} (expected non-decreasing non-negative integers)`,
+          );
+      }
+      out.push(o);
+    });
+    return out;
   }
+}
+
+interface Run {
+  /** entries [start, end) */
+  start: number;
+  end: number;
+  /** element boundaries of the run's entries (end - start + 1 values) */
+  b: Float64Array;
+  /** elements [e0, e1) */
+  e0: number;
+  e1: number;
 }
 
 interface Rows {
@@ -61,14 +152,27 @@ interface Rows {
   offsets: Uint32Array;
   /** the entry each set came from, in order */
   entries: Uint32Array;
-  /** the element range read per run, for per-column extras (object ids) */
-  runs: { start: number; end: number; e0: number; e1: number }[];
+  /** the batch's runs of consecutive entries, ascending */
+  runs: Run[];
 }
 
-/** Reads the element columns of `entries` (ascending) interleaved, checking every value. */
-function readRows(src: H5Source, index: JaggedIndex, columns: string[], entries: Uint32Array): Rows {
-  const runs = entryRuns(entries).map((r) => {
-    const b = index.bounds(r.start, r.end);
+/** The entry of run `r` that holds element `elem` (the last entry starting at or before it). */
+function entryOf(r: Run, elem: number): number {
+  let e = r.start;
+  while (e + 1 < r.end && r.b[e + 1 - r.start] <= elem) e++;
+  return e;
+}
+
+/**
+ * Reads the element columns of `entries` interleaved, sets in ascending entry order, checking
+ * every wanted value. A batch with several bad values reports the one a run-by-run read would
+ * meet first: the first bad element of the first run (then column, in layout order) holding one.
+ */
+function readRows(src: H5Source, index: JaggedIndex, columns: string[], entries: Uint32Array, gapBytes: number): Rows {
+  const entryRanges = entryRuns(entries);
+  const bounds = index.bounds(entryRanges, gapBytes);
+  const runs: Run[] = entryRanges.map((r, i) => {
+    const b = bounds[i];
     return { ...r, b, e0: b[0], e1: b[b.length - 1] };
   });
   const width = columns.length;
@@ -84,29 +188,41 @@ function readRows(src: H5Source, index: JaggedIndex, columns: string[], entries:
   const values = new Float32Array(nRows * width);
   const offsets = new Uint32Array(nSets + 1);
   const order = new Uint32Array(nSets);
+  const firstRow = new Float64Array(runs.length);
   let set = 0;
   let row = 0;
-  for (const r of runs) {
+  runs.forEach((r, k) => {
     for (let e = r.start; e < r.end; e++) {
       order[set] = e;
       offsets[set + 1] = offsets[set] + (r.b[e - r.start + 1] - r.b[e - r.start]);
       set++;
     }
-    const n = r.e1 - r.e0;
-    columns.forEach((col, c) => {
-      const v = toFloat64(src.readNumeric(col, r.e0, n));
-      for (let i = 0; i < n; i++) {
-        const bad = unsafeValue(v[i]);
-        if (bad) {
-          const elem = r.e0 + i;
-          let e = r.start;
-          while (e + 1 < r.end && r.b[e + 1 - r.start] <= elem) e++;
-          throw new StreamDataError(src.fileName, col, e, `value ${v[i]} at element ${elem} (expected ${SAFE_VALUES})`);
+    firstRow[k] = row;
+    row += r.e1 - r.e0;
+  });
+  const elementRanges = runs.map((r) => ({ start: r.e0, end: r.e1 }));
+  let bad: { run: number; col: number; elem: number; value: number } | null = null;
+  columns.forEach((col, c) => {
+    readRanges(src, col, elementRanges, gapBytes, (k, v) => {
+      if (bad && bad.run < k) return;
+      const base = firstRow[k];
+      for (let i = 0; i < v.length; i++) {
+        if (unsafeValue(v[i])) {
+          if (!bad || k < bad.run) bad = { run: k, col: c, elem: runs[k].e0 + i, value: v[i] };
+          return;
         }
-        values[(row + i) * width + c] = v[i];
+        values[(base + i) * width + c] = v[i];
       }
     });
-    row += n;
+  });
+  if (bad) {
+    const { run, col, elem, value } = bad as { run: number; col: number; elem: number; value: number };
+    throw new StreamDataError(
+      src.fileName,
+      columns[col],
+      entryOf(runs[run], elem),
+      `value ${value} at element ${elem} (expected ${SAFE_VALUES})`,
+    );
   }
   return { values, offsets, entries: order, runs };
 }
@@ -114,6 +230,7 @@ function readRows(src: H5Source, index: JaggedIndex, columns: string[], entries:
 /** One set per entry with one target value each (NaN targets are kept; the task leaves them out). */
 export class JaggedSetsReader implements EntryReader<JaggedSets & { entries: Uint32Array }> {
   private index: JaggedIndex;
+  private gapBytes: number;
   readonly file: string;
   readonly entries: number;
 
@@ -121,8 +238,10 @@ export class JaggedSetsReader implements EntryReader<JaggedSets & { entries: Uin
     private src: H5Source,
     private layout: JaggedSetsLayout,
     private target: string,
+    options: JaggedReadOptions = {},
   ) {
     this.file = src.fileName;
+    this.gapBytes = options.gapBytes ?? READ_GAP_BYTES;
     this.index = new JaggedIndex(src, layout);
     this.entries = this.index.entries;
     const t = src.info(target).shape[0];
@@ -130,18 +249,19 @@ export class JaggedSetsReader implements EntryReader<JaggedSets & { entries: Uin
       throw new StreamDataError(this.file, target, null, `${t} values for ${this.entries} sets (expected one per set)`);
   }
 
+  /** The sets of `entries` (any order, duplicates read once) in ascending entry order, as `entries` lists them. */
   read(entries: Uint32Array) {
-    const rows = readRows(this.src, this.index, this.layout.features, entries);
+    const rows = readRows(this.src, this.index, this.layout.features, entries, this.gapBytes);
     const targets = new Float64Array(rows.entries.length);
     let k = 0;
-    for (const r of rows.runs) {
-      const t = toFloat64(this.src.readNumeric(this.target, r.start, r.end - r.start));
+    readRanges(this.src, this.target, rows.runs, this.gapBytes, (j, t) => {
+      const start = rows.runs[j].start;
       for (let i = 0; i < t.length; i++) {
         if (t[i] === Infinity || t[i] === -Infinity)
-          throw new StreamDataError(this.file, this.target, r.start + i, `target ${t[i]} (expected a finite value, or NaN for none)`);
+          throw new StreamDataError(this.file, this.target, start + i, `target ${t[i]} (expected a finite value, or NaN for none)`);
         targets[k++] = t[i];
       }
-    }
+    });
     return { values: rows.values, offsets: rows.offsets, width: this.layout.features.length, targets, entries: rows.entries };
   }
 }
@@ -150,6 +270,7 @@ export class JaggedSetsReader implements EntryReader<JaggedSets & { entries: Uin
 export class JaggedHitsReader implements EntryReader<JaggedHits & { kind: 'hits'; entries: Uint32Array }> {
   private index: JaggedIndex;
   private features: string[];
+  private gapBytes: number;
   readonly file: string;
   readonly entries: number;
 
@@ -157,33 +278,33 @@ export class JaggedHitsReader implements EntryReader<JaggedHits & { kind: 'hits'
     private src: H5Source,
     private layout: JaggedSetsLayout,
     private idColumn: string,
+    options: JaggedReadOptions = {},
   ) {
     this.file = src.fileName;
+    this.gapBytes = options.gapBytes ?? READ_GAP_BYTES;
     this.index = new JaggedIndex(src, layout);
     this.entries = this.index.entries;
     this.features = hitFeatures(layout, idColumn);
   }
 
   read(entries: Uint32Array) {
-    const rows = readRows(this.src, this.index, this.features, entries);
+    const rows = readRows(this.src, this.index, this.features, entries, this.gapBytes);
     const objectId = new Int32Array(rows.values.length / this.features.length);
     let at = 0;
-    for (const r of rows.runs) {
-      const ids = toFloat64(this.src.readNumeric(this.idColumn, r.e0, r.e1 - r.e0));
+    const hitRanges = rows.runs.map((r) => ({ start: r.e0, end: r.e1 }));
+    readRanges(this.src, this.idColumn, hitRanges, this.gapBytes, (j, ids) => {
+      const r = rows.runs[j];
       for (let i = 0; i < ids.length; i++) {
-        if (!Number.isInteger(ids[i]) || Math.abs(ids[i]) > 2 ** 31 - 1) {
-          let e = r.start;
-          while (e + 1 < r.end && this.index.bounds(e + 1, e + 1)[0] <= r.e0 + i) e++;
+        if (!Number.isInteger(ids[i]) || Math.abs(ids[i]) > 2 ** 31 - 1)
           throw new StreamDataError(
             this.file,
             this.idColumn,
-            e,
+            entryOf(r, r.e0 + i),
             `id ${ids[i]} at hit ${r.e0 + i} (expected integer object ids, ≤ 0 = noise)`,
           );
-        }
         objectId[at++] = ids[i];
       }
-    }
+    });
     const width = this.features.length;
     return {
       kind: 'hits' as const,
