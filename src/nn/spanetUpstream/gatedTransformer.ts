@@ -10,6 +10,7 @@ import { LayerNorm } from '../layers/layerNorm';
 import { Module } from '../module';
 import { optionInt } from './config';
 import { ModuleListOf } from './containers';
+import { dropoutRate, dropoutSeed } from './dropout';
 import { GRUBlock, GRUGate } from './gruBlock';
 
 type F = Tensor<'f32'>;
@@ -21,11 +22,13 @@ export class GTrXL extends Module {
   readonly feedForward: GRUBlock;
   constructor(engine: Engine, options: SpanetOptions, hiddenDim: number, numHeads: number, rand: () => number) {
     super(engine);
+    // dropout on the attention probabilities (torch's MultiheadAttention dropout), own masks per layer
+    const p = dropoutRate(options);
     this.attentionNorm = this.registerModule('attention_norm', new LayerNorm(engine, hiddenDim));
     this.attentionGate = this.registerModule('attention_gate', new GRUGate(engine, hiddenDim, rand));
     this.attention = this.registerModule(
       'attention',
-      new MultiheadAttention(engine, hiddenDim, numHeads, rand, { dropout: Number(options.dropout) }),
+      new MultiheadAttention(engine, hiddenDim, numHeads, rand, { dropout: p, seed: dropoutSeed(p, rand) }),
     );
     this.feedForward = this.registerModule('feed_forward', new GRUBlock(engine, options, hiddenDim, hiddenDim, true, rand));
   }

@@ -11,8 +11,10 @@ import type { Tensor } from '../../tensor/tensor';
 import type { SpanetOptions } from '../../tasks/spanet/options';
 import { Linear } from '../linear';
 import { Module } from '../module';
+import type { Dropout } from '../layers/dropout';
 import { ActivationBlock } from './activation';
 import { requireWord } from './config';
+import { applyDropout, createDropout, dropoutRate } from './dropout';
 import { createNormalization, type Normalization } from './normalization';
 
 type F = Tensor<'f32'>;
@@ -33,13 +35,15 @@ export const applyMasking = (masking: string, y: F, sequenceMask: F): F => (mask
 export class LinearActivation extends Module {
   readonly linear: Linear;
   readonly activation: ActivationBlock;
-  constructor(engine: Engine, inDim: number, outDim: number, activation: string, rand: () => number) {
+  readonly dropout: Dropout | null;
+  constructor(engine: Engine, inDim: number, outDim: number, activation: string, rand: () => number, p = 0) {
     super(engine);
     this.linear = this.registerModule('0', new Linear(engine, inDim, outDim, 'none', rand));
     this.activation = this.registerModule('1', new ActivationBlock(engine, activation, outDim));
+    this.dropout = this.registerModule('2', createDropout(engine, p, rand));
   }
   forward(x: F): F {
-    return this.activation.forward(linearNd(this.linear, x));
+    return applyDropout(this.dropout, this.activation.forward(linearNd(this.linear, x)));
   }
 }
 
@@ -72,8 +76,8 @@ export class GRUGate extends Module {
 }
 
 /**
- * GRUBlock [T, B, I] → [T, B, O]: norm → Linear·act (width transformer_dim_scale · I) →
- * Linear·act → with skip connections the GRU gate against residual(x) (x itself, or a Linear
+ * GRUBlock [T, B, I] → [T, B, O]: norm → Linear·act·dropout (width transformer_dim_scale · I) →
+ * Linear·act·dropout → with skip connections the GRU gate against residual(x) (x itself, or a Linear
  * when I ≠ O) → masking. Without skip connections the gate is built (its weights are in the
  * state) but not used, as upstream.
  */
@@ -98,8 +102,9 @@ export class GRUBlock extends Module {
     const act = requireWord(options, 'linear_activation', ACTIVATIONS);
     this.masking = requireWord(options, 'masking', MASKINGS);
     this.normalization = this.registerModule('normalization', createNormalization(engine, options, inputDim));
-    this.linear1 = this.registerModule('linear_1', new LinearActivation(engine, inputDim, hidden, act, rand));
-    this.linear2 = this.registerModule('linear_2', new LinearActivation(engine, hidden, outputDim, act, rand));
+    const p = dropoutRate(options);
+    this.linear1 = this.registerModule('linear_1', new LinearActivation(engine, inputDim, hidden, act, rand, p));
+    this.linear2 = this.registerModule('linear_2', new LinearActivation(engine, hidden, outputDim, act, rand, p));
     this.gru = this.registerModule('gru', new GRUGate(engine, outputDim, rand));
     const needsProjection = skipConnection && inputDim !== outputDim;
     this.residual = this.registerModule('residual', needsProjection ? new Linear(engine, inputDim, outputDim, 'none', rand) : null);

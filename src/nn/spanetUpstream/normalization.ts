@@ -1,18 +1,17 @@
 /**
  * Upstream's create_normalization: LayerNorm and BatchNorm wrap torch's module (state under
- * `normalization.normalization`), MaskedBatchNorm holds [1, 1, D] statistics itself. "None"
+ * `normalization.normalization`), MaskedBatchNorm (maskedBatchNorm.ts) holds [1, 1, D] statistics itself. "None"
  * is refused: upstream calls nn.Identity with the mask and fails.
  */
 import type { Engine } from '../../tensor/engine';
-import { add, mul, sub } from '../../tensor/ops/elementwise';
 import { reshape } from '../../tensor/ops/reshape';
-import { addScalar, rsqrt } from '../../tensor/ops/unary';
 import type { Tensor } from '../../tensor/tensor';
 import type { SpanetOptions } from '../../tasks/spanet/options';
 import { BatchNorm1d } from '../layers/batchnorm';
 import { LayerNorm } from '../layers/layerNorm';
 import { Module } from '../module';
 import { requireWord } from './config';
+import { MaskedBatchNorm } from './maskedBatchNorm';
 
 type F = Tensor<'f32'>;
 
@@ -44,31 +43,6 @@ class BatchNormBlock extends Module {
   }
   forward(x: F): F {
     return reshape(this.norm.forward(reshape(x, [-1, this.dim])), x.shape);
-  }
-}
-
-/** Upstream's MaskedBatchNorm in eval: running statistics, affine, then zero at padding. */
-class MaskedBatchNorm extends Module {
-  readonly weight: F;
-  readonly bias: F;
-  readonly runningMean: F;
-  readonly runningVar: F;
-  constructor(
-    engine: Engine,
-    dim: number,
-    private readonly eps = 1e-5,
-  ) {
-    super(engine);
-    this.weight = this.parameter('weight', new Float32Array(dim).fill(1), [1, 1, dim]);
-    this.bias = this.parameter('bias', new Float32Array(dim), [1, 1, dim]);
-    this.runningMean = this.registerBuffer('running_mean', engine.fromArray(new Float32Array(dim), [1, 1, dim]));
-    this.runningVar = this.registerBuffer('running_var', engine.fromArray(new Float32Array(dim).fill(1), [1, 1, dim]));
-    this.registerBuffer('num_batches_tracked', engine.fromArray(new Int32Array(1), [], { dtype: 'i32' }), { dtype: 'I64' });
-  }
-  forward(x: F, sequenceMask: F): F {
-    if (this.training) throw new Error('upstream SPANet network: MaskedBatchNorm is ported for eval only (its batch statistics are not)');
-    const normed = mul(sub(x, this.runningMean), rsqrt(addScalar(this.runningVar, this.eps)));
-    return mul(add(mul(normed, this.weight), this.bias), sequenceMask);
   }
 }
 

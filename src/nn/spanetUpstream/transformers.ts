@@ -10,6 +10,7 @@ import { TransformerEncoderLayer } from '../layers/transformer';
 import { Module } from '../module';
 import { optionInt, optionWord, requireWord } from './config';
 import { ModuleListOf } from './containers';
+import { dropoutRate, dropoutSeed } from './dropout';
 import { GatedTransformer } from './gatedTransformer';
 import { applyMasking, MASKINGS } from './gruBlock';
 
@@ -34,12 +35,15 @@ class TorchEncoder extends Module {
     const hidden = optionInt(options, 'hidden_dim');
     const activation = requireWord(options, 'transformer_activation', ['relu', 'gelu']) as 'relu' | 'gelu';
     const list = this.registerModule('layers', new ModuleListOf(engine));
+    // torch's layer drops the attention probabilities, its output, the feed-forward hidden and output
+    const p = dropoutRate(options);
     for (let i = 0; i < numLayers; i++) {
       this.layers.push(
         list.add(
           new TransformerEncoderLayer(engine, hidden, optionInt(options, 'num_attention_heads'), rand, {
             dimFeedforward: Math.round(Number(options.transformer_dim_scale) * hidden),
-            dropout: Number(options.dropout),
+            dropout: p,
+            seed: dropoutSeed(p, rand),
             activation,
             normFirst,
           }),
