@@ -4,7 +4,8 @@
  * additive f32 mask. The four products (Q·Kᵀ, P·V; dP = dO·Vᵀ, dV = Pᵀ·dO, dQ = dS·K,
  * dK = dSᵀ·Q) run on the tiled batched matmul kernel with B·H as the batch; the masked
  * softmax and its backward are shaders/attention4d.wgsl. The probabilities P [B, H, T, S]
- * are kept for the backward.
+ * are kept for the backward. Rows of ≤ 32 keys take a row-per-thread softmax kernel
+ * (attentionSoftmaxKernel).
  *
  * A query row whose keys are all masked gives probabilities 0 and output 0 (torch gives
  * NaN there), and zero gradients.
@@ -19,11 +20,42 @@ import type { Tensor } from '../tensor';
 
 export type { Attention4dAttrs } from '../reference/attention4d';
 
-/** One workgroup per row; rows beyond 65535 fold into y. */
-function rowGrid(R: number): [number, number] {
-  if (R <= 65535) return [R, 1];
-  const y = Math.ceil(R / 65535);
-  return [Math.ceil(R / y), y];
+/** n workgroups in x, folded into y beyond 65535. */
+function foldGrid(n: number): [number, number] {
+  if (n <= 65535) return [n, 1];
+  const y = Math.ceil(n / 65535);
+  return [Math.ceil(n / y), y];
+}
+
+/**
+ * The softmax stage's two kernels: 'workgroup' (attention4d.wgsl, one 64-thread workgroup
+ * per row with tree reductions) and 'rows' (attn4d_softmax_rows.wgsl, one thread per row,
+ * for rows of at most ROWS_SOFTMAX_MAX_KEYS keys). Short rows take 'rows': on SwiftShader it
+ * is several times faster (no barriers; BENCHMARKS.md, SPANet v2); on a GPU it is untimed.
+ */
+export type AttentionSoftmaxKernel = 'workgroup' | 'rows';
+export const ROWS_SOFTMAX_MAX_KEYS = 32;
+const ROWS_PER_WORKGROUP = 64;
+let pinned: AttentionSoftmaxKernel | null = null;
+
+/** Pins the kernel (tests, the bench's before/after); null goes back to choosing by row length. */
+export function pinAttentionSoftmax(kernel: AttentionSoftmaxKernel | null): void {
+  pinned = kernel;
+}
+
+export function attentionSoftmaxKernel(S: number): AttentionSoftmaxKernel {
+  const k = pinned ?? (S <= ROWS_SOFTMAX_MAX_KEYS ? 'rows' : 'workgroup');
+  if (k === 'rows' && S > ROWS_SOFTMAX_MAX_KEYS)
+    throw new Error(`attention4d: the row-per-thread softmax takes at most ${ROWS_SOFTMAX_MAX_KEYS} keys, not ${S}`);
+  return k;
+}
+
+/** Kernel source, entry point and grid of the softmax (or its backward) over R rows of S keys. */
+function softmaxLaunch(R: number, S: number, backward: boolean) {
+  const suffix = backward ? '_backward' : '';
+  return attentionSoftmaxKernel(S) === 'rows'
+    ? { src: SHADERS.attn4dSoftmaxRows, entry: `attn4d_softmax${suffix}_rows`, grid: foldGrid(Math.ceil(R / ROWS_PER_WORKGROUP)) }
+    : { src: SHADERS.attention4d, entry: `attn4d_softmax${suffix}`, grid: foldGrid(R) };
 }
 
 function softmaxUniforms(d: AttentionDims, keyMask: Tensor | null, at: Attention4dAttrs): Uniform[] {
@@ -68,11 +100,12 @@ function probabilities(e: Engine, q: Tensor, k: Tensor, masks: Tensor[], d: Atte
     act: 'none',
   });
   const P = e.empty([B, H, T, S]);
+  const kf = softmaxLaunch(B * H * T, S, false);
   e.gpu.dispatch(
-    SHADERS.attention4d,
-    'attn4d_softmax',
+    kf.src,
+    kf.entry,
     [scores.buffer, keyMask?.buffer ?? e.gpu.placeholder('read'), addMask?.buffer ?? e.gpu.placeholder('read'), P.buffer],
-    rowGrid(B * H * T),
+    kf.grid,
     softmaxUniforms(d, keyMask, at),
   );
   scores.dispose();
@@ -94,13 +127,8 @@ function scoreGradients(
   const { B, H, T, S, D } = d;
   if (!needQ && !needK) return [null, null];
   const dS = e.empty(P.shape);
-  e.gpu.dispatch(
-    SHADERS.attention4d,
-    'attn4d_softmax_backward',
-    [P.buffer, dP.buffer, dS.buffer],
-    rowGrid(B * H * T),
-    softmaxUniforms(d, null, at),
-  );
+  const kb = softmaxLaunch(B * H * T, S, true);
+  e.gpu.dispatch(kb.src, kb.entry, [P.buffer, dP.buffer, dS.buffer], kb.grid, softmaxUniforms(d, null, at));
   let dq: Tensor<'f32'> | null = null;
   let dk: Tensor<'f32'> | null = null;
   if (needQ) {
