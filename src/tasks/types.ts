@@ -108,9 +108,21 @@ export interface TaskRun {
   exportOnnx?(options?: OnnxExportOptions): Promise<Uint8Array>;
   /** What the last exportOnnx verified (e.g. "onnxruntime-web agrees … max |Δ| 5e-7"). */
   lastOnnxCheck?: string | null;
+  /**
+   * The optimiser the run itself prescribes (e.g. SPANet's options file): these settings
+   * replace the Train panel's / RUN.json's, and `noDecay` (by state-dict name) replaces the
+   * default weight-decay groups. Null or absent: the caller's settings apply unchanged.
+   */
+  optimizerPlan?(): OptimizerPlan | null;
   /** A one-line description of the data in use, e.g. "100 train / 100 test sets, 5.2% padding". */
   describe(): string;
   dispose(): void;
+}
+
+/** See TaskRun.optimizerPlan. */
+export interface OptimizerPlan {
+  optimizer: Partial<import('../train/optimConfig').OptimizerConfig>;
+  noDecay?: (name: string) => boolean;
 }
 
 /** Data handed to a task from a loaded file (flat arrays, CSR offsets); tasks define the shape. */

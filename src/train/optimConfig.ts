@@ -3,7 +3,7 @@
  * Keys are snake_case as in RUN.json; every key is optional and takes the default below.
  */
 export type OptimizerName = 'adamw' | 'adam' | 'sgd';
-export type ScheduleName = 'constant' | 'warmup_linear' | 'warmup_cosine' | 'step' | 'one_cycle' | 'cosmictagger';
+export type ScheduleName = 'constant' | 'warmup_linear' | 'warmup_cosine' | 'warmup_cosine_restarts' | 'step' | 'one_cycle' | 'cosmictagger';
 
 export interface OptimizerConfig {
   name: OptimizerName;
@@ -24,6 +24,8 @@ export interface OptimizerConfig {
   decay_steps: number;
   /** Final lr as a fraction of lr for the decaying schedules. */
   min_lr_ratio: number;
+  /** warmup_cosine_restarts: the number of cosine cycles (hard restarts) after the warm-up. */
+  cycles: number;
   /** step schedule: multiply by gamma every step_size steps. */
   step_size: number;
   gamma: number;
@@ -47,6 +49,7 @@ export const DEFAULT_OPTIMIZER: OptimizerConfig = {
   warmup_steps: 0,
   decay_steps: 0,
   min_lr_ratio: 0,
+  cycles: 1,
   step_size: 1000,
   gamma: 0.1,
   clip_norm: 0,

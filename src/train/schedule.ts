@@ -8,6 +8,10 @@
  *                  (transformers' get_linear_schedule_with_warmup with a floor r = min_lr_ratio)
  *   warmup_cosine  k < W: lr·k/W; then lr·(r + (1-r)·½(1 + cos(π·min(1, (k-W)/(T-W)))))
  *                  (get_cosine_schedule_with_warmup, half a cosine, with the floor r)
+ *   warmup_cosine_restarts  k < W: lr·k/max(1, W); then p = (k-W)/max(1, T-W) and, for p < 1,
+ *                  lr·(r + (1-r)·½(1 + cos(π·((C·p) mod 1)))), 0 from p = 1 on
+ *                  (get_cosine_with_hard_restarts_schedule_with_warmup with C = cycles, as
+ *                  SPANet's learning_rate_schedules.py; W ≥ T is allowed as there)
  *   step           lr·gamma^floor(k / step_size)                      (torch StepLR)
  *   one_cycle      torch OneCycleLR(max_lr=lr, total_steps=T) with its defaults: pct_start 0.3,
  *                  anneal_strategy 'cos', div_factor 25, final_div_factor 1e4,
@@ -26,7 +30,8 @@ import type { OptimizerConfig } from './optimConfig';
 
 export type LrSchedule = (step: number) => number;
 
-type ScheduleConfig = Pick<OptimizerConfig, 'lr' | 'schedule' | 'warmup_steps' | 'decay_steps' | 'min_lr_ratio' | 'step_size' | 'gamma'>;
+type ScheduleConfig = Pick<OptimizerConfig, 'lr' | 'schedule' | 'warmup_steps' | 'decay_steps' | 'min_lr_ratio' | 'step_size' | 'gamma'> &
+  Partial<Pick<OptimizerConfig, 'cycles'>>;
 
 /** torch's _annealing_cos: from start (pct 0) to end (pct 1) along half a cosine. */
 const annealCos = (start: number, end: number, pct: number) => end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1);
@@ -68,6 +73,16 @@ export function makeSchedule(c: ScheduleConfig, runSteps = 0): LrSchedule {
   }
   const W = c.warmup_steps;
   const r = c.min_lr_ratio;
+  if (c.schedule === 'warmup_cosine_restarts') {
+    const C = c.cycles ?? 1;
+    if (!(Number.isInteger(C) && C >= 1)) throw new Error(`the warmup_cosine_restarts schedule needs cycles ≥ 1 (an integer), got ${C}`);
+    return (k) => {
+      if (k < W) return (lr * k) / Math.max(1, W);
+      const p = (k - W) / Math.max(1, T - W);
+      if (p >= 1) return 0;
+      return lr * (r + (1 - r) * Math.max(0, 0.5 * (1 + Math.cos(Math.PI * ((C * p) % 1)))));
+    };
+  }
   if (!(W >= 0 && W < T)) throw new Error(`warmup_steps (${W}) must be ≥ 0 and below the decay steps (${T})`);
   const decay =
     c.schedule === 'warmup_linear'

@@ -92,9 +92,11 @@ export class Trainer {
     opts: TrainerOptions = {},
   ) {
     if (!Number.isInteger(accumulate) || accumulate < 1) throw new Error(`accumulate must be a positive integer, got ${accumulate}`);
-    this.config = resolveOptimizerConfig(optimizer);
+    // a run that prescribes its optimiser (SPANet's options file) overrides the caller's settings
+    const plan = run.optimizerPlan?.() ?? null;
+    this.config = resolveOptimizerConfig(plan ? { ...optimizer, ...plan.optimizer } : optimizer);
     this.schedule = makeSchedule(this.config, opts.totalSteps ?? 0);
-    this.optimizer = buildOptimizer(engine, run, this.config);
+    this.optimizer = buildOptimizer(engine, run, this.config, plan?.noDecay);
   }
 
   /**

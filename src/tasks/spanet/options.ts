@@ -222,6 +222,7 @@ export function applyOptions(config: SpanetConfig, text: string): OptionsApplied
   for (const [name, key] of Object.entries(TAKEN)) (next as Record<string, unknown>)[key] = options[name];
   next.testFraction = Math.min(0.9, Math.max(0.05, 1 - Number(options.train_validation_split)));
   next.datasetLimit = Math.min(1, Math.max(0.01, Number(options.dataset_limit)));
+  next.datasetRandomization = Math.max(0, Number(options.dataset_randomization)); // ≤ 0: file order, as upstream; > 0: split.ts
   // an options file means upstream's training semantics
   next.loss = 'upstream';
   next.shuffle = true; // upstream's training DataLoader shuffles every epoch
@@ -245,6 +246,7 @@ export function applyOptions(config: SpanetConfig, text: string): OptionsApplied
     'gradient_clip',
     'optimizer',
     'dataset_limit',
+    'dataset_randomization',
     ...(config.model === 'simple' ? [] : NETWORK_OPTIONS),
   ]);
   const notUsed = changed.filter((k) => !used.has(k));

@@ -1,6 +1,6 @@
 import type { EventSpec, FeatureTransform } from './eventSpec';
 import type { SpanetTables } from './tables';
-import { pythonRound } from './schedule';
+import { randomizeEvents, splitRanges } from './split';
 
 /**
  * Model-ready arrays for all events. Features are stored the way SPANet's ONNX model takes
@@ -72,9 +72,12 @@ function columnStats(values: Float32Array, width: number, rows: number, valid: (
 /**
  * testFraction = 1 − upstream's train_validation_split, datasetLimit = its dataset_limit: as
  * upstream's create_datasets without a validation file, training is events
- * [0, round(limit · split · E)) and validation [that, round(limit · E)), in file order.
+ * [0, round(limit · split · E)) and validation [that, round(limit · E)), in file order (with
+ * randomization = dataset_randomization > 0, of upstream's seeded permutation: split.ts).
  */
-export function prepareData(t: SpanetTables, spec: EventSpec, testFraction: number, datasetLimit = 1): PreparedData {
+export function prepareData(file: SpanetTables, spec: EventSpec, testFraction: number, datasetLimit = 1, randomization = 0): PreparedData {
+  // upstream's dataset_randomization: the events in numpy's seeded order for the split (split.ts)
+  const t = randomizeEvents(file, randomization, testFraction, datasetLimit);
   const E = t.nEvents;
   const seqSpec = spec.inputs.find((i) => i.kind === 'sequential')!;
   const seq = t.sources.find((s) => s.name === seqSpec.name);
@@ -104,8 +107,7 @@ export function prepareData(t: SpanetTables, spec: EventSpec, testFraction: numb
     globalSlices.push({ name: gs.name, start: col0, count: gs.features.length });
     col0 += gs.features.length;
   }
-  const endEvent = Math.max(2, Math.min(E, pythonRound(datasetLimit * E)));
-  const trainEvents = Math.max(1, Math.min(endEvent - 1, pythonRound(datasetLimit * (1 - testFraction) * E)));
+  const { trainEvents, endEvent } = splitRanges(E, testFraction, datasetLimit);
   const jetNorm = columnStats(
     jets,
     D,

@@ -38,6 +38,10 @@ export interface SpanetConfig extends Record<string, number | string | boolean> 
   optionsJson: string;
   /** upstream options (JSON object) applied over the options file, or over the fields when there is none */
   optionsOverrides: string;
+  /** with an options file: train with its optimiser and lr schedule, replacing the optimiser settings (schedule.ts) */
+  optionsOptimizer: boolean;
+  /** upstream's dataset_randomization: > 0 seeds numpy's RandomState permutation of the events before the split (split.ts) */
+  datasetRandomization: number;
 }
 
 export const SPANET_DEFAULTS: SpanetConfig = {
@@ -67,6 +71,8 @@ export const SPANET_DEFAULTS: SpanetConfig = {
   eventYaml: '',
   optionsJson: '',
   optionsOverrides: '',
+  optionsOptimizer: true,
+  datasetRandomization: 0,
 };
 
 export const spanetSpec: TaskSpec<SpanetConfig> = {
@@ -91,6 +97,14 @@ export const spanetSpec: TaskSpec<SpanetConfig> = {
     { key: 'maxJets', label: 'demo jet slots', kind: 'int', min: 6, max: 20, hideWhenFile: true },
     { key: 'testFraction', label: 'test fraction', kind: 'number', min: 0.05, max: 0.9, step: 0.05 },
     { key: 'datasetLimit', label: 'fraction of the events used', kind: 'number', min: 0.01, max: 1, step: 0.05 },
+    {
+      key: 'datasetRandomization',
+      label: 'event permutation seed before the split (0 = file order)',
+      kind: 'int',
+      min: 0,
+      max: 4294967295,
+      help: "upstream's dataset_randomization: numpy.random.RandomState(seed).permutation of the events, then the train / test ranges (each kept in file order)",
+    },
     { key: 'evalEvents', label: 'events per evaluation', kind: 'int', min: 16, max: 100_000 },
     { key: 'batchSize', label: 'batch size', kind: 'int', min: 1, max: 4096 },
     { key: 'width', label: 'hidden width', kind: 'int', min: 8, max: 512 },
@@ -134,6 +148,14 @@ export const spanetSpec: TaskSpec<SpanetConfig> = {
       label: 'options overrides (JSON)',
       kind: 'text',
       help: 'upstream options applied over the options file (e.g. {"hidden_dim": 16} for a quick run), or over the fields when there is none',
+    },
+    {
+      key: 'optionsOptimizer',
+      label: "train with the options file's optimiser and lr schedule",
+      kind: 'bool',
+      help:
+        "on: the options file's optimizer, learning_rate, l2_penalty, gradient_clip, warm-up, cycles and epochs replace the optimiser settings " +
+        '(change them with options overrides, e.g. {"learning_rate": 0.001}); off: the optimiser settings apply',
     },
   ],
   optimizer: { lr: 2e-3 },

@@ -19,7 +19,7 @@ import { spanetSpec, type SpanetConfig } from './spec';
 import { applyOptions, fieldOptions, mergeOptionsText, type OptionsApplied, type SpanetOptions } from './options';
 import { SpanetV2Model, type V2Outputs } from './upstreamModel';
 import type { Module } from '../../nn/module';
-import { upstreamSchedule, type UpstreamSchedule } from './schedule';
+import { upstreamOptimizerPlan, upstreamSchedule, type UpstreamOptimizerPlan, type UpstreamSchedule } from './schedule';
 import { spanetTestReport, type TestReport } from './testReport';
 import { spanetReportFigures } from './reportFigures';
 export type { SpanetConfig } from './spec';
@@ -49,7 +49,10 @@ export const spanetTask: TaskDefinition<SpanetConfig> = {
     const yaml = config.eventYaml.trim();
     const opts = config.optionsJson.trim() ? applyOptions(config, mergeOptionsText(config.optionsJson, config.optionsOverrides)) : null;
     const run = new SpanetRun(engine, opts?.config ?? config, yaml ? { ...input, eventFile: yaml } : input, opts?.options);
-    if (opts) run.optionNotes = optionNotes(opts, upstreamSchedule(opts.options, run.data.trainEvents));
+    if (opts) {
+      if (config.optionsOptimizer) run.plan = upstreamOptimizerPlan(opts.options, run.data.trainEvents);
+      run.optionNotes = optionNotes(opts, upstreamSchedule(opts.options, run.data.trainEvents), run.plan);
+    }
     return run;
   },
 };
@@ -119,7 +122,7 @@ export class SpanetRun implements TaskRun {
       this.source = 'synthetic tt̄';
     }
     this.spec = yaml ? parseEventFile(yaml) : inferEventSpec(tablesLayout(tables), (s, f) => sampleValues(tables, s, f));
-    this.data = prepareData(tables, this.spec, c.testFraction, c.datasetLimit);
+    this.data = prepareData(tables, this.spec, c.testFraction, c.datasetLimit, c.datasetRandomization);
     const d = this.data;
     const B = c.batchSize;
     const spec = this.spec;
@@ -505,6 +508,13 @@ export class SpanetRun implements TaskRun {
   /** What the options file left unused (shown with the data). */
   optionNotes = '';
 
+  /** The options file's optimiser and schedule (config optionsOptimizer), which the Trainer applies. */
+  plan: UpstreamOptimizerPlan | null = null;
+
+  optimizerPlan() {
+    return this.plan;
+  }
+
   describe() {
     const d = this.data;
     const testEvents = this.test.reduce((a, b) => a + b.host.events.filter((x) => x >= 0).length, 0);
@@ -520,12 +530,12 @@ export class SpanetRun implements TaskRun {
   }
 }
 
-function optionNotes(o: OptionsApplied, s: UpstreamSchedule): string {
-  const sched = s.optimizer
-    ? `optimizer ${JSON.stringify(s.optimizer)}`
-    : `${s.cycles} cosine cycles with hard restarts (no equal optimiser setting yet)`;
+function optionNotes(o: OptionsApplied, s: UpstreamSchedule, plan: UpstreamOptimizerPlan | null): string {
   const parts = [
-    `options file: learning_rate ${o.learningRate}, upstream schedule ${s.warmupSteps} warm-up of ${s.totalSteps} steps (${s.stepsPerEpoch} per epoch): ${sched} (set it in the optimiser)`,
+    plan
+      ? `options file: ${plan.summary} (applied; the optimiser settings are not used)`
+      : `options file: learning_rate ${o.learningRate}, upstream schedule ${s.warmupSteps} warm-up of ${s.totalSteps} steps ` +
+        `(${s.stepsPerEpoch} per epoch) not applied (optionsOptimizer off): the optimiser settings apply`,
   ];
   if (o.unknown.length) parts.push(`unknown options ${o.unknown.join(', ')}`);
   if (o.notUsed.length) parts.push(`not used by this model yet: ${o.notUsed.join(', ')}`);

@@ -54,12 +54,19 @@ function describeModel(model: Module): Map<Tensor, [string, boolean]> {
  * Parameters the model does not name (or every one, without a model) are `param.<i>` and
  * follow the rank-1 rule. `noDecayBiasNorm` false puts every parameter in the decay group.
  */
-export function paramGroups(run: Pick<TaskRun, 'model' | 'parameters'>, weightDecay: number, noDecayBiasNorm: boolean): NamedParam[] {
+export function paramGroups(
+  run: Pick<TaskRun, 'model' | 'parameters'>,
+  weightDecay: number,
+  noDecayBiasNorm: boolean,
+  /** replaces the rules above for the parameters the model names (a task's own grouping) */
+  noDecayRule?: (name: string) => boolean,
+): NamedParam[] {
   const named = run.model ? describeModel(run.model) : new Map<Tensor, [string, boolean]>();
   return run.parameters().map((tensor, i) => {
     const known = named.get(tensor);
     const name = known ? known[0] : `param.${i}`;
-    const noDecay = noDecayBiasNorm && (known ? isNoDecay(name, tensor, known[1]) : tensor.rank <= 1);
+    const rule = known ? (noDecayRule ? noDecayRule(name) : isNoDecay(name, tensor, known[1])) : tensor.rank <= 1;
+    const noDecay = noDecayBiasNorm && rule;
     return { name, tensor, weightDecay: noDecay ? 0 : weightDecay, group: noDecay ? 'no_decay' : 'decay' };
   });
 }

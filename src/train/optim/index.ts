@@ -38,7 +38,12 @@ export function resolveOptimizerConfig(input: OptimizerInput = {}): OptimizerCon
 }
 
 /** The optimiser the config names, over the run's parameters with their decay groups. */
-export function buildOptimizer(engine: Engine, run: Pick<TaskRun, 'model' | 'parameters'>, config: OptimizerConfig): Optimizer {
-  const params = paramGroups(run, config.weight_decay, config.no_decay_bias_norm);
+export function buildOptimizer(
+  engine: Engine,
+  run: Pick<TaskRun, 'model' | 'parameters'>,
+  config: OptimizerConfig,
+  noDecayRule?: (name: string) => boolean,
+): Optimizer {
+  const params = paramGroups(run, config.weight_decay, config.no_decay_bias_norm, noDecayRule);
   return config.name === 'sgd' ? new Sgd(engine, params, config) : new AdamFamily(engine, params, config);
 }

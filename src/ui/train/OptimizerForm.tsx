@@ -15,6 +15,7 @@ const SCHEDULES: [ScheduleName, string][] = [
   ['constant', 'constant'],
   ['warmup_linear', 'warm-up + linear decay'],
   ['warmup_cosine', 'warm-up + cosine decay'],
+  ['warmup_cosine_restarts', 'warm-up + cosine with hard restarts (SPANet)'],
   ['step', 'step (×γ every N steps)'],
   ['one_cycle', 'one-cycle'],
   ['cosmictagger', 'CosmicTagger (warm-up 1 epoch, flat 20, exp. decay)'],
@@ -52,7 +53,7 @@ function Num(p: {
 
 /** Optimiser, learning-rate schedule, gradient clipping and the skipped-step limit. */
 export function OptimizerForm({ value: c, onChange, disabled }: Props) {
-  const decays = c.schedule === 'warmup_linear' || c.schedule === 'warmup_cosine';
+  const decays = c.schedule === 'warmup_linear' || c.schedule === 'warmup_cosine' || c.schedule === 'warmup_cosine_restarts';
   const pos = (v: number) => v > 0;
   const nonneg = (v: number) => v >= 0;
   return (
@@ -160,6 +161,17 @@ export function OptimizerForm({ value: c, onChange, disabled }: Props) {
           set={(min_lr_ratio) => onChange({ min_lr_ratio })}
           disabled={disabled}
           testId="cfg-min-lr-ratio"
+        />
+      )}
+      {c.schedule === 'warmup_cosine_restarts' && (
+        <Num
+          label="cosine cycles"
+          value={c.cycles}
+          int
+          ok={(v) => Number.isInteger(v) && v >= 1}
+          set={(cycles) => onChange({ cycles })}
+          disabled={disabled}
+          testId="cfg-cycles"
         />
       )}
       {c.schedule === 'step' && (
