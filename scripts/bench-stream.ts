@@ -2,8 +2,11 @@
  * Streaming throughput: our BatchReader (h5wasm in Node, sliced reads, shuffled batches)
  * against Debian's python3-h5py reading the same entries, run by run, from the same file in
  * the same run. Files are generated in a temp folder: larcv3 sparse2d and cluster2d (the
- * demo generator) and SPANet (the demo generator), sized by --entries.
- *   npx tsx scripts/bench-stream.ts [--entries 2000] [--spanet 50000] [--batch 32] [--batches 40] [--markdown]
+ * demo generator) and SPANet (the demo generator), sized by --entries, and a generic
+ * jagged-sets file as h5py writes one (`/sets/x0`, `/sets/x1`, `/sets/offsets`, `/target`;
+ * --sets sets of 1–39 elements), read by the Deep Sets reader with its coalesced reads and
+ * with one read per run of consecutive sets (the call pattern before coalescing).
+ *   npx tsx scripts/bench-stream.ts [--entries 2000] [--spanet 50000] [--sets 200000] [--batch 32] [--batches 40] [--markdown]
  * Entries/s is the comparison (ratio ours / h5py, above 1 = we are faster); MB/s counts each
  * side's decoded arrays (ours: the payload's typed arrays; h5py: the numpy arrays' nbytes).
  */
@@ -15,6 +18,7 @@ import { openNodeH5 } from '../src/data/h5/node';
 import { Larcv3Reader } from '../src/data/larcv3/reader';
 import { EntryOrder } from '../src/data/stream/order';
 import { larcv3ClusterReader, larcv3SparseReader, spanetEventReader } from '../src/data/stream/ranges';
+import { JaggedSetsReader } from '../src/data/stream/jagged';
 import { BatchReader } from '../src/data/stream/reader';
 import { entryRuns } from '../src/data/stream/runs';
 import type { EntryReader } from '../src/data/stream/types';
@@ -29,6 +33,7 @@ const opt = (k: string, d: number) => {
 };
 const ENTRIES = opt('entries', 2000);
 const SPANET = opt('spanet', 50_000);
+const SETS = opt('sets', 200_000);
 const BATCH = opt('batch', 32);
 const BATCHES = opt('batches', 40);
 const markdown = args.includes('--markdown');
@@ -49,6 +54,10 @@ def larcv(g, chain, s, e):
     for nxt in chain:
         lo, hi = span(rows); rows = f[g + '/' + nxt][lo:hi]; n += rows.nbytes
     return n
+def jagged(s, e):
+    o = f['sets/offsets'][s:e + 1]; n = o.nbytes
+    for c in ('sets/x0', 'sets/x1'): n += f[c][o[0]:o[-1]].nbytes
+    return n + f['target'][s:e].nbytes
 def spanet(s, e):
     n = 0
     def walk(g):
@@ -64,6 +73,7 @@ for runs in plan:
         entries += e - s
         if kind == 'sparse2d': nbytes += larcv('/Data/sparse2d_%s_group' % producer, ['voxel_extents', 'voxels'], s, e)
         elif kind == 'cluster2d': nbytes += larcv('/Data/cluster2d_%s_group' % producer, ['projection_extents', 'cluster_extents', 'voxels'], s, e)
+        elif kind == 'jagged': nbytes += jagged(s, e)
         else: nbytes += spanet(s, e)
 dt = time.perf_counter() - t0
 print(json.dumps({'entries': entries, 'bytes': nbytes, 'seconds': dt}))
@@ -91,7 +101,7 @@ async function measure(
   // the same batches on both sides: h5py reads each batch's runs of consecutive entries
   const o = order();
   const plan = Array.from({ length: BATCHES }, () => entryRuns(o.next()!.entries).map((r) => [r.start, r.end]));
-  const planPath = join(dir, `${name}.plan.json`);
+  const planPath = join(dir, `${name.replace(/\W+/g, '_')}.plan.json`);
   writeFileSync(planPath, JSON.stringify(plan));
   const br = new BatchReader(reader, order(), { prefetch: 0 });
   await br.next(); // warm caches (both sides read the file once before timing)
@@ -123,6 +133,18 @@ async function measure(
   };
 }
 
+// the generic file as a physicist writes one with h5py (contiguous, no compression)
+const GEN_SETS = `
+import sys, numpy as np, h5py
+path, N = sys.argv[1], int(sys.argv[2])
+rng = np.random.default_rng(9)
+o = np.zeros(N + 1, dtype='<i8'); o[1:] = np.cumsum(rng.integers(1, 40, N))
+with h5py.File(path, 'w') as f:
+    for c in ('x0', 'x1'): f.create_dataset('sets/' + c, data=rng.standard_normal(int(o[-1])).astype('<f4'))
+    f.create_dataset('sets/offsets', data=o)
+    f.create_dataset('target', data=rng.standard_normal(N).astype('<f4'))
+`;
+
 const dir = mkdtempSync(join(tmpdir(), 'bench-stream-'));
 try {
   log(`generating larcv3 (${ENTRIES} entries) and SPANet (${SPANET} events) files in ${dir}`);
@@ -130,11 +152,16 @@ try {
   await writeLarcv3File(larcv, demoLarcv3Spec({ events: ENTRIES, seed: 9 }));
   const spanet = join(dir, 'spanet.h5');
   await writeSpanetFile(spanet, demoSpanetSpec({ events: SPANET, seed: 9 }));
+  const sets = join(dir, 'sets.h5');
+  const gen = spawnSync('/usr/bin/python3', ['-c', GEN_SETS, sets, String(SETS)], { encoding: 'utf8' });
+  if (gen.status !== 0) throw new Error(`h5py could not write the sets file: ${gen.stderr}`);
   const src = await openNodeH5(larcv);
   const products = new Larcv3Reader(src).products();
   const sp = products.find((p) => p.type === 'sparse2d')!;
   const cl = products.find((p) => p.type === 'cluster2d')!;
   const sSrc = await openNodeH5(spanet);
+  const jSrc = await openNodeH5(sets);
+  const setsLayout = { features: ['/sets/x0', '/sets/x1'], offsets: '/sets/offsets', mode: 'offsets' as const, sets: SETS, targets: [] };
   const rows = [
     await measure(
       `larcv3 sparse2d "${sp.producer}"`,
@@ -153,6 +180,22 @@ try {
       dir,
     ),
     await measure('SPANet events', spanet, 'spanet', '', spanetEventReader(sSrc), dir),
+    await measure(
+      `generic jagged sets (${SETS} sets), one read per run`,
+      sets,
+      'jagged',
+      '',
+      new JaggedSetsReader(jSrc, setsLayout, '/target', { gapBytes: -1 }),
+      dir,
+    ),
+    await measure(
+      `generic jagged sets (${SETS} sets), coalesced`,
+      sets,
+      'jagged',
+      '',
+      new JaggedSetsReader(jSrc, setsLayout, '/target'),
+      dir,
+    ),
   ];
   const f = (x: number, d = 0) => x.toFixed(d);
   const head = `batches of ${BATCH} shuffled entries, ${BATCHES} batches (${BATCH * BATCHES} entries) per case`;
@@ -173,6 +216,7 @@ try {
   }
   src.close();
   sSrc.close();
+  jSrc.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -5,7 +5,7 @@
  * an `offsets` index is read per batch.
  *
  * A shuffled batch makes nearly every entry its own run, and each h5wasm read has a fixed
- * cost (open, select, read, copy: ~120 µs in Node here, 2–5 ms on a loaded machine), so the
+ * cost (open, select, read, copy: ~75 µs in Node here, up to 2–5 ms on a loaded machine), so the
  * reads are coalesced: the batch's runs, in ascending order, are grouped per dataset into one
  * read while the rows between two runs take at most `gapBytes` (read through and sliced away,
  * never checked), so a run of nearby sets costs one call per dataset instead of one per set.
@@ -22,9 +22,9 @@ const SCAN_ROWS = 1 << 20;
 
 /**
  * Rows between two wanted ranges of one dataset are read through when they take at most this
- * many bytes: measured in Node (h5wasm 0.10, contiguous f4 column), a read costs ~120 µs
- * whatever its size up to ~40 KB and ~0.5 µs more per further KiB, so a 64 KiB gap costs
- * about a quarter of the call it saves.
+ * many bytes. Measured in Node (h5wasm 0.10, contiguous columns, 2 loaded cores): a read costs
+ * ~75 µs (median) up to ~32 KiB; 64 KiB more costs ~8 µs for a float32 column and ~20 µs for
+ * int64 offsets, a fraction of the call it saves (only wanted rows are decoded).
  */
 export const READ_GAP_BYTES = 64 << 10;
 /** A coalesced read stops growing past this many bytes (one read's memory stays small). */
@@ -79,10 +79,12 @@ function readRanges(src: H5Source, path: string, ranges: Range[], gapBytes: numb
   let next = 0;
   for (const rd of reads) {
     for (; next < rd.first; next++) visit(next, empty);
-    const v = toFloat64(src.readNumeric(path, rd.start, rd.end - rd.start));
+    const raw = src.readNumeric(path, rd.start, rd.end - rd.start);
+    // only the wanted rows are converted: the gap costs its read, not its decoding (int64 rows
+    // become numbers one BigInt at a time, ~0.1–0.5 µs each)
     for (; next <= rd.last; next++) {
       const r = ranges[next];
-      visit(next, r.end > r.start ? v.subarray(r.start - rd.start, r.end - rd.start) : empty);
+      visit(next, r.end > r.start ? toFloat64(raw.subarray(r.start - rd.start, r.end - rd.start)) : empty);
     }
   }
   for (; next < ranges.length; next++) visit(next, empty);
