@@ -7,6 +7,9 @@
  * softmin over permutations); each particle's terms are summed over events and divided by the
  * number of events where the (permuted) particle is present; NaN regression targets are
  * masked; classification targets of -1 are ignored. The result is the mean of all terms.
+ * Options: per-event balance weights (balance_particles / balance_jets, balance.ts) multiply
+ * each event's combined terms; class weights (balance_classifications) weight the
+ * cross-entropy; kl_loss_scale adds upstream's symmetric divergence term (add_kl_loss).
  */
 import type { RegressionKind } from './eventSpec';
 
@@ -17,6 +20,8 @@ export interface UpstreamLossOptions {
   classification_loss_scale: number;
   focal_gamma: number;
   combine_pair_loss: string;
+  /** upstream's kl_loss_scale (0: no term) */
+  kl_loss_scale?: number;
 }
 
 export interface ParticleLossInput {
@@ -41,6 +46,10 @@ export interface UpstreamLossInput {
   particles: ParticleLossInput[];
   regressions: { name: string; kind: RegressionKind; pred: ArrayLike<number>; target: ArrayLike<number>; std: number }[];
   classifications: { name: string; logits: ArrayLike<number>; C: number; target: ArrayLike<number>; classWeights?: ArrayLike<number> }[];
+  /** [B] balance weight per event (upstream's particle × jet weights); 1 when absent */
+  eventWeights?: ArrayLike<number>;
+  /** the event group's transpositions (upstream's event_transpositions), for the KL term */
+  transpositions?: [number, number][];
 }
 
 export interface UpstreamLoss {
@@ -51,11 +60,53 @@ export interface UpstreamLoss {
   /** per key, unscaled (as upstream logs them) */
   regression: Record<string, number>;
   classification: Record<string, number>;
+  /** the symmetric divergence term, unscaled (upstream logs it as loss/symmetric_loss); null when not added */
+  kl: number | null;
   /** index into eventPerms chosen per event */
   bestPermutation: number[];
 }
 
 const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+
+/** Upstream's event_transpositions: per group element, each cycle's smallest member with each other member. */
+export function eventTranspositions(eventPerms: number[][]): [number, number][] {
+  const pairs = new Map<string, [number, number]>();
+  for (const g of eventPerms) {
+    const done = new Set<number>();
+    for (let start = 0; start < g.length; start++) {
+      if (done.has(start)) continue;
+      const cycle: number[] = [];
+      for (let x = start; !done.has(x); x = g[x]) {
+        done.add(x);
+        cycle.push(x);
+      }
+      const first = Math.min(...cycle);
+      for (const y of cycle) if (y !== first) pairs.set(`${first},${y}`, [first, y]);
+    }
+  }
+  return [...pairs.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+}
+
+/** ln 2 as upstream's jensen_shannon_divergence writes it. */
+export const UPSTREAM_LN2 = 0.69314718056;
+
+/**
+ * Upstream's jensen_shannon_divergence of two log-distributions over S entries: with
+ * m = logaddexp(p, q) − ln 2, Σ (e^p (p − m) + e^q (q − m)) / 2 over the entries where both
+ * are finite (upstream's nansum drops the others, where one side is −inf).
+ */
+export function jsDivergence(p: ArrayLike<number>, q: ArrayLike<number>, off: number, S: number): number {
+  let s = 0;
+  for (let i = off; i < off + S; i++) {
+    const a = p[i],
+      b = q[i];
+    if (!(a > -Infinity && b > -Infinity)) continue;
+    const hi = Math.max(a, b);
+    const m = hi + Math.log(Math.exp(a - hi) + Math.exp(b - hi)) - UPSTREAM_LN2;
+    s += Math.exp(a) * (a - m) + Math.exp(b) * (b - m);
+  }
+  return s / 2;
+}
 
 function regressionTerm(kind: RegressionKind, p: number, t: number, std: number): number {
   if (kind === 'laplacian') return Math.abs(p - t) / std;
@@ -114,14 +165,17 @@ export function upstreamLoss(x: UpstreamLossInput, o: UpstreamLossOptions): Upst
   };
   const assignment: number[] = [],
     detection: number[] = [];
+  const ew = (b: number) => (x.eventWeights ? x.eventWeights[b] : 1);
+  // the masks permuted by the chosen permutation, [P][B]
+  const permMask = particles.map((_, p) => Array.from({ length: B }, (_, b) => (particles[eventPerms[best[b]][p]].mask[b] ? 1 : 0)));
   for (let p = 0; p < P; p++) {
     let sa = 0,
       sd = 0,
       present = 0;
     for (let b = 0; b < B; b++) {
-      sa += combined(p, 0, b);
-      sd += combined(p, 1, b);
-      present += particles[eventPerms[best[b]][p]].mask[b] ? 1 : 0;
+      sa += ew(b) * combined(p, 0, b);
+      sd += ew(b) * combined(p, 1, b);
+      present += permMask[p][b];
     }
     const n = Math.max(1, present);
     assignment.push(sa / n);
@@ -130,6 +184,25 @@ export function upstreamLoss(x: UpstreamLossInput, o: UpstreamLossOptions): Upst
   const terms: number[] = [];
   if (o.assignment_loss_scale > 0) terms.push(...assignment);
   if (o.detection_loss_scale > 0) terms.push(...detection);
+  let kl: number | null = null;
+  const pairs = x.transpositions ?? [];
+  if ((o.kl_loss_scale ?? 0) > 0 && pairs.length) {
+    // upstream sums weights [P, 2, B] × term [B] and divides by the permuted masks' total
+    let num = 0,
+      den = 0;
+    for (let b = 0; b < B; b++) {
+      let t = 0;
+      for (const [i, j] of pairs) {
+        const S = N ** particles[i].k;
+        const div = jsDivergence(particles[i].logp, particles[j].logp, b * S, S);
+        t += permMask[i][b] && permMask[j][b] ? Math.exp(-(div * div)) : 0;
+      }
+      num += 2 * P * ew(b) * (t / pairs.length);
+      for (let p = 0; p < P; p++) den += permMask[p][b];
+    }
+    kl = num / Math.max(1, den); // upstream: 0/0 = NaN, then "Symmetric KL Loss has diverged"
+    terms.push(o.kl_loss_scale! * kl);
+  }
   const regression: Record<string, number> = {};
   for (const r of x.regressions) {
     let s = 0,
@@ -162,5 +235,5 @@ export function upstreamLoss(x: UpstreamLossInput, o: UpstreamLossOptions): Upst
   }
   if (o.classification_loss_scale > 0) for (const c of x.classifications) terms.push(o.classification_loss_scale * classification[c.name]);
   const total = terms.reduce((s, v) => s + v, 0) / terms.length;
-  return { total, assignment, detection, regression, classification, bestPermutation: best };
+  return { total, assignment, detection, regression, classification, kl, bestPermutation: best };
 }

@@ -5,19 +5,22 @@
  * detection logit against σ_g(p)'s mask; the permutation with the least total per event (or
  * the mean / softmin), summed over events and divided by the number of events with σ(p)
  * present. Returns the per-particle terms; the caller averages them with the other terms.
+ * Balance weights (balance.ts slotWeights) multiply each event's combined terms; the KL term
+ * (upstreamKlLoss) is upstream's add_kl_loss.
  */
 import type { Engine } from '../../tensor/engine';
 import { detach } from '../../tensor/autodiff';
-import { add, mul, scale, sub } from '../../tensor/ops/elementwise';
+import { gt, maximum } from '../../tensor/ops/broadcast';
+import { add, log, mul, scale, sub } from '../../tensor/ops/elementwise';
 import { scatterAdd, takeAlongAxis } from '../../tensor/ops/gather';
 import { argmin, sumAxes } from '../../tensor/ops/reduceAxes';
 import { reshape } from '../../tensor/ops/reshape';
 import { softmax } from '../../tensor/ops/softmaxAxis';
-import { addScalar, maximumScalar, neg, powScalar, rdivScalar, rsubScalar, softplus } from '../../tensor/ops/unary';
+import { addScalar, maximumScalar, neg, powScalar, rdivScalar, rsubScalar, softplus, square } from '../../tensor/ops/unary';
 import { exp } from '../../tensor/ops/elementwise';
 import { maskedFill } from '../../tensor/ops/where';
 import type { Tensor } from '../../tensor/tensor';
-import type { UpstreamLossOptions } from './upstreamLoss';
+import { UPSTREAM_LN2, type UpstreamLossOptions } from './upstreamLoss';
 
 type F = Tensor<'f32'>;
 
@@ -96,7 +99,9 @@ export function disposePermutedTargets(t: PermutedTargets): void {
 
 /**
  * logps: per particle [B, S_p]; detection: per particle logits [B]; numTargets: |G_p|.
- * Returns the scaled per-particle assignment and detection terms (scalars).
+ * eventWeight: [B, 1] balance weight per event, or none (1).
+ * Returns the scaled per-particle assignment and detection terms (scalars) and the masks
+ * permuted by each event's chosen permutation ([B] per particle, for the KL term).
  */
 export function upstreamSymmetricLoss(
   logps: F[],
@@ -104,7 +109,8 @@ export function upstreamSymmetricLoss(
   numTargets: number[],
   t: PermutedTargets,
   o: UpstreamLossOptions,
-): { assignment: F[]; detection: F[] } {
+  eventWeight?: F,
+): { assignment: F[]; detection: F[]; permutedMask: F[] } {
   const { B, G } = t;
   const A: F[] = [],
     D: F[] = [];
@@ -125,14 +131,51 @@ export function upstreamSymmetricLoss(
   const best = reshape(argmin(detach(total), 1), [B, 1]);
   const onehot = scatterAdd(e.zeros([B, G]), 1, best, e.fromArray(new Float32Array(B).fill(1), [B, 1]));
   const mode = o.combine_pair_loss.toLowerCase();
-  const weights =
+  const combine =
     mode === 'mean' ? e.fromArray(new Float32Array(B * G).fill(1 / G), [B, G]) : mode === 'softmin' ? softmax(neg(total), 1) : onehot;
-  const out = { assignment: [] as F[], detection: [] as F[] };
+  // upstream weights the combined terms, so the choice (argmin, softmin) stays unweighted
+  const weights = eventWeight ? mul(combine, eventWeight) : combine;
+  const out = { assignment: [] as F[], detection: [] as F[], permutedMask: [] as F[] };
   A.forEach((a, p) => {
-    const present = maximumScalar(sumAxes(mul(onehot, t.mask[p])), 1);
+    const permuted = sumAxes(mul(onehot, t.mask[p]), 1);
+    out.permutedMask.push(permuted);
+    const present = maximumScalar(sumAxes(permuted), 1);
     const inv = rdivScalar(present, 1);
     out.assignment.push(mul(sumAxes(mul(weights, a)), inv));
     out.detection.push(mul(sumAxes(mul(weights, D[p])), inv));
   });
   return out;
+}
+
+/** Below every finite log-probability the network gives; −inf entries are raised to it (no inf arithmetic, zero gradient). */
+const LOG_FLOOR = -1e30;
+
+/**
+ * Upstream's add_kl_loss, unscaled: per transposition (i, j) of the event group the
+ * Jensen-Shannon divergence of the two particles' log-probabilities [B, S] (gradient only
+ * through the mixture, as upstream detaches p and q; entries where either is −inf left out,
+ * as upstream's nansum), exp(−div²) where both permuted masks hold, the mean over
+ * transpositions, then 2P · Σ_b w_b · term_b / Σ permuted masks (upstream's [P, 2, B] weights).
+ */
+export function upstreamKlLoss(logps: F[], permutedMask: F[], pairs: [number, number][], eventWeight: F | null): F {
+  const P = logps.length;
+  let sum: F | null = null;
+  for (const [i, j] of pairs) {
+    const a = maximumScalar(logps[i], LOG_FLOOR),
+      b = maximumScalar(logps[j], LOG_FLOOR);
+    const valid = mul(gt(logps[i], LOG_FLOOR), gt(logps[j], LOG_FLOOR));
+    const hi = detach(maximum(a, b));
+    const logM = addScalar(add(hi, log(add(exp(sub(a, hi)), exp(sub(b, hi))))), -UPSTREAM_LN2);
+    const pa = detach(a),
+      pb = detach(b);
+    const kl = add(mul(exp(pa), sub(pa, logM)), mul(exp(pb), sub(pb, logM)));
+    const div = scale(sumAxes(mul(valid, kl), 1), 0.5);
+    const term = mul(exp(neg(square(div))), mul(permutedMask[i], permutedMask[j]));
+    sum = sum ? add(sum, term) : term;
+  }
+  if (!sum) throw new Error('upstreamKlLoss: the event group has no transpositions');
+  const perEvent = eventWeight ? mul(sum, reshape(eventWeight, [sum.shape[0]])) : sum;
+  let present = sumAxes(permutedMask[0]);
+  for (let p = 1; p < P; p++) present = add(present, sumAxes(permutedMask[p]));
+  return mul(scale(sumAxes(perEvent), (2 * P) / pairs.length), rdivScalar(maximumScalar(present, 1), 1));
 }

@@ -3,7 +3,9 @@
  * (src/nn/spanetUpstream) with the statistics upstream takes from the training split, fed
  * from the task's batches, and trained with upstream's training_step loss: the symmetric
  * assignment + detection terms (upstreamLossGpu.ts), per-target regression terms by
- * regression type and classification cross-entropies, the mean of the active terms.
+ * regression type and classification cross-entropies, the mean of the active terms; with the
+ * options' balance_particles / balance_jets / balance_classifications the run's balance
+ * weights (balance.ts, setBalance) and with kl_loss_scale upstream's symmetric KL term.
  */
 import { UpstreamJetReconstructionNetwork } from '../../nn/spanetUpstream/network';
 import { assignmentAccuracy } from '../../tensor/ops/assignment';
@@ -21,7 +23,9 @@ import type { EventSpec, RegressionKind } from './eventSpec';
 import type { LossScales, SpanetLoss } from './loss';
 import type { SpanetOptions } from './options';
 import type { PreparedData } from './prepare';
-import { upstreamSymmetricLoss } from './upstreamLossGpu';
+import { upstreamKlLoss, upstreamSymmetricLoss } from './upstreamLossGpu';
+import { eventTranspositions } from './upstreamLoss';
+import { balanceUse, classWeightsFor, slotWeights, type BalanceUse, type BalanceWeights } from './balance';
 
 type F = Tensor<'f32'>;
 
@@ -88,11 +92,42 @@ export class SpanetV2Model {
     /** the task's data (statistics from its training events), or null: a state dict will bring them */
     data: PreparedData | null,
     seed: number,
-    classCounts: number[] = data?.classCounts ?? [],
+    private readonly classCounts: number[] = data?.classCounts ?? [],
   ) {
+    this.use = balanceUse(options);
+    this.transpositions = eventTranspositions(spec.eventPerms);
     const classes = Object.fromEntries(spec.classifications.map((p, i) => [p, classCounts[i]]));
     this.network = new UpstreamJetReconstructionNetwork(engine, options, spec, classes, seed);
     if (data) this.setStatistics(data);
+  }
+
+  private readonly use: BalanceUse;
+  private balance: { weights: BalanceWeights; classWeights: F[] } | null = null;
+  private readonly transpositions: [number, number][];
+
+  /** The balance weights of the training events (upstream: from the training dataset); needed when the options balance. */
+  setBalance(w: BalanceWeights): void {
+    this.balance?.classWeights.forEach((t) => t.dispose());
+    const classWeights = this.use.classifications
+      ? w.classes.map((c, i) => this.engine.fromArray(classWeightsFor(c, this.classCounts[i]), [this.classCounts[i]]).keep())
+      : [];
+    this.balance = { weights: w, classWeights };
+  }
+
+  /** [B, 1] per-event balance weights of a batch, or undefined when the options use none. */
+  private eventWeights(b: GpuBatch): F | undefined {
+    if (!this.use.particles && !this.use.jets) return undefined;
+    if (!this.balance) throw new Error('spanet-v2: balance_particles / balance_jets are on but the run gave no balance weights (setBalance)');
+    const B = b.host.B,
+      N = b.host.jetMask.length / B;
+    const globals = this.spec.inputs.filter((i) => i.kind === 'global').length;
+    const vectors = Int32Array.from({ length: B }, (_, i) => {
+      let n = globals;
+      for (let j = 0; j < N; j++) n += b.host.jetMask[i * N + j];
+      return n;
+    });
+    const w = slotWeights(this.balance.weights, this.use, this.spec.particles.length, b.host.detection, vectors);
+    return this.engine.fromArray(w, [B, 1]);
   }
 
   /** The normalisers' and regression heads' statistics from the training events (upstream: from the training dataset). */
@@ -144,6 +179,7 @@ export class SpanetV2Model {
   loss(out: V2Outputs, b: GpuBatch, s: LossScales): SpanetLoss {
     const spec = this.spec;
     const B = b.host.B;
+    const ew = this.eventWeights(b);
     const r = upstreamSymmetricLoss(
       out.logProbs,
       out.detection,
@@ -157,6 +193,7 @@ export class SpanetV2Model {
         focal_gamma: s.focalGamma ?? 0,
         combine_pair_loss: s.combinePairLoss ?? 'min',
       },
+      ew,
     );
     const terms: Record<string, F> = {};
     const active: F[] = [];
@@ -168,6 +205,13 @@ export class SpanetV2Model {
     if (s.detection > 0) active.push(...r.detection);
     terms.assignment = r.assignment.reduce((a, x) => add(a, x));
     terms.detection = r.detection.reduce((a, x) => add(a, x));
+    const kl = Number(this.options.kl_loss_scale);
+    // upstream adds no term when the event group has no transpositions
+    if (kl > 0 && this.transpositions.length) {
+      const t = upstreamKlLoss(out.logProbs, r.permutedMask, this.transpositions, ew ?? null);
+      terms['symmetric loss'] = t;
+      active.push(scale(t, kl));
+    }
     const kinds = spec.regressionKinds;
     const heads = this.network.regressionDecoder.networks.entries;
     out.regression.forEach((pred, i) => {
@@ -184,7 +228,8 @@ export class SpanetV2Model {
       if (s.regression > 0) active.push(scale(t, s.regression));
     });
     out.classLogits.forEach((logits, i) => {
-      const t = softmaxCrossEntropy(logits, b.classes[i]);
+      if (this.use.classifications && !this.balance) throw new Error('spanet-v2: balance_classifications is on but the run gave no balance weights (setBalance)');
+      const t = softmaxCrossEntropy(logits, b.classes[i], this.use.classifications ? this.balance!.classWeights[i] : undefined);
       terms[`classification ${spec.classifications[i]}`] = t;
       if (s.classification > 0) active.push(scale(t, s.classification));
     });
@@ -208,6 +253,7 @@ export class SpanetV2Model {
   }
 
   dispose(): void {
+    this.balance?.classWeights.forEach((t) => t.dispose());
     this.network.dispose();
   }
 }
