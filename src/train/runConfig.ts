@@ -415,3 +415,67 @@ export function capOption(o: TrainingOption, entries: number | undefined, source
   if ('events' in r) return { ...o, request: { ...r, events: Math.min(r.events, entries) } };
   throw new RunConfigError('data.entries', `option "${optionId(o)}" reads every set of the file and takes no entry cap`, source);
 }
+
+/** A file the user handed the page: its name (a browser gives no path) and text. */
+export interface GivenFile {
+  name: string;
+  text: string;
+}
+
+/** A file a RUN.json names by path that has not been given yet. */
+export interface MissingRunFile {
+  key: RunFileKey;
+  path: string;
+  /** the file name a given file must have */
+  name: string;
+}
+
+/** The last component of a path written with / or \. */
+export const baseName = (path: string) => path.split(/[\\/]/).pop() ?? path;
+
+/**
+ * Among files chosen together, the RUN.json: the JSON object with a "task" key (an options
+ * file has none). Null when none is.
+ */
+export function findRunJson(files: GivenFile[]): GivenFile | null {
+  for (const f of files) {
+    try {
+      const v = JSON.parse(f.text) as unknown;
+      if (v && typeof v === 'object' && !Array.isArray(v) && 'task' in v) return f;
+    } catch {
+      // not JSON (an event YAML): not the run
+    }
+  }
+  return null;
+}
+
+/**
+ * A browser cannot open a RUN.json's options_file / event_file by path: the user gives the
+ * files, and each goes into its config field (options_file → config.optionsJson, event_file →
+ * config.eventYaml) when its name is the path's file name. Returns the run with the given
+ * files' keys replaced by their text, and the files still missing.
+ */
+export function attachRunFiles(rc: RunConfig, files: GivenFile[]): { run: RunConfig; missing: MissingRunFile[] } {
+  if (rc.options_file && rc.event_file && baseName(rc.options_file) === baseName(rc.event_file))
+    throw new RunConfigError('event_file', `options_file and event_file have the same file name "${baseName(rc.event_file)}": rename one`);
+  const run: RunConfig = { ...rc, config: { ...rc.config } };
+  const missing: MissingRunFile[] = [];
+  for (const [key, field] of Object.entries(FILE_KEYS) as [RunFileKey, string][]) {
+    const path = rc[key];
+    if (path === undefined) continue;
+    const name = baseName(path);
+    const hit = files.find((f) => f.name === name);
+    if (!hit) {
+      missing.push({ key, path, name });
+      continue;
+    }
+    run.config[field] = hit.text;
+    delete run[key];
+  }
+  return { run, missing };
+}
+
+/** "options_file ../opts/example.json and event_file ev.yaml" for messages. */
+export function describeMissing(missing: MissingRunFile[]): string {
+  return missing.map((m) => `${m.key} "${m.path}"`).join(' and ');
+}

@@ -85,7 +85,10 @@ describe("SPANet options file: upstream's optimiser and schedule are applied", (
           name === 'semi_leptonic_ttH'
             ? new Trainer(e, run, CALLER, steps)
             : // physml train's path: RUN.json's optimizer section → createTrainer
-              createTrainer(e, run, { ...parseRunConfig({ task: 'spanet', optimizer: CALLER, read_every: steps }, [spanetTask]), steps: 3 });
+              createTrainer(e, run, {
+                ...parseRunConfig({ task: 'spanet', optimizer: CALLER, read_every: steps }, [spanetTask]),
+                steps: 3,
+              });
         expect(tr.config).toMatchObject({
           name: c.optimizer.toLowerCase(),
           lr: 0.0015,
@@ -99,7 +102,8 @@ describe("SPANet options file: upstream's optimiser and schedule are applied", (
         });
         // upstream's decay_mask: no decay exactly for names containing "bias" or "LayerNorm.weight"
         const params = tr.optimizer.params;
-        for (const p of params) expect([p.name, p.weightDecay]).toEqual([p.name, /bias|LayerNorm\.weight/.test(p.name) ? 0 : c.weight_decay[0]]);
+        for (const p of params)
+          expect([p.name, p.weightDecay]).toEqual([p.name, /bias|LayerNorm\.weight/.test(p.name) ? 0 : c.weight_decay[0]]);
         expect(params.some((p) => p.weightDecay === 0) && params.some((p) => p.weightDecay > 0)).toBe(true);
         // rank-1 norm scales, which the workbench's own rule leaves undecayed, decay as upstream's
         expect(params.some((p) => p.tensor.rank === 1 && p.name.endsWith('.weight') && p.weightDecay > 0)).toBe(true);
@@ -143,7 +147,9 @@ describe("SPANet options file: upstream's optimiser and schedule are applied", (
   it('the caller overrides it: options overrides change single values, optionsOptimizer false restores the caller settings', async () => {
     const name = 'semi_leptonic_ttH';
     const c = FX.cases[name];
-    const tuned = await create(name, { optionsOverrides: JSON.stringify({ ...SMALL, ...c.overrides, learning_rate: 0.01, gradient_clip: 2 }) });
+    const tuned = await create(name, {
+      optionsOverrides: JSON.stringify({ ...SMALL, ...c.overrides, learning_rate: 0.01, gradient_clip: 2 }),
+    });
     try {
       const tr = new Trainer(e, tuned, CALLER, 1);
       expect(tr.config).toMatchObject({ name: 'adamw', lr: 0.01, clip_norm: 2, schedule: 'warmup_cosine_restarts', cycles: 5 });

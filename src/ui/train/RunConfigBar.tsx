@@ -1,7 +1,19 @@
 import { useState } from 'react';
 import { useTrainStore } from '../../state/trainStore';
 import { TASK_CATALOG as TASKS } from '../../tasks/catalog';
-import { DEFAULT_STEPS, formatRunJson, parseRunConfig, parseRunJson, type RunConfig } from '../../train/runConfig';
+import {
+  attachRunFiles,
+  baseName,
+  DEFAULT_STEPS,
+  describeMissing,
+  findRunJson,
+  formatRunJson,
+  parseRunConfig,
+  parseRunJson,
+  type GivenFile,
+  type MissingRunFile,
+  type RunConfig,
+} from '../../train/runConfig';
 
 type TrainState = ReturnType<typeof useTrainStore.getState>;
 
@@ -53,6 +65,8 @@ function download(name: string, text: string): void {
 export function RunConfigBar() {
   const busy = useTrainStore((s) => s.state === 'running' || s.state === 'creating');
   const [message, setMessage] = useState<{ kind: 'error' | 'note'; text: string } | null>(null);
+  /** A loaded RUN.json still waiting for the options / event files it names. */
+  const [pending, setPending] = useState<{ run: RunConfig; source: string; missing: MissingRunFile[] } | null>(null);
 
   const save = () => {
     try {
@@ -65,11 +79,36 @@ export function RunConfigBar() {
     }
   };
 
-  const load = async (file: File) => {
+  /** A RUN.json, optionally with the files it names chosen with it, or (pending) the named files. */
+  const load = async (chosen: File[]) => {
     try {
-      const rc = parseRunJson(await file.text(), TASKS, file.name);
-      const note = applyRun(rc);
-      setMessage({ kind: 'note', text: `loaded ${file.name}${note ? `; ${note}` : ''}` });
+      const files: GivenFile[] = await Promise.all(chosen.map(async (f) => ({ name: f.name, text: await f.text() })));
+      const runFile = findRunJson(files);
+      let base = pending;
+      if (runFile) base = { run: parseRunJson(runFile.text, TASKS, runFile.name), source: runFile.name, missing: [] };
+      if (!base) throw new Error(`none of ${files.map((f) => f.name).join(', ')} is a RUN.json (a JSON object with a "task" key)`);
+      const given = files.filter((f) => f !== runFile);
+      const { run, missing } = attachRunFiles(base.run, given);
+      const named = new Set([base.run.options_file, base.run.event_file].filter((p): p is string => !!p).map(baseName));
+      const stray = given.filter((f) => !named.has(f.name)).map((f) => f.name);
+      const strayNote = stray.length ? ` (${stray.join(', ')}: not named by ${base.source}, not used)` : '';
+      if (missing.length) {
+        setPending({ run, source: base.source, missing });
+        setMessage({
+          kind: 'note',
+          text:
+            `${base.source} names ${describeMissing(missing)}, which the page cannot open by path: choose ` +
+            `${missing.map((m) => m.name).join(' and ')} with "the files it names" (nothing is applied until then)${strayNote}`,
+        });
+        return;
+      }
+      setPending(null);
+      const note = applyRun(run);
+      const attached = given.filter((f) => named.has(f.name)).map((f) => f.name);
+      setMessage({
+        kind: 'note',
+        text: `loaded ${base.source}${attached.length ? ` with ${attached.join(', ')}` : ''}${strayNote}${note ? `; ${note}` : ''}`,
+      });
     } catch (err) {
       setMessage({ kind: 'error', text: err instanceof Error ? err.message : String(err) });
     }
@@ -84,16 +123,35 @@ export function RunConfigBar() {
         Load run config{' '}
         <input
           type="file"
-          accept=".json,application/json"
+          multiple
+          accept=".json,.yaml,.yml,application/json"
+          title="a RUN.json, and the options_file / event_file it names if it names any"
           disabled={busy}
           data-testid="input-load-run"
           onChange={(e) => {
-            const f = e.target.files?.[0];
-            if (f) void load(f);
+            const fs = [...(e.target.files ?? [])];
+            if (fs.length) void load(fs);
             e.target.value = '';
           }}
         />
       </label>
+      {pending && (
+        <label>
+          the files it names ({pending.missing.map((m) => m.name).join(', ')}){' '}
+          <input
+            type="file"
+            multiple
+            accept=".json,.yaml,.yml,application/json"
+            disabled={busy}
+            data-testid="input-run-files"
+            onChange={(e) => {
+              const fs = [...(e.target.files ?? [])];
+              if (fs.length) void load(fs);
+              e.target.value = '';
+            }}
+          />
+        </label>
+      )}
       {message && (
         <div
           className={message.kind === 'error' ? 'banner error' : 'muted'}
