@@ -220,3 +220,25 @@ export function flatIndex(jets: ArrayLike<number>, N: number): number {
   for (let a = 0; a < jets.length; a++) idx = idx * N + jets[a];
   return idx;
 }
+
+/**
+ * One batch's events (a streamed payload) as model-ready arrays, with the statistics of the
+ * training split given rather than computed from the batch (src/tasks/spanet/streamStats.ts):
+ * every event of `t` is one slot, events [0, nEvents).
+ */
+export function prepareWithStatistics(
+  t: SpanetTables,
+  spec: EventSpec,
+  s: Pick<PreparedData, 'jetNorm' | 'globalNorm' | 'regNorm' | 'classCounts'>,
+): PreparedData {
+  const own = prepareData(t, spec, 0);
+  return {
+    ...own,
+    jetNorm: s.jetNorm,
+    globalNorm: s.globalNorm,
+    regNorm: s.regNorm,
+    classCounts: s.classCounts,
+    trainEvents: t.nEvents,
+    endEvent: t.nEvents,
+  };
+}

@@ -2,7 +2,7 @@ import type { SpanetEvents } from '../../data/spanet/reader';
 import { seededRandom } from '../../nn/init';
 import { SpanetModel, type SpanetOutputs } from '../../nn/spanet';
 import type { Engine } from '../../tensor/engine';
-import type { EvalFigure, EvalResult, OnnxExportOptions, TaskDefinition, TaskRun } from '../types';
+import type { EvalResult, OnnxExportOptions, TaskDefinition, TaskRun } from '../types';
 import { exportSpanetV2Onnx } from '../../nn/spanetUpstream/onnxCheck';
 import { buildBatch, disposeBatch, rewriteBatch, tokenWidth, uploadBatch, type GpuBatch } from './batch';
 import { inferEventSpec, parseEventFile, type EventSpec } from './eventSpec';
@@ -12,16 +12,17 @@ import { prepareData, type PreparedData } from './prepare';
 import { spanetFeeds } from './onnxFeeds';
 import { maxAbsDifference, runOnnx } from '../../export/verifyOnnx';
 import { moduleWeights } from '../../nn/namedWeights';
-import { greedyAssignment, matchEvent } from './reconstruct';
 import { syntheticTtbar, TTBAR_EVENT_YAML } from './synthetic';
 import { sampleValues, tablesFromEvents, tablesLayout, type SpanetTables } from './tables';
 import { spanetSpec, type SpanetConfig } from './spec';
 import { applyOptions, fieldOptions, mergeOptionsText, type OptionsApplied, type SpanetOptions } from './options';
-import { SpanetV2Model, type V2Outputs } from './upstreamModel';
+import { SpanetV2Model } from './upstreamModel';
 import type { Module } from '../../nn/module';
 import { upstreamOptimizerPlan, upstreamSchedule, type UpstreamOptimizerPlan, type UpstreamSchedule } from './schedule';
-import { spanetTestReport, type TestReport } from './testReport';
-import { spanetReportFigures } from './reportFigures';
+import type { TestReport } from './testReport';
+import { evaluateSpanetBatches } from './evaluateBatches';
+import { predictBatch } from './predict';
+import { isSpanetStreamData, SpanetStreamRun } from './stream';
 export type { SpanetConfig } from './spec';
 export { SPANET_DEFAULTS } from './spec';
 
@@ -45,6 +46,7 @@ export interface SpanetTaskData {
 export const spanetTask: TaskDefinition<SpanetConfig> = {
   ...spanetSpec,
   create: (engine, config, data) => {
+    if (isSpanetStreamData(data)) return SpanetStreamRun.create(engine, config, data);
     const input = data as SpanetTaskData | undefined;
     const yaml = config.eventYaml.trim();
     const opts = config.optionsJson.trim() ? applyOptions(config, mergeOptionsText(config.optionsJson, config.optionsOverrides)) : null;
@@ -69,18 +71,6 @@ export interface SpanetPrediction {
   classProbs: Float32Array[];
   /** loss terms of the batch */
   terms: Record<string, number>;
-}
-
-function softmaxRows(z: Float32Array, C: number): Float32Array {
-  const out = new Float32Array(z.length);
-  for (let r = 0; r < z.length / C; r++) {
-    let m = -Infinity;
-    for (let c = 0; c < C; c++) m = Math.max(m, z[r * C + c]);
-    let s = 0;
-    for (let c = 0; c < C; c++) s += Math.exp(z[r * C + c] - m);
-    for (let c = 0; c < C; c++) out[r * C + c] = Math.exp(z[r * C + c] - m) / s;
-  }
-  return out;
 }
 
 /** SPANet's two models: upstream's network ('spanet-v2', the default) or the workbench's small one ('simple'). */
@@ -216,237 +206,20 @@ export class SpanetRun implements TaskRun {
 
   /** Runs the network on one batch (no tape) and reads everything back. */
   async predict(b: GpuBatch): Promise<SpanetPrediction> {
-    if (this.v2) return this.predictV2(b);
-    const e = this.engine;
-    const { out, loss } = e.scope(() => {
-      const o = this.forward(b);
-      return { out: o, loss: spanetLoss(e, o, b, this.spec, this.scales) };
-    });
-    const P = this.spec.particles.length;
-    const R = this.spec.regressions.length;
-    const [logProbs, det, reg, cls, termValues] = await Promise.all([
-      Promise.all(out.logProbs.map((t) => t.read())),
-      out.detectionLogits.read(),
-      out.regression ? out.regression.read() : Promise.resolve(new Float32Array(0)),
-      Promise.all(out.classLogits.map((t) => t.read())),
-      Promise.all([['loss', loss.loss] as const, ...Object.entries(loss.terms)].map(async ([k, t]) => [k, await t.item()] as const)),
-    ]);
-    for (const t of [
-      ...out.logProbs,
-      out.detectionLogits,
-      ...(out.regression ? [out.regression] : []),
-      ...out.classLogits,
-      loss.loss,
-      ...Object.values(loss.terms),
-    ])
-      t.dispose();
-    const detProbs = softmaxRows(det, 2);
-    const detection = new Float32Array(b.host.B * P);
-    for (let i = 0; i < detection.length; i++) detection[i] = detProbs[2 * i + 1];
-    const regression = reg.map((v, i) => v * this.data.regNorm.std[i % R] + this.data.regNorm.mean[i % R]);
-    return {
-      logProbs,
-      detection,
-      regression,
-      classProbs: cls.map((z, i) => softmaxRows(z, this.data.classCounts[i])),
-      terms: Object.fromEntries(termValues),
-    };
-  }
-
-  /** spanet-v2: the network in eval mode (batch norms on their running statistics), as upstream's predict. */
-  private async predictV2(b: GpuBatch): Promise<SpanetPrediction> {
-    const e = this.engine;
-    const v2 = this.v2!;
-    const wasTraining = v2.network.training;
-    v2.network.eval();
-    let out: V2Outputs, loss: ReturnType<SpanetV2Model['loss']>;
-    try {
-      ({ out, loss } = e.scope(() => {
-        const o = v2.forward(b);
-        return { out: o, loss: v2.loss(o, b, this.scales) };
-      }));
-    } finally {
-      v2.network.train(wasTraining);
-    }
-    const B = b.host.B,
-      P = this.spec.particles.length,
-      R = this.spec.regressions.length;
-    const [logProbs, det, reg, cls, termValues] = await Promise.all([
-      Promise.all(out.logProbs.map((t) => t.read())),
-      Promise.all(out.detection.map((t) => t.read())),
-      Promise.all(out.regression.map((t) => t.read())),
-      Promise.all(out.classLogits.map((t) => t.read())),
-      Promise.all([['loss', loss.loss] as const, ...Object.entries(loss.terms)].map(async ([k, t]) => [k, await t.item()] as const)),
-    ]);
-    for (const t of [...out.logProbs, ...out.detection, ...out.regression, ...out.classLogits, loss.loss, ...Object.values(loss.terms)])
-      t.dispose();
-    const detection = new Float32Array(B * P);
-    for (let i = 0; i < B; i++) for (let p = 0; p < P; p++) detection[i * P + p] = 1 / (1 + Math.exp(-det[p][i]));
-    const regression = new Float32Array(B * R);
-    for (let i = 0; i < B; i++) for (let r = 0; r < R; r++) regression[i * R + r] = reg[r][i];
-    return {
-      logProbs,
-      detection,
-      regression,
-      classProbs: cls.map((z, i) => softmaxRows(z, this.data.classCounts[i])),
-      terms: Object.fromEntries(termValues),
-    };
+    return predictBatch(
+      { engine: this.engine, spec: this.spec, v2: this.v2, simple: this.simple, scales: this.scales, norms: this.data },
+      b,
+    );
   }
 
   async evaluate(): Promise<EvalResult> {
-    const d = this.data;
-    const spec = this.spec;
-    const P = spec.particles.length;
-    const ks = spec.particles.map((p) => p.products.length);
-    const minJets = ks.reduce((a, k) => a + k, 0);
-    const bins = [`${minJets} jets`, `${minJets + 1} jets`, `≥${minJets + 2} jets`];
-    const binOf = (n: number) => Math.max(0, Math.min(2, n - minJets));
-    const full = [0, 0, 0],
-      fullCorrect = [0, 0, 0];
-    const particleTotal = new Array<number>(P).fill(0),
-      particleCorrect = new Array<number>(P).fill(0);
-    let complete = 0,
-      correct = 0,
-      detHits = 0,
-      detTotal = 0;
-    const R = spec.regressions.length;
-    const regPred: number[][] = spec.regressions.map(() => []),
-      regTrue: number[][] = spec.regressions.map(() => []);
-    const clsHits = spec.classifications.map(() => 0),
-      clsTotal = spec.classifications.map(() => 0);
-    const termSums: Record<string, number> = {};
-    let batches = 0;
-    // inputs of spanet.test's tables: greedy predictions, raw targets, presence, vectors (jets + global inputs)
-    const tr = {
-      predictions: ks.map(() => [] as number[]),
-      targets: ks.map(() => [] as number[]),
-      masks: ks.map(() => [] as number[]),
-      numVectors: [] as number[],
-      // detection metrics and the weighted jet accuracy of upstream's validation step (testReport.ts)
-      weights: ks.map(() => [] as number[]),
-      detection: ks.map(() => [] as number[]),
-    };
-    for (const b of this.test) {
-      const pred = await this.predict(b);
-      batches++;
-      for (const [k, v] of Object.entries(pred.terms)) termSums[k] = (termSums[k] ?? 0) + v;
-      b.host.events.forEach((ev, slot) => {
-        if (ev < 0) return;
-        const probs = pred.logProbs.map((lp, p) => {
-          const S = d.N ** ks[p];
-          return lp.subarray(slot * S, slot * S + S).map(Math.exp);
-        });
-        const reco = greedyAssignment(probs, ks, d.N);
-        const truth = spec.particles.map((p, pi) => {
-          const jets = Array.from(d.truth.subarray((ev * P + pi) * 3, (ev * P + pi) * 3 + p.products.length));
-          return jets.every((j) => j >= 0) && new Set(jets).size === jets.length ? jets : null;
-        });
-        const m = matchEvent(reco, truth, spec);
-        spec.particles.forEach((_, pi) => {
-          for (let a = 0; a < ks[pi]; a++) {
-            tr.predictions[pi].push(reco[pi]?.[a] ?? -2);
-            tr.targets[pi].push(d.truth[(ev * P + pi) * 3 + a]);
-          }
-          tr.masks[pi].push(d.present[ev * P + pi]);
-          tr.weights[pi].push(d.weights[ev * P + pi]);
-          tr.detection[pi].push(pred.detection[slot * P + pi]);
-        });
-        tr.numVectors.push(d.nJets[ev] + d.globalSlices.length);
-        complete += m.complete;
-        correct += m.correct;
-        m.perParticle.forEach((ok, p) => {
-          if (ok !== null) {
-            particleTotal[p]++;
-            if (ok) particleCorrect[p]++;
-          }
-        });
-        if (m.complete === P) {
-          const bin = binOf(d.nJets[ev]);
-          full[bin]++;
-          if (m.correct === P) fullCorrect[bin]++;
-        }
-        for (let p = 0; p < P; p++) {
-          const label = b.host.detection[slot * P + p];
-          detTotal++;
-          if ((pred.detection[slot * P + p] > 0.5 ? 1 : 0) === label) detHits++;
-        }
-        for (let r = 0; r < R; r++) {
-          const t = d.regressions[ev * R + r];
-          if (!Number.isFinite(t)) continue;
-          regPred[r].push(pred.regression[slot * R + r]);
-          regTrue[r].push(t);
-        }
-        spec.classifications.forEach((_, ci) => {
-          const label = d.classes[ev * spec.classifications.length + ci];
-          if (label < 0) return;
-          const C = d.classCounts[ci];
-          const row = pred.classProbs[ci].subarray(slot * C, slot * C + C);
-          clsTotal[ci]++;
-          if (row.indexOf(Math.max(...row)) === label) clsHits[ci]++;
-        });
-      });
-    }
-    const ratio = (a: number, b: number) => (b > 0 ? a / b : NaN);
-    const scalars: Record<string, number> = {};
-    for (const [k, v] of Object.entries(termSums)) scalars[k] = v / Math.max(1, batches);
-    const allFull = full.reduce((a, x) => a + x, 0);
-    scalars['event purity'] = ratio(
-      fullCorrect.reduce((a, x) => a + x, 0),
-      allFull,
+    const { result, report } = await evaluateSpanetBatches(
+      this.spec,
+      this.test.map((gpu) => ({ gpu, data: this.data })),
+      (b) => this.predict(b),
     );
-    bins.forEach((name, i) => {
-      scalars[`event purity (${name})`] = ratio(fullCorrect[i], full[i]);
-    });
-    scalars['particle purity'] = ratio(correct, complete);
-    spec.particles.forEach((p, i) => {
-      scalars[`${p.name} purity`] = ratio(particleCorrect[i], particleTotal[i]);
-    });
-    scalars['detection accuracy'] = ratio(detHits, detTotal);
-    spec.regressions.forEach((name, r) => {
-      let s = 0;
-      regPred[r].forEach((v, i) => {
-        s += (v - regTrue[r][i]) ** 2;
-      });
-      scalars[`${name} residual rms`] = Math.sqrt(ratio(s, regPred[r].length));
-    });
-    spec.classifications.forEach((name, ci) => {
-      scalars[`${name} accuracy`] = ratio(clsHits[ci], clsTotal[ci]);
-    });
-    if (tr.numVectors.length) {
-      this.lastTestReport = spanetTestReport({ spec, ...tr });
-      const anyType = this.lastTestReport.clusters.map((c) => `*${c.name}`).join('');
-      for (const limit of this.lastTestReport.jetLimits) {
-        const row = this.lastTestReport.results[limit];
-        scalars[`spanet.test ${limit}: ${anyType} event purity`] = row[`${anyType}/event_purity`];
-        for (const c of this.lastTestReport.clusters)
-          scalars[`spanet.test ${limit}: ${anyType} ${c.name} purity`] = row[`${anyType}/${c.name}_purity`];
-      }
-    }
-    const figures: EvalFigure[] = [
-      {
-        id: 'purity-by-jets',
-        title: 'event purity by jet multiplicity (test)',
-        kind: 'scatter',
-        x: [minJets, minJets + 1, minJets + 2],
-        y: bins.map((_, i) => ratio(fullCorrect[i], full[i])),
-        xLabel: `jets (last bin: ≥${minJets + 2})`,
-        yLabel: 'event purity',
-      },
-    ];
-    if (R) {
-      figures.push({
-        id: 'regression',
-        title: `${spec.regressions[0]}: prediction vs truth (test)`,
-        kind: 'scatter',
-        x: regTrue[0],
-        y: regPred[0],
-        xLabel: 'truth',
-        yLabel: 'prediction',
-      });
-    }
-    // the report as tables in the page (reportFigures.ts)
-    if (tr.numVectors.length && this.lastTestReport) figures.push(...spanetReportFigures(this.lastTestReport));
-    return { scalars, figures };
+    if (report) this.lastTestReport = report;
+    return result;
   }
 
   namedWeights() {
