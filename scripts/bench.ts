@@ -70,6 +70,7 @@ const DEFAULT: { cases: CaseSpec[]; plan: TimingPlan } = {
     { kind: 'uresnet', events: 1, size: 64, plan: HEAVY },
     { kind: 'spanet', events: 8, jets: 10, layers: 6, width: 128, heads: 8, plan: HEAVY },
     { kind: 'spanet-v2', events: 8, plan: HEAVY },
+    { kind: 'spanet-v2-encoder', events: 8, plan: HEAVY },
     { kind: 'clustering', eventsPerBatch: 4, hidden: 48 },
   ],
   // 1024 matmul takes seconds a step on SwiftShader: one warm-up step (the step that sizes
@@ -84,11 +85,12 @@ const DEFAULT: { cases: CaseSpec[]; plan: TimingPlan } = {
  */
 const FULL: typeof DEFAULT = {
   cases: [
-    ...DEFAULT.cases.filter((c) => !['oc', 'segmentSum', 'uresnet', 'spanet', 'spanet-v2'].includes(c.kind)),
+    ...DEFAULT.cases.filter((c) => !['oc', 'segmentSum', 'uresnet', 'spanet', 'spanet-v2', 'spanet-v2-encoder'].includes(c.kind)),
     { kind: 'segmentSum', rows: 1_000_000, cols: 128, segments: 10_000, plan: HEAVY },
     { kind: 'uresnet', events: 1, size: 256, plan: HEAVY },
     { kind: 'spanet', events: 64, jets: 10, layers: 6, width: 128, heads: 8, plan: HEAVY },
     { kind: 'spanet-v2', events: 32, plan: HEAVY },
+    { kind: 'spanet-v2-encoder', events: 32, plan: HEAVY },
     ...OC_FULL_GRID,
   ],
   plan: DEFAULT.plan,

@@ -24,6 +24,7 @@ import type { Tensor } from '../../../src/tensor/tensor';
 import { Adam } from '../../../src/train/adam';
 import { fmt, maxNormRelDiff } from '../agreement';
 import { oursSettle, tfjsSettle, type BenchContext, type PreparedCase } from '../context';
+import { workgroupSoftmaxVariant } from '../softmaxVariant';
 import { trainingPair } from '../trainingPair';
 import type { CaseSpec } from '../types';
 import { syntheticTtbarJets } from './ttbarJets';
@@ -191,12 +192,14 @@ export async function prepareSpanetV2Encoder({ engine: e, tfBackend }: BenchCont
     return maxNormRelDiff(mine, t);
   };
 
+  const ourSide = { step: pair.oursStep, settle: oursSettle(e) };
   return {
     id: `spanet-v2-encoder-${B}x${T}`,
     label: `SPANet v2 embedding + gated encoder train step (like for like), upstream full_hadronic_ttbar options, ${B} events × ≤ ${T} jets`,
     flops: 0,
-    ours: { step: pair.oursStep, settle: oursSettle(e) },
+    ours: ourSide,
     tfjs: { step: pair.tfjsStep, settle: tfjsSettle(tfBackend) },
+    variants: [workgroupSoftmaxVariant(ourSide)],
     items: { count: B, unit: 'events' },
     async check() {
       const out = await forwardDiff();
