@@ -135,7 +135,7 @@ describe("spanet-v2's training loss on the GPU with the options equals upstream'
 
   for (const c of fx.cases) {
     it(caseName(c), async () => {
-      const o = { ...options(c), ...small, num_encoder_layers: 1, num_branch_embedding_layers: 1, num_branch_encoder_layers: 1 };
+      const o: SpanetOptions = { ...options(c), ...small, num_encoder_layers: 1, num_branch_embedding_layers: 1, num_branch_encoder_layers: 1 };
       const model = new SpanetV2Model(e, o, spec, d, 1, d.classCounts);
       model.setBalance(ours);
       const S = names.map((_, i) => N ** spec.particles[i].products.length);

@@ -93,9 +93,18 @@ export const UPSTREAM_LN2 = 0.69314718056;
 /**
  * Upstream's jensen_shannon_divergence of two log-distributions over S entries: with
  * m = logaddexp(p, q) − ln 2, Σ (e^p (p − m) + e^q (q − m)) / 2 over the entries where both
- * are finite (upstream's nansum drops the others, where one side is −inf).
+ * are finite (upstream's nansum drops the others, where one side is −inf). Upstream detaches
+ * p and q outside the mixture: pFixed / qFixed stand for those (the same values by default),
+ * so that finite differences in p, q alone give upstream's gradient.
  */
-export function jsDivergence(p: ArrayLike<number>, q: ArrayLike<number>, off: number, S: number): number {
+export function jsDivergence(
+  p: ArrayLike<number>,
+  q: ArrayLike<number>,
+  off: number,
+  S: number,
+  pFixed: ArrayLike<number> = p,
+  qFixed: ArrayLike<number> = q,
+): number {
   let s = 0;
   for (let i = off; i < off + S; i++) {
     const a = p[i],
@@ -103,9 +112,41 @@ export function jsDivergence(p: ArrayLike<number>, q: ArrayLike<number>, off: nu
     if (!(a > -Infinity && b > -Infinity)) continue;
     const hi = Math.max(a, b);
     const m = hi + Math.log(Math.exp(a - hi) + Math.exp(b - hi)) - UPSTREAM_LN2;
-    s += Math.exp(a) * (a - m) + Math.exp(b) * (b - m);
+    const a0 = pFixed[i],
+      b0 = qFixed[i];
+    s += Math.exp(a0) * (a0 - m) + Math.exp(b0) * (b0 - m);
   }
   return s / 2;
+}
+
+/**
+ * Upstream's add_kl_loss, unscaled: per event the mean over transpositions (i, j) of
+ * exp(−div_ij²) where both permuted masks hold, times the event's weight; upstream sums its
+ * [P, 2, B] weights times that and divides by the permuted masks' total, hence 2P.
+ * logps [P][B·S_p]; fixed: the detached copies (see jsDivergence).
+ */
+export function symmetricKl(
+  B: number,
+  logps: ArrayLike<number>[],
+  S: number[],
+  permMask: ArrayLike<number>[],
+  pairs: [number, number][],
+  eventWeight: (b: number) => number,
+  fixed: ArrayLike<number>[] = logps,
+): number {
+  const P = logps.length;
+  let num = 0,
+    den = 0;
+  for (let b = 0; b < B; b++) {
+    let t = 0;
+    for (const [i, j] of pairs) {
+      const div = jsDivergence(logps[i], logps[j], b * S[i], S[i], fixed[i], fixed[j]);
+      t += permMask[i][b] && permMask[j][b] ? Math.exp(-(div * div)) : 0;
+    }
+    num += 2 * P * eventWeight(b) * (t / pairs.length);
+    for (let p = 0; p < P; p++) den += permMask[p][b] ? 1 : 0;
+  }
+  return num / Math.max(1, den); // upstream: 0/0 = NaN, then "Symmetric KL Loss has diverged"
 }
 
 function regressionTerm(kind: RegressionKind, p: number, t: number, std: number): number {
@@ -187,20 +228,14 @@ export function upstreamLoss(x: UpstreamLossInput, o: UpstreamLossOptions): Upst
   let kl: number | null = null;
   const pairs = x.transpositions ?? [];
   if ((o.kl_loss_scale ?? 0) > 0 && pairs.length) {
-    // upstream sums weights [P, 2, B] × term [B] and divides by the permuted masks' total
-    let num = 0,
-      den = 0;
-    for (let b = 0; b < B; b++) {
-      let t = 0;
-      for (const [i, j] of pairs) {
-        const S = N ** particles[i].k;
-        const div = jsDivergence(particles[i].logp, particles[j].logp, b * S, S);
-        t += permMask[i][b] && permMask[j][b] ? Math.exp(-(div * div)) : 0;
-      }
-      num += 2 * P * ew(b) * (t / pairs.length);
-      for (let p = 0; p < P; p++) den += permMask[p][b];
-    }
-    kl = num / Math.max(1, den); // upstream: 0/0 = NaN, then "Symmetric KL Loss has diverged"
+    kl = symmetricKl(
+      B,
+      particles.map((p) => p.logp),
+      particles.map((p) => N ** p.k),
+      permMask,
+      pairs,
+      ew,
+    );
     terms.push(o.kl_loss_scale! * kl);
   }
   const regression: Record<string, number> = {};
