@@ -76,7 +76,8 @@ export class MaskedBatchNorm extends Module {
   }
 
   forward(x: F, sequenceMask: F): F {
-    if (x.rank !== 3 || x.shape[2] !== this.dim) throw new Error(`MaskedBatchNorm(${this.dim}): x [${x.shape}] must be [T, B, ${this.dim}]`);
+    if (x.rank !== 3 || x.shape[2] !== this.dim)
+      throw new Error(`MaskedBatchNorm(${this.dim}): x [${x.shape}] must be [T, B, ${this.dim}]`);
     let mean = this.runningMean;
     let variance = this.runningVar;
     if (this.training) {
