@@ -182,6 +182,7 @@ const NETWORK_OPTIONS = new Set([
   ...UPSTREAM_OPTIONS.filter((x) => x.group === 'architecture').map((x) => x.name),
   'normalize_features',
   'mask_sequence_vectors',
+  'dropout', // upstream's dropout in the linear blocks and transformers (src/nn/spanetUpstream/dropout.ts)
 ]);
 
 /** The options file's JSON object with the overrides' keys replacing its own (both checked as options files). */
