@@ -64,7 +64,8 @@ describe("SPANet's options file", () => {
     const a = applyOptions(SPANET_DEFAULTS, EXAMPLE);
     expect(a.notUsed).not.toContain('num_branch_encoder_layers');
     expect(a.notUsed).not.toContain('hidden_dim');
-    expect(a.notUsed).toContain('balance_particles');
+    // spanet-v2's loss balances as upstream's (balance.ts)
+    expect(a.notUsed).not.toContain('balance_particles');
   });
 
   it('sets what the simple model takes and lists what it does not use yet', () => {
@@ -73,6 +74,7 @@ describe("SPANet's options file", () => {
     expect(a.config.testFraction).toBeCloseTo(0.05, 12);
     expect(a.learningRate).toBe(0.0015);
     expect(a.notUsed).toContain('num_branch_encoder_layers');
+    expect(a.notUsed).toContain('balance_particles');
     expect(a.notUsed).not.toContain('hidden_dim');
   });
 });

@@ -249,6 +249,8 @@ export function applyOptions(config: SpanetConfig, text: string): OptionsApplied
     'dataset_limit',
     'dataset_randomization',
     ...(config.model === 'simple' ? [] : NETWORK_OPTIONS),
+    // spanet-v2's loss takes them (balance.ts, upstreamLossGpu.ts); the simple model's does not
+    ...(config.model === 'simple' ? [] : ['balance_particles', 'balance_jets', 'balance_classifications', 'kl_loss_scale']),
   ]);
   const notUsed = changed.filter((k) => !used.has(k));
   // the workbench always trains on partial events (upstream's partial_events true)

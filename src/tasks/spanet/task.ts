@@ -22,6 +22,7 @@ import { upstreamOptimizerPlan, upstreamSchedule, type UpstreamOptimizerPlan, ty
 import type { TestReport } from './testReport';
 import { evaluateSpanetBatches } from './evaluateBatches';
 import { predictBatch } from './predict';
+import { balanceWeights } from './balance';
 import { isSpanetStreamData, SpanetStreamRun } from './stream';
 export type { SpanetConfig } from './spec';
 export { SPANET_DEFAULTS } from './spec';
@@ -138,6 +139,8 @@ export class SpanetRun implements TaskRun {
     };
     if (isV2) {
       this.v2 = new SpanetV2Model(engine, options ?? fieldOptions(c), spec, d, c.seed);
+      // upstream's balance weights come from the training dataset
+      this.v2.setBalance(balanceWeights(spec, d));
       this.model = this.v2.network;
       return;
     }
