@@ -31,7 +31,9 @@ const OVERRIDES = {
   epochs: 20,
 };
 
-test("trains spanet-v2 from SPANet's ttH example options and event files loaded with a RUN.json; the loss falls", async ({ page }, info) => {
+test("trains spanet-v2 from SPANet's ttH example options and event files loaded with a RUN.json; the loss falls", async ({
+  page,
+}, info) => {
   test.skip(!existsSync(TTH), `SPANet's example file is not at ${TTH}`);
   test.setTimeout(300_000);
   const errors: string[] = [];
@@ -78,7 +80,9 @@ test("trains spanet-v2 from SPANet's ttH example options and event files loaded 
   const description = page.getByTestId('run-description');
   // 200 events, 190 train: 11 batches of 16 per epoch, warm-up round(11 · 0.2) = 2 steps
   await expect(description).toContainText('optimiser AdamW, lr 0.004, weight decay 0.0002');
-  await expect(description).toContainText('upstream schedule 2 warm-up of 220 steps (11 per epoch × 20 epochs): cosine with 5 hard restarts');
+  await expect(description).toContainText(
+    'upstream schedule 2 warm-up of 220 steps (11 per epoch × 20 epochs): cosine with 5 hard restarts',
+  );
   await expect(page.getByTestId('test-loss')).toBeVisible({ timeout: 60_000 });
   const initial = Number(await page.getByTestId('test-loss').textContent());
 
