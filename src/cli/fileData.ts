@@ -23,6 +23,9 @@ import type { SetsStreamData } from '../tasks/deepsets/stream';
 import type { HitsStreamData } from '../tasks/clustering/stream';
 import type { PlanesStreamData } from '../tasks/cosmic/stream';
 import { pathProblem } from './inspect';
+import type { SpanetPayload } from '../data/stream/spanetReader';
+import type { SpanetStreamData } from '../tasks/spanet/stream';
+import { SPANET_STATS_SLICE, spanetRanges, spanetStreamConfig } from '../tasks/spanet/streamStats';
 
 /** The subset of DataWorkerClient that loadTaskData calls, answered in-process. */
 function localClient(sessions: FileSessions): DataWorkerClient {
@@ -82,7 +85,7 @@ export async function streamFileData(
   try {
     files.train = await open('train', d.train!);
     const option = pickOption(trainingOptions(files.train.opened.summary, files.train.opened.tree), run, files.train.name, source);
-    if (!streamable(option.request))
+    if (!streamable(option.request) && option.request.kind !== 'spanet-events')
       throw new RunConfigError(
         'data.stream',
         `option "${optionId(option)}" does not stream yet (streaming: ${STREAMABLE.join(', ')})`,
@@ -99,11 +102,23 @@ export async function streamFileData(
       readers[role] = entryReaderFor(f.src, same.request);
     }
     const r = option.request;
-    const batch =
-      d.batch ?? (r.kind === 'larcv3-segmentation' ? Number(run.config?.batchSize ?? 0) || undefined : undefined) ?? DEFAULT_STREAM_BATCH;
+    // cosmic events and SPANet batches: the task's own batch size unless data.batch is given
+    const ownBatch = r.kind === 'larcv3-segmentation' || r.kind === 'spanet-events';
+    // SPANet: the batch size after its options file (batch_size)
+    const taskBatch = r.kind === 'spanet-events' ? spanetStreamConfig(run.config).batchSize : Number(run.config?.batchSize ?? 0);
+    const batch = d.batch ?? (ownBatch ? taskBatch || undefined : undefined) ?? DEFAULT_STREAM_BATCH;
+    // SPANet without a validation file or data.split: upstream's ranges (dataset_limit, train_validation_split) as prepareData
+    const ranges =
+      r.kind === 'spanet-events' && !d.validation && d.split === undefined ? spanetRanges(readers.train!.entries, run.config) : null;
     const orders = planOrders(
       { train: readers.train!.entries, validation: readers.validation?.entries, test: readers.test?.entries },
-      { batch, seed: run.seed, trainFraction: d.split, evalEntries: d.eval_entries, entries: d.entries },
+      {
+        batch,
+        seed: run.seed,
+        trainFraction: ranges ? ranges.trainEvents / ranges.endEvent : d.split,
+        evalEntries: d.eval_entries,
+        entries: ranges ? Math.min(ranges.endEvent, d.entries ?? Infinity) : d.entries,
+      },
     );
     const reader = <P>(role: Role): BatchSource<P> | undefined => {
       const r = readers[role] ?? (role === 'validation' ? readers.train : undefined);
@@ -123,6 +138,29 @@ export async function streamFileData(
         classes,
         label,
       } satisfies SetsStreamData;
+    } else if (r.kind === 'spanet-events') {
+      // the statistics: one sequential pass over the training file's events in slices
+      const trainFile = Math.min(readers.train!.entries, d.entries ?? Infinity);
+      const stats = new BatchReader(
+        readers.train!,
+        new EntryOrder({ range: { start: 0, end: trainFile }, shuffle: false, batch: SPANET_STATS_SLICE, epochs: 1 }),
+        { prefetch: 1 },
+      ) as BatchSource<SpanetPayload>;
+      let shown = -1;
+      data = {
+        kind: 'spanet-stream',
+        train: reader('train')!,
+        stats,
+        validation: reader('validation'),
+        test: reader('test'),
+        trainEvents: orders.train!.range.end,
+        label,
+        onProgress: (done, total) => {
+          const pct = Math.floor((100 * done) / Math.max(1, total) / 10) * 10;
+          if (pct !== shown) process.stderr.write(`statistics pass: ${done} / ${total} events\n`);
+          shown = pct;
+        },
+      } satisfies SpanetStreamData;
     } else if (r.kind === 'larcv3-segmentation') {
       data = {
         kind: 'planes-stream',

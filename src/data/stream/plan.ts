@@ -12,6 +12,7 @@ import { JaggedHitsReader, JaggedSetsReader } from './jagged';
 import { EntryOrder, splitRange, type EntryRange, type OrderOptions } from './order';
 import { Larcv3PlanesReader } from './planesReader';
 import { Larcv3HitsReader } from './ranges';
+import { SpanetEntryReader } from './spanetReader';
 import { StreamDataError, type EntryReader } from './types';
 
 export { STREAMABLE, streamable } from './streamable';
@@ -26,6 +27,8 @@ export function entryReaderFor(src: H5Source, r: FileRequest): EntryReader<unkno
       return new Larcv3HitsReader(src, r.product, r.producer);
     case 'larcv3-segmentation':
       return new Larcv3PlanesReader(src, r.imageProducer, r.labelProducer);
+    case 'spanet-events':
+      return new SpanetEntryReader(src);
     default:
       throw new Error(`${src.fileName}: the option ${r.kind} does not stream yet (it is read whole)`);
   }

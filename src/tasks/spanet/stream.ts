@@ -115,6 +115,8 @@ export class SpanetStreamRun extends TrainingStream<SpanetPayload> implements Ta
     if (c.model === 'spanet-v2') {
       this.v2 = new SpanetV2Model(engine, options ?? fieldOptions(c), spec, null, c.seed, stats.classCounts);
       this.writeNetworkStatistics(this.v2);
+      // upstream's balance weights of the training events, counted in the statistics pass
+      this.v2.setBalance(stats.balance);
       this.model = this.v2.network;
       return;
     }

@@ -19,6 +19,10 @@ import type { EventSpec, FeatureTransform } from './eventSpec';
 import { prepareData, type PreparedData } from './prepare';
 import { regressionStats } from './upstreamModel';
 import type { SpanetTables } from './tables';
+import { applyOptions, mergeOptionsText } from './options';
+import { splitRanges } from './split';
+import { BalanceCounter, type BalanceWeights } from './balance';
+import { SPANET_DEFAULTS, type SpanetConfig } from './spec';
 
 export interface Norm {
   mean: Float32Array;
@@ -35,6 +39,8 @@ export interface SpanetStatistics {
   /** upstream's (SpanetV2Model's normalisers, per input in spec order; regression heads in spec order) */
   inputNorms: Norm[];
   regressionHeads: { mean: number; std: number }[];
+  /** upstream's balance_particles / balance_jets / balance_classifications weights of the training events (balance.ts) */
+  balance: BalanceWeights;
 }
 
 const hasNorm = (t: FeatureTransform) => t === 'normalize' || t === 'log_normalize';
@@ -121,6 +127,7 @@ export class SpanetStatsAccumulator {
   private D: number;
   private G: number;
   private N = -1;
+  private balance: BalanceCounter;
 
   constructor(
     readonly spec: EventSpec,
@@ -142,6 +149,7 @@ export class SpanetStatsAccumulator {
       laplace: spec.regressionKinds[r] === 'laplacian' ? [] : null,
     }));
     this.classMax = spec.classifications.map(() => 0);
+    this.balance = new BalanceCounter(spec);
   }
 
   /** The next slice of the pass (file order), as the reader delivers it. */
@@ -155,6 +163,7 @@ export class SpanetStatsAccumulator {
     const N = d.N;
     this.jets.add(d.jets, T * N, (r) => d.jetMask[r] === 1);
     this.globals.add(d.globals, T, () => true);
+    if (T) this.balance.add(d, 0, T);
     const R = this.spec.regressions.length;
     this.regs.forEach((a, r) => {
       for (let e = 0; e < T; e++) {
@@ -217,6 +226,7 @@ export class SpanetStatsAccumulator {
       classCounts: this.classMax.map((m) => Math.max(2, m + 1)),
       inputNorms,
       regressionHeads,
+      balance: this.balance.weights(),
     };
   }
 }
@@ -239,4 +249,22 @@ export async function spanetStatistics(
     onProgress?.(b.place.position + b.entries.length + b.skipped, b.place.epochSize);
   }
   return acc.result();
+}
+
+/** Events per slice of the statistics pass (a slice of tt̄ events with 20 jet slots, 6 features: ~2 MB). */
+export const SPANET_STATS_SLICE = 4096;
+
+/**
+ * prepareData's ranges of a file of `events` under a config (its options file applied):
+ * training [0, trainEvents), validation [trainEvents, endEvent), upstream's create_datasets.
+ */
+export function spanetRanges(events: number, config: Record<string, unknown> = {}): { trainEvents: number; endEvent: number } {
+  const c = spanetStreamConfig(config);
+  return splitRanges(events, c.testFraction, c.datasetLimit);
+}
+
+/** A RUN.json's SPANet config with its options file applied (batch_size, train_validation_split, dataset_limit, …). */
+export function spanetStreamConfig(config: Record<string, unknown> = {}): SpanetConfig {
+  const base = { ...SPANET_DEFAULTS, ...config } as SpanetConfig;
+  return base.optionsJson.trim() ? applyOptions(base, mergeOptionsText(base.optionsJson, base.optionsOverrides)).config : base;
 }
