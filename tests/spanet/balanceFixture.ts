@@ -20,7 +20,9 @@ export function syntheticData(fx: any): { spec: EventSpec; d: PreparedData } {
   const pt = Float32Array.from(mask, (m, i) => (m ? 20 + (i % 7) : 0));
   const targets: SpanetTables['targets'] = {};
   for (const p of spec.particles)
-    targets[p.name] = Object.fromEntries(p.products.map((q, a) => [q, Int32Array.from(fx.events.targets[p.name], (row: number[]) => row[a])]));
+    targets[p.name] = Object.fromEntries(
+      p.products.map((q, a) => [q, Int32Array.from(fx.events.targets[p.name], (row: number[]) => row[a])]),
+    );
   const tables: SpanetTables = {
     nEvents: E,
     sources: [{ name: 'Source', kind: 'sequential', maxLength: N, features: { pt, eta: pt.map((v) => v / 50) }, mask }],

@@ -82,7 +82,8 @@ const caseName = (c: any) =>
 // weights differ by upstream's float32 storage and arithmetic (balanceWeights.test.ts: ≤ 1e-6
 // relative at E = 40), so 1e-5; a formula difference (weights on the division, no 2P, the
 // unpermuted masks) is O(1e-2) or more here.
-const close = (a: number, b: number, rel: number, what: string) => expect(Math.abs(a - b), `${what}: ${a} vs ${b}`).toBeLessThanOrEqual(rel * Math.max(1, Math.abs(b)));
+const close = (a: number, b: number, rel: number, what: string) =>
+  expect(Math.abs(a - b), `${what}: ${a} vs ${b}`).toBeLessThanOrEqual(rel * Math.max(1, Math.abs(b)));
 
 describe("f64 reference with the balance and KL options equals upstream's training_step", () => {
   for (const c of fx.cases) {
@@ -126,7 +127,19 @@ beforeAll(async () => {
 
 describe("spanet-v2's training loss on the GPU with the options equals upstream's (value and torch's gradients)", () => {
   const small = { hidden_dim: 8, transformer_dim: 8, initial_embedding_dim: 4, position_embedding_dim: 4, num_embedding_layers: 1 };
-  const batch = () => uploadBatch(e, buildBatch(d, spec, Array.from({ length: B }, (_, i) => i), B), d, spec, { network: true });
+  const batch = () =>
+    uploadBatch(
+      e,
+      buildBatch(
+        d,
+        spec,
+        Array.from({ length: B }, (_, i) => i),
+        B,
+      ),
+      d,
+      spec,
+      { network: true },
+    );
   let b: ReturnType<typeof batch>;
   beforeAll(() => {
     b = batch();
@@ -135,7 +148,13 @@ describe("spanet-v2's training loss on the GPU with the options equals upstream'
 
   for (const c of fx.cases) {
     it(caseName(c), async () => {
-      const o: SpanetOptions = { ...options(c), ...small, num_encoder_layers: 1, num_branch_embedding_layers: 1, num_branch_encoder_layers: 1 };
+      const o: SpanetOptions = {
+        ...options(c),
+        ...small,
+        num_encoder_layers: 1,
+        num_branch_embedding_layers: 1,
+        num_branch_encoder_layers: 1,
+      };
       const model = new SpanetV2Model(e, o, spec, d, 1, d.classCounts);
       model.setBalance(ours);
       const S = names.map((_, i) => N ** spec.particles[i].products.length);
@@ -201,7 +220,9 @@ describe("spanet-v2's training loss on the GPU with the options equals upstream'
       classLogits: [e.zeros([B, 3])],
     };
     try {
-      expect(() => e.scope(() => model.loss(out, b, { assignment: 1, detection: 1, regression: 0, classification: 0 }))).toThrow(/balance weights/);
+      expect(() => e.scope(() => model.loss(out, b, { assignment: 1, detection: 1, regression: 0, classification: 0 }))).toThrow(
+        /balance weights/,
+      );
     } finally {
       [...out.logProbs, ...out.detection, ...out.classLogits].forEach((t) => t.dispose());
       model.dispose();

@@ -57,14 +57,19 @@ describe('example options train with balance_particles used', () => {
       expect(run.optionNotes).not.toMatch(/not used[^;]*balance_particles/);
       const step = run.trainStep(0);
       const got = (await step.loss.read())[0];
-      const terms = Object.fromEntries(await Promise.all(Object.entries(step.metrics).map(async ([k, t]) => [k, (await t.read())[0]] as const)));
+      const terms = Object.fromEntries(
+        await Promise.all(Object.entries(step.metrics).map(async ([k, t]) => [k, (await t.read())[0]] as const)),
+      );
       step.loss.dispose();
       Object.values(step.metrics).forEach((t) => t.dispose());
       expect(terms['symmetric loss']).toBeGreaterThan(0);
       // the batch that step used (epoch 0's shuffle), through the same network (no update in trainStep)
       const b = run.train[0];
       const out = e.scope(() => run.v2!.forward(b));
-      const [logps, dets] = await Promise.all([Promise.all(out.logProbs.map((t) => t.read())), Promise.all(out.detection.map((t) => t.read()))]);
+      const [logps, dets] = await Promise.all([
+        Promise.all(out.logProbs.map((t) => t.read())),
+        Promise.all(out.detection.map((t) => t.read())),
+      ]);
       [...out.logProbs, ...out.detection, ...out.regression, ...out.classLogits].forEach((t) => t.dispose());
       const d = run.data,
         spec = run.spec,
@@ -103,31 +108,35 @@ describe('example options train with balance_particles used', () => {
     }
   }, 120_000);
 
-  it.skipIf(!hasTtH)('semi_leptonic_ttH on its example file: balance_particles used, the step differs from the unbalanced one', async () => {
-    const src = await openNodeH5(TTH_FILE);
-    let events;
-    try {
-      events = readSpanetEvents(src);
-    } finally {
-      src.close?.();
-    }
-    const data = { events };
-    const extra = { eventYaml: eventText('semi_leptonic_ttH.yaml') };
-    const losses: number[] = [];
-    for (const balance of [true, false]) {
-      const run = await create('semi_leptonic_ttH/example.json', { balance_particles: balance, dataset_limit: 0.1 }, extra, data);
+  it.skipIf(!hasTtH)(
+    'semi_leptonic_ttH on its example file: balance_particles used, the step differs from the unbalanced one',
+    async () => {
+      const src = await openNodeH5(TTH_FILE);
+      let events;
       try {
-        if (balance) expect(run.optionNotes).not.toMatch(/not used[^;]*balance_particles/);
-        const step = run.trainStep(0);
-        losses.push((await step.loss.read())[0]);
-        step.loss.dispose();
-        Object.values(step.metrics).forEach((t) => t.dispose());
+        events = readSpanetEvents(src);
       } finally {
-        run.dispose();
+        src.close?.();
       }
-    }
-    expect(losses.every(Number.isFinite)).toBe(true);
-    // same seed, same batch, same network: only the weights differ
-    expect(Math.abs(losses[0] - losses[1])).toBeGreaterThan(1e-4);
-  }, 120_000);
+      const data = { events };
+      const extra = { eventYaml: eventText('semi_leptonic_ttH.yaml') };
+      const losses: number[] = [];
+      for (const balance of [true, false]) {
+        const run = await create('semi_leptonic_ttH/example.json', { balance_particles: balance, dataset_limit: 0.1 }, extra, data);
+        try {
+          if (balance) expect(run.optionNotes).not.toMatch(/not used[^;]*balance_particles/);
+          const step = run.trainStep(0);
+          losses.push((await step.loss.read())[0]);
+          step.loss.dispose();
+          Object.values(step.metrics).forEach((t) => t.dispose());
+        } finally {
+          run.dispose();
+        }
+      }
+      expect(losses.every(Number.isFinite)).toBe(true);
+      // same seed, same batch, same network: only the weights differ
+      expect(Math.abs(losses[0] - losses[1])).toBeGreaterThan(1e-4);
+    },
+    120_000,
+  );
 });

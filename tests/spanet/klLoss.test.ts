@@ -50,7 +50,13 @@ describe("upstream's event_transpositions", () => {
 });
 
 /** Log-softmax rows [B, S] with −inf at `dead` entries (the same for both particles) and at `onlyHere`. */
-function logSoftmaxRows(B: number, S: number, r: () => number, dead: (b: number, s: number) => boolean, onlyHere: Set<number>): Float64Array {
+function logSoftmaxRows(
+  B: number,
+  S: number,
+  r: () => number,
+  dead: (b: number, s: number) => boolean,
+  onlyHere: Set<number>,
+): Float64Array {
   const out = new Float64Array(B * S);
   for (let b = 0; b < B; b++) {
     const z = Array.from({ length: S }, (_, s) => (dead(b, s) || onlyHere.has(b * S + s) ? -Infinity : 3 * (r() - 0.5)));
@@ -72,7 +78,9 @@ describe('symmetric KL term on the GPU equals the f64 reference; gradient vs fin
       const P = 3;
       const dead = (b: number, s: number) => S > 1 && (s + b) % 5 === 0;
       const logps = Array.from({ length: P }, (_, p) => logSoftmaxRows(B, S, r, dead, new Set(p === 0 && S > 1 ? [1] : [])));
-      const masks = Array.from({ length: P }, (_, p) => Float64Array.from({ length: B }, (_, b) => (b === 0 || r() < 0.7 || p === 0 ? 1 : 0)));
+      const masks = Array.from({ length: P }, (_, p) =>
+        Float64Array.from({ length: B }, (_, b) => (b === 0 || r() < 0.7 || p === 0 ? 1 : 0)),
+      );
       const w = Float64Array.from({ length: B }, () => 0.5 + r());
       const pairs: [number, number][] = [
         [0, 1],

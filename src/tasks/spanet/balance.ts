@@ -137,7 +137,13 @@ export function balanceWeights(spec: EventSpec, d: PreparedData, start = 0, end 
  * Per batch slot: the particle weight of its present set times the vector-count weight (each
  * when used), 0 on padding slots. present [B·P] (−1 on padding), vectors [B].
  */
-export function slotWeights(w: BalanceWeights, use: BalanceUse, P: number, present: ArrayLike<number>, vectors: ArrayLike<number>): Float32Array {
+export function slotWeights(
+  w: BalanceWeights,
+  use: BalanceUse,
+  P: number,
+  present: ArrayLike<number>,
+  vectors: ArrayLike<number>,
+): Float32Array {
   const B = vectors.length;
   const out = new Float32Array(B);
   for (let b = 0; b < B; b++) {

@@ -117,7 +117,8 @@ export class SpanetV2Model {
   /** [B, 1] per-event balance weights of a batch, or undefined when the options use none. */
   private eventWeights(b: GpuBatch): F | undefined {
     if (!this.use.particles && !this.use.jets) return undefined;
-    if (!this.balance) throw new Error('spanet-v2: balance_particles / balance_jets are on but the run gave no balance weights (setBalance)');
+    if (!this.balance)
+      throw new Error('spanet-v2: balance_particles / balance_jets are on but the run gave no balance weights (setBalance)');
     const B = b.host.B,
       N = b.host.jetMask.length / B;
     const globals = this.spec.inputs.filter((i) => i.kind === 'global').length;
@@ -228,7 +229,8 @@ export class SpanetV2Model {
       if (s.regression > 0) active.push(scale(t, s.regression));
     });
     out.classLogits.forEach((logits, i) => {
-      if (this.use.classifications && !this.balance) throw new Error('spanet-v2: balance_classifications is on but the run gave no balance weights (setBalance)');
+      if (this.use.classifications && !this.balance)
+        throw new Error('spanet-v2: balance_classifications is on but the run gave no balance weights (setBalance)');
       const t = softmaxCrossEntropy(logits, b.classes[i], this.use.classifications ? this.balance!.classWeights[i] : undefined);
       terms[`classification ${spec.classifications[i]}`] = t;
       if (s.classification > 0) active.push(scale(t, s.classification));
