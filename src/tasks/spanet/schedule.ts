@@ -111,7 +111,7 @@ export function upstreamOptimizerPlan(o: SpanetOptions, trainEvents: number): Up
     min_lr_ratio: 0,
     cycles: s.cycles < 1 ? 1 : s.cycles,
   };
-  const shape = s.cycles < 1 ? 'linear decay' : `cosine with ${s.cycles} hard restart${s.cycles === 1 ? '' : 's'}`;
+  const shape = s.cycles < 1 ? 'linear decay' : s.cycles === 1 ? 'one cosine cycle' : `cosine with ${s.cycles} hard restarts`;
   const summary =
     `optimiser ${String(o.optimizer)}${note}, lr ${optimizer.lr}, weight decay ${optimizer.weight_decay} (none for names with ` +
     `bias / LayerNorm.weight), gradient clip ${clip || 'off'}; upstream schedule ${s.warmupSteps} warm-up of ${s.totalSteps} steps ` +
