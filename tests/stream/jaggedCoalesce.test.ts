@@ -12,7 +12,7 @@ import { openNodeH5 } from '../../src/data/h5/node';
 import type { H5Source } from '../../src/data/h5/source';
 import type { DType } from '../../src/data/h5/types';
 import type { JaggedSetsLayout } from '../../src/data/generic/sets';
-import { coalesceRanges, JaggedHitsReader, JaggedSetsReader, READ_GAP_BYTES } from '../../src/data/stream/jagged';
+import { coalesceRanges, JaggedHitsReader, JaggedSetsReader, MERGED_READ_BYTES, READ_GAP_BYTES } from '../../src/data/stream/jagged';
 import { EntryOrder } from '../../src/data/stream/order';
 import { entryRuns } from '../../src/data/stream/runs';
 import { StreamDataError } from '../../src/data/stream/types';
@@ -226,12 +226,23 @@ describe('coalesced jagged sets reads', () => {
     const whole = clean(shuffled(0, N, 256, 1));
     const c = counted(src);
     const r = new JaggedSetsReader(c.src, OFFSETS, '/target');
-    r.read(whole);
-    // 256 of 40,000 sets: gaps of ~160 sets (~1 KiB of offsets, ~1.6 KiB of each f4 column)
+    // 64 sets of 400: one read per dataset
+    r.read(ORDERS.find(([n]) => n.includes('narrow range'))![1]);
     expect(Object.fromEntries(c.reads)).toEqual({ '/sets/offsets': 1, '/sets/x0': 1, '/sets/x1': 1, '/target': 1 });
+    // 256 of 40,000 sets: gaps of ~160 sets (~1 KiB of offsets, ~1.6 KiB of each f4 column)
+    // are read through; each column spans ~100,000 elements (~400 KB), two reads of at most
+    // MERGED_READ_BYTES, or one when the cap allows it
+    c.reads.clear();
+    r.read(whole);
+    expect(Object.fromEntries(c.reads)).toEqual({ '/sets/offsets': 2, '/sets/x0': 2, '/sets/x1': 2, '/target': 1 });
+    c.reads.clear();
+    new JaggedSetsReader(c.src, OFFSETS, '/target', { maxReadBytes: 4 << 20 }).read(whole);
+    expect(Object.fromEntries(c.reads)).toEqual({ '/sets/offsets': 1, '/sets/x0': 1, '/sets/x1': 1, '/target': 1 });
+    c.reads.clear();
     // three clusters ~20,000 sets apart: 160 KiB of offsets, 80 KiB of targets and ~200 KiB of
     // each column between them, all above READ_GAP_BYTES, so three reads per dataset
     expect(READ_GAP_BYTES).toBeLessThan(20_000 * 4);
+    expect(MERGED_READ_BYTES).toBeGreaterThan(250_000); // the two reads per column above
     const clusters = ORDERS.find(([n]) => n === 'three clusters far apart')![1];
     c.reads.clear();
     r.read(clusters);
@@ -242,7 +253,7 @@ describe('coalesced jagged sets reads', () => {
     expect(k.reads.get('/sets/counts')).toBe(1); // summed once at open
     k.reads.clear();
     cr.read(whole);
-    expect(Object.fromEntries(k.reads)).toEqual({ '/sets/x0': 1, '/sets/x1': 1, '/target': 1 });
+    expect(Object.fromEntries(k.reads)).toEqual({ '/sets/x0': 2, '/sets/x1': 2, '/target': 1 });
     // what it replaced: per run of consecutive sets, an offsets and a target read, and a read
     // per column unless the run's sets are all empty (~4 reads per set of a shuffled batch)
     const old = counted(src);
@@ -255,7 +266,7 @@ describe('coalesced jagged sets reads', () => {
   });
 
   it('hits: the coalesced payload equals one read per run, and a non-integer id names its entry', () => {
-    const entries = clean(shuffled(0, N, 200, 7));
+    const entries = clean(shuffled(0, 15_000, 200, 7)); // spans under MERGED_READ_BYTES per dataset
     const c = counted(src);
     const got = new JaggedHitsReader(c.src, HITS, '/sets/object_id').read(entries);
     const want = new JaggedHitsReader(src, HITS, '/sets/object_id', { gapBytes: -1 }).read(entries);
