@@ -8,7 +8,8 @@ import type { Engine } from '../../tensor/engine';
 import type { Tensor } from '../../tensor/tensor';
 import type { EventSpec } from '../../tasks/spanet/eventSpec';
 import type { SpanetOptions } from '../../tasks/spanet/options';
-import { Module } from '../module';
+import { Module, type LoadOptions, type LoadReport } from '../module';
+import type { StateDict, StateDtype } from '../stateDict';
 import { optionInt, seededRand } from './config';
 import { BranchDecoder } from './branchDecoder';
 import { BranchLinear, NormalizedBranchLinear } from './branchLinear';
@@ -57,6 +58,22 @@ class ClassificationDecoder extends Module {
   }
 }
 
+type StateSlot = [string, { tensor: Tensor; dtype: StateDtype }];
+
+/**
+ * State upstream's JetReconstructionBase adds to the model besides the network (its balance
+ * tensors): `own` entries are written before event_permutation_tensor, `children` after it and
+ * before embedding.*, as torch's state_dict() orders them.
+ */
+export interface BaseState {
+  ownEntries(): StateSlot[];
+  childEntries(): StateSlot[];
+  /** throws before anything is written when sd's values cannot be taken */
+  check(sd: StateDict): void;
+  /** after a load wrote the tensors */
+  loaded(sd: StateDict): void;
+}
+
 /** The vector a head reads: its path without the last part (`EVENT`, `t/PARTICLE`, `t/b`). */
 const headSource = (path: string) => path.split('/').slice(0, -1).join('/');
 
@@ -92,6 +109,23 @@ export class UpstreamJetReconstructionNetwork extends Module {
       'classification_decoder',
       new ClassificationDecoder(engine, options, spec, classes, rand),
     );
+  }
+
+  /** The run's JetReconstructionBase state (balance tensors), or null; not owned (the caller disposes it). */
+  baseState: BaseState | null = null;
+
+  stateLayout(): StateSlot[] {
+    const layout = super.stateLayout();
+    if (!this.baseState) return layout;
+    const at = layout.findIndex(([n]) => n === 'event_permutation_tensor') + 1;
+    return [...this.baseState.ownEntries(), ...layout.slice(0, at), ...this.baseState.childEntries(), ...layout.slice(at)];
+  }
+
+  loadStateDict(sd: StateDict, opts: LoadOptions = {}): LoadReport {
+    this.baseState?.check(sd);
+    const report = super.loadStateDict(sd, opts);
+    this.baseState?.loaded(sd);
+    return report;
   }
 
   /** sources in the event file's input order: data [B, T, features], mask [B, T]. */

@@ -25,7 +25,8 @@ import type { SpanetOptions } from './options';
 import type { PreparedData } from './prepare';
 import { upstreamKlLoss, upstreamSymmetricLoss } from './upstreamLossGpu';
 import { eventTranspositions } from './upstreamLoss';
-import { balanceUse, classWeightsFor, slotWeights, type BalanceUse, type BalanceWeights } from './balance';
+import { balanceUse, slotWeights, type BalanceUse, type BalanceWeights } from './balance';
+import { BalanceState } from './balanceState';
 
 type F = Tensor<'f32'>;
 
@@ -102,16 +103,25 @@ export class SpanetV2Model {
   }
 
   private readonly use: BalanceUse;
-  private balance: { weights: BalanceWeights; classWeights: F[] } | null = null;
+  /** the balance tensors, also in the network's state dict under upstream's names (balanceState.ts) */
+  private balance: BalanceState | null = null;
   private readonly transpositions: [number, number][];
 
-  /** The balance weights of the training events (upstream: from the training dataset); needed when the options balance. */
+  /**
+   * The balance weights of the training events (upstream: from the training dataset); needed when
+   * the options balance. They become state-dict entries of the network as upstream's
+   * (particle_index_tensor, particle_weights_tensor, jet_weights_tensor, classification_weights.*,
+   * each only with its option on); a loaded state dict's entries replace them.
+   */
   setBalance(w: BalanceWeights): void {
-    this.balance?.classWeights.forEach((t) => t.dispose());
-    const classWeights = this.use.classifications
-      ? w.classes.map((c, i) => this.engine.fromArray(classWeightsFor(c, this.classCounts[i]), [this.classCounts[i]]).keep())
-      : [];
-    this.balance = { weights: w, classWeights };
+    this.balance?.dispose();
+    this.balance = new BalanceState(this.engine, this.use, this.spec.particles.length, this.spec.classifications, this.classCounts, w);
+    this.network.baseState = this.balance;
+  }
+
+  /** The balance weights the loss uses (after a load: the state dict's), or null before setBalance. */
+  get balanceWeights(): BalanceWeights | null {
+    return this.balance?.weights ?? null;
   }
 
   /** [B, 1] per-event balance weights of a batch, or undefined when the options use none. */
@@ -255,7 +265,8 @@ export class SpanetV2Model {
   }
 
   dispose(): void {
-    this.balance?.classWeights.forEach((t) => t.dispose());
+    this.balance?.dispose();
+    this.network.baseState = null;
     this.network.dispose();
   }
 }
