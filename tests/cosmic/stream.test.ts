@@ -48,9 +48,26 @@ async function cosmicFile(name: string, events: number, seed: number, size = 32,
   return path;
 }
 
+/**
+ * A U-ResNet far smaller than the 'small' preset (2 initial filters, bottleneck 8): a training
+ * step costs a third of the preset's on SwiftShader, and what these tests check (stream =
+ * whole file, pausing on a bad entry) does not depend on the network's size. The test that
+ * must learn in 10 steps takes the preset.
+ */
+const TINY_NET: Partial<CosmicConfig> = {
+  network: 'custom',
+  n_initial_filters: 2,
+  blocks_per_layer: 1,
+  blocks_deepest_layer: 1,
+  blocks_final: 1,
+  depth: 2,
+  filter_size_deepest: '3',
+  bottleneck_deepest: 8,
+};
+
 const config = (over: Partial<CosmicConfig> = {}): CosmicConfig => ({
   ...cosmicTaggingTask.defaults,
-  network: 'small',
+  ...TINY_NET,
   downsample: 1,
   batchSize: 2,
   ...over,
@@ -142,7 +159,7 @@ describe('cosmic tagging from a stream', () => {
     const e = await testEngine();
     const train = await cosmicFile('train.h5', 24, 1);
     const validation = await cosmicFile('val.h5', 6, 2);
-    const c = config({ balance: 'light' });
+    const c = config({ balance: 'light', network: 'small' });
     const { data, close, label } = await streamFileData({ task: 'cosmic-uresnet', seed: 3, config: c, data: { train, validation } });
     try {
       expect(label).toMatch(/streaming \(train train\.h5, validation val\.h5; batch 2\)/);
