@@ -25,7 +25,7 @@ import type { PlanesStreamData } from '../tasks/cosmic/stream';
 import { pathProblem } from './inspect';
 import type { SpanetPayload } from '../data/stream/spanetReader';
 import type { SpanetStreamData } from '../tasks/spanet/stream';
-import { SPANET_STATS_SLICE, spanetRanges, spanetStreamConfig } from '../tasks/spanet/streamStats';
+import { spanetStreamSettings, statisticsSource } from '../data/stream/spanetPlan';
 
 /** The subset of DataWorkerClient that loadTaskData calls, answered in-process. */
 function localClient(sessions: FileSessions): DataWorkerClient {
@@ -85,7 +85,7 @@ export async function streamFileData(
   try {
     files.train = await open('train', d.train!);
     const option = pickOption(trainingOptions(files.train.opened.summary, files.train.opened.tree), run, files.train.name, source);
-    if (!streamable(option.request) && option.request.kind !== 'spanet-events')
+    if (!streamable(option.request))
       throw new RunConfigError(
         'data.stream',
         `option "${optionId(option)}" does not stream yet (streaming: ${STREAMABLE.join(', ')})`,
@@ -102,24 +102,28 @@ export async function streamFileData(
       readers[role] = entryReaderFor(f.src, same.request);
     }
     const r = option.request;
-    // cosmic events and SPANet batches: the task's own batch size unless data.batch is given
-    const ownBatch = r.kind === 'larcv3-segmentation' || r.kind === 'spanet-events';
-    // SPANet: the batch size after its options file (batch_size)
-    const taskBatch = r.kind === 'spanet-events' ? spanetStreamConfig(run.config).batchSize : Number(run.config?.batchSize ?? 0);
-    const batch = d.batch ?? (ownBatch ? taskBatch || undefined : undefined) ?? DEFAULT_STREAM_BATCH;
-    // SPANet without a validation file or data.split: upstream's ranges (dataset_limit, train_validation_split) as prepareData
-    const ranges =
-      r.kind === 'spanet-events' && !d.validation && d.split === undefined ? spanetRanges(readers.train!.entries, run.config) : null;
-    const orders = planOrders(
-      { train: readers.train!.entries, validation: readers.validation?.entries, test: readers.test?.entries },
-      {
-        batch,
-        seed: run.seed,
-        trainFraction: ranges ? ranges.trainEvents / ranges.endEvent : d.split,
-        evalEntries: d.eval_entries,
-        entries: ranges ? Math.min(ranges.endEvent, d.entries ?? Infinity) : d.entries,
-      },
-    );
+    const counts = { train: readers.train!.entries, validation: readers.validation?.entries, test: readers.test?.entries };
+    const common = { seed: run.seed, evalEntries: d.eval_entries, entries: d.entries };
+    // SPANet: the options file's batch_size and, without a validation file or data.split, upstream's ranges (spanetPlan.ts, as the app)
+    const settings =
+      r.kind === 'spanet-events'
+        ? spanetStreamSettings(
+            counts.train,
+            run.config ?? {},
+            { ...common, batch: d.batch },
+            { validationFile: !!d.validation, split: d.split },
+          )
+        : {
+            ...common,
+            // cosmic events: the task's own batch size unless data.batch is given
+            batch:
+              d.batch ??
+              (r.kind === 'larcv3-segmentation' ? Number(run.config?.batchSize ?? 0) || undefined : undefined) ??
+              DEFAULT_STREAM_BATCH,
+            trainFraction: d.split,
+          };
+    const batch = settings.batch;
+    const orders = planOrders(counts, settings);
     const reader = <P>(role: Role): BatchSource<P> | undefined => {
       const r = readers[role] ?? (role === 'validation' ? readers.train : undefined);
       const o = orders[role];
@@ -141,11 +145,7 @@ export async function streamFileData(
     } else if (r.kind === 'spanet-events') {
       // the statistics: one sequential pass over the training file's events in slices
       const trainFile = Math.min(readers.train!.entries, d.entries ?? Infinity);
-      const stats = new BatchReader(
-        readers.train!,
-        new EntryOrder({ range: { start: 0, end: trainFile }, shuffle: false, batch: SPANET_STATS_SLICE, epochs: 1 }),
-        { prefetch: 1 },
-      ) as BatchSource<SpanetPayload>;
+      const stats = statisticsSource(readers.train as EntryReader<SpanetPayload>, trainFile);
       let shown = -1;
       data = {
         kind: 'spanet-stream',

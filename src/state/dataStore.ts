@@ -8,6 +8,7 @@ import type { ReadCheckResult } from '../data/stream/check';
 import type { Role } from '../data/stream/plan';
 import type { PortStreamData } from '../data/stream/portData';
 import type { FileRequest } from '../tasks/fromFile/options';
+import { transferables } from '../data/worker/protocol';
 
 export type { Role };
 
@@ -35,7 +36,7 @@ export interface StreamPrefs {
  */
 export interface StreamPlan {
   kind: 'stream-plan';
-  payload: 'sets' | 'hits' | 'planes';
+  payload: 'sets' | 'hits' | 'planes' | 'spanet';
   option: FileRequest;
   /** The file "Train on this file" was chosen on (it got the train role). */
   fileId: string;
@@ -231,7 +232,9 @@ export async function openStreamPorts(
   plan: StreamPlan,
   seed: number,
   config: Record<string, unknown> = {},
-): Promise<{ data: PortStreamData; transfer: MessagePort[]; info: StreamInfo }> {
+  /** SPANet's statistics pass in the data worker (fraction of the pass, what) */
+  progress?: (fraction: number, stage: string) => void,
+): Promise<{ data: PortStreamData; transfer: Transferable[]; info: StreamInfo }> {
   const { files, stream } = useDataStore.getState();
   // cosmic planes: the task's own "events per batch" (full-resolution events are large), the others the box's entries per batch
   const batch = plan.payload === 'planes' && Number(config.batchSize) > 0 ? Number(config.batchSize) : stream.batch;
@@ -255,12 +258,17 @@ export async function openStreamPorts(
   if (test) fileIds.test = test.id;
   let opened;
   try {
-    opened = await getDataClient().stream({
-      files: fileIds,
-      option: plan.option,
-      settings: { batch, seed, trainFraction: stream.split, evalEntries: stream.evalEntries, prefetch: 3 },
-      ports: ends('port1'),
-    });
+    opened = await getDataClient().stream(
+      {
+        files: fileIds,
+        option: plan.option,
+        settings: { batch, seed, trainFraction: stream.split, evalEntries: stream.evalEntries, prefetch: 3 },
+        ports: ends('port1'),
+        // SPANet: the data worker applies the options file (batch_size, ranges) and makes the statistics pass
+        ...(plan.payload === 'spanet' ? { spanet: { config } } : {}),
+      },
+      progress,
+    );
   } catch (e) {
     for (const p of Object.values(clientPorts)) p?.close();
     throw e;
@@ -268,7 +276,11 @@ export async function openStreamPorts(
   const pct = Math.round((1 - stream.split) * 1000) / 10;
   const info: StreamInfo = {
     train: train.name,
-    validation: validation ? validation.name : `last ${pct}% of ${train.name}`,
+    validation: validation
+      ? validation.name
+      : opened.spanet
+        ? `${train.name} after its ${opened.spanet.trainEvents} training events (upstream's split)`
+        : `last ${pct}% of ${train.name}`,
     ...(test ? { test: test.name } : {}),
     epochSizes: opened.epochSizes,
   };
@@ -281,8 +293,11 @@ export async function openStreamPorts(
     label: plan.label,
     files: { train: train.name, validation: validation?.name ?? train.name, ...(test ? { test: test.name } : {}) },
     epochSizes: opened.epochSizes,
+    ...(opened.spanet ? { spanet: opened.spanet } : {}),
   };
-  return { data, transfer: Object.values(clientPorts).filter((p): p is MessagePort => !!p), info };
+  const ports: Transferable[] = Object.values(clientPorts).filter((p): p is MessagePort => !!p);
+  // the statistics' typed arrays move on to the training worker rather than being copied
+  return { data, transfer: [...ports, ...transferables(opened.spanet)], info };
 }
 
 // The e2e tests look into the page's stores (e.g. that no streamed data is held there).

@@ -269,7 +269,9 @@ export const useTrainStore = create<TrainState>((set, get) => {
       const payload = data?.taskId === taskId ? data.payload : undefined;
       if (isStreamPlan(payload)) {
         // fresh streams per Create: ports move to the workers once, and a new model starts at epoch 0
-        openStreamPorts(payload, Number(config.seed ?? 0), config).then(
+        // SPANet's statistics pass (data worker) shows as the run's progress
+        const passProgress = (fraction: number, what: string) => set({ progress: { what, fraction } });
+        openStreamPorts(payload, Number(config.seed ?? 0), config, passProgress).then(
           ({ data: ports, transfer, info }) => {
             set({ streamInfo: info });
             client?.send({ type: 'create', taskId, config, settings, data: ports }, transfer);

@@ -26,7 +26,7 @@ describe('stream between the data worker and the training worker', () => {
     sessions.add('v', await openNodeH5(val.path, 'val.h5'), 0, true);
     const ct = new MessageChannel();
     const cv = new MessageChannel();
-    const opened = sessions.openStream({
+    const opened = await sessions.openStream({
       files: { train: 't', validation: 'v' },
       option: { kind: 'generic-sets', layout: SETS_LAYOUT, target: '/target', targetKind: 'regression' },
       settings: { batch: 50, seed: 2, evalEntries: 60 },

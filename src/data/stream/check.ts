@@ -44,7 +44,9 @@ function readersFor(src: H5Source, requests: FileRequest[]): { what: string; mak
             ? `sets of ${r.layout.features.join(', ')} with ${r.target}`
             : r.kind === 'generic-hits'
               ? `hits of ${r.layout.features.join(', ')}`
-              : r.kind;
+              : r.kind === 'spanet-events'
+                ? 'SPANet events'
+                : r.kind;
       out.set(what, { what, make: () => entryReaderFor(src, r) });
     } else if (r.kind === 'larcv3-segmentation') {
       for (const p of [r.imageProducer, r.labelProducer])

@@ -8,14 +8,16 @@
 import type { SetsStreamData } from '../../tasks/deepsets/stream';
 import type { HitsStreamData } from '../../tasks/clustering/stream';
 import type { PlanesStreamData } from '../../tasks/cosmic/stream';
+import type { SpanetStreamData } from '../../tasks/spanet/stream';
 import type { TaskData } from '../../tasks/types';
+import type { SpanetStreamSetup } from './spanetPlan';
 import { PortBatchSource, type PortLike } from './port';
 import type { Role } from './plan';
 
 export type PortStreamData = {
   kind: 'stream-ports';
   /** which task data the batches make */
-  payload: 'sets' | 'hits' | 'planes';
+  payload: 'sets' | 'hits' | 'planes' | 'spanet';
   ports: Partial<Record<Role, PortLike>> & { train: PortLike };
   targetKind?: 'regression' | 'classification';
   classes?: number[];
@@ -25,6 +27,8 @@ export type PortStreamData = {
   /** file names and entries per epoch / pass of each role, as the data worker opened them */
   files?: Partial<Record<Role, string>>;
   epochSizes?: Partial<Record<Role, number>>;
+  /** payload 'spanet': the event description and statistics the data worker's pass computed (spanetPlan.ts) */
+  spanet?: SpanetStreamSetup;
 };
 
 export function isPortStreamData(d: TaskData | undefined): d is PortStreamData {
@@ -51,6 +55,18 @@ export function streamDataFromPorts(d: PortStreamData): TaskData {
       classes: d.classes,
       label: d.label,
     } satisfies SetsStreamData;
+  }
+  if (d.payload === 'spanet') {
+    if (!d.spanet) throw new Error('SPANet stream: the statistics of the training file did not come with the ports');
+    return {
+      kind: 'spanet-stream',
+      train: src('train')!,
+      validation: src('validation'),
+      test: src('test'),
+      setup: d.spanet,
+      trainEvents: d.spanet.trainEvents,
+      label: d.label,
+    } satisfies SpanetStreamData;
   }
   if (d.payload === 'planes') {
     return {

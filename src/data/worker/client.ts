@@ -92,10 +92,10 @@ export class DataWorkerClient {
   readHits(fileId: string, layout: JaggedSetsLayout, idColumn: string): Promise<JaggedHits> {
     return this.call<'readHits'>({ op: 'readHits', fileId, layout, idColumn });
   }
-  /** Starts serving a stream on the request's ports (transferred to the data worker). */
-  stream(request: StreamRequest): Promise<StreamOpened> {
+  /** Starts serving a stream on the request's ports (transferred to the data worker); progress: SPANet's statistics pass. */
+  stream(request: StreamRequest, progress?: Progress): Promise<StreamOpened> {
     const ports = Object.values(request.ports).filter((p): p is MessagePort => !!p);
-    return this.call<'stream'>({ op: 'stream', request }, undefined, ports);
+    return this.call<'stream'>({ op: 'stream', request }, progress, ports);
   }
   /** Reads every entry through the stream's readers: ok, or the first bad entry. */
   check(fileId: string, progress?: Progress) {

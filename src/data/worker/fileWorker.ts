@@ -107,7 +107,7 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     case 'readHits':
       return sessions.readHits(req.fileId, req.layout, req.idColumn);
     case 'stream':
-      return sessions.openStream(req.request);
+      return sessions.openStream(req.request, (fraction, stage) => post({ id: req.id, type: 'progress', fraction, stage }));
     case 'check':
       return sessions.check(req.fileId, (fraction, stage) => post({ id: req.id, type: 'progress', fraction, stage }));
     case 'close':

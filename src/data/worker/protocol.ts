@@ -8,6 +8,7 @@ import type { JaggedHits, JaggedSets, JaggedSetsLayout } from '../generic/sets';
 import type { Role, StreamSettings } from '../stream/plan';
 import type { FileRequest } from '../../tasks/fromFile/options';
 import type { ReadCheckResult } from '../stream/check';
+import type { SpanetStreamSetup } from '../stream/spanetPlan';
 
 /** Typed messages between the page (DataWorkerClient) and fileWorker. */
 export type WorkerRequest =
@@ -32,6 +33,8 @@ export interface StreamRequest {
   option: FileRequest;
   settings: StreamSettings;
   ports: Partial<Record<Role, MessagePort>> & { train: MessagePort };
+  /** SPANet events: the task config (options file, event file) for the statistics pass and ranges (spanetPlan.ts) */
+  spanet?: { config: Record<string, unknown> };
 }
 
 export interface StreamOpened {
@@ -39,6 +42,8 @@ export interface StreamOpened {
   epochSizes: Partial<Record<Role, number>>;
   /** classification targets: the sorted class values of the training file */
   classes?: number[];
+  /** SPANet events: the event description and statistics of the training range (sent on to the training worker) */
+  spanet?: SpanetStreamSetup;
 }
 
 export interface OpenResult {

@@ -13,6 +13,8 @@ import { BatchReader } from '../stream/reader';
 import { serveBatches, type PortLike } from '../stream/port';
 import type { EntryReader } from '../stream/types';
 import { readCheck, type ReadCheckResult } from '../stream/check';
+import { spanetSetupFromReader, spanetStreamSettings, type SpanetStreamSetup } from '../stream/spanetPlan';
+import type { SpanetPayload } from '../stream/spanetReader';
 import { trainingOptions } from '../../tasks/fromFile/options';
 
 /**
@@ -86,17 +88,36 @@ export class FileSessions {
     return readJaggedHits(this.get(fileId), layout, idColumn);
   }
 
-  /** Serves the option's batches of each role on its port (see StreamRequest). */
-  openStream(req: StreamRequest): StreamOpened {
+  /**
+   * Serves the option's batches of each role on its port (see StreamRequest). SPANet events
+   * first make the statistics pass over the training file (progress: events of the pass),
+   * then serve; its result travels back with the epoch sizes.
+   */
+  async openStream(req: StreamRequest, progress: (f: number, stage: string) => void = () => {}): Promise<StreamOpened> {
     const readers: Partial<Record<Role, EntryReader<unknown>>> = {};
     for (const role of ['train', 'validation', 'test'] as const) {
       const id = req.files[role];
       if (id !== undefined) readers[role] = entryReaderFor(this.get(id), req.option);
     }
-    const orders = planOrders(
-      { train: readers.train!.entries, validation: readers.validation?.entries, test: readers.test?.entries },
-      req.settings,
-    );
+    const counts = { train: readers.train!.entries, validation: readers.validation?.entries, test: readers.test?.entries };
+    const r = req.option;
+    const spanetConfig = r.kind === 'spanet-events' ? (req.spanet?.config ?? {}) : null;
+    // SPANet: the options file's batch_size and upstream's ranges, as physml train (the roles box's batch and split are not SPANet's)
+    const settings = spanetConfig
+      ? spanetStreamSettings(counts.train, spanetConfig, { ...req.settings, batch: undefined }, { validationFile: !!readers.validation })
+      : req.settings;
+    const orders = planOrders(counts, settings);
+    let spanet: SpanetStreamSetup | undefined;
+    if (spanetConfig) {
+      const passEnd = Math.min(counts.train, settings.entries ?? Infinity);
+      spanet = await spanetSetupFromReader(
+        readers.train as EntryReader<SpanetPayload>,
+        spanetConfig,
+        passEnd,
+        orders.train!.range.end,
+        (done, total) => progress(done / Math.max(1, total), `statistics pass: ${done} / ${total} events`),
+      );
+    }
     const epochSizes: StreamOpened['epochSizes'] = {};
     for (const role of ['train', 'validation', 'test'] as const) {
       const port = req.ports[role];
@@ -105,12 +126,11 @@ export class FileSessions {
       if (!port || !reader || !o) continue;
       const order = new EntryOrder(o);
       epochSizes[role] = order.epochSize;
-      serveBatches(port as unknown as PortLike, new BatchReader(reader, order, { prefetch: req.settings.prefetch ?? 3 }));
+      serveBatches(port as unknown as PortLike, new BatchReader(reader, order, { prefetch: settings.prefetch ?? 3 }));
     }
-    const r = req.option;
     const classes =
       r.kind === 'generic-sets' && r.targetKind === 'classification' ? scanClasses(this.get(req.files.train), r.target) : undefined;
-    return classes ? { epochSizes, classes } : { epochSizes };
+    return { epochSizes, ...(classes ? { classes } : {}), ...(spanet ? { spanet } : {}) };
   }
 
   /**

@@ -73,7 +73,13 @@ export function trainingOptions(summary: FileSummary, tree?: TreeNode): Training
   if (summary.kind === 'spanet') {
     const { layout } = summary;
     const events = Math.min(layout.nEvents, MAX_SPANET_EVENTS);
-    out.push({ taskId: 'spanet', title: `jet–parton assignment on ${events} events`, request: { kind: 'spanet-events', events } });
+    // streamed (the app, physml train with data.stream): every event; events caps only a whole load
+    const whole = events < layout.nEvents ? ` (${events} when loaded whole)` : '';
+    out.push({
+      taskId: 'spanet',
+      title: `jet–parton assignment on ${layout.nEvents} events${whole}`,
+      request: { kind: 'spanet-events', events },
+    });
     const source = layout.sources.find((s) => s.kind === 'sequential');
     if (source) {
       for (const target of layout.regressions) {

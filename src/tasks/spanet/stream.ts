@@ -20,25 +20,32 @@ import type { EvalResult, OnnxExportOptions, StepOutputs, TaskData, TaskRun } fr
 import { buildBatch, disposeBatch, rewriteBatch, uploadBatch, type GpuBatch, type HostBatch } from './batch';
 import { evaluateSpanetBatches, type EvalBatch } from './evaluateBatches';
 import { padTables } from './evaluateRun';
-import { inferEventSpec, parseEventFile, type EventSpec } from './eventSpec';
+import type { EventSpec } from './eventSpec';
 import { batchAccuracy, spanetLoss, type LossScales } from './loss';
-import { applyOptions, fieldOptions, mergeOptionsText, type SpanetOptions } from './options';
+import { applyOptions, fieldOptions, mergeOptionsText, type OptionsApplied, type SpanetOptions } from './options';
 import { predictBatch } from './predict';
 import { prepareWithStatistics, type PreparedData } from './prepare';
 import type { SpanetConfig } from './spec';
-import { spanetStatistics, type SpanetStatistics } from './streamStats';
-import { sampleValues, tablesLayout } from './tables';
+import type { SpanetStatistics } from './streamStats';
+import { refuseRandomization, spanetSetup, type SpanetStreamSetup } from '../../data/stream/spanetPlan';
 import { SpanetRun, SPANET_MODELS, type SpanetPrediction } from './task';
 import type { TestReport } from './testReport';
 import { SpanetV2Model } from './upstreamModel';
 import { TrainingStream } from '../trainingStream';
+import type { UpstreamOptimizerPlan } from './schedule';
 
-/** TaskData of a streamed SPANet run: one source per role, and a sequential pass over the training file for the statistics. */
+/**
+ * TaskData of a streamed SPANet run: one source per role, and either a sequential pass over
+ * the training file for the statistics (physml train), or the statistics computed where the
+ * file is (the app's data worker: spanetPlan.ts spanetSetup).
+ */
 export type SpanetStreamData = {
   kind: 'spanet-stream';
   train: BatchSource<SpanetPayload>;
   /** file order from entry 0 over (at least) the training range, one pass: the statistics */
-  stats: BatchSource<SpanetPayload>;
+  stats?: BatchSource<SpanetPayload>;
+  /** the event description and statistics already computed (instead of stats) */
+  setup?: SpanetStreamSetup;
   validation?: BatchSource<SpanetPayload>;
   test?: BatchSource<SpanetPayload>;
   /** events [0, trainEvents) of the training file train (default: the training stream's epoch size) */
@@ -76,21 +83,26 @@ export class SpanetStreamRun extends TrainingStream<SpanetPayload> implements Ta
       throw new Error(`SPANet: unknown model "${config.model}" (one of ${SPANET_MODELS.join(', ')})`);
     const opts = config.optionsJson.trim() ? applyOptions(config, mergeOptionsText(config.optionsJson, config.optionsOverrides)) : null;
     const c = opts?.config ?? config;
-    const trainEvents = data.trainEvents ?? data.train.stats().epochSize;
-    let spec: EventSpec;
-    if (c.eventYaml.trim()) spec = parseEventFile(c.eventYaml);
-    else {
-      // no event file: the description is inferred from the first slice of the statistics pass
-      data.stats.restart();
-      const first = await data.stats.next();
-      if (!first?.payload.nEvents) throw new Error(`${data.stats.stats().file}: no events to infer the event description from`);
-      const t = first.payload;
-      spec = inferEventSpec(tablesLayout(t), (s, f) => sampleValues(t, s, f));
+    refuseRandomization(c);
+    let setup = data.setup;
+    if (!setup) {
+      if (!data.stats) throw new Error('SPANet stream: neither statistics nor a statistics pass over the training file');
+      setup = await spanetSetup(data.stats, c, data.trainEvents ?? data.train.stats().epochSize, data.onProgress);
+      data.stats.close();
     }
-    const stats = await spanetStatistics(data.stats, spec, trainEvents, data.onProgress);
-    data.stats.close();
-    const run = new SpanetStreamRun(engine, c, data, spec, stats, opts?.options);
+    const run = new SpanetStreamRun(engine, c, data, setup.spec, setup.statistics, opts?.options);
+    run.applied = opts;
     return run;
+  }
+
+  /** The options file as applied (null without one): the optimiser plan and notes (task.ts). */
+  applied: OptionsApplied | null = null;
+
+  /** The options file's optimiser and schedule (set by task.ts as for SpanetRun), which the Trainer applies. */
+  plan: UpstreamOptimizerPlan | null = null;
+
+  optimizerPlan() {
+    return this.plan;
   }
 
   private constructor(

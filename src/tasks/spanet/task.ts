@@ -47,7 +47,16 @@ export interface SpanetTaskData {
 export const spanetTask: TaskDefinition<SpanetConfig> = {
   ...spanetSpec,
   create: (engine, config, data) => {
-    if (isSpanetStreamData(data)) return SpanetStreamRun.create(engine, config, data);
+    if (isSpanetStreamData(data))
+      // the options file's optimiser plan and notes as for the in-memory run, over the stream's training events
+      return SpanetStreamRun.create(engine, config, data).then((run) => {
+        const opts = run.applied;
+        if (opts) {
+          if (config.optionsOptimizer) run.plan = upstreamOptimizerPlan(opts.options, run.stats.trainEvents);
+          run.optionNotes = optionNotes(opts, upstreamSchedule(opts.options, run.stats.trainEvents), run.plan);
+        }
+        return run;
+      });
     const input = data as SpanetTaskData | undefined;
     const yaml = config.eventYaml.trim();
     const opts = config.optionsJson.trim() ? applyOptions(config, mergeOptionsText(config.optionsJson, config.optionsOverrides)) : null;

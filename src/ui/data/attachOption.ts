@@ -9,7 +9,7 @@ import type { TaskData } from '../../tasks/types';
 /**
  * Hands a file's training option to the Train panel ("Train on this file" and the gallery's
  * cards). Options that stream (Deep Sets on jagged sets, clustering on hits and larcv3
- * clusters, cosmic tagging on larcv3 sparse2d planes) read nothing here: the file gets the train role and Create opens the streams.
+ * clusters, cosmic tagging on larcv3 sparse2d planes, SPANet events) read nothing here: the file gets the train role and Create opens the streams.
  * The others read the data whole through the data worker. Returns what the read changed or
  * noticed (notes), which also travel with the data's label.
  */
@@ -19,7 +19,8 @@ export async function attachTrainingOption(file: LoadedFile, o: TrainingOption):
   if (streamable(r)) {
     const plan: StreamPlan = {
       kind: 'stream-plan',
-      payload: r.kind === 'generic-sets' ? 'sets' : r.kind === 'larcv3-segmentation' ? 'planes' : 'hits',
+      payload:
+        r.kind === 'generic-sets' ? 'sets' : r.kind === 'larcv3-segmentation' ? 'planes' : r.kind === 'spanet-events' ? 'spanet' : 'hits',
       option: r,
       fileId: file.id,
       targetKind: r.kind === 'generic-sets' ? r.targetKind : undefined,

@@ -1,0 +1,149 @@
+/**
+ * SPANet streamed the app's way, in Node: the data worker's FileSessions makes the statistics
+ * pass over the training file and serves the roles on MessagePorts; the statistics travel
+ * (structured-cloned, as postMessage does) with the ports to the training worker's side
+ * (streamDataFromPorts, payload 'spanet') and the run trains from them. The statistics equal
+ * physml train's (the pass inside SpanetStreamRun.create); the options file's batch size,
+ * ranges and optimiser plan apply; dataset_randomization is refused before the pass.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openNodeH5 } from '../../src/data/h5/node';
+import type { PortLike } from '../../src/data/stream/port';
+import { streamDataFromPorts } from '../../src/data/stream/portData';
+import { spanetSetup, statisticsSource } from '../../src/data/stream/spanetPlan';
+import { SpanetEntryReader } from '../../src/data/stream/spanetReader';
+import { FileSessions } from '../../src/data/worker/session';
+import type { SpanetStreamRun } from '../../src/tasks/spanet/stream';
+import { spanetStreamConfig } from '../../src/tasks/spanet/streamStats';
+import { SPANET_DEFAULTS, spanetTask } from '../../src/tasks/spanet/task';
+import { Trainer } from '../../src/train/trainer';
+import { demoSpanetSpec } from '../../tools/writers/demoSpanet';
+import { writeH5NodeFile } from '../../tools/writers/nodeWrite';
+import { encodeSpanet } from '../../tools/writers/spanetEncode';
+import { testEngine } from '../helpers/engine';
+
+let dir = '';
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'spanet-workers-'));
+  await writeH5NodeFile(join(dir, 'train.h5'), encodeSpanet(demoSpanetSpec({ events: 200, maxJets: 8, seed: 3 })));
+  await writeH5NodeFile(join(dir, 'val.h5'), encodeSpanet(demoSpanetSpec({ events: 40, maxJets: 8, seed: 4 })));
+});
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+// a tiny spanet-v2 through an options file (batch_size, split and optimiser from it)
+const OPTIONS = {
+  hidden_dim: 8,
+  transformer_dim: 8,
+  initial_embedding_dim: 4,
+  position_embedding_dim: 4,
+  num_encoder_layers: 1,
+  num_branch_embedding_layers: 1,
+  num_branch_encoder_layers: 1,
+  num_jet_encoder_layers: 1,
+  num_detector_layers: 1,
+  batch_size: 10,
+  train_validation_split: 0.75,
+  optimizer: 'AdamW',
+  learning_rate: 0.003,
+  l2_penalty: 0.0001,
+};
+const config = (extra: Record<string, unknown> = {}) => ({
+  ...SPANET_DEFAULTS,
+  optionsJson: JSON.stringify({ ...OPTIONS, ...extra }),
+});
+
+async function sessionsWith(...files: string[]): Promise<FileSessions> {
+  const s = new FileSessions();
+  for (const f of files) s.add(f, await openNodeH5(join(dir, `${f}.h5`), `${f}.h5`), 0, true);
+  return s;
+}
+
+describe("SPANet streamed between the workers (the app's path)", () => {
+  it('the data worker makes the statistics pass, the ports carry them, and the run trains and validates on a second file', async () => {
+    const sessions = await sessionsWith('train', 'val');
+    const [ct, cv] = [new MessageChannel(), new MessageChannel()];
+    const seen: number[] = [];
+    const cfg = config();
+    const opened = await sessions.openStream(
+      {
+        files: { train: 'train', validation: 'val' },
+        option: { kind: 'spanet-events', events: 200 },
+        settings: { batch: 32, seed: 1, evalEntries: 0 },
+        ports: { train: ct.port1, validation: cv.port1 },
+        spanet: { config: cfg },
+      },
+      (f) => seen.push(f),
+    );
+    // with a validation file the whole training file trains; the pass reported its progress up to the end
+    expect(opened.epochSizes).toEqual({ train: 200, validation: 40 });
+    expect(seen.at(-1)).toBe(1);
+    const setup = opened.spanet!;
+    expect(setup.trainEvents).toBe(200);
+    // physml train's pass (SpanetStreamRun.create without given statistics) on the same file gives the same statistics
+    const src = await openNodeH5(join(dir, 'train.h5'));
+    const own = await spanetSetup(statisticsSource(new SpanetEntryReader(src), 200), spanetStreamConfig(cfg), 200);
+    src.close();
+    expect(setup.statistics).toEqual(own.statistics);
+    expect(setup.spec).toEqual(own.spec);
+
+    const data = streamDataFromPorts({
+      kind: 'stream-ports',
+      payload: 'spanet',
+      ports: { train: ct.port2 as unknown as PortLike, validation: cv.port2 as unknown as PortLike },
+      files: { train: 'train.h5', validation: 'val.h5' },
+      epochSizes: opened.epochSizes,
+      spanet: structuredClone(setup),
+    });
+    const e = await testEngine();
+    const run = (await spanetTask.create(e, cfg, data)) as SpanetStreamRun;
+    // the options file's optimiser (AdamW, its learning rate) is the run's plan, named on the data line
+    expect(run.optimizerPlan()?.optimizer).toMatchObject({ name: 'adamw', lr: 0.003 });
+    expect(run.describe()).toContain('options file:');
+    expect(run.describe()).toContain('streaming 200 training events per epoch, validating on 40 events of val.h5');
+    const trainer = new Trainer(e, run, { lr: 1e-3 }, 1);
+    try {
+      const losses: number[] = [];
+      await trainer.runSteps(25, (p) => losses.push(...p.map((q) => q.values.loss!)));
+      expect(losses.length).toBe(25);
+      expect(losses.every(Number.isFinite)).toBe(true);
+      // batches of the options' batch_size, not the settings' 32: 25 × 10 = 250 events, into the second epoch
+      expect(run.streamState()).toMatchObject({ epoch: 1, position: 50, batch: 10 });
+      const ev = await run.evaluate();
+      expect(ev.scalars.entries).toBe(40);
+    } finally {
+      trainer.dispose();
+      sessions.close('train');
+      sessions.close('val');
+    }
+  }, 240_000);
+
+  it("without a validation file, upstream's split of the training file (train_validation_split); dataset_randomization is refused", async () => {
+    const sessions = await sessionsWith('train');
+    const ports = () => ({ train: new MessageChannel().port1, validation: new MessageChannel().port1 });
+    const opened = await sessions.openStream({
+      files: { train: 'train' },
+      option: { kind: 'spanet-events', events: 200 },
+      settings: { batch: 32, seed: 1, trainFraction: 0.95 },
+      ports: ports(),
+      spanet: { config: config() },
+    });
+    expect(opened.epochSizes).toEqual({ train: 150, validation: 50 });
+    expect(opened.spanet!.trainEvents).toBe(150);
+    expect(opened.spanet!.statistics.trainEvents).toBe(150);
+    await expect(
+      sessions.openStream({
+        files: { train: 'train' },
+        option: { kind: 'spanet-events', events: 200 },
+        settings: { batch: 32, seed: 1 },
+        ports: ports(),
+        spanet: { config: config({ dataset_randomization: 7 }) },
+      }),
+    ).rejects.toThrow(/dataset_randomization 7: a streamed SPANet run .* set dataset_randomization to 0/);
+    sessions.close('train');
+  }, 60_000);
+});
