@@ -7,7 +7,8 @@
  * Nothing of the file is held beyond the batches in flight.
  */
 import type { PlanesPayload } from '../../data/stream/planesPayload';
-import type { BatchSource, StreamPosition, StreamStats } from '../../data/stream/types';
+import type { BatchSource } from '../../data/stream/types';
+import { TrainingStream } from '../trainingStream';
 import { CosmicUResNet } from '../../nn/cosmicUResNet';
 import { seededRandom } from '../../nn/init';
 import { moduleWeights } from '../../nn/namedWeights';
@@ -51,7 +52,7 @@ interface GpuBatch {
 
 const disposeBatch = (b: GpuBatch) => [b.x, b.y, b.w].forEach((t) => t.dispose());
 
-export class CosmicStreamRun implements TaskRun {
+export class CosmicStreamRun extends TrainingStream<PlanesPayload> implements TaskRun {
   readonly model: CosmicUResNet;
   readonly planes: number;
   /** the trained plane size, after downsampling */
@@ -62,7 +63,6 @@ export class CosmicStreamRun implements TaskRun {
   private balance: BalanceScheme;
   private emptyImages: EmptyImages;
   private batches = new Map<number, GpuBatch>();
-  private first: PlanesPayload | null;
   /** one validation event's images [1, P, h, w] (from the last evaluation), the ONNX check's input */
   private sample: Float32Array | null = null;
   lastOnnxCheck: string | null = null;
@@ -80,7 +80,7 @@ export class CosmicStreamRun implements TaskRun {
     readonly data: PlanesStreamData,
     first: PlanesPayload,
   ) {
-    this.first = first;
+    super(data.train, first);
     this.balance = parseBalance(config.balance);
     this.emptyImages = parseEmptyImages(config.nonbg_empty);
     const f = 2 ** config.downsample;
@@ -116,32 +116,10 @@ export class CosmicStreamRun implements TaskRun {
         disposeBatch(b);
         this.batches.delete(s);
       }
-    let payload = this.first;
-    this.first = null;
+    let payload = await this.pull();
     // a batch whose entries were all skipped comes as no events
-    while (!payload?.events) {
-      payload = (await this.data.train.next())?.payload ?? null;
-      if (!payload) throw new Error('the training stream ended');
-    }
+    while (!payload.events) payload = await this.pull();
     this.batches.set(step, this.upload(payload));
-  }
-
-  skipEntry(entry: number): void {
-    this.data.train.skip(entry);
-  }
-
-  streamStats(): StreamStats {
-    return this.data.train.stats();
-  }
-
-  /** null while the first batch (read at create for the plane layout) waits for step 0: a resume reads it again. */
-  streamState(): StreamPosition | null {
-    return this.first ? null : this.data.train.position();
-  }
-
-  restoreStream(p: StreamPosition): void {
-    this.first = null;
-    this.data.train.seek(p);
   }
 
   /** Logits [B, P, C, h, w] as [B·P, C, h, w] (plane n % P of event ⌊n / P⌋), the loss's and metrics' layout; no copy. */

@@ -6,7 +6,8 @@
  * training batch (the only statistics a stream has before training starts).
  */
 import type { JaggedSets } from '../../data/generic/sets';
-import type { BatchSource, StreamPosition, StreamStats } from '../../data/stream/types';
+import type { BatchSource } from '../../data/stream/types';
+import { TrainingStream } from '../trainingStream';
 import { DeepSet, type SetPool } from '../../nn/deepset';
 import { seededRandom } from '../../nn/init';
 import type { Engine } from '../../tensor/engine';
@@ -72,10 +73,9 @@ function labelled(p: SetsPayload, classIndex: Map<number, number> | null): { dat
   return { data: { sets, targets, numClasses: classIndex.size }, entries };
 }
 
-export class DeepSetsStreamRun implements TaskRun {
+export class DeepSetsStreamRun extends TrainingStream<SetsPayload> implements TaskRun {
   readonly model: DeepSet;
   private blocks = new Map<number, GpuBlock>();
-  private first: SetsPayload | null;
   private classIndex: Map<number, number> | null;
   readonly features: FeatureScaling;
   readonly target: TargetScaling;
@@ -94,7 +94,7 @@ export class DeepSetsStreamRun implements TaskRun {
     readonly data: SetsStreamData,
     first: SetsPayload,
   ) {
-    this.first = first;
+    super(data.train, first);
     this.classIndex = data.targetKind === 'classification' ? new Map((data.classes ?? []).map((c, k) => [c, k])) : null;
     if (this.classIndex && this.classIndex.size < 2)
       throw new Error('Deep Sets stream: a classification target needs at least 2 classes (pass the classes found in the file)');
@@ -143,31 +143,9 @@ export class DeepSetsStreamRun implements TaskRun {
       }
     let up: ReturnType<DeepSetsStreamRun['upload']> = null;
     while (!up) {
-      const payload = this.first ?? (await this.data.train.next())?.payload;
-      this.first = null;
-      if (!payload) throw new Error('the training stream ended');
-      up = this.upload(payload);
+      up = this.upload(await this.pull());
     }
     this.blocks.set(step, up.block);
-  }
-
-  skipEntry(entry: number): void {
-    this.data.train.skip(entry);
-  }
-
-  streamStats(): StreamStats {
-    return this.data.train.stats();
-  }
-
-  /** null while the first batch (read at create for the scaling) waits for step 0: a resume reads it again. */
-  streamState(): StreamPosition | null {
-    return this.first ? null : this.data.train.position();
-  }
-
-  /** The scaling came from the first batch as in the saved run; training continues where it stood. */
-  restoreStream(p: StreamPosition): void {
-    this.first = null;
-    this.data.train.seek(p);
   }
 
   private blockLoss(block: GpuBlock): Tensor<'f32'> {
