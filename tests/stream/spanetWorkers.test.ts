@@ -30,6 +30,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'spanet-workers-'));
   await writeH5NodeFile(join(dir, 'train.h5'), encodeSpanet(demoSpanetSpec({ events: 200, maxJets: 8, seed: 3 })));
   await writeH5NodeFile(join(dir, 'val.h5'), encodeSpanet(demoSpanetSpec({ events: 40, maxJets: 8, seed: 4 })));
+  // entry 33's first jet (always present: at least 6 jets) has a NaN pt
+  const bad = demoSpanetSpec({ events: 40, maxJets: 8, seed: 5 });
+  (bad.sources[0].features as Record<string, Float32Array>).pt[33 * 8] = NaN;
+  await writeH5NodeFile(join(dir, 'bad.h5'), encodeSpanet(bad));
 });
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -146,4 +150,38 @@ describe("SPANet streamed between the workers (the app's path)", () => {
     ).rejects.toThrow(/dataset_randomization 7: a streamed SPANet run .* set dataset_randomization to 0/);
     sessions.close('train');
   }, 60_000);
+
+  it('bad data: the statistics pass stops naming the training file and entry; a bad validation entry fails the evaluation naming it', async () => {
+    const sessions = await sessionsWith('train', 'bad');
+    const ports = () => ({ train: new MessageChannel().port1, validation: new MessageChannel().port1 });
+    const request = (files: { train: string; validation?: string }) => ({
+      files,
+      option: { kind: 'spanet-events' as const, events: 40 },
+      settings: { batch: 32, seed: 1 },
+      ports: ports(),
+      spanet: { config: config() },
+    });
+    await expect(sessions.openStream(request({ train: 'bad' }))).rejects.toThrow(/bad\.h5.*entry 33/);
+    const [ct, cv] = [new MessageChannel(), new MessageChannel()];
+    const opened = await sessions.openStream({
+      ...request({ train: 'train', validation: 'bad' }),
+      ports: { train: ct.port1, validation: cv.port1 },
+    });
+    const data = streamDataFromPorts({
+      kind: 'stream-ports',
+      payload: 'spanet',
+      ports: { train: ct.port2 as unknown as PortLike, validation: cv.port2 as unknown as PortLike },
+      epochSizes: opened.epochSizes,
+      spanet: opened.spanet,
+    });
+    const e = await testEngine();
+    const run = await spanetTask.create(e, config(), data);
+    try {
+      await expect(run.evaluate()).rejects.toMatchObject({ entry: 33, file: 'bad.h5' });
+    } finally {
+      run.dispose();
+      sessions.close('train');
+      sessions.close('bad');
+    }
+  }, 120_000);
 });
