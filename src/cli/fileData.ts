@@ -25,7 +25,7 @@ import type { PlanesStreamData } from '../tasks/cosmic/stream';
 import { pathProblem } from './inspect';
 import type { SpanetPayload } from '../data/stream/spanetReader';
 import type { SpanetStreamData } from '../tasks/spanet/stream';
-import { spanetStreamSettings, statisticsSource } from '../data/stream/spanetPlan';
+import { spanetStreamOrders, statisticsSource } from '../data/stream/spanetPlan';
 
 /** The subset of DataWorkerClient that loadTaskData calls, answered in-process. */
 function localClient(sessions: FileSessions): DataWorkerClient {
@@ -104,26 +104,20 @@ export async function streamFileData(
     const r = option.request;
     const counts = { train: readers.train!.entries, validation: readers.validation?.entries, test: readers.test?.entries };
     const common = { seed: run.seed, evalEntries: d.eval_entries, entries: d.entries };
-    // SPANet: the options file's batch_size and, without a validation file or data.split, upstream's ranges (spanetPlan.ts, as the app)
-    const settings =
+    // SPANet: the options file's batch_size and, without a validation file or data.split, upstream's ranges and dataset_randomization (spanetPlan.ts, as the app)
+    const sp =
       r.kind === 'spanet-events'
-        ? spanetStreamSettings(
-            counts.train,
-            run.config ?? {},
-            { ...common, batch: d.batch },
-            { validationFile: !!d.validation, split: d.split },
-          )
-        : {
-            ...common,
-            // cosmic events: the task's own batch size unless data.batch is given
-            batch:
-              d.batch ??
-              (r.kind === 'larcv3-segmentation' ? Number(run.config?.batchSize ?? 0) || undefined : undefined) ??
-              DEFAULT_STREAM_BATCH,
-            trainFraction: d.split,
-          };
+        ? spanetStreamOrders(counts, run.config ?? {}, { ...common, batch: d.batch }, { validationFile: !!d.validation, split: d.split })
+        : null;
+    const settings = sp?.settings ?? {
+      ...common,
+      // cosmic events: the task's own batch size unless data.batch is given
+      batch:
+        d.batch ?? (r.kind === 'larcv3-segmentation' ? Number(run.config?.batchSize ?? 0) || undefined : undefined) ?? DEFAULT_STREAM_BATCH,
+      trainFraction: d.split,
+    };
     const batch = settings.batch;
-    const orders = planOrders(counts, settings);
+    const orders = sp?.orders ?? planOrders(counts, settings);
     const reader = <P>(role: Role): BatchSource<P> | undefined => {
       const r = readers[role] ?? (role === 'validation' ? readers.train : undefined);
       const o = orders[role];
@@ -144,8 +138,7 @@ export async function streamFileData(
       } satisfies SetsStreamData;
     } else if (r.kind === 'spanet-events') {
       // the statistics: one sequential pass over the training file's events in slices
-      const trainFile = Math.min(readers.train!.entries, d.entries ?? Infinity);
-      const stats = statisticsSource(readers.train as EntryReader<SpanetPayload>, trainFile);
+      const stats = statisticsSource(readers.train as EntryReader<SpanetPayload>, sp!.passEnd);
       let shown = -1;
       data = {
         kind: 'spanet-stream',
@@ -153,7 +146,7 @@ export async function streamFileData(
         stats,
         validation: reader('validation'),
         test: reader('test'),
-        trainEvents: orders.train!.range.end,
+        ...(typeof sp!.train === 'number' ? { trainEvents: sp!.train } : { trainSet: sp!.train }),
         label,
         onProgress: (done, total) => {
           const pct = Math.floor((100 * done) / Math.max(1, total) / 10) * 10;

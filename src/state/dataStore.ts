@@ -279,7 +279,7 @@ export async function openStreamPorts(
     validation: validation
       ? validation.name
       : opened.spanet
-        ? `${train.name} after its ${opened.spanet.trainEvents} training events (upstream's split)`
+        ? `${train.name} beyond its ${opened.spanet.trainEvents} training events (upstream's split)`
         : `last ${pct}% of ${train.name}`,
     ...(test ? { test: test.name } : {}),
     epochSizes: opened.epochSizes,

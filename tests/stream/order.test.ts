@@ -63,4 +63,24 @@ describe('entry order', () => {
     expect(splitRange(2, 0.99)).toEqual({ train: { start: 0, end: 1 }, validation: { start: 1, end: 2 } });
     expect(() => splitRange(10, 1)).toThrow(/fraction/);
   });
+
+  it('an entry set: each epoch visits exactly the set (shuffled, or in order), and an unsorted set is refused', () => {
+    const set = Uint32Array.from([2, 3, 5, 8, 13, 21, 34]);
+    const shuffled = new EntryOrder({ range: { start: 0, end: 40 }, set, shuffle: true, seed: 3, batch: 3 });
+    expect(shuffled.epochSize).toBe(7);
+    for (let epoch = 0; epoch < 2; epoch++) {
+      const seen = all(shuffled, 3).flat();
+      expect([...seen].sort((a, b) => a - b)).toEqual([...set]);
+    }
+    const inOrder = new EntryOrder({ range: { start: 0, end: 40 }, set, shuffle: false, batch: 4, epochs: 1 });
+    expect(all(inOrder, 2)).toEqual([
+      [2, 3, 5, 8],
+      [13, 21, 34],
+    ]);
+    expect(inOrder.next()).toBeNull();
+    for (const bad of [[3, 2], [1, 1], [50]])
+      expect(() => new EntryOrder({ range: { start: 0, end: 40 }, set: Uint32Array.from(bad), shuffle: false, batch: 1 })).toThrow(
+        /sorted, distinct/,
+      );
+  });
 });

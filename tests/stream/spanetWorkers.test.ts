@@ -4,7 +4,7 @@
  * (structured-cloned, as postMessage does) with the ports to the training worker's side
  * (streamDataFromPorts, payload 'spanet') and the run trains from them. The statistics equal
  * physml train's (the pass inside SpanetStreamRun.create); the options file's batch size,
- * ranges and optimiser plan apply; dataset_randomization is refused before the pass.
+ * ranges, dataset_randomization and optimiser plan apply as in the in-memory run.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,12 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openNodeH5 } from '../../src/data/h5/node';
 import type { PortLike } from '../../src/data/stream/port';
 import { streamDataFromPorts } from '../../src/data/stream/portData';
-import { spanetSetup, statisticsSource } from '../../src/data/stream/spanetPlan';
+import { spanetSetup, spanetStreamOrders, statisticsSource } from '../../src/data/stream/spanetPlan';
+import { readSpanetEvents } from '../../src/data/spanet/reader';
+import { numpyPermutation } from '../../src/tasks/spanet/split';
 import { SpanetEntryReader } from '../../src/data/stream/spanetReader';
 import { FileSessions } from '../../src/data/worker/session';
 import type { SpanetStreamRun } from '../../src/tasks/spanet/stream';
 import { spanetStreamConfig } from '../../src/tasks/spanet/streamStats';
-import { SPANET_DEFAULTS, spanetTask } from '../../src/tasks/spanet/task';
+import { SPANET_DEFAULTS, spanetTask, type SpanetRun } from '../../src/tasks/spanet/task';
 import { Trainer } from '../../src/train/trainer';
 import { demoSpanetSpec } from '../../tools/writers/demoSpanet';
 import { writeH5NodeFile } from '../../tools/writers/nodeWrite';
@@ -126,30 +128,53 @@ describe("SPANet streamed between the workers (the app's path)", () => {
     }
   }, 240_000);
 
-  it("without a validation file, upstream's split of the training file (train_validation_split); dataset_randomization is refused", async () => {
-    const sessions = await sessionsWith('train');
+  it("without a validation file, upstream's split of the training file (train_validation_split, dataset_randomization as the in-memory run)", async () => {
+    const sessions = await sessionsWith('train', 'val');
     const ports = () => ({ train: new MessageChannel().port1, validation: new MessageChannel().port1 });
-    const opened = await sessions.openStream({
-      files: { train: 'train' },
-      option: { kind: 'spanet-events', events: 200 },
+    const request = (extra: Record<string, unknown> = {}, files: { train: string; validation?: string } = { train: 'train' }) => ({
+      files,
+      option: { kind: 'spanet-events' as const, events: 200 },
       settings: { batch: 32, seed: 1, trainFraction: 0.95 },
       ports: ports(),
-      spanet: { config: config() },
+      spanet: { config: config(extra) },
     });
+    const opened = await sessions.openStream(request());
     expect(opened.epochSizes).toEqual({ train: 150, validation: 50 });
     expect(opened.spanet!.trainEvents).toBe(150);
     expect(opened.spanet!.statistics.trainEvents).toBe(150);
-    await expect(
-      sessions.openStream({
-        files: { train: 'train' },
-        option: { kind: 'spanet-events', events: 200 },
-        settings: { batch: 32, seed: 1 },
-        ports: ports(),
-        spanet: { config: config({ dataset_randomization: 7 }) },
-      }),
-    ).rejects.toThrow(/dataset_randomization 7: a streamed SPANet run .* set dataset_randomization to 0/);
+
+    // dataset_randomization: the split's ranges are sets of numpy's permutation; the statistics are the in-memory run's
+    const randomized = await sessions.openStream(request({ dataset_randomization: 7 }));
+    expect(randomized.epochSizes).toEqual({ train: 150, validation: 50 });
+    const s = randomized.spanet!.statistics;
+    expect(s.jetNorm.mean).not.toEqual(opened.spanet!.statistics.jetNorm.mean);
+    const src = await openNodeH5(join(dir, 'train.h5'));
+    const e = await testEngine();
+    const mem = (await spanetTask.create(e, config({ dataset_randomization: 7 }), { events: readSpanetEvents(src) })) as SpanetRun;
+    src.close();
+    try {
+      expect(mem.data.trainEvents).toBe(150);
+      expect(s.classCounts).toEqual(mem.data.classCounts);
+      // f32 tolerance: f64 sums of the same f32 values in the same order (as streamRun.test.ts), stored as f32
+      for (const k of ['jetNorm', 'globalNorm', 'regNorm'] as const)
+        for (const part of ['mean', 'std'] as const) {
+          const [a, b] = [s[k][part], mem.data[k][part]];
+          expect(a.length).toBe(b.length);
+          a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(b[i]))));
+        }
+    } finally {
+      mem.dispose();
+    }
+    // the training set is upstream's: the sorted first 150 of RandomState(7).permutation(200)
+    const { orders } = spanetStreamOrders({ train: 200 }, config({ dataset_randomization: 7 }), { seed: 1 }, { validationFile: false });
+    expect([...orders.train!.set!]).toEqual([...numpyPermutation(200, 7).slice(0, 150)].sort((a, b) => a - b));
+    // with a validation file there is no split to permute: refused, naming the option
+    await expect(sessions.openStream(request({ dataset_randomization: 7 }, { train: 'train', validation: 'val' }))).rejects.toThrow(
+      /dataset_randomization 7: .* a validation file; set dataset_randomization to 0/,
+    );
     sessions.close('train');
-  }, 60_000);
+    sessions.close('val');
+  }, 120_000);
 
   it('bad data: the statistics pass stops naming the training file and entry; a bad validation entry fails the evaluation naming it', async () => {
     const sessions = await sessionsWith('train', 'bad');

@@ -55,6 +55,11 @@ export interface OrderOptions {
   epochs?: number;
   /** Visit at most this many entries per epoch (e.g. "validate on 1,000 entries"). */
   limit?: number;
+  /**
+   * The entries to visit, sorted, instead of the range's consecutive ones (e.g. SPANet's
+   * dataset_randomization split); the range then spans them. 4 bytes per entry, as the shuffle.
+   */
+  set?: Uint32Array;
 }
 
 /** Where a batch sits in the stream. */
@@ -77,7 +82,10 @@ export class EntryOrder {
     const { range, batch } = opts;
     if (!(range.end >= range.start && range.start >= 0)) throw new Error(`EntryOrder: bad range ${range.start}..${range.end}`);
     if (!Number.isInteger(batch) || batch < 1) throw new Error(`EntryOrder: batch must be a positive integer, got ${batch}`);
-    const n = range.end - range.start;
+    const set = opts.set;
+    if (set && set.some((e, i) => e < range.start || e >= range.end || (i > 0 && e <= set[i - 1])))
+      throw new Error(`EntryOrder: the entry set must be sorted, distinct and within ${range.start}..${range.end}`);
+    const n = set ? set.length : range.end - range.start;
     this.epochSize = Math.min(n, opts.limit ?? n);
     if (opts.dropLast && this.epochSize < batch)
       throw new Error(`EntryOrder: ${this.epochSize} entries are fewer than one batch of ${batch}`);
@@ -99,11 +107,13 @@ export class EntryOrder {
     }
     const n = Math.min(batch, left);
     const entries = new Uint32Array(n);
+    const set = this.opts.set;
+    const at = set ? (i: number) => set[i] : (i: number) => range.start + i;
     if (shuffle) {
-      this.perm ??= epochPermutation(range.end - range.start, this.opts.seed ?? 0, this.epoch);
-      for (let i = 0; i < n; i++) entries[i] = range.start + this.perm[this.position + i];
+      this.perm ??= epochPermutation(set ? set.length : range.end - range.start, this.opts.seed ?? 0, this.epoch);
+      for (let i = 0; i < n; i++) entries[i] = at(this.perm[this.position + i]);
     } else {
-      for (let i = 0; i < n; i++) entries[i] = range.start + this.position + i;
+      for (let i = 0; i < n; i++) entries[i] = at(this.position + i);
     }
     const place = { epoch: this.epoch, position: this.position, epochSize: this.epochSize };
     this.position += n;

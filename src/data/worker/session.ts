@@ -13,7 +13,7 @@ import { BatchReader } from '../stream/reader';
 import { serveBatches, type PortLike } from '../stream/port';
 import type { EntryReader } from '../stream/types';
 import { readCheck, type ReadCheckResult } from '../stream/check';
-import { spanetSetupFromReader, spanetStreamSettings, type SpanetStreamSetup } from '../stream/spanetPlan';
+import { spanetSetupFromReader, spanetStreamOrders, type SpanetStreamSetup } from '../stream/spanetPlan';
 import type { SpanetPayload } from '../stream/spanetReader';
 import { trainingOptions } from '../../tasks/fromFile/options';
 
@@ -102,19 +102,19 @@ export class FileSessions {
     const counts = { train: readers.train!.entries, validation: readers.validation?.entries, test: readers.test?.entries };
     const r = req.option;
     const spanetConfig = r.kind === 'spanet-events' ? (req.spanet?.config ?? {}) : null;
-    // SPANet: the options file's batch_size and upstream's ranges, as physml train (the roles box's batch and split are not SPANet's)
-    const settings = spanetConfig
-      ? spanetStreamSettings(counts.train, spanetConfig, { ...req.settings, batch: undefined }, { validationFile: !!readers.validation })
-      : req.settings;
-    const orders = planOrders(counts, settings);
+    // SPANet: the options file's batch_size, upstream's ranges and dataset_randomization, as physml train (the roles box's batch and split are not SPANet's)
+    const sp = spanetConfig
+      ? spanetStreamOrders(counts, spanetConfig, { ...req.settings, batch: undefined }, { validationFile: !!readers.validation })
+      : null;
+    const settings = sp?.settings ?? req.settings;
+    const orders = sp?.orders ?? planOrders(counts, settings);
     let spanet: SpanetStreamSetup | undefined;
-    if (spanetConfig) {
-      const passEnd = Math.min(counts.train, settings.entries ?? Infinity);
+    if (sp) {
       spanet = await spanetSetupFromReader(
         readers.train as EntryReader<SpanetPayload>,
-        spanetConfig,
-        passEnd,
-        orders.train!.range.end,
+        spanetConfig!,
+        sp.passEnd,
+        sp.train,
         (done, total) => progress(done / Math.max(1, total), `statistics pass: ${done} / ${total} events`),
       );
     }

@@ -27,7 +27,7 @@ import { predictBatch } from './predict';
 import { prepareWithStatistics, type PreparedData } from './prepare';
 import type { SpanetConfig } from './spec';
 import type { SpanetStatistics } from './streamStats';
-import { refuseRandomization, spanetSetup, type SpanetStreamSetup } from '../../data/stream/spanetPlan';
+import { spanetSetup, type SpanetStreamSetup } from '../../data/stream/spanetPlan';
 import { SpanetRun, SPANET_MODELS, type SpanetPrediction } from './task';
 import type { TestReport } from './testReport';
 import { SpanetV2Model } from './upstreamModel';
@@ -50,6 +50,8 @@ export type SpanetStreamData = {
   test?: BatchSource<SpanetPayload>;
   /** events [0, trainEvents) of the training file train (default: the training stream's epoch size) */
   trainEvents?: number;
+  /** instead of trainEvents: the sorted training entries of the pass (dataset_randomization's split, spanetPlan.ts) */
+  trainSet?: Uint32Array;
   label?: string;
   /** the statistics pass: events read of the pass */
   onProgress?: (done: number, total: number) => void;
@@ -83,11 +85,10 @@ export class SpanetStreamRun extends TrainingStream<SpanetPayload> implements Ta
       throw new Error(`SPANet: unknown model "${config.model}" (one of ${SPANET_MODELS.join(', ')})`);
     const opts = config.optionsJson.trim() ? applyOptions(config, mergeOptionsText(config.optionsJson, config.optionsOverrides)) : null;
     const c = opts?.config ?? config;
-    refuseRandomization(c);
     let setup = data.setup;
     if (!setup) {
       if (!data.stats) throw new Error('SPANet stream: neither statistics nor a statistics pass over the training file');
-      setup = await spanetSetup(data.stats, c, data.trainEvents ?? data.train.stats().epochSize, data.onProgress);
+      setup = await spanetSetup(data.stats, c, data.trainSet ?? data.trainEvents ?? data.train.stats().epochSize, data.onProgress);
       data.stats.close();
     }
     const run = new SpanetStreamRun(engine, c, data, setup.spec, setup.statistics, opts?.options);

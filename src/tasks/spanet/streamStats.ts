@@ -152,14 +152,28 @@ export class SpanetStatsAccumulator {
     this.balance = new BalanceCounter(spec);
   }
 
-  /** The next slice of the pass (file order), as the reader delivers it. */
-  add(t: SpanetTables): void {
-    if (!t.nEvents) return;
+  /**
+   * The next slice of the pass (file order), as the reader delivers it. `trainRows` (sorted
+   * rows of the slice): the slice's training events when they are a set (dataset_randomization),
+   * instead of the pass's first trainEvents.
+   */
+  add(all: SpanetTables, trainRows?: Uint32Array): void {
+    if (!all.nEvents) return;
     // prepareData's arrays (log features applied) without its statistics
-    const d: PreparedData = prepareData(t, this.spec, 0);
+    const d: PreparedData = prepareData(all, this.spec, 0);
+    const dt: PreparedData = trainRows?.length ? prepareData(takeEvents(all, trainRows), this.spec, 0) : d;
     if (this.N < 0) this.N = d.N;
     else if (d.N !== this.N) throw new Error(`a slice with ${d.N} jet slots in a pass of ${this.N}`);
-    const T = Math.max(0, Math.min(t.nEvents, this.trainEvents - this.seen));
+    const T = trainRows ? trainRows.length : Math.max(0, Math.min(all.nEvents, this.trainEvents - this.seen));
+    this.addTraining(dt, T);
+    const C = this.spec.classifications.length;
+    for (let c = 0; c < C; c++) for (let e = 0; e < all.nEvents; e++) this.classMax[c] = Math.max(this.classMax[c], d.classes[e * C + c]);
+    this.seen += all.nEvents;
+    this.trained += T;
+  }
+
+  /** Events [0, T) of `d` are training events. */
+  private addTraining(d: PreparedData, T: number): void {
     const N = d.N;
     this.jets.add(d.jets, T * N, (r) => d.jetMask[r] === 1);
     this.globals.add(d.globals, T, () => true);
@@ -179,10 +193,6 @@ export class SpanetStatsAccumulator {
         a.laplace?.push(v);
       }
     });
-    const C = this.spec.classifications.length;
-    for (let c = 0; c < C; c++) for (let e = 0; e < t.nEvents; e++) this.classMax[c] = Math.max(this.classMax[c], d.classes[e * C + c]);
-    this.seen += t.nEvents;
-    this.trained += T;
   }
 
   get events(): number {
@@ -231,20 +241,56 @@ export class SpanetStatsAccumulator {
   }
 }
 
-/** One pass over `source` (sequential, from the first entry of the file); progress as (events done, events in the pass). */
+/** The events of `t` at `rows`, in that order (every per-event column). */
+function takeEvents(t: SpanetTables, rows: Uint32Array): SpanetTables {
+  const E = t.nEvents;
+  const take = <A extends Float32Array | Int32Array | Uint8Array>(a: A): A => {
+    const w = a.length / E;
+    const out = new (a.constructor as new (n: number) => A)(rows.length * w);
+    rows.forEach((r, i) => out.set(a.subarray(r * w, r * w + w), i * w));
+    return out;
+  };
+  const each = <A extends Float32Array | Int32Array | Uint8Array>(r: Record<string, A> | undefined) =>
+    r && (Object.fromEntries(Object.entries(r).map(([k, v]) => [k, take(v)])) as Record<string, A>);
+  return {
+    ...t,
+    nEvents: rows.length,
+    sources: t.sources.map((s) => ({ ...s, features: each(s.features)!, mask: s.mask && take(s.mask) })),
+    targets: Object.fromEntries(Object.entries(t.targets).map(([p, q]) => [p, each(q)!])),
+    targetMasks: each(t.targetMasks),
+    targetWeights: each(t.targetWeights),
+    regressions: each(t.regressions)!,
+    classifications: each(t.classifications)!,
+  };
+}
+
+/**
+ * One pass over `source` (sequential, from the first entry of the file); progress as (events
+ * done, events in the pass). `train`: the pass's first `train` events train, or the sorted
+ * entry set that trains (dataset_randomization's training range).
+ */
 export async function spanetStatistics(
   source: BatchSource<SpanetPayload>,
   spec: EventSpec,
-  trainEvents: number,
+  train: number | Uint32Array,
   onProgress?: (done: number, total: number) => void,
 ): Promise<SpanetStatistics> {
-  const acc = new SpanetStatsAccumulator(spec, trainEvents);
+  const set = typeof train === 'number' ? null : train;
+  const acc = new SpanetStatsAccumulator(spec, set ? set.length : (train as number));
   source.restart();
   let expect = 0;
+  let k = 0; // the next training entry of the set
   for (let b = await source.next(); b; b = await source.next()) {
     if (b.entries.length && b.entries[0] !== expect)
       throw new Error(`the statistics pass must read the file in order from entry 0 (got entry ${b.entries[0]}, expected ${expect})`);
-    acc.add(b.payload);
+    if (set) {
+      const rows: number[] = [];
+      b.entries.forEach((e, r) => {
+        while (k < set.length && set[k] < e) k++;
+        if (set[k] === e) rows.push(r);
+      });
+      acc.add(b.payload, Uint32Array.from(rows));
+    } else acc.add(b.payload);
     expect += b.entries.length + b.skipped;
     onProgress?.(b.place.position + b.entries.length + b.skipped, b.place.epochSize);
   }
