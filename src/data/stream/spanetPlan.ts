@@ -3,8 +3,8 @@
  * (src/cli/fileData.ts) and the app's data worker (src/data/worker/session.ts), so both
  * stream the same events: the batch size and ranges after the options file (upstream's
  * train_validation_split / dataset_limit / dataset_randomization without a validation file),
- * the event description (the event file, or inferred from the
- * file's first slice) and the statistics pass over the training file (streamStats.ts).
+ * the event description (the event file, or inferred from the file's first slice) and the
+ * statistics pass over the training file (streamStats.ts).
  */
 import { inferEventSpec, parseEventFile, type EventSpec } from '../../tasks/spanet/eventSpec';
 import type { SpanetConfig } from '../../tasks/spanet/spec';
