@@ -11,9 +11,9 @@
  */
 import type { SpanetPayload } from '../../data/stream/spanetReader';
 import { StreamDataError, type BatchSource } from '../../data/stream/types';
-import { seededRandom } from '../../nn/init';
+import { simpleSpanetModel } from './simpleModel';
 import { moduleWeights } from '../../nn/namedWeights';
-import { SpanetModel } from '../../nn/spanet';
+import type { SpanetModel } from '../../nn/spanet';
 import type { Module } from '../../nn/module';
 import type { Engine } from '../../tensor/engine';
 import type { EvalResult, OnnxExportOptions, StepOutputs, TaskData, TaskRun } from '../types';
@@ -135,21 +135,7 @@ export class SpanetStreamRun extends TrainingStream<SpanetPayload> implements Ta
     }
     const D = spec.inputs.find((i) => i.kind === 'sequential')!.features.length;
     const G = spec.inputs.filter((i) => i.kind === 'global').reduce((a, i) => a + i.features.length, 0);
-    this.simple = new SpanetModel(
-      engine,
-      {
-        tokenWidth: D + G + 2,
-        width: c.width,
-        layers: c.layers,
-        heads: c.heads,
-        ffWidth: 2 * c.width,
-        assignDim: c.assignDim,
-        particles: spec.particles.map((p) => ({ name: p.name, k: p.products.length, perms: p.productPerms })),
-        regressions: spec.regressions.length,
-        classCounts: stats.classCounts,
-      },
-      seededRandom(c.seed),
-    );
+    this.simple = simpleSpanetModel(engine, c, spec, D + G + 2, stats.classCounts);
     this.model = this.simple;
   }
 

@@ -1,6 +1,6 @@
 import type { SpanetEvents } from '../../data/spanet/reader';
 import { seededRandom } from '../../nn/init';
-import { SpanetModel, type SpanetOutputs } from '../../nn/spanet';
+import type { SpanetModel, SpanetOutputs } from '../../nn/spanet';
 import type { Engine } from '../../tensor/engine';
 import type { EvalResult, OnnxExportOptions, TaskDefinition, TaskRun } from '../types';
 import { exportSpanetV2Onnx } from '../../nn/spanetUpstream/onnxCheck';
@@ -14,6 +14,7 @@ import { maxAbsDifference, runOnnx } from '../../export/verifyOnnx';
 import { moduleWeights } from '../../nn/namedWeights';
 import { syntheticTtbar, TTBAR_EVENT_YAML } from './synthetic';
 import { sampleValues, tablesFromEvents, tablesLayout, type SpanetTables } from './tables';
+import { simpleSpanetModel } from './simpleModel';
 import { spanetSpec, type SpanetConfig } from './spec';
 import { applyOptions, fieldOptions, mergeOptionsText, type OptionsApplied, type SpanetOptions } from './options';
 import { SpanetV2Model } from './upstreamModel';
@@ -153,21 +154,7 @@ export class SpanetRun implements TaskRun {
       this.model = this.v2.network;
       return;
     }
-    this.simple = new SpanetModel(
-      engine,
-      {
-        tokenWidth: tokenWidth(d),
-        width: c.width,
-        layers: c.layers,
-        heads: c.heads,
-        ffWidth: 2 * c.width,
-        assignDim: c.assignDim,
-        particles: spec.particles.map((p) => ({ name: p.name, k: p.products.length, perms: p.productPerms })),
-        regressions: spec.regressions.length,
-        classCounts: d.classCounts,
-      },
-      seededRandom(c.seed),
-    );
+    this.simple = simpleSpanetModel(engine, c, spec, tokenWidth(d), d.classCounts);
     this.model = this.simple;
   }
 
