@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { openNodeH5 } from '../src/data/h5/node';
 import { Larcv3Reader } from '../src/data/larcv3/reader';
 import { EntryOrder } from '../src/data/stream/order';
-import { larcv3ClusterReader, larcv3SparseReader, spanetEventReader } from '../src/data/stream/ranges';
+import { larcv3ClusterReader, larcv3SparseReader } from '../src/data/stream/ranges';
+import { SpanetEntryReader } from '../src/data/stream/spanetReader';
 import { JaggedSetsReader } from '../src/data/stream/jagged';
 import { BatchReader } from '../src/data/stream/reader';
 import { entryRuns } from '../src/data/stream/runs';
@@ -179,7 +180,7 @@ try {
       larcv3ClusterReader(src, 'cluster2d', cl.producer),
       dir,
     ),
-    await measure('SPANet events', spanet, 'spanet', '', spanetEventReader(sSrc), dir),
+    await measure('SPANet events (SpanetEntryReader, as training streams them)', spanet, 'spanet', '', new SpanetEntryReader(sSrc), dir),
     await measure(
       `generic jagged sets (${SETS} sets), one read per run`,
       sets,

@@ -3,7 +3,8 @@
  * Keys are snake_case as in RUN.json; every key is optional and takes the default below.
  */
 export type OptimizerName = 'adamw' | 'adam' | 'sgd';
-export type ScheduleName = 'constant' | 'warmup_linear' | 'warmup_cosine' | 'warmup_cosine_restarts' | 'step' | 'one_cycle' | 'cosmictagger';
+export type ScheduleName =
+  'constant' | 'warmup_linear' | 'warmup_cosine' | 'warmup_cosine_restarts' | 'step' | 'one_cycle' | 'cosmictagger';
 
 export interface OptimizerConfig {
   name: OptimizerName;
