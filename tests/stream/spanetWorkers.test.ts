@@ -176,7 +176,7 @@ describe("SPANet streamed between the workers (the app's path)", () => {
     sessions.close('val');
   }, 120_000);
 
-  it('bad data: the statistics pass stops naming the training file and entry; a bad validation entry fails the evaluation naming it', async () => {
+  it('bad data: the statistics pass leaves a bad training entry out and names it, training pauses there and continues once it is skipped; a bad validation entry fails the evaluation naming it', async () => {
     const sessions = await sessionsWith('train', 'bad');
     const ports = () => ({ train: new MessageChannel().port1, validation: new MessageChannel().port1 });
     const request = (files: { train: string; validation?: string }) => ({
@@ -186,7 +186,44 @@ describe("SPANet streamed between the workers (the app's path)", () => {
       ports: ports(),
       spanet: { config: config() },
     });
-    await expect(sessions.openStream(request({ train: 'bad' }))).rejects.toThrow(/bad\.h5.*entry 33/);
+    {
+      const [ct, cv] = [new MessageChannel(), new MessageChannel()];
+      // 40 events split 0.95 as upstream: 38 train, so entry 33 trains and the statistics come from the other 37
+      const split = config({ train_validation_split: 0.95 });
+      const opened = await sessions.openStream({
+        ...request({ train: 'bad' }),
+        spanet: { config: split },
+        ports: { train: ct.port1, validation: cv.port1 },
+      });
+      const st = opened.spanet!.statistics;
+      expect(opened.epochSizes.train).toBe(38);
+      expect(st.leftOut.map((b) => b.entry)).toEqual([33]);
+      expect(st.leftOut[0].problem).toMatch(/bad\.h5.*entry 33/);
+      expect(st.trainEvents).toBe(37);
+      const data = streamDataFromPorts({
+        kind: 'stream-ports',
+        payload: 'spanet',
+        ports: { train: ct.port2 as unknown as PortLike, validation: cv.port2 as unknown as PortLike },
+        epochSizes: opened.epochSizes,
+        spanet: opened.spanet,
+      });
+      const e = await testEngine();
+      const run = (await spanetTask.create(e, split, data)) as SpanetStreamRun;
+      expect(run.describe()).toMatch(/left out 1 unreadable entry: .*entry 33/);
+      const trainer = new Trainer(e, run, { lr: 1e-3 }, 1);
+      try {
+        const perEpoch = Math.floor(38 / run.config.batchSize);
+        await trainer.runSteps(perEpoch, () => {});
+        expect(trainer.pauseReason?.data?.entry).toBe(33);
+        const stopped = trainer.step;
+        run.skipEntry(33);
+        await trainer.runSteps(perEpoch - stopped + 1, () => {});
+        expect(trainer.pauseReason).toBeNull();
+        expect(run.streamStats().skippedEntries).toBe(1);
+      } finally {
+        trainer.dispose();
+      }
+    }
     const [ct, cv] = [new MessageChannel(), new MessageChannel()];
     const opened = await sessions.openStream({
       ...request({ train: 'train', validation: 'bad' }),

@@ -11,6 +11,7 @@ import type { SpanetConfig } from '../../tasks/spanet/spec';
 import {
   SPANET_STATS_SLICE,
   spanetRanges,
+  nextReadable,
   spanetStatistics,
   spanetStreamConfig,
   type SpanetStatistics,
@@ -120,15 +121,16 @@ export async function spanetSetup(
   onProgress?: (done: number, total: number) => void,
 ): Promise<SpanetStreamSetup> {
   let spec: EventSpec;
+  const skippedBefore: SpanetStatistics['leftOut'] = [];
   if (c.eventYaml.trim()) spec = parseEventFile(c.eventYaml);
   else {
     source.restart();
-    const first = await source.next();
+    const first = await nextReadable(source, 0, (b) => skippedBefore.push(b));
     if (!first?.payload.nEvents) throw new Error(`${source.stats().file}: no events to infer the event description from`);
     const t = first.payload;
     spec = inferEventSpec(tablesLayout(t), (s, f) => sampleValues(t, s, f));
   }
-  const statistics = await spanetStatistics(source, spec, train, onProgress);
+  const statistics = await spanetStatistics(source, spec, train, onProgress, skippedBefore);
   return { spec, statistics, trainEvents: statistics.trainEvents };
 }
 

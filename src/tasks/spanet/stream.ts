@@ -314,7 +314,7 @@ export class SpanetStreamRun extends TrainingStream<SpanetPayload> implements Ta
       `${this.data.label ?? s.file}: streaming ${s.epochSize} training events per epoch` +
       `${v ? `, validating on ${v.epochSize} events of ${v.file}` : ''}${this.data.test ? `, test file ${this.data.test.stats().file}` : ''}; ` +
       `≤${this.N < 0 ? '?' : this.N} jets, particles ${this.spec.particles.map((p) => `${p.name}(${p.products.join(',')})`).join(' ')}, ` +
-      `${this.config.model}, batches of ${this.config.batchSize}; statistics from ${this.stats.trainEvents} training events${this.optionNotes}`
+      `${this.config.model}, batches of ${this.config.batchSize}; statistics from ${this.stats.trainEvents} training events${leftOutNote(this.stats)}${this.optionNotes}`
     );
   }
 
@@ -324,4 +324,15 @@ export class SpanetStreamRun extends TrainingStream<SpanetPayload> implements Ta
     this.gpu = this.oneOff = this.current = null;
     for (const s of [this.data.train, this.data.validation, this.data.test, this.data.stats]) s?.close();
   }
+}
+
+/** The entries the statistics pass could not read, named on the data line. */
+function leftOutNote(s: SpanetStatistics): string {
+  const bad = s.leftOut ?? [];
+  if (!bad.length) return '';
+  const named = bad
+    .slice(0, 3)
+    .map((b) => b.problem)
+    .join('; ');
+  return ` (left out ${bad.length} unreadable ${bad.length === 1 ? 'entry' : 'entries'}: ${named}${bad.length > 3 ? '; …' : ''}; training pauses at each and offers to skip it)`;
 }

@@ -13,7 +13,7 @@
  * two passes over everything, equal to a few f64 ulps. Laplacian regressions need the median:
  * their training values are kept (4 bytes per training event and laplacian target).
  */
-import type { BatchSource } from '../../data/stream/types';
+import { StreamDataError, type BatchSource, type StreamBatch } from '../../data/stream/types';
 import type { SpanetPayload } from '../../data/stream/spanetReader';
 import type { EventSpec, FeatureTransform } from './eventSpec';
 import { prepareData, type PreparedData } from './prepare';
@@ -41,6 +41,11 @@ export interface SpanetStatistics {
   regressionHeads: { mean: number; std: number }[];
   /** upstream's balance_particles / balance_jets / balance_classifications weights of the training events (balance.ts) */
   balance: BalanceWeights;
+  /**
+   * Entries the pass could not read (a bad value, a corrupt chunk), left out of the statistics.
+   * The training stream still holds them: it pauses there and offers to skip them, as every stream does.
+   */
+  leftOut: { entry: number; problem: string }[];
 }
 
 const hasNorm = (t: FeatureTransform) => t === 'normalize' || t === 'log_normalize';
@@ -132,7 +137,7 @@ export class SpanetStatsAccumulator {
   constructor(
     readonly spec: EventSpec,
     /** events of the pass before this one train */
-    readonly trainEvents: number,
+    private trainEvents: number,
   ) {
     const seq = spec.inputs.find((i) => i.kind === 'sequential')!;
     this.D = seq.features.length;
@@ -199,7 +204,12 @@ export class SpanetStatsAccumulator {
     return this.seen;
   }
 
-  result(): SpanetStatistics {
+  /** A training event the pass could not read and leaves out (the reader skips it: it is not delivered). */
+  leaveOutTrainingEvent(): void {
+    this.trainEvents--;
+  }
+
+  result(): Omit<SpanetStatistics, 'leftOut'> {
     const spec = this.spec;
     if (this.trained < this.trainEvents)
       throw new Error(`the statistics pass saw ${this.trained} of the ${this.trainEvents} training events`);
@@ -274,13 +284,22 @@ export async function spanetStatistics(
   spec: EventSpec,
   train: number | Uint32Array,
   onProgress?: (done: number, total: number) => void,
+  /** entries already skipped on `source` by an earlier read (nextReadable), with their problems */
+  skippedBefore: SpanetStatistics['leftOut'] = [],
 ): Promise<SpanetStatistics> {
   const set = typeof train === 'number' ? null : train;
   const acc = new SpanetStatsAccumulator(spec, set ? set.length : (train as number));
+  const leftOut: SpanetStatistics['leftOut'] = [];
+  const leaveOut = (b: { entry: number; problem: string }) => {
+    leftOut.push(b);
+    if (set ? set.includes(b.entry) : b.entry < (train as number)) acc.leaveOutTrainingEvent();
+  };
+  skippedBefore.forEach(leaveOut);
   source.restart();
   let expect = 0;
   let k = 0; // the next training entry of the set
-  for (let b = await source.next(); b; b = await source.next()) {
+  const next = () => nextReadable(source, leftOut.length, leaveOut);
+  for (let b = await next(); b; b = await next()) {
     if (b.entries.length && b.entries[0] !== expect)
       throw new Error(`the statistics pass must read the file in order from entry 0 (got entry ${b.entries[0]}, expected ${expect})`);
     if (set) {
@@ -294,7 +313,30 @@ export async function spanetStatistics(
     expect += b.entries.length + b.skipped;
     onProgress?.(b.place.position + b.entries.length + b.skipped, b.place.epochSize);
   }
-  return acc.result();
+  return { ...acc.result(), leftOut };
+}
+
+/** More bad entries than this in one pass: the file is broken, not a few events; the pass fails. */
+export const MAX_LEFT_OUT = 100;
+
+/**
+ * source.next(), leaving out (skip) each entry the reader names as unreadable and telling
+ * `leaveOut`; a failure it cannot pin on an entry, or too many of them, ends the pass.
+ */
+export async function nextReadable<P>(
+  source: BatchSource<P>,
+  alreadyLeftOut: number,
+  leaveOut: (b: { entry: number; problem: string }) => void,
+): Promise<StreamBatch<P> | null> {
+  for (let n = alreadyLeftOut; ; n++) {
+    try {
+      return await source.next();
+    } catch (err) {
+      if (!(err instanceof StreamDataError) || err.entry === null || n >= MAX_LEFT_OUT) throw err;
+      leaveOut({ entry: err.entry, problem: err.message });
+      source.skip(err.entry);
+    }
+  }
 }
 
 /** Events per slice of the statistics pass (a slice of tt̄ events with 20 jet slots, 6 features: ~2 MB). */
