@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { TINY_SPANET_NETWORK } from '../tests/helpers/spanetTiny';
 
 // spanet-v2 (upstream SPANet's network, loss, optimiser and lr schedule) from SPANet's own
 // semi-leptonic ttH example options and event files, on its example file, loaded through
@@ -12,18 +13,7 @@ const EVENT = join(UP, 'event_files/semi_leptonic_ttH.yaml');
 
 /** Small for SwiftShader; the optimiser and the schedule stay the options file's but for a short warm-up and a quicker lr. */
 const OVERRIDES = {
-  hidden_dim: 8,
-  transformer_dim: 8,
-  initial_embedding_dim: 4,
-  position_embedding_dim: 4,
-  num_embedding_layers: 1,
-  num_encoder_layers: 1,
-  num_branch_embedding_layers: 1,
-  num_branch_encoder_layers: 1,
-  num_jet_encoder_layers: 1,
-  num_detector_layers: 1,
-  num_regression_layers: 1,
-  num_classification_layers: 1,
+  ...TINY_SPANET_NETWORK,
   batch_size: 16,
   dataset_limit: 0.2,
   learning_rate: 0.004,

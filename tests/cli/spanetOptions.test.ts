@@ -11,22 +11,12 @@ import { demoSpanetSpec } from '../../tools/writers/demoSpanet';
 import { writeSpanetFile } from '../../tools/writers/nodeWriters';
 import { hasTtH, TTH_FILE } from '../spanet/fixtures';
 import { BIN, readJsonLines, ROOT, tempDir, writeJson } from './physml';
+import { TINY_SPANET_NETWORK } from '../helpers/spanetTiny';
 
 const UP = join(ROOT, 'tests/fixtures/spanet-upstream');
 /** Small enough for a few SwiftShader steps; every other option stays the example's. */
 const SMALL = {
-  hidden_dim: 8,
-  transformer_dim: 8,
-  initial_embedding_dim: 4,
-  position_embedding_dim: 4,
-  num_embedding_layers: 1,
-  num_encoder_layers: 1,
-  num_branch_embedding_layers: 1,
-  num_branch_encoder_layers: 1,
-  num_jet_encoder_layers: 1,
-  num_detector_layers: 1,
-  num_regression_layers: 1,
-  num_classification_layers: 1,
+  ...TINY_SPANET_NETWORK,
   batch_size: 8,
 };
 

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { demoSpanetSpec } from '../../tools/writers/demoSpanet';
 import { writeSpanetFile } from '../../tools/writers/nodeWriters';
 import { BIN, readJsonLines, ROOT, tempDir, writeJson } from './physml';
+import { TINY_SPANET_NETWORK } from '../helpers/spanetTiny';
 
 /** Generated tt̄ events in the layout full_hadronic_ttbar.yaml reads (one input "Source"; t1 / t2 with q1, q2, b). */
 async function ttbarFile(path: string, events: number, seed: number): Promise<void> {
@@ -27,18 +28,7 @@ async function ttbarFile(path: string, events: number, seed: number): Promise<vo
 
 const UP = join(ROOT, 'tests/fixtures/spanet-upstream');
 const SMALL = {
-  hidden_dim: 8,
-  transformer_dim: 8,
-  initial_embedding_dim: 4,
-  position_embedding_dim: 4,
-  num_embedding_layers: 1,
-  num_encoder_layers: 1,
-  num_branch_embedding_layers: 1,
-  num_branch_encoder_layers: 1,
-  num_jet_encoder_layers: 1,
-  num_detector_layers: 1,
-  num_regression_layers: 1,
-  num_classification_layers: 1,
+  ...TINY_SPANET_NETWORK,
   batch_size: 8,
 };
 

@@ -13,22 +13,12 @@ import { spanetTask, SPANET_DEFAULTS, type SpanetRun } from '../../src/tasks/spa
 import { eventTranspositions, upstreamLoss } from '../../src/tasks/spanet/upstreamLoss';
 import { testEngine } from '../helpers/engine';
 import { hasTtH, TTH_FILE } from './fixtures';
+import { TINY_SPANET_NETWORK } from '../helpers/spanetTiny';
 
 const optionsText = (file: string) => readFileSync(new URL(`../fixtures/spanet-upstream/options_files/${file}`, import.meta.url), 'utf8');
 const eventText = (file: string) => readFileSync(new URL(`../fixtures/spanet-upstream/event_files/${file}`, import.meta.url), 'utf8');
 const SMALL = {
-  hidden_dim: 8,
-  transformer_dim: 8,
-  initial_embedding_dim: 4,
-  position_embedding_dim: 4,
-  num_embedding_layers: 1,
-  num_encoder_layers: 1,
-  num_branch_embedding_layers: 1,
-  num_branch_encoder_layers: 1,
-  num_jet_encoder_layers: 1,
-  num_detector_layers: 1,
-  num_regression_layers: 1,
-  num_classification_layers: 1,
+  ...TINY_SPANET_NETWORK,
   batch_size: 8,
 };
 

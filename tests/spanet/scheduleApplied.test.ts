@@ -15,6 +15,7 @@ import { parseRunConfig } from '../../src/train/runConfig';
 import { Trainer } from '../../src/train/trainer';
 import { testEngine } from '../helpers/engine';
 import { syntheticTtH } from './fixtures';
+import { TINY_SPANET_NETWORK } from '../helpers/spanetTiny';
 
 interface Case {
   options_file: string;
@@ -36,18 +37,7 @@ const optionsText = (file: string) => readFileSync(new URL(`../fixtures/spanet-u
 
 /** Small for SwiftShader; the optimiser options stay the example's. */
 const SMALL = {
-  hidden_dim: 8,
-  transformer_dim: 8,
-  initial_embedding_dim: 4,
-  position_embedding_dim: 4,
-  num_embedding_layers: 1,
-  num_encoder_layers: 1,
-  num_branch_embedding_layers: 1,
-  num_branch_encoder_layers: 1,
-  num_jet_encoder_layers: 1,
-  num_detector_layers: 1,
-  num_regression_layers: 1,
-  num_classification_layers: 1,
+  ...TINY_SPANET_NETWORK,
   // the loss's particle balancing is beside the point here (tests/spanet/balance*.test.ts)
   balance_particles: false,
 };
