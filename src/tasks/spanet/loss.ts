@@ -10,6 +10,7 @@ import { upstreamSymmetricLoss } from './upstreamLossGpu';
 import type { Tensor } from '../../tensor/tensor';
 import type { GpuBatch } from './batch';
 import type { EventSpec } from './eventSpec';
+import type { SpanetConfig } from './spec';
 
 export interface LossScales {
   assignment: number;
@@ -20,6 +21,19 @@ export interface LossScales {
   mode?: 'workbench' | 'upstream';
   focalGamma?: number;
   combinePairLoss?: string;
+}
+
+/** The loss weights and switches of a run's config. */
+export function lossScales(c: SpanetConfig): LossScales {
+  return {
+    assignment: c.assignmentScale,
+    detection: c.detectionScale,
+    regression: c.regressionScale,
+    classification: c.classificationScale,
+    mode: c.loss === 'upstream' ? 'upstream' : 'workbench',
+    focalGamma: c.focalGamma,
+    combinePairLoss: c.combinePairLoss,
+  };
 }
 
 export interface SpanetLoss {

@@ -10,7 +10,7 @@
  * the ranges are disjoint.
  */
 import { pythonRound } from './schedule';
-import type { SpanetTables } from './tables';
+import { takeEvents, type SpanetTables } from './tables';
 
 const N = 624;
 
@@ -102,25 +102,8 @@ export function eventOrder(E: number, seed: number, trainEvents: number, endEven
 
 /** Every per-event column of the tables in the given event order. */
 export function reorderEvents(t: SpanetTables, order: Int32Array): SpanetTables {
-  const E = t.nEvents;
-  if (order.length !== E) throw new Error(`event order has ${order.length} entries for ${E} events`);
-  const take = <A extends Float32Array | Int32Array | Uint8Array>(a: A): A => {
-    const w = a.length / E;
-    const out = new (a.constructor as new (n: number) => A)(a.length);
-    for (let e = 0; e < E; e++) out.set(a.subarray(order[e] * w, order[e] * w + w), e * w);
-    return out;
-  };
-  const each = <A extends Float32Array | Int32Array | Uint8Array>(r: Record<string, A> | undefined) =>
-    r && (Object.fromEntries(Object.entries(r).map(([k, v]) => [k, take(v)])) as Record<string, A>);
-  return {
-    ...t,
-    sources: t.sources.map((s) => ({ ...s, features: each(s.features)!, mask: s.mask && take(s.mask) })),
-    targets: Object.fromEntries(Object.entries(t.targets).map(([p, q]) => [p, each(q)!])),
-    targetMasks: each(t.targetMasks),
-    targetWeights: each(t.targetWeights),
-    regressions: each(t.regressions)!,
-    classifications: each(t.classifications)!,
-  };
+  if (order.length !== t.nEvents) throw new Error(`event order has ${order.length} entries for ${t.nEvents} events`);
+  return takeEvents(t, order);
 }
 
 /** The tables as upstream's dataset_randomization orders them for the split (unchanged for seed 0). */

@@ -21,7 +21,7 @@ import { buildBatch, disposeBatch, rewriteBatch, uploadBatch, type GpuBatch, typ
 import { evaluateSpanetBatches, type EvalBatch } from './evaluateBatches';
 import { padTables } from './evaluateRun';
 import type { EventSpec } from './eventSpec';
-import { batchAccuracy, spanetLoss, type LossScales } from './loss';
+import { batchAccuracy, lossScales, spanetLoss, type LossScales } from './loss';
 import { applyOptions, fieldOptions, mergeOptionsText, type OptionsApplied, type SpanetOptions } from './options';
 import { predictBatch } from './predict';
 import { prepareWithStatistics, type PreparedData } from './prepare';
@@ -116,15 +116,7 @@ export class SpanetStreamRun extends TrainingStream<SpanetPayload> implements Ta
   ) {
     super(data.train);
     const c = config;
-    this.scales = {
-      assignment: c.assignmentScale,
-      detection: c.detectionScale,
-      regression: c.regressionScale,
-      classification: c.classificationScale,
-      mode: c.loss === 'upstream' ? 'upstream' : 'workbench',
-      focalGamma: c.focalGamma,
-      combinePairLoss: c.combinePairLoss,
-    };
+    this.scales = lossScales(c);
     if (c.model === 'spanet-v2') {
       this.v2 = new SpanetV2Model(engine, options ?? fieldOptions(c), spec, null, c.seed, stats.classCounts);
       this.writeNetworkStatistics(this.v2);

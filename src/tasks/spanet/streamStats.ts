@@ -18,7 +18,7 @@ import type { SpanetPayload } from '../../data/stream/spanetReader';
 import type { EventSpec, FeatureTransform } from './eventSpec';
 import { prepareData, type PreparedData } from './prepare';
 import { regressionStats } from './upstreamModel';
-import type { SpanetTables } from './tables';
+import { takeEvents, type SpanetTables } from './tables';
 import { applyOptions, mergeOptionsText } from './options';
 import { splitRanges } from './split';
 import { BalanceCounter, type BalanceWeights } from './balance';
@@ -249,29 +249,6 @@ export class SpanetStatsAccumulator {
       balance: this.balance.weights(),
     };
   }
-}
-
-/** The events of `t` at `rows`, in that order (every per-event column). */
-function takeEvents(t: SpanetTables, rows: Uint32Array): SpanetTables {
-  const E = t.nEvents;
-  const take = <A extends Float32Array | Int32Array | Uint8Array>(a: A): A => {
-    const w = a.length / E;
-    const out = new (a.constructor as new (n: number) => A)(rows.length * w);
-    rows.forEach((r, i) => out.set(a.subarray(r * w, r * w + w), i * w));
-    return out;
-  };
-  const each = <A extends Float32Array | Int32Array | Uint8Array>(r: Record<string, A> | undefined) =>
-    r && (Object.fromEntries(Object.entries(r).map(([k, v]) => [k, take(v)])) as Record<string, A>);
-  return {
-    ...t,
-    nEvents: rows.length,
-    sources: t.sources.map((s) => ({ ...s, features: each(s.features)!, mask: s.mask && take(s.mask) })),
-    targets: Object.fromEntries(Object.entries(t.targets).map(([p, q]) => [p, each(q)!])),
-    targetMasks: each(t.targetMasks),
-    targetWeights: each(t.targetWeights),
-    regressions: each(t.regressions)!,
-    classifications: each(t.classifications)!,
-  };
 }
 
 /**

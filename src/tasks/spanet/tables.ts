@@ -25,6 +25,30 @@ export interface SpanetTables {
   classifications: Record<string, Int32Array>;
 }
 
+/** The events of `t` at `rows`, in that order (every per-event column); rows may repeat or reorder. */
+export function takeEvents(t: SpanetTables, rows: ArrayLike<number>): SpanetTables {
+  const E = t.nEvents;
+  const n = rows.length;
+  const take = <A extends Float32Array | Int32Array | Uint8Array>(a: A): A => {
+    const w = a.length / E;
+    const out = new (a.constructor as new (n: number) => A)(n * w);
+    for (let i = 0; i < n; i++) out.set(a.subarray(rows[i] * w, rows[i] * w + w), i * w);
+    return out;
+  };
+  const each = <A extends Float32Array | Int32Array | Uint8Array>(r: Record<string, A> | undefined) =>
+    r && (Object.fromEntries(Object.entries(r).map(([k, v]) => [k, take(v)])) as Record<string, A>);
+  return {
+    ...t,
+    nEvents: n,
+    sources: t.sources.map((s) => ({ ...s, features: each(s.features)!, mask: s.mask && take(s.mask) })),
+    targets: Object.fromEntries(Object.entries(t.targets).map(([p, q]) => [p, each(q)!])),
+    targetMasks: each(t.targetMasks),
+    targetWeights: each(t.targetWeights),
+    regressions: each(t.regressions)!,
+    classifications: each(t.classifications)!,
+  };
+}
+
 /** Pads the ragged rows of the SPANet reader (src/data/spanet) back to [events, maxLength]. */
 export function tablesFromEvents(ev: SpanetEvents): SpanetTables {
   const n = ev.range.end - ev.range.start;

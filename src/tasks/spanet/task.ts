@@ -6,7 +6,7 @@ import type { EvalResult, OnnxExportOptions, TaskDefinition, TaskRun } from '../
 import { exportSpanetV2Onnx } from '../../nn/spanetUpstream/onnxCheck';
 import { buildBatch, disposeBatch, rewriteBatch, tokenWidth, uploadBatch, type GpuBatch } from './batch';
 import { inferEventSpec, parseEventFile, type EventSpec } from './eventSpec';
-import { batchAccuracy, spanetLoss, type LossScales } from './loss';
+import { batchAccuracy, lossScales, spanetLoss, type LossScales } from './loss';
 import { buildSpanetOnnx } from './onnx';
 import { prepareData, type PreparedData } from './prepare';
 import { spanetFeeds } from './onnxFeeds';
@@ -138,15 +138,7 @@ export class SpanetRun implements TaskRun {
       const n = Math.min(s + B, testEnd) - s;
       this.test.push(uploadBatch(engine, buildBatch(d, spec, range(s, s + n), isV2 ? n : B), d, spec, up));
     }
-    this.scales = {
-      assignment: c.assignmentScale,
-      detection: c.detectionScale,
-      regression: c.regressionScale,
-      classification: c.classificationScale,
-      mode: c.loss === 'upstream' ? 'upstream' : 'workbench',
-      focalGamma: c.focalGamma,
-      combinePairLoss: c.combinePairLoss,
-    };
+    this.scales = lossScales(c);
     if (isV2) {
       this.v2 = new SpanetV2Model(engine, options ?? fieldOptions(c), spec, d, c.seed);
       // upstream's balance weights come from the training dataset
