@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { demoSpanetSpec } from '../tools/writers/demoSpanet';
 import { writeSpanetFile } from '../tools/writers/nodeWriters';
+import { arraysHeldByPage } from './pageArrays';
 
 const fileRow = (page: Page, name: string) => page.locator(`[data-testid="data-file"][data-file-name="${name}"]`);
 
@@ -81,22 +82,7 @@ test('SPANet streams from a train file, validates on a second file, and the vali
     expect(position).toBeLessThanOrEqual(320);
 
     // the page's stores hold only the plan of what to stream, no events (the statistics went on to the training worker)
-    const held = await page.evaluate(() => {
-      type Store = { getState(): Record<string, unknown> };
-      const w = window as unknown as { __physmlData: Store; __physmlTrain: Store };
-      const found: string[] = [];
-      const walk = (x: unknown, path: string, depth: number) => {
-        if (depth > 12 || x === null || typeof x !== 'object') return;
-        if (ArrayBuffer.isView(x) || x instanceof ArrayBuffer) {
-          found.push(`${path} (${(x as ArrayBuffer).byteLength} bytes)`);
-          return;
-        }
-        for (const [k, v] of Object.entries(x)) if (typeof v !== 'function') walk(v, `${path}.${k}`, depth + 1);
-      };
-      walk(w.__physmlData.getState(), 'data', 0);
-      walk(w.__physmlTrain.getState().data, 'train.data', 0);
-      return found;
-    });
+    const held = (await arraysHeldByPage(page)).found;
     expect(held).toEqual([]);
     expect(errors).toEqual([]);
   } finally {

@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { arraysHeldByPage } from './pageArrays';
 
 const fileRow = (page: Page, name: string) => page.locator(`[data-testid="data-file"][data-file-name="${name}"]`);
 
@@ -65,24 +66,7 @@ test('streams Deep Sets from sets_demo.h5, validates on sets_demo_val.h5, the va
   await expect(page.getByTestId('run-state')).toHaveText('paused', { timeout: 60_000 });
 
   // The page's stores hold no element or target arrays: only the plan of what to stream.
-  const held = await page.evaluate(() => {
-    type Store = { getState(): Record<string, unknown> };
-    const w = window as unknown as { __physmlData: Store; __physmlTrain: Store };
-    const found: string[] = [];
-    const walk = (x: unknown, path: string, depth: number) => {
-      if (depth > 12 || x === null || typeof x !== 'object') return;
-      if (ArrayBuffer.isView(x) || x instanceof ArrayBuffer) {
-        found.push(`${path} (${(x as ArrayBuffer).byteLength} bytes)`);
-        return;
-      }
-      for (const [k, v] of Object.entries(x)) if (typeof v !== 'function') walk(v, `${path}.${k}`, depth + 1);
-    };
-    walk(w.__physmlData.getState(), 'data', 0);
-    const t = w.__physmlTrain.getState();
-    walk(t.data, 'train.data', 0);
-    const payload = (t.data as { payload?: { kind?: string } } | null)?.payload;
-    return { found, payloadKind: payload?.kind };
-  });
+  const held = await arraysHeldByPage(page);
   expect(held.payloadKind).toBe('stream-plan');
   expect(held.found).toEqual([]);
   expect(errors).toEqual([]);
