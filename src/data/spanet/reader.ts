@@ -202,6 +202,16 @@ export function spanetLayout(src: H5Source): SpanetLayout {
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
+/** The value checks of the whole-file reader and the streamed one (src/data/stream/spanetReader.ts). */
+export const spanetValueOk = {
+  /** TARGETS/<p>/<product>: -1 (unmatched) or a jet slot below the sequential input's length */
+  jetIndex: (x: number, slots: number | undefined) => Number.isInteger(x) && x >= -1 && (slots === undefined || x < slots),
+  /** TARGETS/<p>/WEIGHT */
+  weight: (w: number) => Number.isFinite(w) && w >= 0,
+  /** CLASSIFICATIONS: ids become int32 downstream, so a larger one would wrap (2^40 → 0) without a word; NaN = none */
+  classId: (x: number) => Number.isNaN(x) || (Number.isInteger(x) && x >= INT32_MIN && x <= INT32_MAX),
+};
+
 /** Reads events [start, end): jets ragged from MASK, plus targets, regressions and classifications. */
 export function readSpanetEvents(src: H5Source, range?: { start: number; end: number }, layout = spanetLayout(src)): SpanetEvents {
   const f = src.fileName;
@@ -265,7 +275,7 @@ export function readSpanetEvents(src: H5Source, range?: { start: number; end: nu
       const out = new Int32Array(n);
       for (let e = 0; e < n; e++) {
         const x = v[e]!;
-        if (!Number.isInteger(x) || x < -1 || (seq && x >= seq.maxLength))
+        if (!spanetValueOk.jetIndex(x, seq?.maxLength))
           throw new DataFileError({
             code: 'out-of-range',
             file: f,
@@ -285,7 +295,7 @@ export function readSpanetEvents(src: H5Source, range?: { start: number; end: nu
       const path = `/TARGETS/${t.particle}/WEIGHT`;
       const w = toFloat32(src.readNumeric(path, r.start, n));
       for (let e = 0; e < n; e++) {
-        if (!(Number.isFinite(w[e]!) && w[e]! >= 0))
+        if (!spanetValueOk.weight(w[e]!))
           throw new DataFileError({
             code: 'out-of-range',
             file: f,
@@ -303,11 +313,9 @@ export function readSpanetEvents(src: H5Source, range?: { start: number; end: nu
   for (const k of layout.classifications) {
     const path = `/CLASSIFICATIONS/${k}`;
     const v = toFloat64(src.readNumeric(path, r.start, n));
-    // Class ids become int32 downstream: a larger one would wrap (2^40 → 0) without a word.
     for (let e = 0; e < n; e++) {
       const x = v[e]!;
-      if (Number.isNaN(x)) continue; // a missing target, as in SPANet
-      if (!(Number.isInteger(x) && x >= INT32_MIN && x <= INT32_MAX))
+      if (!spanetValueOk.classId(x))
         throw new DataFileError({
           code: 'out-of-range',
           file: f,

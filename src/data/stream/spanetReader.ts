@@ -11,7 +11,7 @@
  */
 import { toFloat32, toFloat64 } from '../h5/decode';
 import type { H5Source } from '../h5/source';
-import { spanetLayout, type SpanetLayout } from '../spanet/reader';
+import { spanetLayout, spanetValueOk, type SpanetLayout } from '../spanet/reader';
 import { SAFE_VALUES, unsafeValue } from '../values';
 import type { SpanetTables } from '../../tasks/spanet/tables';
 import { entryRuns } from './runs';
@@ -27,9 +27,6 @@ export interface SpanetSelection {
   regressions: string[];
   classifications: string[];
 }
-
-const INT32_MIN = -(2 ** 31);
-const INT32_MAX = 2 ** 31 - 1;
 
 export class SpanetEntryReader implements EntryReader<SpanetPayload> {
   readonly file: string;
@@ -133,8 +130,7 @@ export class SpanetEntryReader implements EntryReader<SpanetPayload> {
         const v = f64(path, 1);
         for (let row = 0; row < rows; row++) {
           const x = v[row];
-          if (!Number.isInteger(x) || x < -1 || (seqL !== undefined && x >= seqL))
-            throw bad(path, row, `index ${x}; expected -1 or 0..${(seqL ?? 1) - 1}`);
+          if (!spanetValueOk.jetIndex(x, seqL)) throw bad(path, row, `index ${x}; expected -1 or 0..${(seqL ?? 1) - 1}`);
         }
         targets[t.particle][p] = pick(v, (k) => new Int32Array(k));
       }
@@ -149,7 +145,7 @@ export class SpanetEntryReader implements EntryReader<SpanetPayload> {
         const path = `/TARGETS/${t.particle}/WEIGHT`;
         const w = f32(path, 1);
         for (let row = 0; row < rows; row++)
-          if (!(Number.isFinite(w[row]) && w[row] >= 0)) throw bad(path, row, `weight ${w[row]}; expected finite weights ≥ 0`);
+          if (!spanetValueOk.weight(w[row])) throw bad(path, row, `weight ${w[row]}; expected finite weights ≥ 0`);
         (targetWeights ??= {})[t.particle] = pick(w, (k) => new Float32Array(k));
       }
     }
@@ -161,10 +157,7 @@ export class SpanetEntryReader implements EntryReader<SpanetPayload> {
       const v = f64(path, 1);
       for (let row = 0; row < rows; row++) {
         const x = v[row];
-        if (Number.isNaN(x)) continue; // a missing target, as in SPANet
-        // class ids become int32: a larger one would wrap (2^40 → 0) without a word
-        if (!(Number.isInteger(x) && x >= INT32_MIN && x <= INT32_MAX))
-          throw bad(path, row, `class ${x}; expected integer class ids within int32, NaN for none`);
+        if (!spanetValueOk.classId(x)) throw bad(path, row, `class ${x}; expected integer class ids within int32, NaN for none`);
       }
       // NaN → -1, as tablesFromEvents
       classifications[k] = pick(
